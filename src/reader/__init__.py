@@ -1,0 +1,8 @@
+"""reader: a terminal reader and annotator for Chinese-language articles.
+
+The package is split into a UI-free core (articles, conversion, anchoring, store, export, search; these
+modules never import textual, a test enforces it) and the Textual UI (``app.py``, ``screens/``,
+``widgets/``).
+"""
+
+__version__ = "0.1.0"
