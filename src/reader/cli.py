@@ -1,0 +1,268 @@
+"""Command line: ``reader`` opens the app; sub-commands are the scripting face of the same core.
+
+Every user mistake ends as one line on stderr and exit code 2 (never a traceback); problems with the
+database or the environment end as one line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from reader import __version__
+from reader.errors import ArticleError, ReaderError, UsageError
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but misuse is one line (what is wrong and where to look), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from reader.convert import VIEWS
+    from reader.export import FORMATS
+
+    parser = _Parser(
+        prog="reader",
+        description="Read and annotate Chinese articles in the terminal. With no command, opens the reader.",
+    )
+    parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    articles_help = "articles folder (default: $READER_ARTICLES or ./seeds)"
+    db_help = "annotation database folder (default: $READER_DB or ./annotations)"
+    parser.add_argument("--articles", metavar="DIR", help=articles_help)
+    parser.add_argument("--db", metavar="PATH", help=db_help)
+    # Sub-commands accept the same options after their name; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--articles", metavar="DIR", default=argparse.SUPPRESS, help=articles_help)
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p_list = sub.add_parser("list", parents=[common], help="list the articles")
+    p_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p_convert = sub.add_parser("convert", parents=[common], help="print an article or file in a script view")
+    p_convert.add_argument("source", metavar="ARTICLE_OR_FILE")
+    p_convert.add_argument(
+        "--to", required=True, choices=VIEWS, metavar="VIEW", help=f"one of {', '.join(VIEWS)}"
+    )
+
+    p_annotate = sub.add_parser("annotate", parents=[common], help="highlight and tag a passage")
+    p_annotate.add_argument("article", metavar="ARTICLE")
+    where = p_annotate.add_mutually_exclusive_group(required=True)
+    where.add_argument("--quote", help="the passage, typed in any script")
+    where.add_argument("--start", type=int, help="start offset (code points, in --view's text)")
+    p_annotate.add_argument("--end", type=int, help="end offset (with --start)")
+    p_annotate.add_argument("--occurrence", type=int, metavar="N", help="which match of --quote (1 = first)")
+    p_annotate.add_argument("--tag", action="append", required=True, metavar="TAG", help="a tag (repeatable)")
+    p_annotate.add_argument("--note", default="", help="a note")
+    p_annotate.add_argument("--color", default="", help="colour name or #rrggbb (default: the tag's colour)")
+    p_annotate.add_argument(
+        "--view", default="original", choices=VIEWS, metavar="VIEW", help="view the offsets refer to"
+    )
+
+    p_export = sub.add_parser("export", parents=[common], help="export annotations")
+    p_export.add_argument("--format", default="json", choices=FORMATS)
+    p_export.add_argument(
+        "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the passage text"
+    )
+    p_export.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="only passages with this tag"
+    )
+    p_export.add_argument("--article", action="append", default=[], metavar="ID", help="only this article")
+    p_export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        from reader.convert import check_opencc
+
+        check_opencc()
+        return _dispatch(args)
+    except (UsageError, ArticleError) as exc:
+        _fail(str(exc))
+        return EXIT_USAGE
+    except ReaderError as exc:
+        _fail(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _fail(message: str) -> None:
+    from reader.sanitize import safe_line
+
+    print(f"reader: error: {safe_line(message, 1000)}", file=sys.stderr)
+
+
+def _workspace(args: argparse.Namespace):
+    from reader.workspace import Paths, Workspace
+
+    paths = Paths.resolve(args.articles, args.db)
+    if not paths.articles.is_dir():
+        raise UsageError(
+            f"articles folder not found: {paths.articles} "
+            "(run from the project folder or pass --articles DIR)"
+        )
+    return Workspace(paths.articles, paths.db)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command is None:
+        return _run_app(args)
+    handler = {"list": _cmd_list, "convert": _cmd_convert, "annotate": _cmd_annotate, "export": _cmd_export}
+    return handler[args.command](args)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    workspace = _workspace(args)
+    from reader.app import ReaderApp
+
+    ReaderApp(workspace).run()
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from rich.cells import cell_len
+
+    workspace = _workspace(args)
+    counts = workspace.store.counts()
+    rows = [
+        {
+            "id": info.id,
+            "title": info.title,
+            "script": info.script,
+            "chars": info.chars,
+            "chars_exact": info.chars_exact,
+            "annotations": counts.get(info.id, 0),
+            "error": info.error,
+        }
+        for info in workspace.articles()
+    ]
+    if args.json:
+        _out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    id_width = max([cell_len(r["id"]) for r in rows] + [2])
+    lines = [f"{'ID'.ljust(id_width)}  {'SCRIPT':<11} {'CHARS':>8} {'NOTES':>5}  TITLE"]
+    for r in rows:
+        chars = f"{'' if r['chars_exact'] else '~'}{r['chars']}"
+        title = f"[error] {r['error']}" if r["error"] else r["title"]
+        lines.append(
+            f"{r['id']}{' ' * (id_width - cell_len(r['id']))}  {r['script'] or '-':<11} {chars:>8} "
+            f"{r['annotations']:>5}  {title}"
+        )
+    _out("\n".join(lines) + "\n")
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from reader.articles import load_file
+    from reader.convert import Converter
+
+    article = None
+    path = Path(args.source)
+    paths_articles = Path(args.articles) if args.articles else None
+    try:
+        workspace = _workspace(args)
+    except UsageError:
+        workspace = None
+    if workspace is not None:
+        try:
+            article = workspace.load(workspace.library.resolve(args.source))
+        except UsageError:
+            article = None
+    if article is None:
+        if not path.is_file():
+            where = paths_articles or "the articles folder"
+            raise UsageError(f"no article or file {args.source!r} (not an id in {where}, not a file)")
+        article = load_file(path)
+    converter = workspace.converter if workspace is not None else Converter()
+    _out(converter.view(article, args.to).text)
+    return 0
+
+
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from reader.palette import check_color
+
+    workspace = _workspace(args)
+    article = workspace.load(workspace.library.resolve(args.article))
+    color = check_color(args.color)
+    if args.quote is not None:
+        if args.end is not None:
+            raise UsageError("--end goes with --start, not with --quote")
+        matches = workspace.find(article, args.quote)
+        if not matches:
+            raise UsageError(f"quote {args.quote!r} not found in {article.info.id} (in any script)")
+        if args.occurrence is None:
+            if len(matches) > 1:
+                raise UsageError(
+                    f"quote {args.quote!r} occurs {len(matches)} times in {article.info.id}; "
+                    f"pass --occurrence N (1–{len(matches)})"
+                )
+            start, end = matches[0]
+        else:
+            if not 1 <= args.occurrence <= len(matches):
+                raise UsageError(
+                    f"--occurrence {args.occurrence} is out of range: "
+                    f"{args.quote!r} occurs {len(matches)} time(s)"
+                )
+            start, end = matches[args.occurrence - 1]
+    else:
+        if args.end is None:
+            raise UsageError("--start needs --end")
+        if args.occurrence is not None:
+            raise UsageError("--occurrence goes with --quote")
+        view = workspace.view(article, args.view)
+        if not 0 <= args.start < args.end <= len(view.text):
+            raise UsageError(
+                f"--start {args.start} --end {args.end} is not a passage of {article.info.id} "
+                f"({len(view.text)} characters in the {args.view} view)"
+            )
+        start, end = view.offsets.range_to_original(args.start, args.end)
+    annotation = workspace.annotate(
+        article, start, end, tags=args.tag, note=args.note, color=color, view=args.view
+    )
+    _out(annotation.id + "\n")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from reader.export import build_export, render, write_atomically
+
+    if args.output:
+        target = Path(args.output)
+        if target.is_dir():
+            raise UsageError(f"cannot write {target}: it is a folder; give a file name with -o")
+        if not (target.parent if str(target.parent) else Path(".")).is_dir():
+            raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
+    workspace = _workspace(args)
+    data = build_export(workspace, args.view, tags=args.tag, article_ids=args.article)
+    text = render(data, args.format)
+    if args.output:
+        write_atomically(Path(args.output), text)
+        print(f"exported {len(data['annotations'])} annotations to {args.output}", file=sys.stderr)
+    else:
+        _out(text)
+    return 0
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,410 @@
+"""Chinese-aware line wrapping and sentence/paragraph navigation (UI-free: never imports textual).
+
+`wrap_text` turns the text of a script view into *display lines*, each a ``(start, end)`` code point range
+into the text (end exclusive, never covering a ``"\\n"``), wrapped by terminal cells (GUIDE.md §2: CJK and
+full-width punctuation are 2 cells, ASCII and “”…—· are 1, combining marks and ZWSP are 0).
+
+Rules
+-----
+* Paragraphs are the lines of the text. Every non-empty paragraph is followed by one *blank display line*,
+  a zero-length range ``(p, p)`` at the paragraph end ``p`` (the index of its ``"\\n"``, or ``len(text)``).
+  Empty source lines produce no display line of their own, so runs of them collapse into that one blank.
+* Kinsoku (禁则): no line begins with closing punctuation (``CLOSING``: ，。、；：？！）」』》〉… and their
+  ASCII cousins ``.,;:?!)]}%``) and none ends with opening punctuation (``OPENING``: （「『《〈‘“ ``([{``).
+  We resolve a violation by **pushing characters down** (推出): the break moves left until it is legal, so the
+  offending punctuation takes the previous character(s) with it to the next line. We never hang punctuation
+  past the width, so **no line is ever wider than ``width``** (the one exception: a single character wider
+  than the width, e.g. a CJK character at width 1, which occupies a line of its own).
+  If no legal break exists in the whole line (e.g. a paragraph of only ！！！！), the line is broken at the
+  width anyway: the rules are then unavoidable to break.
+* Runs of Latin letters and digits (``TikTok``, ``2025``) are not broken, nor are they broken after a joiner
+  inside a word (``3.14``, ``photo.jpg``, ``don't``): the break moves before the run, so the word starts the
+  next line. A run longer than the width starts a new line and is folded there (the
+  CSS ``overflow-wrap: break-word`` behaviour).
+* Zero-width characters (combining marks, ZWSP) never start a line: they stay with the character before.
+* A tab or a (normally sanitised away) control character counts 1 cell: the view renders it as one visible
+  cell. Grapheme clusters (ZWJ emoji, VS16) are measured per code point.
+
+Performance: cell widths come from a table of all code points (built once from Rich's own cell table),
+mapped over the whole text at C speed into one byte per character, then per over-long paragraph a
+cumulative sum (``itertools.accumulate``) searched with ``bisect``. Python-level work is per *line*, not
+per character.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+from rich.cells import get_character_cell_size
+
+__all__ = [
+    "CLOSING",
+    "OPENING",
+    "SENTENCE_END",
+    "Layout",
+    "can_break",
+    "char_width",
+    "next_paragraph_start",
+    "next_sentence_start",
+    "paragraph_bounds",
+    "prev_paragraph_start",
+    "prev_sentence_start",
+    "sentence_bounds",
+    "wrap_text",
+]
+
+CLOSING: frozenset[str] = frozenset(
+    "，。、；：？！）」』》〉】〕〗〙〛｝］｠…‥’”〞〟・·％‰℃°﹐﹑﹒﹔﹕﹖﹗﹚﹜﹞｡､｣ヽヾゝゞ々〻ー.,;:?!)]}%"
+)
+"""Characters that must not begin a display line (行首禁则)."""
+
+OPENING: frozenset[str] = frozenset("（「『《〈【〔〖〘〚｛［｟‘“〝﹙﹛﹝｢([{¥$£€＄￥")
+"""Characters that must not end a display line (行尾禁则)."""
+
+_NO_SPLIT_PAIRS: frozenset[str] = frozenset("—…⋯―─")
+"""Doubled dashes and ellipses (——, ……) are one mark: never break between two equal ones."""
+
+_WORD_CHARS: frozenset[str] = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isalpha())
+    + "".join(chr(c) for c in range(0x370, 0x530) if chr(c).isalpha())
+)
+"""Letters and digits of alphabetic scripts: a break never falls between two of them."""
+
+_WORD_JOINERS: frozenset[str] = frozenset(".,:'_/@")
+"""Inside a word these join (3.14, 1,000, photo.jpg, don't, a_b, http://x): no break after them."""
+
+SENTENCE_END = "。！？!?…"
+_SENTENCE_RE = re.compile(r"[。！？!?…]+[”’」』）)》〉\"'』]*")
+
+# --- cell widths ---------------------------------------------------------------------------------
+
+_UNKNOWN = 255
+_TABLE = bytearray([_UNKNOWN]) * 0x110000
+"""Cell width of every code point (`_UNKNOWN` until measured), so a whole text maps to widths at C speed."""
+_NATIVE_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
+
+
+def _fill_table() -> None:
+    """Fill `_TABLE` from Rich's own cell table (rich >= 15), else leave it to be learnt per character.
+
+    Either way the widths equal `rich.cells.get_character_cell_size` (what Rich and Textual render with),
+    except that a tab or a control counts 1 cell and a newline 0 (see the module docstring).
+    """
+    try:
+        from rich._unicode_data import load  # private, hence the fallback below
+    except ImportError:  # pragma: no cover - older Rich: learn widths character by character instead
+        return
+    try:
+        widths = load("auto").widths
+    except Exception:  # pragma: no cover - same fallback
+        return
+    _TABLE[:] = b"\x01" * 0x110000
+    for first, last, width in widths:
+        _TABLE[first : last + 1] = bytes([width]) * (last + 1 - first)
+    for code in (*range(0x20), *range(0x7F, 0xA0)):
+        _TABLE[code] = 1
+    _TABLE[0x0A] = 0
+
+
+def _measure(char: str) -> int:
+    code = ord(char)
+    if code == 0x0A:
+        return 0
+    if char == "\t" or code < 0x20 or 0x7F <= code < 0xA0:
+        return 1  # rendered as one visible cell (a space or a control picture)
+    return get_character_cell_size(char)
+
+
+_fill_table()
+
+
+def char_width(char: str) -> int:
+    """Cells that one character occupies in the document view."""
+    width = _TABLE[ord(char)]
+    if width == _UNKNOWN:
+        width = _TABLE[ord(char)] = _measure(char)
+    return width
+
+
+def _width_bytes(text: str) -> bytes:
+    """The cell width of every character of `text`, one byte each."""
+    codes = memoryview(text.encode(_NATIVE_UTF32, "surrogatepass")).cast("I")
+    widths = bytes(map(_TABLE.__getitem__, codes))
+    if _UNKNOWN in widths:
+        for char in set(text):
+            char_width(char)
+        widths = bytes(map(_TABLE.__getitem__, codes))
+    return widths
+
+
+def can_break(text: str, pos: int, *, words: bool = True) -> bool:
+    """Whether a display line may end before ``text[pos]`` (0 < pos < len(text), inside one paragraph).
+
+    With ``words=False`` only the punctuation rules apply (used to fold a word longer than the width).
+    """
+    char = text[pos]
+    before = text[pos - 1]
+    if char in CLOSING or before in OPENING:
+        return False
+    if char == before and char in _NO_SPLIT_PAIRS:
+        return False
+    if words and char in _WORD_CHARS:
+        if before in _WORD_CHARS:
+            return False
+        if before in _WORD_JOINERS and pos >= 2 and text[pos - 2] in _WORD_CHARS:
+            return False
+    if words and char in _WORD_JOINERS and before in _WORD_CHARS and text[pos + 1 : pos + 2] in _WORD_CHARS:
+        return False
+    return char_width(char) != 0
+
+
+# --- layout -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    """Display lines of one text at one width: ``starts[i]``/``ends[i]`` are the range of line ``i``."""
+
+    text: str
+    width: int
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @property
+    def lines(self) -> list[tuple[int, int]]:
+        """All display lines as ``(start, end)`` pairs (built on demand: prefer `starts`/`ends`)."""
+        return list(zip(self.starts, self.ends, strict=True))
+
+    def line(self, index: int) -> tuple[int, int]:
+        """The range of display line `index`."""
+        return self.starts[index], self.ends[index]
+
+    def line_text(self, index: int) -> str:
+        return self.text[self.starts[index] : self.ends[index]]
+
+    def is_blank(self, index: int) -> bool:
+        return self.starts[index] == self.ends[index]
+
+    def line_of_offset(self, pos: int) -> int:
+        """The display line showing offset `pos`.
+
+        The ``"\\n"`` ending a paragraph (and any empty lines after it) belong to the paragraph's blank line;
+        offsets past the text belong to the last line.
+        """
+        return max(0, bisect_right(self.starts, pos) - 1)
+
+    def offset_at(self, line: int, cell_x: int) -> int:
+        """The offset of the character whose cells cover `cell_x` on `line`; past the end: the line end."""
+        start, end = self.starts[line], self.ends[line]
+        x = 0
+        text = self.text
+        for pos in range(start, end):
+            x += char_width(text[pos])
+            if cell_x < x:
+                return pos
+        return end
+
+    def cell_x_of_offset(self, line: int, pos: int) -> int:
+        """Cells from the start of `line` to offset `pos` (clamped to the line)."""
+        start, end = self.starts[line], self.ends[line]
+        pos = min(max(pos, start), end)
+        return sum(_width_bytes(self.text[start:pos]))
+
+    def line_cells(self, line: int) -> int:
+        """The width of `line` in cells."""
+        return sum(_width_bytes(self.line_text(line)))
+
+    def last_stop(self, line: int) -> int:
+        """The last offset a block cursor can sit on in `line` (its start if the line is blank)."""
+        start, end = self.starts[line], self.ends[line]
+        return end - 1 if end > start else start
+
+
+def wrap_text(text: str, width: int) -> Layout:
+    """Wrap `text` (paragraphs separated by ``"\\n"``) into display lines at most `width` cells wide."""
+    width = max(int(width), 1)
+    layout = Layout(text, width)
+    starts, ends = layout.starts, layout.ends
+    size = len(text)
+    if not size:
+        starts.append(0)
+        ends.append(0)
+        return layout
+    cells = _width_bytes(text)
+    pos = 0
+    find = text.find
+    while pos < size:
+        stop = find("\n", pos)
+        if stop < 0:
+            stop = size
+        if stop > pos:
+            if stop - pos <= width // 2 or sum(cells[pos:stop]) <= width:
+                starts.append(pos)
+                ends.append(stop)
+            else:
+                _wrap_paragraph(text, cells, pos, stop, width, starts, ends)
+            starts.append(stop)
+            ends.append(stop)
+        pos = stop + 1
+    if not starts:  # only newlines
+        starts.append(0)
+        ends.append(0)
+    return layout
+
+
+def _wrap_paragraph(
+    text: str, cells: bytes, start: int, stop: int, width: int, starts: list[int], ends: list[int]
+) -> None:
+    """Append the display lines of the paragraph ``text[start:stop]`` (which is wider than `width`)."""
+    cum = list(accumulate(cells[start:stop], initial=0))  # cum[i]: cells of text[start:start + i]
+    total = cum[-1]
+    length = stop - start
+    line = start
+    while line < stop:
+        i = line - start
+        limit = cum[i] + width
+        if total <= limit:
+            starts.append(line)
+            ends.append(stop)
+            return
+        j = bisect_right(cum, limit, i + 1) - 1  # the most characters that fit
+        if j <= i:  # one character wider than the line: it gets a line of its own (+ zero-width marks)
+            j = i + 1
+            while j < length and not cells[start + j]:
+                j += 1
+        end = start + j
+        if end < stop and not can_break(text, end):
+            end = _legal_break(text, line, end)
+        starts.append(line)
+        ends.append(end)
+        line = end
+
+
+def _legal_break(text: str, line: int, end: int) -> int:
+    """The nearest legal break left of `end` (which is not legal) for a line starting at `line`."""
+    pos = end - 1
+    while pos > line and not can_break(text, pos):
+        pos -= 1
+    if pos > line:
+        return pos
+    # No break honours both the punctuation and the word rules: fold the word (punctuation rules only).
+    pos = end
+    while pos > line and not can_break(text, pos, words=False):
+        pos -= 1
+    return pos if pos > line else end  # unavoidable: break at the width
+
+
+# --- sentences and paragraphs -------------------------------------------------------------------
+
+
+def paragraph_bounds(text: str, pos: int) -> tuple[int, int]:
+    """``(start, end)`` of the source line containing `pos`; a ``"\\n"`` belongs to the line it ends."""
+    pos = min(max(pos, 0), len(text))
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """``(start, end)`` of the sentence containing `pos`, within its paragraph.
+
+    A sentence runs up to and including a run of 。！？!?… plus trailing closing quotes and brackets
+    (“好！”他说 → the sentence ends after ”). Leading spaces are not part of it. On a ``"\\n"`` (or past the
+    end) the result is the empty range ``(pos, pos)``.
+    """
+    if pos < 0 or pos >= len(text) or text[pos] == "\n":
+        pos = min(max(pos, 0), len(text))
+        return pos, pos
+    para_start, para_end = paragraph_bounds(text, pos)
+    start, end = para_start, para_end
+    for match in _SENTENCE_RE.finditer(text, para_start, para_end):
+        if match.end() <= pos:
+            start = match.end()
+        else:
+            end = match.end()
+            break
+    while start < pos and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _sentence_starts(text: str, para_start: int, para_end: int) -> list[int]:
+    """Starts of the non-blank sentences of one paragraph."""
+    result: list[int] = []
+    start = para_start
+    for match in _SENTENCE_RE.finditer(text, para_start, para_end):
+        result.append(start)
+        start = match.end()
+    if start < para_end:
+        result.append(start)
+    cleaned: list[int] = []
+    for start in result:
+        while start < para_end and text[start].isspace():
+            start += 1
+        if start < para_end and (not cleaned or cleaned[-1] != start):
+            cleaned.append(start)
+    return cleaned
+
+
+def next_sentence_start(text: str, pos: int) -> int:
+    """Start of the first sentence after `pos` (here or in a later paragraph); `len(text)` if none."""
+    size = len(text)
+    pos = min(max(pos, 0), size)
+    para_start, para_end = paragraph_bounds(text, pos)
+    while para_start < size:
+        for start in _sentence_starts(text, para_start, para_end):
+            if start > pos:
+                return start
+        para_start = para_end + 1
+        if para_start > size:
+            break
+        para_end = text.find("\n", para_start)
+        if para_end < 0:
+            para_end = size
+    return size
+
+
+def prev_sentence_start(text: str, pos: int) -> int:
+    """Start of the last sentence beginning before `pos` (vim's ``(``); 0 if none."""
+    pos = min(max(pos, 0), len(text))
+    para_start, para_end = paragraph_bounds(text, pos)
+    while True:
+        for start in reversed(_sentence_starts(text, para_start, para_end)):
+            if start < pos:
+                return start
+        if para_start == 0:
+            return 0
+        para_end = para_start - 1
+        para_start = text.rfind("\n", 0, para_end) + 1
+
+
+def next_paragraph_start(text: str, pos: int) -> int:
+    """Start of the next non-empty paragraph after the one containing `pos`; `len(text)` if none."""
+    size = len(text)
+    _, end = paragraph_bounds(text, pos)
+    start = end + 1
+    while start < size and text[start] == "\n":
+        start += 1
+    return min(start, size)
+
+
+def prev_paragraph_start(text: str, pos: int) -> int:
+    """Start of the paragraph containing `pos` if `pos` is past it, else of the previous non-empty one."""
+    pos = min(max(pos, 0), len(text))
+    start, end = paragraph_bounds(text, pos)
+    if start < pos and start < end:
+        return start
+    cursor = start - 1  # the "\n" ending the previous line
+    while cursor > 0 and text[cursor - 1] == "\n":
+        cursor -= 1
+    if cursor <= 0:
+        return 0
+    return text.rfind("\n", 0, cursor) + 1

@@ -1,0 +1,115 @@
+"""The dialog that tags a passage: tags with completion, a note, a colour. Enter saves, Esc cancels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.widgets import Button, Input, Label, Select, Static
+
+from reader.palette import COLORS
+from reader.store import normalise_tags
+
+TAG_SEPARATORS = (",", "，")
+
+
+def parse_tags(value: str) -> tuple[str, ...]:
+    """Tags as typed: separated by commas (ASCII or full-width)."""
+    for separator in TAG_SEPARATORS[1:]:
+        value = value.replace(separator, TAG_SEPARATORS[0])
+    return normalise_tags(value.split(TAG_SEPARATORS[0]))
+
+
+@dataclass(frozen=True)
+class AnnotationDraft:
+    tags: tuple[str, ...]
+    note: str
+    color: str  # "" = the first tag's colour
+
+
+class TagSuggester(Suggester):
+    """Completes the tag being typed (the part after the last comma) from the tags already in use."""
+
+    def __init__(self, tags: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._tags = sorted(tags, key=str.casefold)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        normalised = value.replace(TAG_SEPARATORS[1], TAG_SEPARATORS[0])
+        cut = normalised.rfind(TAG_SEPARATORS[0]) + 1
+        typed = value[cut:].lstrip()
+        if not typed:
+            return None
+        already = set(parse_tags(value[:cut]))
+        for tag in self._tags:
+            if tag not in already and tag != typed and tag.casefold().startswith(typed.casefold()):
+                return value[: len(value) - len(typed)] + tag
+        return None
+
+
+class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel-annotation"),
+        Binding("ctrl+s", "save", "Save", id="save-annotation"),
+    ]
+
+    def __init__(
+        self,
+        quote: str,
+        known_tags: list[str],
+        *,
+        title: str = "Highlight and tag",
+        tags: tuple[str, ...] = (),
+        note: str = "",
+        color: str = "",
+    ) -> None:
+        super().__init__()
+        self._quote = quote
+        self._known_tags = known_tags
+        self._title = title
+        self._initial = AnnotationDraft(tags, note, color)
+
+    def compose(self) -> ComposeResult:
+        preview = self._quote if len(self._quote) <= 120 else self._quote[:119] + "…"
+        options = [(Text("tag colour (automatic)"), "")] + [
+            (Text.assemble(("  ", f"on {hex_}"), f" {name}"), name) for name, hex_ in COLORS.items()
+        ]
+        with Vertical(id="annotate-box"):
+            yield Static(Text(self._title, style="bold"), id="annotate-title")
+            yield Static(Text(preview.replace("\n", " ⏎ ")), id="annotate-quote")
+            yield Label("Tags (comma-separated; → accepts a suggestion)")
+            yield Input(
+                value=", ".join(self._initial.tags),
+                placeholder="e.g. framing/economy, 難民",
+                suggester=TagSuggester(self._known_tags),
+                id="annotate-tags",
+            )
+            yield Label("Note")
+            yield Input(value=self._initial.note, placeholder="optional", id="annotate-note")
+            yield Label("Colour")
+            yield Select(options, value=self._initial.color, allow_blank=False, id="annotate-color")
+            with Horizontal(id="annotate-buttons"):
+                yield Button("Save", variant="primary", id="annotate-save")
+                yield Button("Cancel", id="annotate-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#annotate-tags", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#annotate-save")
+    def action_save(self) -> None:
+        tags = parse_tags(self.query_one("#annotate-tags", Input).value)
+        note = self.query_one("#annotate-note", Input).value.strip()
+        color = self.query_one("#annotate-color", Select).value
+        self.dismiss(AnnotationDraft(tags, note, color if isinstance(color, str) else ""))
+
+    @on(Button.Pressed, "#annotate-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

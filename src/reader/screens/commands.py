@@ -1,0 +1,73 @@
+"""Command palette (ctrl+p): script views, export, navigation, and every article by title."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from reader.convert import VIEW_LABELS, VIEWS
+
+
+class ReaderCommands(Provider):
+    """Prefixed commands, so typing "view", "export" or "open" narrows to a family."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from reader.screens.reading import ReadingScreen
+
+        app = self.app
+        screen = self.screen
+        commands: list[tuple[str, Callable[[], object], str]] = []
+        if isinstance(screen, ReadingScreen):
+            for view in VIEWS:
+                commands.append(
+                    (
+                        f"View: {VIEW_LABELS[view]} ({view})",
+                        partial(screen.switch_view, view),
+                        "Show this article in that script",
+                    )
+                )
+            commands.append(
+                ("Panel: show/hide annotations", screen.action_toggle_panel, "This article's highlights")
+            )
+            commands.append(
+                ("Go: next highlight", screen.action_next_highlight, "Jump to the next highlight")
+            )
+            commands.append(
+                ("Go: previous highlight", screen.action_previous_highlight, "Jump to the previous highlight")
+            )
+            commands.append(("Go: back to the library", screen.action_back, "Close this article"))
+        commands.append(
+            ("Export: all annotations as JSON", app.action_export_json, "Writes reader-export-<time>.json")
+        )
+        workspace = getattr(app, "workspace", None)
+        if workspace is not None:
+            for info in workspace.library.list():
+                if info.error:
+                    continue
+                # help text is parsed as markup by the palette: never put article data in it.
+                commands.append(
+                    (f"Open: {info.title} ({info.id})", partial(self._open, info), "Open this article")
+                )
+        return commands
+
+    def _open(self, info) -> None:
+        from reader.screens.reading import ReadingScreen
+
+        self.app.push_screen(ReadingScreen(self.app.workspace, info))
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            if name.startswith("Open:"):
+                continue
+            yield DiscoveryHit(Text(name), callback, text=name, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                # Text, not matcher.highlight(): that parses its argument as markup; titles are data.
+                yield Hit(score, Text(name), callback, text=name, help=help_text)

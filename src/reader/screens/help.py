@@ -1,0 +1,51 @@
+"""`?`: every key of the screen underneath, grouped by where it comes from."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+MOUSE_HELP = [
+    ("click", "move the cursor / open an article"),
+    ("drag", "select a passage"),
+    ("wheel", "scroll"),
+    ("ctrl+p", "command palette: views, export, navigation, articles"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="close-help"),
+    ]
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self._under = under
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(Text("Keys", style="bold"), id="help-title")
+            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            yield Static(Text("esc or ? closes this", style="dim"))
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "What it does")
+        seen: set[tuple[str, str]] = set()
+        for active in self._under.active_bindings.values():
+            binding = active.binding
+            description = binding.tooltip or binding.description or binding.action
+            display = self.app.get_key_display(binding)
+            if (display, description) in seen:
+                continue
+            seen.add((display, description))
+            table.add_row(Text(display, style="bold"), Text(description))
+        for key, description in MOUSE_HELP:
+            table.add_row(Text(key, style="bold"), Text(description))
+        table.focus()

@@ -1,0 +1,260 @@
+"""The library: every article in a sortable, filterable table. Enter opens one."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import Key
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import ColumnKey
+
+from reader.articles import ArticleInfo
+from reader.workspace import Workspace
+
+SCRIPT_LABELS = {"simplified": "简", "traditional": "繁", "mixed": "混", "none": "–", "": ""}
+#: keys typed in the filter box that move the table's cursor instead (fzf style)
+_TABLE_KEYS_FROM_FILTER = {
+    "up": "action_cursor_up",
+    "down": "action_cursor_down",
+    "pageup": "action_page_up",
+    "pagedown": "action_page_down",
+}
+COLUMNS = (
+    ("title", "Title"),
+    ("script", "Script"),
+    ("chars", "Length"),
+    ("minutes", "Read"),
+    ("notes", "Notes"),
+)
+
+
+TITLE_MIN_CELLS = 24
+#: script + length + reading time + notes columns, their padding and the scrollbar
+OTHER_COLUMNS_CELLS = 44
+
+
+def _reading_time(minutes: float) -> str:
+    if minutes < 1:
+        return "<1 min"
+    return f"{math.ceil(minutes)} min"
+
+
+class LibraryScreen(Screen[None]):
+    """Article list. Typing filters by title in any script (红书 finds 紅書)."""
+
+    AUTO_FOCUS = "#library-table"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="open", tooltip="Open the highlighted article", priority=True),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter titles (any script)"),
+        Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column (again: reverse)"),
+        Binding("q", "app.quit", "Quit", id="quit-library"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self._infos: list[ArticleInfo] = []
+        self._folded_titles: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
+        self._sort_column = "title"
+        self._sort_reverse = False
+        self._sort_columns_cycle = [key for key, _ in COLUMNS]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"reader · {self.workspace.library.root}"), id="library-header")
+        yield Input(placeholder="Type to filter titles (简/繁 alike) · esc clears", id="library-filter")
+        yield DataTable(id="library-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text(""), id="library-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key, width=TITLE_MIN_CELLS if key == "title" else None)
+        table.loading = True
+        table.focus()
+        self.load_articles()
+
+    def on_resize(self) -> None:
+        """The title column takes what the other columns leave (they are narrow and fixed)."""
+        table = self.query_one(DataTable)
+        column = table.columns.get(ColumnKey("title")) if table.columns else None
+        if column is not None:
+            column.width = max(TITLE_MIN_CELLS, self.size.width - OTHER_COLUMNS_CELLS)
+            table.refresh()
+
+    def on_screen_resume(self) -> None:
+        if self._infos:
+            self._counts = self.workspace.store.counts()
+            self._fill_table(keep=self._current_id())
+
+    @work(thread=True, exclusive=True, group="library")
+    def load_articles(self) -> None:
+        infos = self.workspace.articles()
+        counts = self.workspace.store.counts()
+        fold = self.workspace.converter.convert
+        folded = {info.id: fold(info.title, "simplified").casefold() for info in infos}
+        self.app.call_from_thread(self._articles_loaded, infos, counts, folded)
+
+    def _articles_loaded(
+        self, infos: list[ArticleInfo], counts: dict[str, int], folded: dict[str, str]
+    ) -> None:
+        self._infos, self._counts, self._folded_titles = infos, counts, folded
+        table = self.query_one(DataTable)
+        table.loading = False
+        self._fill_table()
+
+    # -- table ----------------------------------------------------------------------------------------
+    def _visible(self) -> list[ArticleInfo]:
+        query = self.query_one("#library-filter", Input).value.strip()
+        infos = self._infos
+        if query:
+            folded = self.workspace.converter.convert(query, "simplified").casefold()
+            infos = [
+                i for i in infos if folded in self._folded_titles.get(i.id, "") or folded in i.id.casefold()
+            ]
+        key = {
+            "title": lambda i: self._folded_titles.get(i.id, i.title),
+            "script": lambda i: i.script,
+            "chars": lambda i: i.chars,
+            "minutes": lambda i: i.reading_minutes,
+            "notes": lambda i: self._counts.get(i.id, 0),
+        }[self._sort_column]
+        return sorted(infos, key=key, reverse=self._sort_reverse)
+
+    def _fill_table(self, keep: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        rows = []
+        for info in self._visible():
+            style = "dim" if info.error else ""
+            title = Text(info.title, style=style, no_wrap=True, overflow="ellipsis")
+            if info.error:
+                title.append("  ⚠ cannot read", style="dim italic")
+            chars = f"{'' if info.chars_exact else '~'}{info.chars:,}"
+            rows.append(
+                (
+                    title,
+                    Text(SCRIPT_LABELS.get(info.script, "?"), style=style, justify="center"),
+                    Text(chars, style=style, justify="right"),
+                    Text(
+                        _reading_time(info.reading_minutes) if not info.error else "",
+                        style=style,
+                        justify="right",
+                    ),
+                    Text(str(self._counts.get(info.id, 0) or ""), style=style, justify="right"),
+                )
+            )
+        keys = [info.id for info in self._visible()]
+        for key, row in zip(keys, rows, strict=True):
+            table.add_row(*row, key=key)
+        if keep and keep in keys:
+            table.move_cursor(row=keys.index(keep))
+        self._show_detail()
+
+    def _current_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#library-detail", Static)
+        article_id = self._current_id()
+        info = next((i for i in self._infos if i.id == article_id), None)
+        if info is None:
+            shown = len(self.query_one(DataTable).rows)
+            detail.update(
+                Text(
+                    f"No article matches the filter ({len(self._infos)} in the library)" if not shown else ""
+                )
+            )
+            return
+        text = Text(info.id, style="bold")
+        if info.error:
+            text.append(f"  {info.error}", style="red")
+        else:
+            text.append(f"  {info.paragraphs} paragraphs · {self._counts.get(info.id, 0)} annotations")
+        detail.update(text)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    @on(DataTable.HeaderSelected)
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        self._sort_by(str(event.column_key.value))
+
+    def _sort_by(self, column: str) -> None:
+        if column == self._sort_column:
+            self._sort_reverse = not self._sort_reverse
+        else:
+            self._sort_column, self._sort_reverse = column, column in ("chars", "minutes", "notes")
+        self._fill_table(keep=self._current_id())
+        label = dict(COLUMNS)[column]
+        self.notify(f"Sorted by {label}{' (descending)' if self._sort_reverse else ''}", timeout=1.5)
+
+    def action_cycle_sort(self) -> None:
+        columns = self._sort_columns_cycle
+        self._sort_by(columns[(columns.index(self._sort_column) + 1) % len(columns)])
+
+    # -- filter ---------------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.query_one("#library-filter", Input).focus()
+
+    @on(Input.Changed, "#library-filter")
+    def _filter_changed(self) -> None:
+        self._fill_table()
+
+    @on(Input.Submitted, "#library-filter")
+    def _filter_submitted(self) -> None:
+        self.action_open()
+
+    def on_key(self, event: Key) -> None:
+        filter_input = self.query_one("#library-filter", Input)
+        table = self.query_one(DataTable)
+        if filter_input.has_focus:
+            table_action = _TABLE_KEYS_FROM_FILTER.get(event.key)
+            if table_action is not None:
+                getattr(table, table_action)()
+                event.stop()
+            elif event.key == "escape":
+                filter_input.value = ""
+                table.focus()
+                event.stop()
+            return
+        # Type-to-filter: a printable character that no binding claims starts a filter.
+        if (
+            table.has_focus
+            and event.is_printable
+            and event.character
+            and event.key not in ("q", "o", "slash", "question_mark")
+        ):
+            filter_input.focus()
+            filter_input.insert_text_at_cursor(event.character)
+            event.stop()
+
+    # -- open -----------------------------------------------------------------------------------------
+    def action_open(self) -> None:
+        article_id = self._current_id()
+        if article_id is None:
+            return
+        info = next(i for i in self._infos if i.id == article_id)
+        if info.error:
+            self.notify(info.error, title="Cannot open", severity="error", markup=False)
+            return
+        from reader.screens.reading import ReadingScreen
+
+        self.app.push_screen(ReadingScreen(self.workspace, info))

@@ -1,0 +1,421 @@
+"""The reading screen: one article in any script view, with highlights, tagging, a side panel and undo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from reader.articles import Article, ArticleInfo
+from reader.convert import VIEW_LABELS, VIEWS, ViewText
+from reader.errors import ReaderError
+from reader.palette import effective_color, hex_for
+from reader.screens.annotate import AnnotateDialog, AnnotationDraft
+from reader.store import Annotation
+from reader.widgets.document import DocumentView, Highlight
+from reader.widgets.panel import AnnotationPanel, PanelEntry
+from reader.workspace import Workspace
+
+#: how often (seconds) a changed reading position is written to the store
+POSITION_SAVE_INTERVAL = 3.0
+
+
+@dataclass(frozen=True)
+class UndoStep:
+    """What to put back: the annotation as it was before a delete or an edit."""
+
+    kind: str  # "delete" | "edit" | "add"
+    before: Annotation | None
+    after: Annotation | None
+
+
+class ReadingScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "s", "cycle_view", "Script", id="cycle-view", tooltip="Cycle original → 简体 → 繁體 → 臺灣 → 香港"
+        ),
+        Binding("a", "annotate", "Annotate", id="annotate", tooltip="Highlight and tag the selection"),
+        Binding("e", "edit", "Edit", id="edit", tooltip="Edit the highlight under the cursor"),
+        Binding("d", "delete", "Delete", id="delete", tooltip="Delete the highlight under the cursor"),
+        Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last add, edit or delete"),
+        Binding("p", "toggle_panel", "Panel", id="panel", tooltip="Show/hide this article's annotations"),
+        Binding("n", "next_highlight", "Next hl", id="next-highlight", tooltip="Jump to the next highlight"),
+        Binding(
+            "N",
+            "previous_highlight",
+            "Prev hl",
+            show=False,
+            id="prev-highlight",
+            tooltip="Jump to the previous highlight",
+        ),
+        Binding("escape", "back", "Library", id="back", tooltip="Back to the library"),
+    ]
+
+    def __init__(self, workspace: Workspace, info: ArticleInfo) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.info = info
+        self.article: Article | None = None
+        self.view_text: ViewText | None = None
+        self.view_name = "original"
+        self.annotations: list[Annotation] = []
+        self.undo_stack: list[UndoStep] = []
+        self._saved_position: tuple[int, str] | None = None
+
+    # -- layout ---------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.info.title), id="reading-header")
+        with Horizontal(id="reading-body"):
+            yield DocumentView(id="document")
+            yield AnnotationPanel(id="panel", classes="hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        document = self.query_one(DocumentView)
+        document.loading = True
+        document.focus()
+        self.load_article()
+        self.set_interval(POSITION_SAVE_INTERVAL, self.save_position)
+
+    def on_unmount(self) -> None:
+        self.save_position()
+
+    # -- loading and views ----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load")
+    def load_article(self) -> None:
+        try:
+            article = self.workspace.load(self.info.id)
+            state = self.workspace.reading_state(self.info.id)
+            view = state.view if state and state.view in VIEWS else "original"
+            view_text = self.workspace.view(article, view)
+            annotations = self.workspace.annotations(article)
+        except ReaderError as exc:
+            self.app.call_from_thread(self._load_failed, str(exc))
+            return
+        position = state.position if state else 0
+        self.app.call_from_thread(self._loaded, article, view_text, annotations, position)
+
+    def _load_failed(self, message: str) -> None:
+        self.notify(message, title="Cannot open", severity="error", markup=False)
+        self.dismiss()
+
+    def _loaded(
+        self, article: Article, view_text: ViewText, annotations: list[Annotation], position: int
+    ) -> None:
+        self.article, self.annotations = article, annotations
+        self._saved_position = (position, view_text.view)
+        position = min(max(position, 0), len(article.text))
+        self._show_view(view_text, view_text.offsets.to_view(position), None)
+        orphans = sum(1 for a in annotations if a.status == "orphan")
+        if orphans:
+            self.notify(
+                f"{orphans} annotation(s) no longer match the article's text; "
+                "they are kept in the panel (p).",
+                severity="warning",
+                markup=False,
+            )
+
+    def _show_view(self, view_text: ViewText, cursor: int, selection: tuple[int, int] | None) -> None:
+        self.view_text, self.view_name = view_text, view_text.view
+        document = self.query_one(DocumentView)
+        document.loading = False
+        document.set_document(view_text.text, keep_offset=cursor)
+        document.set_highlights(self._highlights())
+        document.move_cursor(cursor, selection=selection)
+        self._refresh_panel()
+        self._refresh_header()
+
+    def action_cycle_view(self) -> None:
+        if self.article is None or self.view_text is None:
+            return
+        next_view = VIEWS[(VIEWS.index(self.view_name) + 1) % len(VIEWS)]
+        self.switch_view(next_view)
+
+    def switch_view(self, view: str) -> None:
+        if self.article is None or self.view_text is None or view == self.view_name:
+            return
+        document = self.query_one(DocumentView)
+        offsets = self.view_text.offsets
+        cursor = offsets.to_original(document.cursor)
+        selection = offsets.range_to_original(*document.selection) if document.selection else None
+        self._convert(view, cursor, selection)
+
+    @work(thread=True, exclusive=True, group="convert")
+    def _convert(self, view: str, cursor: int, selection: tuple[int, int] | None) -> None:
+        assert self.article is not None
+        timer = self.app.call_from_thread(self.set_timer, 0.15, self._show_converting)
+        view_text = self.workspace.view(self.article, view)
+        self.app.call_from_thread(timer.stop)
+        self.app.call_from_thread(self._converted, view_text, cursor, selection)
+
+    def _show_converting(self) -> None:
+        self.query_one(DocumentView).loading = True
+
+    def _converted(self, view_text: ViewText, cursor: int, selection: tuple[int, int] | None) -> None:
+        offsets = view_text.offsets
+        view_selection = offsets.range_to_view(*selection) if selection else None
+        self._show_view(view_text, offsets.to_view(cursor), view_selection)
+        self.notify(f"{VIEW_LABELS[view_text.view]} view", timeout=1.2)
+
+    # -- header, highlights, panel --------------------------------------------------------------------
+    def _highlights(self) -> list[Highlight]:
+        if self.view_text is None:
+            return []
+        offsets = self.view_text.offsets
+        highlights = []
+        for annotation in self.annotations:
+            if annotation.status == "orphan":
+                continue
+            start, end = offsets.range_to_view(annotation.start, annotation.end)
+            colour = hex_for(effective_color(annotation.color, annotation.tags))
+            highlights.append(Highlight(start, end, colour, annotation.id))
+        return highlights
+
+    def _view_slice(self, annotation: Annotation) -> str:
+        if self.view_text is None or annotation.status == "orphan":
+            return annotation.quote
+        start, end = self.view_text.offsets.range_to_view(annotation.start, annotation.end)
+        return self.view_text.text[start:end]
+
+    def _refresh_panel(self) -> None:
+        entries = [PanelEntry(a, self._view_slice(a)) for a in self.annotations]
+        self.query_one(AnnotationPanel).set_entries(entries)
+
+    def _refresh_header(self) -> None:
+        document = self.query_one(DocumentView)
+        header = Text(no_wrap=True, overflow="ellipsis")
+        header.append(self.info.title, style="bold")
+        header.append(f"  ·  {VIEW_LABELS[self.view_name]}", style="bold cyan")
+        header.append(f"  ·  {document.scroll_percent:.0f}%")
+        if document.selection:
+            start, end = document.selection
+            header.append(f"  ·  {end - start} selected", style="bold")
+        count = len(self.annotations)
+        header.append(f"  ·  {count} annotation{'s' if count != 1 else ''}")
+        self.query_one("#reading-header", Static).update(header)
+
+    @on(DocumentView.CursorMoved)
+    @on(DocumentView.SelectionChanged)
+    def _document_changed(self) -> None:
+        self._refresh_header()
+
+    def _reload_annotations(self, cursor: int | None = None) -> None:
+        """After any change: re-read this article's annotations and repaint highlights and panel."""
+        assert self.article is not None
+        self.annotations = self.workspace.annotations(self.article)
+        self.query_one(DocumentView).set_highlights(self._highlights())
+        self._refresh_panel()
+        self._refresh_header()
+
+    # -- annotating -----------------------------------------------------------------------------------
+    def _annotation_at_cursor(self) -> Annotation | None:
+        if self.view_text is None:
+            return None
+        document = self.query_one(DocumentView)
+        position = self.view_text.offsets.to_original(document.cursor)
+        containing = [a for a in self.annotations if a.status != "orphan" and a.start <= position < a.end]
+        if not containing:
+            return None
+        return min(containing, key=lambda a: (a.end - a.start, a.created))
+
+    def _known_tags(self) -> list[str]:
+        return [tag for tag, _ in self.workspace.store.tags().most_common()]
+
+    def action_annotate(self) -> None:
+        if self.view_text is None or self.article is None:
+            return
+        document = self.query_one(DocumentView)
+        if not document.selection or document.selection[0] == document.selection[1]:
+            self.notify(
+                "Select a passage first: shift+arrows, v (sentence) or drag with the mouse.", markup=False
+            )
+            return
+        view_start, view_end = document.selection
+        start, end = self.view_text.offsets.range_to_original(view_start, view_end)
+        quote = self.view_text.text[view_start:view_end]
+
+        def save(draft: AnnotationDraft | None) -> None:
+            if draft is not None:
+                self._save_new(start, end, draft)
+
+        self.app.push_screen(AnnotateDialog(quote, self._known_tags()), save)
+
+    @work(thread=True, group="save")
+    def _save_new(self, start: int, end: int, draft: AnnotationDraft) -> None:
+        assert self.article is not None
+        try:
+            annotation = self.workspace.annotate(
+                self.article,
+                start,
+                end,
+                tags=draft.tags,
+                note=draft.note,
+                color=draft.color,
+                view=self.view_name,
+            )
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Not saved", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self._after_change, UndoStep("add", None, annotation), "Saved")
+
+    def _after_change(self, step: UndoStep, message: str) -> None:
+        self.undo_stack.append(step)
+        self._reload_annotations()
+        document = self.query_one(DocumentView)
+        if step.kind == "add":
+            document.clear_selection()
+        self.notify(message, timeout=1.5, markup=False)
+
+    def action_edit(self) -> None:
+        annotation = self._annotation_at_cursor()
+        if annotation is None:
+            self.notify("No highlight under the cursor.", markup=False)
+            return
+
+        def save(draft: AnnotationDraft | None) -> None:
+            if draft is not None:
+                self._save_edit(annotation, draft)
+
+        dialog = AnnotateDialog(
+            self._view_slice(annotation),
+            self._known_tags(),
+            title="Edit highlight",
+            tags=annotation.tags,
+            note=annotation.note,
+            color=annotation.color,
+        )
+        self.app.push_screen(dialog, save)
+
+    @work(thread=True, group="save")
+    def _save_edit(self, annotation: Annotation, draft: AnnotationDraft) -> None:
+        try:
+            edited = self.workspace.edit(annotation, tags=draft.tags, note=draft.note, color=draft.color)
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Not saved", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self._after_change, UndoStep("edit", annotation, edited), "Saved")
+
+    def action_delete(self) -> None:
+        annotation = self._annotation_at_cursor()
+        if annotation is None:
+            self.notify("No highlight under the cursor.", markup=False)
+            return
+        self._delete(annotation)
+
+    @work(thread=True, group="save")
+    def _delete(self, annotation: Annotation) -> None:
+        try:
+            self.workspace.delete(annotation)
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Not deleted", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(
+            self._after_change, UndoStep("delete", annotation, None), "Deleted · u undoes"
+        )
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        self._undo(self.undo_stack.pop())
+
+    @work(thread=True, group="save")
+    def _undo(self, step: UndoStep) -> None:
+        try:
+            if step.kind == "add" and step.after is not None:
+                self.workspace.delete(step.after)
+            elif step.before is not None:
+                self.workspace.restore(step.before)
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Undo failed", severity="error", markup=False
+            )
+            return
+        labels = {"add": "Undid highlight", "edit": "Undid edit", "delete": "Restored highlight"}
+        self.app.call_from_thread(self._after_undo, labels[step.kind])
+
+    def _after_undo(self, message: str) -> None:
+        self._reload_annotations()
+        self.notify(message, timeout=1.5, markup=False)
+
+    # -- panel and navigation -------------------------------------------------------------------------
+    def action_toggle_panel(self) -> None:
+        panel = self.query_one(AnnotationPanel)
+        panel.toggle_class("hidden")
+        if panel.has_class("hidden"):
+            self.query_one(DocumentView).focus()
+        else:
+            panel.query_one("OptionList").focus()
+
+    @on(AnnotationPanel.Jump)
+    def _jump(self, event: AnnotationPanel.Jump) -> None:
+        self.jump_to(event.annotation)
+
+    def jump_to(self, annotation: Annotation) -> None:
+        if self.view_text is None:
+            return
+        start, end = self.view_text.offsets.range_to_view(annotation.start, annotation.end)
+        document = self.query_one(DocumentView)
+        document.move_cursor(start, selection=(start, end), center=True)
+        document.focus()
+
+    def _jump_relative(self, forward: bool) -> None:
+        if self.view_text is None:
+            return
+        document = self.query_one(DocumentView)
+        here = self.view_text.offsets.to_original(document.cursor)
+        live = [a for a in self.annotations if a.status != "orphan"]
+        if forward:
+            later = [a for a in live if a.start > here]
+            target = min(later, key=lambda a: a.start) if later else None
+        else:
+            earlier = [a for a in live if a.start < here]
+            target = max(earlier, key=lambda a: a.start) if earlier else None
+        if target is None:
+            self.notify("No more highlights that way.", timeout=1.2, markup=False)
+            return
+        self.jump_to(target)
+
+    def action_next_highlight(self) -> None:
+        self._jump_relative(forward=True)
+
+    def action_previous_highlight(self) -> None:
+        self._jump_relative(forward=False)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    # -- reading position -----------------------------------------------------------------------------
+    def current_position(self) -> tuple[int, str] | None:
+        if self.view_text is None:
+            return None
+        document = self.query_one(DocumentView)
+        return self.view_text.offsets.to_original(document.cursor), self.view_name
+
+    def save_position(self) -> None:
+        """Remember where the reader is (original offset + view), only when it changed."""
+        try:
+            position = self.current_position()
+        except Exception:  # the screen is being torn down; nothing to save
+            return
+        if position is None or position == self._saved_position:
+            return
+        try:
+            self.workspace.remember_position(self.info.id, *position)
+        except ReaderError as exc:
+            self.notify(str(exc), title="Position not saved", severity="warning", markup=False)
+            return
+        self._saved_position = position

@@ -1,0 +1,149 @@
+"""The core bundled: articles, conversion and the annotation store, as one object passed into the App.
+
+Everything the UI and the CLI do to data goes through here, so both faces behave the same and the UI
+stays a thin layer (tests construct a Workspace on temporary folders).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reader.anchoring import find_quote, reanchor
+from reader.articles import Article, ArticleInfo, Library
+from reader.convert import VIEWS, Converter, ViewText
+from reader.errors import UsageError
+from reader.store import (
+    CONTEXT_CHARS,
+    Annotation,
+    AnnotationStore,
+    ArticleState,
+    make_annotation,
+    normalise_tags,
+    now_iso,
+)
+
+DEFAULT_ARTICLES = Path("seeds")
+DEFAULT_DB = Path("annotations")
+
+
+@dataclass(frozen=True)
+class Paths:
+    articles: Path
+    db: Path
+
+    @classmethod
+    def resolve(cls, articles: str | None = None, db: str | None = None) -> Paths:
+        """Command-line option, else environment variable, else the default folder."""
+        return cls(
+            articles=Path(articles or os.environ.get("READER_ARTICLES") or DEFAULT_ARTICLES),
+            db=Path(db or os.environ.get("READER_DB") or DEFAULT_DB),
+        )
+
+
+class Workspace:
+    def __init__(self, articles_root: Path, db_path: Path, converter: Converter | None = None) -> None:
+        self.library = Library(articles_root, cache_dir=db_path / "cache")
+        self.converter = converter or Converter()
+        self.store = AnnotationStore(db_path)
+
+    # -- articles -----------------------------------------------------------------------------------
+    def articles(self) -> list[ArticleInfo]:
+        return self.library.list()
+
+    def load(self, article_id: str) -> Article:
+        return self.library.load(article_id)
+
+    def view(self, article: Article, view: str) -> ViewText:
+        if view not in VIEWS:
+            raise UsageError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
+        return self.converter.view(article, view)
+
+    # -- annotations --------------------------------------------------------------------------------
+    def annotations(self, article: Article) -> list[Annotation]:
+        """This article's annotations, re-anchored if the article's text changed since they were made.
+
+        A re-anchored annotation is saved with its new position (and the new text's sha256); an orphan is
+        kept as it was, with status "orphan", so nothing the user made is ever dropped.
+        """
+        result = []
+        for annotation in self.store.for_article(article.info.id):
+            if annotation.article_sha256 != article.sha256 or annotation.status == "orphan":
+                annotation = self._reanchored(annotation, article)
+            result.append(annotation)
+        result.sort(key=lambda a: (a.start, a.end, a.created))
+        return result
+
+    def _reanchored(self, annotation: Annotation, article: Article) -> Annotation:
+        anchor = reanchor(annotation, article.text)
+        if anchor.status == "orphan":
+            if annotation.status != "orphan":
+                annotation = replace(annotation, status="orphan")
+                self.store.update(annotation)
+            return annotation
+        text = article.text
+        moved = replace(
+            annotation,
+            start=anchor.start,
+            end=anchor.end,
+            quote=text[anchor.start : anchor.end],
+            prefix=text[max(0, anchor.start - CONTEXT_CHARS) : anchor.start],
+            suffix=text[anchor.end : anchor.end + CONTEXT_CHARS],
+            article_sha256=article.sha256,
+            status="anchored" if anchor.status == "anchored" else "reanchored",
+        )
+        self.store.update(moved)
+        return moved
+
+    def annotate(
+        self,
+        article: Article,
+        start: int,
+        end: int,
+        *,
+        tags: list[str] | tuple[str, ...],
+        note: str = "",
+        color: str = "",
+        view: str = "original",
+    ) -> Annotation:
+        annotation = make_annotation(article, start, end, tags=tags, note=note, color=color, view=view)
+        return self.store.add(annotation)
+
+    def edit(
+        self,
+        annotation: Annotation,
+        *,
+        tags: list[str] | tuple[str, ...] | None = None,
+        note: str | None = None,
+        color: str | None = None,
+    ) -> Annotation:
+        changed = replace(
+            annotation,
+            tags=normalise_tags(tags) if tags is not None else annotation.tags,
+            note=note if note is not None else annotation.note,
+            color=color if color is not None else annotation.color,
+            modified=now_iso(),
+        )
+        return self.store.update(changed)
+
+    def delete(self, annotation: Annotation) -> Annotation:
+        return self.store.delete(annotation.article_id, annotation.id)
+
+    def restore(self, annotation: Annotation) -> Annotation:
+        """Put back an annotation exactly as it was (undo of a delete or an edit)."""
+        if self.store.get(annotation.article_id, annotation.id) is None:
+            return self.store.add(annotation)
+        return self.store.update(annotation)
+
+    def find(self, article: Article, quote: str) -> list[tuple[int, int]]:
+        return find_quote(article, quote, self.converter)
+
+    # -- reading state --------------------------------------------------------------------------------
+    def reading_state(self, article_id: str) -> ArticleState | None:
+        return self.store.get_state(article_id)
+
+    def remember_position(self, article_id: str, position: int, view: str) -> None:
+        self.store.set_state(
+            ArticleState(article_id=article_id, position=position, view=view, updated=now_iso())
+        )

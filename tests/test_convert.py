@@ -1,0 +1,393 @@
+"""Script views and their offset maps (reader.convert)."""
+
+from __future__ import annotations
+
+import json
+import string
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from reader.convert import (
+    VIEW_CONFIGS,
+    VIEW_LABELS,
+    VIEWS,
+    Converter,
+    OffsetMap,
+    ViewText,
+    check_opencc,
+)
+from reader.errors import EnvironmentProblem, UsageError
+from reader.sanitize import normalise
+
+DATA = Path(__file__).resolve().parent / "data"
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+CONFIG_VIEWS = {config: view for view, config in VIEW_CONFIGS.items()}
+SEEDS = [normalise(p.read_text(encoding="utf-8")) for p in sorted(SEEDS_DIR.glob("*.txt"))]
+
+CONVERTER = Converter()
+
+PROPERTY_SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+
+
+@dataclass(frozen=True)
+class FakeArticle:
+    text: str
+    sha256: str
+
+
+# ------------------------------------------------------------------------------------------ constants
+
+
+def test_views_and_labels() -> None:
+    assert VIEWS[0] == "original"
+    assert set(VIEW_CONFIGS) == set(VIEWS) - {"original"}
+    assert set(VIEW_LABELS) == set(VIEWS)
+
+
+# ------------------------------------------------------------------------------------------ conformance
+
+
+def _conformance_cases() -> list:
+    data = json.loads((DATA / "opencc-testcases.json").read_text(encoding="utf-8"))
+    params = []
+    for case in data["cases"]:
+        for config, expected in case["expected"].items():
+            if config in CONFIG_VIEWS:
+                params.append(
+                    pytest.param(CONFIG_VIEWS[config], case["input"], expected, id=f"{case['id']}-{config}")
+                )
+    return params
+
+
+CONFORMANCE = _conformance_cases()
+
+
+def test_conformance_cases_exist() -> None:
+    assert len(CONFORMANCE) > 0
+    assert {p.values[0] for p in CONFORMANCE} == set(VIEW_CONFIGS)
+
+
+@pytest.mark.parametrize(("view", "source", "expected"), CONFORMANCE)
+def test_opencc_conformance(view: str, source: str, expected: str) -> None:
+    assert CONVERTER.convert(source, view) == expected
+    built = CONVERTER.build_view(source, view)
+    assert built.text == expected
+
+
+# ------------------------------------------------------------------------------------------ seeds regressions
+
+
+def test_seed_phrases() -> None:
+    for view in ("taiwan", "traditional"):
+        assert "恢復相關" in CONVERTER.convert("正在恢复相关服务", view)
+    assert CONVERTER.convert("字节跳动", "traditional") == "字節跳動"
+    assert CONVERTER.convert("算法", "taiwan") == "演算法"
+    assert CONVERTER.convert("演算法", "taiwan") == "演算法"
+    assert CONVERTER.convert("合作伙伴", "traditional") == "合作伙伴"
+
+
+def test_seed_articles_in_every_view() -> None:
+    joined = {view: "".join(CONVERTER.build_view(seed, view).text for seed in SEEDS) for view in VIEWS}
+    assert "恢復相關" in joined["taiwan"] and "恢复相关" in joined["original"]
+    assert "字節跳動" in joined["traditional"]
+    assert "演算法" in joined["taiwan"] and "演演算法" not in joined["taiwan"]
+    for seed in SEEDS:
+        for view in VIEWS:
+            built = CONVERTER.build_view(seed, view)
+            assert built.text == CONVERTER.convert(seed, view)
+            _check_map(seed, built)
+
+
+def test_original_and_unknown_views() -> None:
+    text = "软件\n"
+    assert CONVERTER.convert(text, "original") is text
+    with pytest.raises(UsageError, match="original, simplified, traditional, taiwan, hongkong"):
+        CONVERTER.convert(text, "klingon")
+    with pytest.raises(UsageError):
+        CONVERTER.view(FakeArticle(text, "x"), "t2s")
+
+
+def test_lone_surrogates_do_not_crash() -> None:
+    assert CONVERTER.convert("软\ud800件", "traditional") == "軟\ud800件"
+
+
+# ------------------------------------------------------------------------------------------ offset maps
+
+
+def _check_map(text: str, built: ViewText) -> None:
+    """Invariants of every map: ends, monotonicity both ways and sides, segments really convert."""
+    m, view = built.offsets, built.text
+    n = len(text)
+    config = VIEW_CONFIGS.get(built.view)
+    for side in ("start", "end"):
+        forward = [m.to_view(i, side) for i in range(n + 1)]
+        backward = [m.to_original(i, side) for i in range(len(view) + 1)]
+        assert forward[0] == 0 and forward[-1] == len(view)
+        assert backward[0] == 0 and backward[-1] == n
+        assert all(x <= y for x, y in zip(forward, forward[1:], strict=False))
+        assert all(x <= y for x, y in zip(backward, backward[1:], strict=False))
+    assert m.identity == (not m.segments)
+    for a, b, c, d in m.segments:
+        assert config is not None
+        assert CONVERTER.convert(text[a:b], built.view) == view[c:d]
+
+
+def test_u_disk_segment_and_snapping() -> None:
+    text = "我买了U盘。"
+    built = CONVERTER.build_view(text, "taiwan")
+    assert built.text == "我買了隨身碟。"
+    m = built.offsets
+    assert m.segments == ((3, 5, 3, 6),)
+    assert m.range_to_view(4, 5) == (3, 6)  # 盘 alone snaps out to 隨身碟
+    assert m.range_to_view(3, 4) == (3, 6)  # so does U
+    assert m.to_view(4, "start") == 3 and m.to_view(4, "end") == 6
+    assert m.range_to_view(5, 6) == (6, 7)  # 。after it is shifted by one
+    assert m.range_to_original(4, 5) == (3, 5)  # 身 in the view is U盘 in the original
+
+
+def test_highlight_made_in_view_round_trips() -> None:
+    text = "我买了U盘。"
+    built = CONVERTER.build_view(text, "taiwan")
+    for start, end in [(3, 6), (4, 5), (3, 4), (2, 6), (4, 7)]:
+        orig = built.offsets.range_to_original(start, end)
+        back = built.offsets.range_to_view(*orig)
+        assert back[0] <= start and back[1] >= end
+        again = built.offsets.range_to_original(*back)
+        assert again == orig  # stable after one snap
+    orig = built.offsets.range_to_original(3, 6)
+    assert text[orig[0] : orig[1]] == "U盘"
+    assert built.text[slice(*built.offsets.range_to_view(*orig))] == "隨身碟"
+
+
+def test_equal_length_run_hiding_a_length_change() -> None:
+    # U盘 grows by one and 方便面 shrinks by one inside one run: the map must still see both.
+    built = CONVERTER.build_view("买U盘方便面吗", "taiwan")
+    assert built.text == "買隨身碟泡麵嗎"
+    assert built.offsets.segments == ((1, 3, 1, 4), (3, 6, 4, 6))
+    assert built.offsets.to_view(3) == 4
+
+
+def test_identity_views() -> None:
+    text = "正在恢复相关服务，字节跳动。\n"
+    for view in ("original", "traditional", "hongkong", "simplified"):
+        assert CONVERTER.build_view(text, view).offsets.identity
+    assert OffsetMap.identity_map(3).to_view(5) == 3  # clamped
+    assert OffsetMap.identity_map(3).to_original(-1) == 0
+
+
+def test_offset_map_rejects_inconsistent_segments() -> None:
+    with pytest.raises(ValueError):
+        OffsetMap(5, 6, [(1, 3, 2, 5)])  # gap before the segment is 1 vs 2
+    with pytest.raises(ValueError):
+        OffsetMap(5, 5, [(1, 3, 1, 4)])  # lengths after it do not match
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["买U盘", "U盘方便面", "打印机和鼠标", "我用算法和U盘，还有方便面。\n内存条三文鱼 航天飞机", "的士卒打开城门", "台式机B超"],
+)
+def test_every_phrase_aligned_pair_exhaustively(text: str) -> None:
+    for view in VIEWS:
+        built = CONVERTER.build_view(text, view)
+        _check_map(text, built)
+        whole = CONVERTER.convert(text, view)
+        for a in range(len(text) + 1):
+            for b in range(a, len(text) + 1):
+                middle = CONVERTER.convert(text[a:b], view)
+                if CONVERTER.convert(text[:a], view) + middle + CONVERTER.convert(text[b:], view) == whole:
+                    m = built.offsets
+                    assert built.text[m.to_view(a, "start") : m.to_view(b, "end")] == middle, (view, a, b)
+
+
+# ------------------------------------------------------------------------------------------ properties
+
+COMMON = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方"
+    "后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开"
+    "它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此"
+    "變條隻沒結解問意建月公無係軍很情者最立代想已通並提直題黨程展五果料象員革位入常文總次品式活設及管特件長求"
+)
+PHRASES = [
+    "U盘",
+    "软件",
+    "算法",
+    "演算法",
+    "打印机",
+    "鼠标",
+    "信息",
+    "网络",
+    "内存",
+    "硬盘",
+    "内存条",
+    "字节",
+    "的士",
+    "方便面",
+    "航天飞机",
+    "互联网",
+    "台式机",
+    "B超",
+    "博客",
+    "发布",
+    "打开",
+    "正在恢复相关服务",
+    "字节跳动",
+    "軟體",
+]
+PUNCT = "，。、；：？！“”「」（）《》…—·,.!?()\"' \t\u3000"
+
+chunks = st.one_of(
+    st.sampled_from(PHRASES),
+    st.text(alphabet=COMMON, min_size=1, max_size=4),
+    st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=3),
+    st.sampled_from(PUNCT),
+    st.just("\n"),
+)
+random_texts = st.lists(chunks, max_size=24).map("".join)
+seed_slices = st.tuples(
+    st.integers(0, len(SEEDS) - 1), st.floats(0, 1, allow_nan=False), st.integers(0, 300)
+).map(lambda t: SEEDS[t[0]][int(t[1] * len(SEEDS[t[0]])) :][: t[2]])
+texts = st.one_of(random_texts, seed_slices)
+
+
+def _positions(draw: st.DrawFn, text: str) -> tuple[int, int]:
+    a = draw(st.integers(0, len(text)))
+    b = draw(st.integers(a, len(text)))
+    return a, b
+
+
+@st.composite
+def text_and_range(draw: st.DrawFn) -> tuple[str, int, int]:
+    text = draw(texts)
+    a, b = _positions(draw, text)
+    return text, a, b
+
+
+@PROPERTY_SETTINGS
+@given(texts)
+def test_map_invariants(text: str) -> None:
+    for view in VIEWS:
+        built = CONVERTER.build_view(text, view)
+        assert built.text == CONVERTER.convert(text, view)
+        _check_map(text, built)
+
+
+@PROPERTY_SETTINGS
+@given(text_and_range())
+def test_ranges_round_trip_contain_the_original(case: tuple[str, int, int]) -> None:
+    text, a, b = case
+    for view in VIEWS:
+        m = CONVERTER.build_view(text, view).offsets
+        vs, ve = m.range_to_view(a, b)
+        assert vs <= ve
+        os_, oe = m.range_to_original(vs, ve)
+        assert os_ <= a and oe >= b
+        # and the other way: a range in the view, to the original and back, contains the view range
+        view_len = m.view_length
+        va, vb = min(a, view_len), min(b, view_len)
+        back = m.range_to_view(*m.range_to_original(va, vb))
+        assert back[0] <= va and back[1] >= vb
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@PROPERTY_SETTINGS
+@given(case=text_and_range())
+def test_phrase_aligned_ranges_map_exactly(view: str, case: tuple[str, int, int]) -> None:
+    text, a, b = case
+    middle = CONVERTER.convert(text[a:b], view)
+    aligned = CONVERTER.convert(text[:a], view) + middle + CONVERTER.convert(text[b:], view)
+    assume(aligned == CONVERTER.convert(text, view))
+    built = CONVERTER.build_view(text, view)
+    m = built.offsets
+    assert built.text[m.to_view(a, "start") : m.to_view(b, "end")] == middle
+
+
+# ------------------------------------------------------------------------------------------ cache
+
+
+def test_view_cache_returns_the_same_object() -> None:
+    converter = Converter(cache_size=2)
+    a = FakeArticle("我买了U盘。\n软件", "a" * 64)
+    first = converter.view(a, "taiwan")
+    assert converter.view(a, "taiwan") is first
+    assert converter.view(FakeArticle(a.text, a.sha256), "taiwan") is first  # keyed by sha256, not identity
+    assert converter.view(a, "original") is converter.view(a, "original")
+    original = converter.view(a, "original")
+    assert original.text is a.text
+    assert converter.view(a, "taiwan") is first  # now "original" is the least recently used
+    converter.view(a, "traditional")  # a third entry evicts it
+    assert converter.view(a, "taiwan") is first
+    assert converter.view(a, "original") is not original
+    converter.clear_cache()
+    assert converter.view(a, "taiwan") is not first
+
+
+def test_cache_bounded_by_characters() -> None:
+    converter = Converter(cache_size=16, cache_chars=10)
+    a = FakeArticle("软件" * 4, "a")
+    b = FakeArticle("硬盘" * 4, "b")
+    first = converter.view(a, "taiwan")
+    converter.view(b, "taiwan")
+    assert converter.view(a, "taiwan") is not first  # evicted: both did not fit in 10 characters
+
+
+# ------------------------------------------------------------------------------------------ check_opencc
+
+
+def test_check_opencc_accepts_the_official_binding() -> None:
+    check_opencc()
+
+
+def _fake_module(tmp_path: Path, *files: str) -> types.ModuleType:
+    folder = tmp_path / "site-packages" / "opencc"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("", encoding="utf-8")
+    for name in files:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}", encoding="utf-8")
+    module = types.ModuleType("opencc")
+    module.__file__ = str(folder / "__init__.py")
+    module.OpenCC = type("OpenCC", (), {"convert": lambda self, text: text})  # type: ignore[attr-defined]
+    return module
+
+
+def _one_line(exc: pytest.ExceptionInfo[EnvironmentProblem]) -> str:
+    message = str(exc.value)
+    assert "\n" not in message
+    return message
+
+
+def test_check_opencc_rejects_the_reimplementation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake_module(tmp_path, "opencc.py", "config/s2t.json")
+    monkeypatch.setitem(sys.modules, "opencc", fake)
+    with pytest.raises(EnvironmentProblem) as exc:
+        check_opencc()
+    message = _one_line(exc)
+    assert "opencc-python-reimplemented" in message
+    assert "pip uninstall -y opencc-python-reimplemented opencc && pip install OpenCC" in message
+    with pytest.raises(EnvironmentProblem):  # a fresh Converter refuses to convert with it
+        Converter().convert("软件", "traditional")
+
+
+def test_check_opencc_rejects_an_unknown_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "opencc", _fake_module(tmp_path))
+    with pytest.raises(EnvironmentProblem) as exc:
+        check_opencc()
+    message = _one_line(exc)
+    assert "not the official OpenCC binding" in message and "pip install OpenCC" in message
+
+
+def test_check_opencc_reports_a_missing_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "opencc", None)
+    with pytest.raises(EnvironmentProblem) as exc:
+        check_opencc()
+    message = _one_line(exc)
+    assert "not importable" in message and "pip install OpenCC" in message
