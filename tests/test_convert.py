@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import string
 import sys
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import reader.convert
 from reader.convert import (
     VIEW_CONFIGS,
     VIEW_LABELS,
@@ -117,6 +119,9 @@ def test_original_and_unknown_views() -> None:
 
 def test_lone_surrogates_do_not_crash() -> None:
     assert CONVERTER.convert("软\ud800件", "traditional") == "軟\ud800件"
+    built = CONVERTER.build_view("买U盘\ud800软件", "taiwan")
+    assert built.text == "買隨身碟\ud800軟體"
+    assert built.offsets.range_to_view(3, 4) == (4, 5)
 
 
 # ------------------------------------------------------------------------------------------ offset maps
@@ -132,8 +137,8 @@ def _check_map(text: str, built: ViewText) -> None:
         backward = [m.to_original(i, side) for i in range(len(view) + 1)]
         assert forward[0] == 0 and forward[-1] == len(view)
         assert backward[0] == 0 and backward[-1] == n
-        assert all(x <= y for x, y in zip(forward, forward[1:], strict=False))
-        assert all(x <= y for x, y in zip(backward, backward[1:], strict=False))
+        assert all(x <= y for x, y in itertools.pairwise(forward))
+        assert all(x <= y for x, y in itertools.pairwise(backward))
     assert m.identity == (not m.segments)
     for a, b, c, d in m.segments:
         assert config is not None
@@ -192,7 +197,14 @@ def test_offset_map_rejects_inconsistent_segments() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["买U盘", "U盘方便面", "打印机和鼠标", "我用算法和U盘，还有方便面。\n内存条三文鱼 航天飞机", "的士卒打开城门", "台式机B超"],
+    [
+        "买U盘",
+        "U盘方便面",
+        "打印机和鼠标",
+        "我用算法和U盘，还有方便面。\n内存条三文鱼 航天飞机",
+        "的士卒打开城门",
+        "台式机B超",
+    ],
 )
 def test_every_phrase_aligned_pair_exhaustively(text: str) -> None:
     for view in VIEWS:
@@ -205,6 +217,76 @@ def test_every_phrase_aligned_pair_exhaustively(text: str) -> None:
                 if CONVERTER.convert(text[:a], view) + middle + CONVERTER.convert(text[b:], view) == whole:
                     m = built.offsets
                     assert built.text[m.to_view(a, "start") : m.to_view(b, "end")] == middle, (view, a, b)
+
+
+def _assert_aligned_pairs_exact(text: str, built: ViewText, convert) -> None:
+    """Every phrase-aligned (a, b) maps exactly: the view slice is convert(text[a:b])."""
+    whole = convert(text)
+    heads = [convert(text[:i]) for i in range(len(text) + 1)]
+    tails = [convert(text[i:]) for i in range(len(text) + 1)]
+    m = built.offsets
+    for a in range(len(text) + 1):
+        for b in range(a, len(text) + 1):
+            middle = convert(text[a:b])
+            if heads[a] + middle + tails[b] == whole:
+                assert built.text[m.to_view(a, "start") : m.to_view(b, "end")] == middle, (a, b)
+
+
+@pytest.mark.parametrize("limit", [8, 3])
+def test_long_unpunctuated_runs_are_chunked(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "数据库局部航天飞机国么比我用算法和U盘还有方便面内存条三文鱼松松发布打印机和鼠标"
+    monkeypatch.setattr(reader.convert, "_WALK_LIMIT", limit)
+    for view in ("taiwan", "traditional"):
+        built = CONVERTER.build_view(text, view)
+        assert built.text == CONVERTER.convert(text, view)
+        _check_map(text, built)
+        if limit == 8:  # chunks of 4..8 characters still find every cut
+            _assert_aligned_pairs_exact(text, built, lambda s, v=view: CONVERTER.convert(s, v))
+
+
+def _synthetic_build(text: str, convert) -> ViewText:
+    table = reader.convert._CharTable(convert)
+    out, segments = reader.convert._build(text, convert(text), convert, table)
+    return ViewText("synthetic", out, OffsetMap(len(text), len(out), segments))
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("甲，乙", "丙丁戊，己"),  # a "phrase" across a separator, separators still pair up
+        ("，", "、、"),  # a separator that converts: runs do not pair up
+        ("乙二", "丙\n丁"),  # a newline created: converted paragraph by paragraph
+    ],
+)
+def test_fallbacks_with_a_synthetic_converter(source: str, target: str) -> None:
+    def convert(s: str) -> str:
+        return s.replace(source, target)
+
+    text = "一甲，乙二三。\n四甲，乙二五"
+    built = _synthetic_build(text, convert)
+    assert built.text == "\n".join(convert(p) for p in text.split("\n")) == convert(text)
+    m = built.offsets
+    for side in ("start", "end"):
+        forward = [m.to_view(i, side) for i in range(len(text) + 1)]
+        assert forward[0] == 0 and forward[-1] == len(built.text)
+        assert all(x <= y for x, y in itertools.pairwise(forward))
+    _assert_aligned_pairs_exact(text, built, convert)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab", max_size=200), st.lists(st.integers(0, 199), max_size=12))
+def test_few_isolated_changes_agrees_with_the_simple_scan(text: str, flips: list[int]) -> None:
+    changed = list(text)
+    for i in flips:
+        if i < len(changed):
+            changed[i] = "x"
+    other = "".join(changed)
+    expected = reader.convert._isolated_changes(text, other)
+    budget = len(text) // 64 + 4
+    if sum(x != y for x, y in zip(text, other, strict=True)) <= budget:
+        assert reader.convert._few_isolated_changes(text, other) == expected
+    elif not expected:
+        assert not reader.convert._few_isolated_changes(text, other)
 
 
 # ------------------------------------------------------------------------------------------ properties
@@ -375,6 +457,21 @@ def test_check_opencc_rejects_the_reimplementation(tmp_path: Path, monkeypatch: 
     assert "pip uninstall -y opencc-python-reimplemented opencc && pip install OpenCC" in message
     with pytest.raises(EnvironmentProblem):  # a fresh Converter refuses to convert with it
         Converter().convert("软件", "traditional")
+
+
+def test_check_opencc_looks_at_the_module_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both installed, the reimplementation's files written last: the C++ library is on disk but unused.
+    fake = _fake_module(tmp_path, "opencc.py", "clib/opencc_clib.cpython-311-x86_64-linux-gnu.so")
+    monkeypatch.setitem(sys.modules, "opencc", fake)
+    with pytest.raises(EnvironmentProblem, match="opencc-python-reimplemented"):
+        check_opencc()
+    # what the official __init__ provides: OpenCC subclasses opencc_clib._OpenCC
+    clib = types.SimpleNamespace(_OpenCC=type("_OpenCC", (), {}))
+    official = types.ModuleType("opencc")
+    official.opencc_clib = clib  # type: ignore[attr-defined]
+    official.OpenCC = type("OpenCC", (clib._OpenCC,), {})  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "opencc", official)
+    check_opencc()
 
 
 def test_check_opencc_rejects_an_unknown_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

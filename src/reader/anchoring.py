@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from rapidfuzz import fuzz
-
 from reader.convert import VIEWS
 
 if TYPE_CHECKING:
@@ -105,6 +103,8 @@ def _fuzzy_anchor(annotation: Annotation, text: str) -> tuple[int, int] | None:
     The search window is limited to a neighbourhood of the old position first (fast, and edits usually
     keep passages roughly in place), then the whole text.
     """
+    from rapidfuzz import fuzz  # lazily: only re-anchoring needs it, and it costs start-up time
+
     quote = annotation.quote
     windows = []
     radius = max(2000, 20 * len(quote))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -23,7 +22,7 @@ class ReaderApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", id="help", tooltip="Show every key"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
-        Binding("x", "export_json", "Export", id="export", tooltip="Export all annotations as JSON"),
+        Binding("x", "export", "Export", id="export", tooltip="Export annotations: JSON, W3C, CSV, Markdown"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -37,9 +36,15 @@ class ReaderApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    @work(thread=True, exclusive=True, group="export")
-    def action_export_json(self) -> None:
-        """Write every annotation to ./reader-export-<UTC time>.json, in a worker, with progress."""
-        from reader.screens.export import run_export
+    def action_export(self) -> None:
+        """Open the export dialog (from an article, it offers to export only that article)."""
+        from textual.screen import ModalScreen
 
-        run_export(self)
+        from reader.screens.export import ExportDialog
+        from reader.screens.reading import ReadingScreen
+
+        if isinstance(self.screen, ModalScreen):  # a dialog is open: `x` is not ours to take
+            return
+        article = self.screen.info if isinstance(self.screen, ReadingScreen) else None
+        view = self.screen.view_name if isinstance(self.screen, ReadingScreen) else "original"
+        self.push_screen(ExportDialog(self.workspace, article, view=view))

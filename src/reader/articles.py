@@ -377,9 +377,19 @@ def _read_all(path: Path) -> tuple[bytes, os.stat_result]:
 
 
 def _describe(
-    article_id: str, path: Path, text: str, size: int, mtime_ns: int, scale: float | None = None
+    article_id: str,
+    path: Path,
+    text: str,
+    size: int,
+    mtime_ns: int,
+    scale: float | None = None,
+    known_script: str | None = None,
 ) -> tuple[ArticleInfo, tuple[tuple[int, int], ...]]:
-    """Metadata of normalised ``text``; with ``scale`` (file size / head size) ``text`` is only a head."""
+    """Metadata of normalised ``text``; with ``scale`` (file size / head size) ``text`` is only a head.
+
+    ``known_script``: the script already detected for this same file version (from the listing), which
+    spares opening a large article the one-off cost of building the script tables.
+    """
     spans = paragraph_spans(text)
     chars, paragraphs = len(text), len(spans)
     if scale is not None:
@@ -389,7 +399,7 @@ def _describe(
         id=article_id,
         path=path,
         title=_title(text, spans, _stem(article_id)),
-        script=detect_script(text),
+        script=known_script or detect_script(text),
         chars=chars,
         chars_exact=scale is None,
         paragraphs=paragraphs,
@@ -400,9 +410,11 @@ def _describe(
     return info, spans
 
 
-def _build_article(article_id: str, path: Path, data: bytes, size: int, mtime_ns: int) -> Article:
+def _build_article(
+    article_id: str, path: Path, data: bytes, size: int, mtime_ns: int, known_script: str | None = None
+) -> Article:
     text = normalise_text(decode_bytes(data, str(path)))
-    info, spans = _describe(article_id, path, text, size, mtime_ns)
+    info, spans = _describe(article_id, path, text, size, mtime_ns, known_script=known_script)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Article(info=info, text=text, sha256=sha, paragraphs=spans)
 
@@ -596,8 +608,16 @@ class Library:
             with self._lock:
                 self._flush()
             raise _read_error(path, exc) from exc
+        same_file = (info.size, info.mtime_ns) == (st.st_size, st.st_mtime_ns) and not info.error
         try:
-            article = _build_article(article_id, path, data, st.st_size, st.st_mtime_ns)
+            article = _build_article(
+                article_id,
+                path,
+                data,
+                st.st_size,
+                st.st_mtime_ns,
+                known_script=info.script if same_file else None,
+            )
         except ArticleError as exc:
             with self._lock:
                 self._remember(_error_info(article_id, path, st.st_size, st.st_mtime_ns, str(exc)))

@@ -69,16 +69,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--view", default="original", choices=VIEWS, metavar="VIEW", help="view the offsets refer to"
     )
 
-    p_export = sub.add_parser("export", parents=[common], help="export annotations")
-    p_export.add_argument("--format", default="json", choices=FORMATS)
+    p_export = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export annotations (json, w3c, csv, md)",
+        description="Export annotations. Filters combine: tags are OR, articles are OR, the two are AND.",
+    )
+    p_export.add_argument(
+        "--format",
+        default="json",
+        choices=FORMATS,
+        help="json (reader's own, re-importable), w3c (Web Annotation JSON-LD, re-importable), "
+        "csv (UTF-8 with BOM), md (Markdown)",
+    )
     p_export.add_argument(
         "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the passage text"
     )
     p_export.add_argument(
-        "--tag", action="append", default=[], metavar="TAG", help="only passages with this tag"
+        "--tag", action="append", default=[], metavar="TAG", help="only passages with this tag (repeatable)"
     )
-    p_export.add_argument("--article", action="append", default=[], metavar="ID", help="only this article")
+    p_export.add_argument(
+        "--article", action="append", default=[], metavar="ID", help="only this article (repeatable)"
+    )
     p_export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    p_import = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import a json or w3c export",
+        description="Import annotations from a `reader export --format json|w3c` file. All or nothing; "
+        "importing the same file twice changes nothing.",
+    )
+    p_import.add_argument("file", metavar="FILE")
     return parser
 
 
@@ -123,7 +145,13 @@ def _workspace(args: argparse.Namespace):
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
         return _run_app(args)
-    handler = {"list": _cmd_list, "convert": _cmd_convert, "annotate": _cmd_annotate, "export": _cmd_export}
+    handler = {
+        "list": _cmd_list,
+        "convert": _cmd_convert,
+        "annotate": _cmd_annotate,
+        "export": _cmd_export,
+        "import": _cmd_import,
+    }
     return handler[args.command](args)
 
 
@@ -240,7 +268,7 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from reader.export import build_export, render, write_atomically
+    from reader.export import build_export, render_bytes, write_atomically
 
     if args.output:
         target = Path(args.output)
@@ -250,12 +278,27 @@ def _cmd_export(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
     workspace = _workspace(args)
     data = build_export(workspace, args.view, tags=args.tag, article_ids=args.article)
-    text = render(data, args.format)
+    payload = render_bytes(data, args.format)
     if args.output:
-        write_atomically(Path(args.output), text)
+        write_atomically(Path(args.output), payload)
         print(f"exported {len(data['annotations'])} annotations to {args.output}", file=sys.stderr)
     else:
-        _out(text)
+        # bytes, so the output is UTF-8 whatever the locale (and the CSV keeps its byte-order mark)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from reader.importer import import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"cannot import {path}: {'it is a folder' if path.is_dir() else 'no such file'}")
+    workspace = _workspace(args)
+    report = import_file(workspace, path)
+    _out("\n".join(report.lines()) + "\n")
     return 0
 
 

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from reader.convert import VIEW_LABELS, VIEWS
+from reader.sanitize import safe_line
 
 
 class ReaderCommands(Provider):
@@ -40,7 +41,7 @@ class ReaderCommands(Provider):
             )
             commands.append(("Go: back to the library", screen.action_back, "Close this article"))
         commands.append(
-            ("Export: all annotations as JSON", app.action_export_json, "Writes reader-export-<time>.json")
+            ("Export: annotations to a file…", app.action_export, "JSON, W3C Web Annotation, CSV or Markdown")
         )
         workspace = getattr(app, "workspace", None)
         if workspace is not None:
@@ -49,7 +50,11 @@ class ReaderCommands(Provider):
                     continue
                 # help text is parsed as markup by the palette: never put article data in it.
                 commands.append(
-                    (f"Open: {info.title} ({info.id})", partial(self._open, info), "Open this article")
+                    (
+                        f"Open: {info.title} ({safe_line(info.id)})",
+                        partial(self._open, info),
+                        "Open this article",
+                    )
                 )
         return commands
 

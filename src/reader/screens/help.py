@@ -19,6 +19,10 @@ MOUSE_HELP = [
 ]
 
 
+#: inherited bindings that mean nothing in this app (the document never scrolls sideways)
+UNHELPFUL_ACTIONS = {"page_left", "page_right", "scroll_left", "scroll_right", "scroll_home", "scroll_end"}
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="close-help"),
@@ -38,8 +42,12 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Key", "What it does")
         seen: set[tuple[str, str]] = set()
-        for active in self._under.active_bindings.values():
+        # the screen's own keys first (s, a, e, …): the focused widget's movement keys would fill the view
+        actives = sorted(self._under.active_bindings.values(), key=lambda a: a.node is not self._under)
+        for active in actives:
             binding = active.binding
+            if binding.action in UNHELPFUL_ACTIONS:
+                continue
             description = binding.tooltip or binding.description or binding.action
             display = self.app.get_key_display(binding)
             if (display, description) in seen:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from reader.articles import ArticleInfo
+from reader.sanitize import safe_line
 from reader.workspace import Workspace
 
 SCRIPT_LABELS = {"simplified": "简", "traditional": "繁", "mixed": "混", "none": "–", "": ""}
@@ -68,8 +69,15 @@ class LibraryScreen(Screen[None]):
         self._sort_columns_cycle = [key for key, _ in COLUMNS]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"reader · {self.workspace.library.root}"), id="library-header")
-        yield Input(placeholder="Type to filter titles (简/繁 alike) · esc clears", id="library-filter")
+        # paths and file names are data: safe_line makes control characters (ESC…) visible symbols
+        yield Static(Text(f"reader · {safe_line(str(self.workspace.library.root))}"), id="library-header")
+        # select_on_focus=False: type-to-filter focuses the box *after* inserting the first character,
+        # and select-all-on-focus would make the second character replace it.
+        yield Input(
+            placeholder="Type to filter titles (简/繁 alike) · esc clears",
+            select_on_focus=False,
+            id="library-filter",
+        )
         yield DataTable(id="library-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text(""), id="library-detail")
         yield Footer()
@@ -78,8 +86,9 @@ class LibraryScreen(Screen[None]):
         table = self.query_one(DataTable)
         for key, label in COLUMNS:
             table.add_column(label, key=key, width=TITLE_MIN_CELLS if key == "title" else None)
-        table.loading = True
         table.focus()
+        # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
+        self._loading_timer = self.set_timer(0.25, lambda: setattr(table, "loading", True))
         self.load_articles()
 
     def on_resize(self) -> None:
@@ -91,6 +100,8 @@ class LibraryScreen(Screen[None]):
             table.refresh()
 
     def on_screen_resume(self) -> None:
+        # Back from an article: the table has the keys (q quits), even if it was opened from the filter.
+        self.query_one(DataTable).focus()
         if self._infos:
             self._counts = self.workspace.store.counts()
             self._fill_table(keep=self._current_id())
@@ -108,6 +119,7 @@ class LibraryScreen(Screen[None]):
     ) -> None:
         self._infos, self._counts, self._folded_titles = infos, counts, folded
         table = self.query_one(DataTable)
+        self._loading_timer.stop()
         table.loading = False
         self._fill_table()
 
@@ -178,7 +190,7 @@ class LibraryScreen(Screen[None]):
                 )
             )
             return
-        text = Text(info.id, style="bold")
+        text = Text(safe_line(info.id), style="bold")
         if info.error:
             text.append(f"  {info.error}", style="red")
         else:
@@ -235,12 +247,16 @@ class LibraryScreen(Screen[None]):
                 table.focus()
                 event.stop()
             return
+        if event.key == "escape" and filter_input.value:  # Esc on the list clears a filter left in place
+            filter_input.value = ""
+            event.stop()
+            return
         # Type-to-filter: a printable character that no binding claims starts a filter.
         if (
             table.has_focus
             and event.is_printable
             and event.character
-            and event.key not in ("q", "o", "slash", "question_mark")
+            and event.key not in self.active_bindings  # q, o, /, ?, x (the app's export), …
         ):
             filter_input.focus()
             filter_input.insert_text_at_cursor(event.character)

@@ -12,10 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.articles import Article, ArticleInfo
 from reader.convert import VIEW_LABELS, VIEWS, ViewText
 from reader.errors import ReaderError
+from reader.layout import Layout, wrap_text
 from reader.palette import effective_color, hex_for
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.store import Annotation
@@ -25,6 +27,8 @@ from reader.workspace import Workspace
 
 #: how often (seconds) a changed reading position is written to the store
 POSITION_SAVE_INTERVAL = 3.0
+#: seconds after an article is shown before the other views are converted and wrapped in the background
+PREFETCH_DELAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,15 @@ class ReadingScreen(Screen[None]):
         self.article: Article | None = None
         self.view_text: ViewText | None = None
         self.view_name = "original"
+        #: the view a conversion is running for, so that pressing `s` quickly steps through the views
+        self._pending_view: str | None = None
+        #: views wrapped in workers ahead of time, by (view, wrap width): switching is then instant
+        self._layouts: dict[tuple[str, int], Layout] = {}
         self.annotations: list[Annotation] = []
         self.undo_stack: list[UndoStep] = []
         self._saved_position: tuple[int, str] | None = None
+        #: the last position seen, for on_unmount (by then the DocumentView is gone and cannot be asked)
+        self._last_position: tuple[int, str] | None = None
 
     # -- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -88,7 +98,7 @@ class ReadingScreen(Screen[None]):
         self.save_position()
 
     # -- loading and views ----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_article(self) -> None:
         try:
             article = self.workspace.load(self.info.id)
@@ -100,7 +110,41 @@ class ReadingScreen(Screen[None]):
             self.app.call_from_thread(self._load_failed, str(exc))
             return
         position = state.position if state else 0
+        self._prepare_layout(view_text)
         self.app.call_from_thread(self._loaded, article, view_text, annotations, position)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers here don't take the app down on an unexpected error: they say so, in one line."""
+        if event.state == WorkerState.ERROR and self.is_attached:
+            error = event.worker.error
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title="Something went wrong",
+                severity="error",
+                markup=False,
+            )
+
+    def _prepare_layout(self, view_text: ViewText) -> Layout | None:
+        """Wrap a view's text for the document's current width (call from a worker thread)."""
+        if not self.is_attached:
+            return None
+        width = self.app.call_from_thread(self.query_one(DocumentView).wrap_width)
+        if width <= 0:
+            return None
+        key = (view_text.view, width)
+        layout = self._layouts.get(key)
+        if layout is None or layout.text is not view_text.text:
+            layout = self._layouts[key] = wrap_text(view_text.text, width)
+        return layout
+
+    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
+    def prefetch_views(self) -> None:
+        """After opening: convert and wrap the other views in the background, so `s` is instant."""
+        worker = get_current_worker()
+        for view in VIEWS:
+            if worker.is_cancelled or self.article is None:
+                return
+            self._prepare_layout(self.workspace.view(self.article, view))
 
     def _load_failed(self, message: str) -> None:
         self.notify(message, title="Cannot open", severity="error", markup=False)
@@ -113,6 +157,7 @@ class ReadingScreen(Screen[None]):
         self._saved_position = (position, view_text.view)
         position = min(max(position, 0), len(article.text))
         self._show_view(view_text, view_text.offsets.to_view(position), None)
+        self.set_timer(PREFETCH_DELAY, self.prefetch_views)  # after the first paint, not competing with it
         orphans = sum(1 for a in annotations if a.status == "orphan")
         if orphans:
             self.notify(
@@ -126,7 +171,9 @@ class ReadingScreen(Screen[None]):
         self.view_text, self.view_name = view_text, view_text.view
         document = self.query_one(DocumentView)
         document.loading = False
-        document.set_document(view_text.text, keep_offset=cursor)
+        width = document.wrap_width()
+        layout = self._layouts.get((view_text.view, width))
+        document.set_document(view_text.text, keep_offset=cursor, layout=layout)
         document.set_highlights(self._highlights())
         document.move_cursor(cursor, selection=selection)
         self._refresh_panel()
@@ -135,30 +182,35 @@ class ReadingScreen(Screen[None]):
     def action_cycle_view(self) -> None:
         if self.article is None or self.view_text is None:
             return
-        next_view = VIEWS[(VIEWS.index(self.view_name) + 1) % len(VIEWS)]
-        self.switch_view(next_view)
+        current = self._pending_view or self.view_name
+        self.switch_view(VIEWS[(VIEWS.index(current) + 1) % len(VIEWS)])
 
     def switch_view(self, view: str) -> None:
-        if self.article is None or self.view_text is None or view == self.view_name:
+        if self.article is None or self.view_text is None or view == (self._pending_view or self.view_name):
             return
+        self._pending_view = view
         document = self.query_one(DocumentView)
         offsets = self.view_text.offsets
         cursor = offsets.to_original(document.cursor)
         selection = offsets.range_to_original(*document.selection) if document.selection else None
         self._convert(view, cursor, selection)
 
-    @work(thread=True, exclusive=True, group="convert")
+    @work(thread=True, exclusive=True, group="convert", exit_on_error=False)
     def _convert(self, view: str, cursor: int, selection: tuple[int, int] | None) -> None:
         assert self.article is not None
         timer = self.app.call_from_thread(self.set_timer, 0.15, self._show_converting)
         view_text = self.workspace.view(self.article, view)
+        self._prepare_layout(view_text)
         self.app.call_from_thread(timer.stop)
-        self.app.call_from_thread(self._converted, view_text, cursor, selection)
+        if not get_current_worker().is_cancelled:  # a later `s` superseded this one
+            self.app.call_from_thread(self._converted, view_text, cursor, selection)
 
     def _show_converting(self) -> None:
         self.query_one(DocumentView).loading = True
 
     def _converted(self, view_text: ViewText, cursor: int, selection: tuple[int, int] | None) -> None:
+        if self._pending_view == view_text.view:
+            self._pending_view = None
         offsets = view_text.offsets
         view_selection = offsets.range_to_view(*selection) if selection else None
         self._show_view(view_text, offsets.to_view(cursor), view_selection)
@@ -193,7 +245,8 @@ class ReadingScreen(Screen[None]):
         header = Text(no_wrap=True, overflow="ellipsis")
         header.append(self.info.title, style="bold")
         header.append(f"  ·  {VIEW_LABELS[self.view_name]}", style="bold cyan")
-        header.append(f"  ·  {document.scroll_percent:.0f}%")
+        length = len(self.view_text.text) if self.view_text else 0
+        header.append(f"  ·  {document.cursor * 100 // length if length else 0}%")
         if document.selection:
             start, end = document.selection
             header.append(f"  ·  {end - start} selected", style="bold")
@@ -204,6 +257,7 @@ class ReadingScreen(Screen[None]):
     @on(DocumentView.CursorMoved)
     @on(DocumentView.SelectionChanged)
     def _document_changed(self) -> None:
+        self._last_position = self.current_position()
         self._refresh_header()
 
     def _reload_annotations(self, cursor: int | None = None) -> None:
@@ -247,7 +301,7 @@ class ReadingScreen(Screen[None]):
 
         self.app.push_screen(AnnotateDialog(quote, self._known_tags()), save)
 
-    @work(thread=True, group="save")
+    @work(thread=True, group="save", exit_on_error=False)
     def _save_new(self, start: int, end: int, draft: AnnotationDraft) -> None:
         assert self.article is not None
         try:
@@ -295,7 +349,7 @@ class ReadingScreen(Screen[None]):
         )
         self.app.push_screen(dialog, save)
 
-    @work(thread=True, group="save")
+    @work(thread=True, group="save", exit_on_error=False)
     def _save_edit(self, annotation: Annotation, draft: AnnotationDraft) -> None:
         try:
             edited = self.workspace.edit(annotation, tags=draft.tags, note=draft.note, color=draft.color)
@@ -313,7 +367,7 @@ class ReadingScreen(Screen[None]):
             return
         self._delete(annotation)
 
-    @work(thread=True, group="save")
+    @work(thread=True, group="save", exit_on_error=False)
     def _delete(self, annotation: Annotation) -> None:
         try:
             self.workspace.delete(annotation)
@@ -332,7 +386,7 @@ class ReadingScreen(Screen[None]):
             return
         self._undo(self.undo_stack.pop())
 
-    @work(thread=True, group="save")
+    @work(thread=True, group="save", exit_on_error=False)
     def _undo(self, step: UndoStep) -> None:
         try:
             if step.kind == "add" and step.after is not None:
@@ -409,8 +463,8 @@ class ReadingScreen(Screen[None]):
         """Remember where the reader is (original offset + view), only when it changed."""
         try:
             position = self.current_position()
-        except Exception:  # the screen is being torn down; nothing to save
-            return
+        except Exception:  # the screen is being torn down: save the last position seen
+            position = self._last_position
         if position is None or position == self._saved_position:
             return
         try:

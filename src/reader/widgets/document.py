@@ -202,6 +202,7 @@ class DocumentView(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._doc_text = text
         self._doc_layout: Layout | None = None
+        self._prepared_layout: Layout | None = None
         self._layout_version = 0
         self._margin = 0
         self._cursor = 0
@@ -284,15 +285,19 @@ class DocumentView(ScrollView, can_focus=True):
             return 100.0
         return max(0.0, min(100.0, self.scroll_y * 100.0 / maximum))
 
-    def set_document(self, text: str, *, keep_offset: int | None = None) -> None:
+    def set_document(
+        self, text: str, *, keep_offset: int | None = None, layout: Layout | None = None
+    ) -> None:
         """Show `text`, the cursor at `keep_offset` (clamped) on the screen row the cursor had, else at 0.
 
         Highlights are kept (the screen sets the ones of the new view); the selection is cleared.
+        ``layout``: the text already wrapped (in a worker) at :meth:`wrap_width`; used if it still fits.
         """
         old_row = self._cursor_row()
         had_selection = self._selection is not None
         self._doc_text = text
         self._doc_layout = None
+        self._prepared_layout = layout
         self._strip_cache.clear()
         self._anchor = None
         self._selection = None
@@ -379,6 +384,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     # --- wrapping --------------------------------------------------------------------------------
 
+    def wrap_width(self) -> int:
+        """The width (cells) text is wrapped at now, for a worker's ``wrap_text``; 0 before layout."""
+        if self.scrollable_content_region.width <= 0:
+            return 0
+        return self._text_width()[0]
+
     def _text_width(self) -> tuple[int, int]:
         """(wrap width, left margin) for the current widget width."""
         width = self.scrollable_content_region.width
@@ -410,7 +421,12 @@ class DocumentView(ScrollView, can_focus=True):
                 anchor, row = self._cursor, cursor_line - top
             elif top < len(old):
                 anchor, row = old.starts[top], 0
-        self._doc_layout = layout = wrap_text(self._doc_text, wrap_width)
+        prepared, self._prepared_layout = self._prepared_layout, None
+        if prepared is not None and prepared.width == wrap_width and prepared.text is self._doc_text:
+            layout = prepared
+        else:
+            layout = wrap_text(self._doc_text, wrap_width)
+        self._doc_layout = layout
         self._layout_version += 1
         self.virtual_size = Size(self.scrollable_content_region.width, len(layout))
         if anchor is not None:

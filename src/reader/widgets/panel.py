@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +17,8 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from reader.palette import effective_color, hex_for
 from reader.store import Annotation
 
-QUOTE_CELLS = 60
+#: the panel is 46 cells wide: a quote line keeps to one row
+QUOTE_CELLS = 38
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,11 @@ class AnnotationPanel(Vertical):
     @staticmethod
     def _render_entry(entry: PanelEntry) -> Text:
         annotation = entry.annotation
-        quote = entry.text.replace("\n", " ")
-        if len(quote) > QUOTE_CELLS // 2:
-            quote = quote[: QUOTE_CELLS // 2 - 1] + "…"
+        quote = set_cell_size(entry.text.replace("\n", " "), QUOTE_CELLS + 1)
+        if cell_len(entry.text.replace("\n", " ")) > QUOTE_CELLS:
+            quote = set_cell_size(quote, QUOTE_CELLS - 1).rstrip() + "…"
+        else:
+            quote = quote.rstrip()
         colour = hex_for(effective_color(annotation.color, annotation.tags))
         text = Text()
         text.append("▌", style=colour)

@@ -1,0 +1,122 @@
+"""Export and import at 100,000 annotations over 1,000 articles.
+
+Run with ``python benchmarks/run.py export``. Targets (the export/import issue): JSON export ≤ 2 s, import
+of that file into an empty database ≤ 10 s. Both are timed in-process on a fresh Workspace (cold caches,
+as in a new ``reader`` process); the W3C and CSV figures are for information.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from _report import report
+
+from reader.export import build_export, render_bytes, write_atomically
+from reader.importer import import_file
+from reader.store import make_annotation
+from reader.workspace import Workspace
+
+ARTICLES = 1_000
+PER_ARTICLE = 100
+TOTAL = ARTICLES * PER_ARTICLE
+SENTENCES = [
+    "学而时习之，不亦说乎？",
+    "有朋自远方来，不亦乐乎？",
+    "人不知而不愠，不亦君子乎？",
+    "其为人也孝弟，而好犯上者，鲜矣。",
+    "巧言令色，鲜矣仁！",
+    "吾日三省吾身。",
+]
+TAGS = ["孔子", "学习", "朋友", "君子", "论语", "快乐", "礼", "仁"]
+
+
+def _write_articles(folder: Path, rng: random.Random) -> None:
+    folder.mkdir()
+    for n in range(ARTICLES):
+        body = "".join(rng.choice(SENTENCES) for _ in range(120))
+        text = f"论语选读 第{n}篇\n" + "\n".join(body[i : i + 200] for i in range(0, len(body), 200)) + "\n"
+        (folder / f"{n:04d}.txt").write_text(text, encoding="utf-8")
+
+
+def _populate(workspace: Workspace, rng: random.Random) -> None:
+    """One bulk save per article file (1,000 fsynced writes, not 100,000)."""
+    for info in workspace.articles():
+        article = workspace.load(info.id)
+        batch = []
+        for _ in range(PER_ARTICLE):
+            start = rng.randrange(len(article.text) - 12)
+            batch.append(
+                make_annotation(
+                    article,
+                    start,
+                    start + rng.randint(2, 12),
+                    tags=rng.sample(TAGS, 2),
+                    note=rng.choice(["", "一条笔记，带逗号, \"引号\"\n和换行"]),
+                    color=rng.choice(["", "", "blue", "#336699"]),
+                )
+            )
+        workspace.store.put_many(info.id, batch)
+
+
+def _export(articles: Path, db: Path, fmt: str, out: Path) -> tuple[float, int]:
+    workspace = Workspace(articles, db)
+    t0 = time.perf_counter()
+    data = build_export(workspace, "original")
+    write_atomically(out, render_bytes(data, fmt))
+    elapsed = time.perf_counter() - t0
+    workspace.store.close()
+    return elapsed, len(data["annotations"])
+
+
+def _import(articles: Path, db: Path, source: Path) -> tuple[float, int]:
+    workspace = Workspace(articles, db)
+    t0 = time.perf_counter()
+    result = import_file(workspace, source)
+    elapsed = time.perf_counter() - t0
+    workspace.store.close()
+    return elapsed, result.added
+
+
+def main() -> None:
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        articles, db = root / "articles", root / "db"
+        t0 = time.perf_counter()
+        _write_articles(articles, rng)
+        workspace = Workspace(articles, db)
+        _populate(workspace, rng)
+        workspace.store.close()
+        report("populate 100k annotations / 1,000 articles", time.perf_counter() - t0, "s", "setup only")
+
+        out = root / "export.json"
+        seconds, n = _export(articles, db, "json", out)
+        assert n == TOTAL, n
+        report("export JSON, 100k annotations (fresh workspace)", seconds, "s", "target ≤ 2 s", seconds <= 2)
+        size = out.stat().st_size / 1e6
+        report("  size of the JSON export", size, "MB", "information")
+
+        seconds, n = _import(articles, root / "db-import", out)
+        assert n == TOTAL, n
+        report("import that JSON into an empty database", seconds, "s", "target ≤ 10 s", seconds <= 10)
+        seconds, n = _import(articles, root / "db-import", out)
+        assert n == 0
+        report("import the same file again (all unchanged)", seconds, "s", "information")
+
+        w3c = root / "export.jsonld"
+        seconds, n = _export(articles, db, "w3c", w3c)
+        report("export W3C JSON-LD, 100k annotations", seconds, "s", "information")
+        seconds, n = _import(articles, root / "db-w3c", w3c)
+        assert n == TOTAL, n
+        report("import the W3C file into an empty database", seconds, "s", "information")
+        seconds, _ = _export(articles, db, "csv", root / "export.csv")
+        report("export CSV, 100k annotations", seconds, "s", "information")
+        seconds, _ = _export(articles, db, "md", root / "export.md")
+        report("export Markdown, 100k annotations", seconds, "s", "information")
+
+
+if __name__ == "__main__":
+    main()

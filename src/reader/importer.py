@@ -1,0 +1,331 @@
+"""Import annotations from a ``reader export`` file: our JSON or W3C Web Annotation JSON-LD.
+
+All or nothing, in three steps:
+
+1. **Read and validate** the whole file: our JSON against the shipped JSON Schema (compiled by
+   :mod:`reader.schemacheck`, fast enough for 100,000 annotations), W3C structurally
+   (:func:`reader.formats.w3c.parse`); then the rules a schema cannot say (start ≤ end, one id once, a
+   colour reader knows). The first problem is one :class:`~reader.errors.UsageError` naming the file and
+   the place in it (``annotations[3].start``, ``first.items[3].target.selector[1].start``).
+2. **Plan** in memory: an annotation whose id is unknown is added; a known one is updated only if its
+   ``modified`` is newer than the stored one's (so importing the same file twice changes nothing); each
+   added or updated annotation is anchored against its article *as it is now*: kept where it is if the
+   quote still matches there, else moved to the exact quote nearest the old position, else to a fuzzy
+   match (:func:`reader.anchoring.reanchor`), else kept as an orphan, as is one whose article is not in
+   the library (or cannot be read). Nothing is dropped; every orphan is reported.
+3. **Write**, one save per article file (:meth:`reader.store.AnnotationStore.put_many`). Nothing is
+   written if steps 1–2 found a problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from reader.anchoring import reanchor
+from reader.articles import Article
+from reader.errors import ArticleError, StoreCorruptError, UsageError
+from reader.palette import check_color
+from reader.sanitize import safe_line
+from reader.schemacheck import SchemaViolation, compile_schema, format_path, parse_date_time
+from reader.store import CONTEXT_CHARS, Annotation
+from reader.workspace import Workspace
+
+FORMAT_NAMES = {"json": "reader JSON", "w3c": "W3C Web Annotation"}
+_W3C_TYPES = {"Annotation", "AnnotationPage", "AnnotationCollection"}
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+Place = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Orphan:
+    article_id: str
+    annotation_id: str
+    quote: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    format: str  # "json" | "w3c"
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reanchored: int = 0
+    orphaned: int = 0
+    orphans: list[Orphan] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"imported {self.path} ({FORMAT_NAMES[self.format]}): {self.added} added, "
+            f"{self.updated} updated, {self.unchanged} unchanged; "
+            f"{self.reanchored} re-anchored, {self.orphaned} orphaned"
+        )
+
+    def lines(self, limit: int = 20) -> list[str]:
+        """The summary, then one line per orphan (the first ``limit``), each safe for a terminal."""
+        out = [safe_line(self.summary(), 1000)]
+        for o in self.orphans[:limit]:
+            quote = o.quote if len(o.quote) <= 30 else o.quote[:29] + "…"
+            out.append(safe_line(f"  orphan {o.annotation_id} in {o.article_id} «{quote}»: {o.reason}", 1000))
+        if len(self.orphans) > limit:
+            out.append(
+                f"  … and {len(self.orphans) - limit} more orphans (kept with status orphan; "
+                "`reader export` lists them all)"
+            )
+        return out
+
+
+# ---------------------------------------------------------------------------------------- 1. reading
+
+
+def _problem(path: Path, place: Place, message: str) -> UsageError:
+    where = f" at {format_path(place)}" if place else ""
+    return UsageError(safe_line(f"{path}{where}: {message}; nothing was imported", 1000))
+
+
+@cache
+def _json_check() -> Callable[..., None]:
+    from reader.export import export_schema
+
+    return compile_schema(export_schema())
+
+
+def read_file(path: Path) -> tuple[str, list[tuple[Place, Annotation]]]:
+    """The format (``json`` or ``w3c``) and every annotation of the file with its place in it."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise _problem(path, (), f"not valid JSON ({exc})") from None
+    fmt = detect(doc)
+    if fmt is None:
+        raise _problem(
+            path,
+            (),
+            'neither a reader JSON export ("format": "reader-export") nor W3C Web Annotation JSON-LD '
+            '(an "@context" with http://www.w3.org/ns/anno.jsonld)',
+        )
+    try:
+        if fmt == "json":
+            records = _json_records(doc)
+        else:
+            from reader.formats import w3c
+
+            records, _ = w3c.parse(doc)
+        annotations = _annotations(records)
+    except SchemaViolation as exc:
+        raise _problem(path, exc.path, exc.message) from None
+    return fmt, annotations
+
+
+def detect(doc: Any) -> str | None:
+    if isinstance(doc, list):
+        return "w3c"
+    if not isinstance(doc, dict):
+        return None
+    kinds = doc.get("type")
+    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+    if "@context" in doc or kinds & _W3C_TYPES:
+        return "w3c"
+    if "format" in doc or "schema_version" in doc:
+        return "json"
+    return None
+
+
+def _json_records(doc: dict[str, Any]) -> list[tuple[Place, dict[str, Any]]]:
+    from reader.export import EXPORT_SCHEMA_VERSION, FORMAT_NAME
+
+    if doc.get("format") != FORMAT_NAME:
+        raise SchemaViolation(("format",), f"expected {FORMAT_NAME!r}, found {doc.get('format')!r}")
+    version = doc.get("schema_version")
+    if not (isinstance(version, int) and not isinstance(version, bool) and version == EXPORT_SCHEMA_VERSION):
+        raise SchemaViolation(
+            ("schema_version",),
+            f"unknown schema version {version!r}: this reader reads version {EXPORT_SCHEMA_VERSION}; "
+            "upgrade reader to import it",
+        )
+    _json_check()(doc)
+    return [(("annotations", i), record) for i, record in enumerate(doc["annotations"])]
+
+
+def _annotations(records: list[tuple[Place, dict[str, Any]]]) -> list[tuple[Place, Annotation]]:
+    """Records (field names of our JSON) as Annotations, with the checks a schema cannot express.
+
+    Tags are normalised by the store when it saves (strip, NFC, no duplicates), as for any annotation.
+    """
+    seen: dict[str, Place] = {}
+    out: list[tuple[Place, Annotation]] = []
+    colors: dict[str, bool] = {}
+    for place, r in records:
+        start, end = r["start"], r["end"]
+        if type(start) is not int or type(end) is not int:  # the schema allows 3.0 for 3
+            start, end = int(start), int(end)
+        if end < start:
+            raise SchemaViolation((*place, "end"), f"end {end} is before start {start}")
+        color = r["color"]
+        ok = colors.get(color)
+        if ok is None:
+            try:
+                ok = colors[color] = check_color(color) == color
+            except UsageError:
+                ok = colors[color] = False
+        if not ok:
+            raise SchemaViolation((*place, "color"), f"unknown colour {color!r}: a colour name or #rrggbb")
+        annotation_id = r["id"]
+        if annotation_id in seen:
+            other = format_path(seen[annotation_id])
+            raise SchemaViolation((*place, "id"), f"annotation {annotation_id} is also at {other}")
+        seen[annotation_id] = place
+        annotation = Annotation(
+            annotation_id,
+            r["article_id"],
+            r["article_sha256"],
+            start,
+            end,
+            r["quote"],
+            r["prefix"],
+            r["suffix"],
+            tuple(r["tags"]),
+            r["note"],
+            color,
+            r["created"],
+            r["modified"],
+            r["view"],
+            r["status"],
+        )
+        out.append((place, annotation))
+    return out
+
+
+# ----------------------------------------------------------------------------------------- 2. planning
+
+
+@dataclass
+class Plan:
+    report: ImportReport
+    upserts: dict[str, list[Annotation]] = field(default_factory=dict)  # article id -> annotations
+    removals: dict[str, set[str]] = field(default_factory=dict)  # article id -> ids moved elsewhere
+
+
+def _time(value: str) -> datetime:
+    return parse_date_time(value) or _EPOCH
+
+
+def place(annotation: Annotation, article: Article) -> tuple[Annotation, str]:
+    """``annotation`` anchored in ``article`` as it is now: ("kept" | "reanchored" | "orphan").
+
+    The same rules as :meth:`reader.workspace.Workspace.annotations` applies when an article changed.
+    """
+    text = article.text
+    a = annotation
+    if (
+        a.status != "orphan"
+        and a.article_sha256 == article.sha256
+        and 0 <= a.start < a.end <= len(text)
+        and text[a.start : a.end] == a.quote
+    ):
+        return a, "kept"
+    anchor = reanchor(a, text)
+    if anchor.status == "orphan":
+        return (a if a.status == "orphan" else replace(a, status="orphan")), "orphan"
+    moved = replace(
+        a,
+        start=anchor.start,
+        end=anchor.end,
+        quote=text[anchor.start : anchor.end],
+        prefix=text[max(0, anchor.start - CONTEXT_CHARS) : anchor.start],
+        suffix=text[anchor.end : anchor.end + CONTEXT_CHARS],
+        article_sha256=article.sha256,
+        status="anchored" if anchor.status == "anchored" else "reanchored",
+    )
+    return moved, ("kept" if anchor.status == "anchored" else "reanchored")
+
+
+def plan_import(
+    workspace: Workspace, path: Path, fmt: str, annotations: list[tuple[Place, Annotation]]
+) -> Plan:
+    plan = Plan(ImportReport(Path(path), fmt))
+    report = plan.report
+    problems = workspace.store.problems()
+    if problems:  # it could hold some of these annotations: refuse rather than guess
+        raise StoreCorruptError(problems[0])
+    existing = {a.id: a for a in workspace.store.all()}
+    listed = {info.id for info in workspace.articles()}
+    articles: dict[str, Article | str] = {}  # article id -> the article, or why it cannot be used
+
+    for _, a in annotations:
+        old = existing.get(a.id)
+        if old is not None:
+            if _time(a.modified) <= _time(old.modified):
+                report.unchanged += 1
+                continue
+            report.updated += 1
+            if old.article_id != a.article_id:
+                plan.removals.setdefault(old.article_id, set()).add(a.id)
+        else:
+            report.added += 1
+        article = articles.get(a.article_id)
+        if article is None:
+            if a.article_id not in listed:
+                article = "its article is not in the library"
+            else:
+                try:
+                    article = workspace.load(a.article_id)
+                except (ArticleError, UsageError) as exc:
+                    article = f"its article cannot be read ({exc})"
+            articles[a.article_id] = article
+        if isinstance(article, str):
+            placed, how, reason = replace(a, status="orphan"), "orphan", article
+        else:
+            placed, how = place(a, article)
+            reason = "its passage is no longer in the article"
+        if how == "reanchored":
+            report.reanchored += 1
+        elif how == "orphan":
+            report.orphaned += 1
+            report.orphans.append(Orphan(a.article_id, a.id, a.quote, reason))
+        plan.upserts.setdefault(a.article_id, []).append(placed)
+    return plan
+
+
+# ------------------------------------------------------------------------------------------- 3. writing
+
+
+def apply(workspace: Workspace, plan: Plan, progress: Callable[[int, int], None] | None = None) -> None:
+    store = workspace.store
+    article_ids = sorted(set(plan.upserts) | set(plan.removals))
+    for done, article_id in enumerate(article_ids, 1):
+        store.put_many(article_id, plan.upserts.get(article_id, ()), remove=plan.removals.get(article_id, ()))
+        if progress is not None:
+            progress(done, len(article_ids))
+
+
+def import_file(
+    workspace: Workspace, path: Path, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    """Read, check, plan and write (see the module docstring); returns what happened."""
+    from reader.export import paused_gc
+
+    with paused_gc():
+        fmt, annotations = read_file(Path(path))
+        plan = plan_import(workspace, Path(path), fmt, annotations)
+        apply(workspace, plan, progress)
+    return plan.report
