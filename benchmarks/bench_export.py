@@ -2,12 +2,14 @@
 
 Run with ``python benchmarks/run.py export``. Targets (the export/import issue): JSON export ≤ 2 s, import
 of that file into an empty database ≤ 10 s. Both are timed in-process on a fresh Workspace (cold caches,
-as in a new ``reader`` process); the W3C and CSV figures are for information.
+as in a new ``reader`` process), median of three runs; the W3C, CSV and Markdown figures are for
+information.
 """
 
 from __future__ import annotations
 
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +24,7 @@ from reader.workspace import Workspace
 ARTICLES = 1_000
 PER_ARTICLE = 100
 TOTAL = ARTICLES * PER_ARTICLE
+RUNS = 3  # the machine may be busy: the targets are judged on the median
 SENTENCES = [
     "学而时习之，不亦说乎？",
     "有朋自远方来，不亦乐乎？",
@@ -54,7 +57,7 @@ def _populate(workspace: Workspace, rng: random.Random) -> None:
                     start,
                     start + rng.randint(2, 12),
                     tags=rng.sample(TAGS, 2),
-                    note=rng.choice(["", "一条笔记，带逗号, \"引号\"\n和换行"]),
+                    note=rng.choice(["", '一条笔记，带逗号, "引号"\n和换行']),
                     color=rng.choice(["", "", "blue", "#336699"]),
                 )
             )
@@ -93,16 +96,20 @@ def main() -> None:
         report("populate 100k annotations / 1,000 articles", time.perf_counter() - t0, "s", "setup only")
 
         out = root / "export.json"
-        seconds, n = _export(articles, db, "json", out)
-        assert n == TOTAL, n
-        report("export JSON, 100k annotations (fresh workspace)", seconds, "s", "target ≤ 2 s", seconds <= 2)
+        runs = [_export(articles, db, "json", out) for _ in range(RUNS)]
+        assert all(n == TOTAL for _, n in runs), runs
+        seconds = statistics.median(s for s, _ in runs)
+        target = f"target ≤ 2 s (median of {RUNS})"
+        report("export JSON, 100k annotations (fresh workspace)", seconds, "s", target, seconds <= 2)
         size = out.stat().st_size / 1e6
         report("  size of the JSON export", size, "MB", "information")
 
-        seconds, n = _import(articles, root / "db-import", out)
-        assert n == TOTAL, n
-        report("import that JSON into an empty database", seconds, "s", "target ≤ 10 s", seconds <= 10)
-        seconds, n = _import(articles, root / "db-import", out)
+        runs = [_import(articles, root / f"db-import-{i}", out) for i in range(RUNS)]
+        assert all(n == TOTAL for _, n in runs), runs
+        seconds = statistics.median(s for s, _ in runs)
+        target = f"target ≤ 10 s (median of {RUNS})"
+        report("import that JSON into an empty database", seconds, "s", target, seconds <= 10)
+        seconds, n = _import(articles, root / "db-import-0", out)
         assert n == 0
         report("import the same file again (all unchanged)", seconds, "s", "information")
 

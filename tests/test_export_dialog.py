@@ -199,3 +199,30 @@ async def test_progress_is_shown_for_many_articles(seeds_dir, db_dir, tmp_path, 
         await settle(pilot)
     assert seen[-1] == (40, 40) and len(seen) > 2 and seen[0][1] < 40
     assert len(json.loads((tmp_path / "big.json").read_text(encoding="utf-8"))["annotations"]) == 40
+
+
+async def test_esc_during_a_long_export_cancels_it(app, tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setattr(export_screen, "PROGRESS_INTERVAL", 0)
+
+    def slow_build(workspace, view, *, tags, article_ids, progress):
+        for done in range(1000):  # until the worker is cancelled: progress() raises then
+            progress(done, 1000)
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+
+    monkeypatch.setattr(export_screen, "build_export", slow_build)
+    seen = notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        path_input(dialog).value = "never.json"
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert dialog.running and not dialog.query_one("#export-progress", ProgressBar).has_class("hidden")
+        assert path_input(dialog).disabled
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+    assert not (tmp_path / "never.json").exists()
+    assert seen[-1] == ("Export cancelled", "Export", "information")

@@ -385,3 +385,16 @@ def test_export_and_import_never_load_textual():
         "assert not any(m == 'textual' or m.startswith('textual.') for m in sys.modules), 'textual loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_records_without_status_or_with_unknown_keys_still_export_valid_json(workspace, made):
+    path = workspace.store.file_for(SIMP)
+    stored = orjson.loads(path.read_bytes())
+    for doc in stored["annotations"].values():
+        del doc["status"]  # written by an older version: the field has a default
+        doc["from_the_future"] = True  # unknown keys are ignored by the store
+    path.write_bytes(orjson.dumps(stored))
+    data = build_export(workspace)
+    validate_json(data)
+    simp = [a for a in data["annotations"] if a["article_id"] == SIMP]
+    assert len(simp) == 2 and {a["status"] for a in simp} == {"anchored"}

@@ -333,6 +333,8 @@ def test_a_bad_w3c_file_is_one_clear_error_and_nothing_is_written(
         (b'{"hello": "world"}', "neither a reader JSON export"),
         (b'"just a string"', "neither a reader JSON export"),
         (b'{"a": "\\udcff"}', "not valid JSON"),  # a lone surrogate
+        (b"\xef\xbb\xbfid,article_id,article_title\r\n", "a CSV or Markdown export cannot be imported"),
+        (b"# Annotations\n\n0 passages", "a CSV or Markdown export cannot be imported"),
     ],
 )
 def test_files_that_are_not_exports(fresh, tmp_path, content, expected):

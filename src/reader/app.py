@@ -36,6 +36,28 @@ class ReaderApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_tags(self) -> None:
+        """Open the codebook (tags screen)."""
+        from reader.screens.tags import TagsScreen
+
+        if not isinstance(self.screen, TagsScreen):
+            self.push_screen(TagsScreen(self.workspace))
+
+    def action_corpus_search(self) -> None:
+        """Open the search of every article."""
+        from reader.screens.search import CorpusSearchScreen
+
+        if not isinstance(self.screen, CorpusSearchScreen):
+            self.push_screen(CorpusSearchScreen(self.workspace))
+
+    def action_passages(
+        self, tags: tuple[str, ...], articles: tuple[str, ...] = (), view: str = "original"
+    ) -> None:
+        """List the passages with `tags` (optionally only in `articles`) across the corpus, in `view`."""
+        from reader.screens.passages import PassagesScreen
+
+        self.push_screen(PassagesScreen(self.workspace, tags, articles=articles, view=view))
+
     def action_export(self) -> None:
         """Open the export dialog (from an article, it offers to export only that article)."""
         from textual.screen import ModalScreen

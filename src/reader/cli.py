@@ -101,6 +101,57 @@ def build_parser() -> argparse.ArgumentParser:
         "importing the same file twice changes nothing.",
     )
     p_import.add_argument("file", metavar="FILE")
+
+    p_tags = sub.add_parser(
+        "tags",
+        parents=[common],
+        help="the codebook: every tag with colour and counts; rename, merge, delete, colour",
+        description="With no action, print every tag (sub-tags `a/b` indented under `a`) with its colour, "
+        "passages and articles (counts include sub-tags) and description.",
+    )
+    p_tags.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    tag_actions = p_tags.add_subparsers(dest="tags_action", metavar="ACTION", parser_class=_Parser)
+    t_rename = tag_actions.add_parser("rename", parents=[common], help="rename a tag (and its sub-tags)")
+    t_rename.add_argument("old", metavar="OLD")
+    t_rename.add_argument("new", metavar="NEW")
+    t_merge = tag_actions.add_parser("merge", parents=[common], help="merge one tag into another")
+    t_merge.add_argument("source", metavar="FROM")
+    t_merge.add_argument("target", metavar="INTO")
+    t_delete = tag_actions.add_parser(
+        "delete", parents=[common], help="remove a tag (and its sub-tags) from every annotation"
+    )
+    t_delete.add_argument("tag", metavar="TAG")
+    t_color = tag_actions.add_parser("color", parents=[common], help="set a tag's colour")
+    t_color.add_argument("tag", metavar="TAG")
+    t_color.add_argument("color", metavar="COLOR", help="a colour name, #rrggbb, or '' to reset")
+    t_describe = tag_actions.add_parser("describe", parents=[common], help="set a tag's description")
+    t_describe.add_argument("tag", metavar="TAG")
+    t_describe.add_argument("description", metavar="TEXT")
+    t_create = tag_actions.add_parser("create", parents=[common], help="add a tag to the codebook")
+    t_create.add_argument("tag", metavar="TAG")
+    t_create.add_argument("--color", default="", help="a colour name or #rrggbb")
+    t_create.add_argument("--description", default="", help="what the tag means")
+
+    p_search = sub.add_parser(
+        "search",
+        parents=[common],
+        help="search every article, in any script",
+        description="Print every match as `ARTICLE:START-END  …before[match]after…` (offsets are code "
+        "points into the original text), as it is found. 数据 finds 數據, 软件 finds 軟體 and the reverse. "
+        "With --json, one JSON object per line (JSON Lines), also streamed.",
+    )
+    p_search.add_argument("query", metavar="QUERY")
+    p_search.add_argument("--json", action="store_true", help="JSON Lines: one object per match")
+    p_search.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only matches inside a passage with this tag or a sub-tag (repeatable: any of them)",
+    )
+    p_search.add_argument(
+        "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the printed context"
+    )
     return parser
 
 
@@ -151,6 +202,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         "annotate": _cmd_annotate,
         "export": _cmd_export,
         "import": _cmd_import,
+        "tags": _cmd_tags,
+        "search": _cmd_search,
     }
     return handler[args.command](args)
 
@@ -299,6 +352,91 @@ def _cmd_import(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     report = import_file(workspace, path)
     _out("\n".join(report.lines()) + "\n")
+    return 0
+
+
+def _cmd_tags(args: argparse.Namespace) -> int:
+    from rich.cells import cell_len
+
+    workspace = _workspace(args)
+    codebook = workspace.codebook
+    action = args.tags_action
+    if action == "rename":
+        changed = codebook.rename(args.old, args.new)
+        _out(f"renamed {args.old} to {args.new}: {changed} annotation(s) changed\n")
+        return 0
+    if action == "merge":
+        changed = codebook.merge(args.source, args.target)
+        _out(f"merged {args.source} into {args.target}: {changed} annotation(s) changed\n")
+        return 0
+    if action == "delete":
+        deleted = codebook.delete(args.tag)
+        _out(f"deleted {args.tag}: removed from {deleted.count} annotation(s) (the annotations are kept)\n")
+        return 0
+    if action == "color":
+        codebook.set_color(args.tag, args.color)
+        _out(f"{args.tag}: colour {codebook.color_of(args.tag)}\n")
+        return 0
+    if action == "describe":
+        codebook.set_description(args.tag, args.description)
+        return 0
+    if action == "create":
+        codebook.create(args.tag, args.color, args.description)
+        return 0
+    infos = codebook.tags()
+    if args.json:
+        rows = [
+            {
+                "name": t.name,
+                "color": t.color,
+                "description": t.description,
+                "passages": t.passages,
+                "articles": t.articles,
+                "own_passages": t.own_passages,
+            }
+            for t in infos
+        ]
+        _out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not infos:
+        _out("no tags yet\n")
+        return 0
+    labels = ["  " * t.name.count("/") + t.name.rsplit("/", 1)[-1] for t in infos]
+    width = max([cell_len(label) for label in labels] + [3])
+    lines = [f"{'TAG'}{' ' * (width - 3)}  {'COLOUR':<8} {'PASSAGES':>8} {'ARTICLES':>8}  DESCRIPTION"]
+    for t, label in zip(infos, labels, strict=True):
+        lines.append(
+            f"{label}{' ' * (width - cell_len(label))}  {t.color:<8} {t.passages:>8} {t.articles:>8}  "
+            f"{t.description}"
+        )
+    _out("\n".join(line.rstrip() for line in lines) + "\n")
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from reader.search import CorpusSearch
+
+    if not args.query.strip():
+        raise UsageError("the search query is empty")
+    workspace = _workspace(args)
+    search = CorpusSearch(workspace)
+    matches = 0
+    articles: set[str] = set()
+    write = sys.stdout.write
+    for hit in search.search(args.query, tags=args.tag, view=args.view):
+        if hit.article_id not in articles:
+            sys.stdout.flush()  # stream: everything found so far is out before the next article
+            articles.add(hit.article_id)
+        matches += 1
+        if args.json:
+            write(json.dumps(asdict(hit), ensure_ascii=False) + "\n")
+        else:
+            tags = "  " + " ".join(f"#{t}" for t in hit.tags) if hit.tags else ""
+            write(f"{hit.article_id}:{hit.start}-{hit.end}  …{hit.before}[{hit.match}]{hit.after}…{tags}\n")
+    sys.stdout.flush()
+    print(f"{matches} match(es) in {len(articles)} article(s)", file=sys.stderr)
     return 0
 
 

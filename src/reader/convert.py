@@ -434,6 +434,19 @@ class Converter:
             return text
         return self._converter(config)(text)
 
+    def convert_config(self, text: str, config: str) -> str:
+        """``text`` converted with any OpenCC config by name (e.g. "tw2sp", "hk2s"), no offset map.
+
+        For conversions outside the five views, such as a Taiwan phrase's mainland form (軟體 -> 软件).
+        UsageError for a config name OpenCC does not know.
+        """
+        if not re.fullmatch(r"[a-z0-9]+", config):
+            raise UsageError(f"unknown OpenCC config {config!r}")
+        try:
+            return self._converter(config)(text)
+        except (RuntimeError, ValueError, OSError) as exc:  # the binding's error for a missing config
+            raise UsageError(f"unknown OpenCC config {config!r}") from exc
+
     def _converter(self, config: str) -> Callable[[str], str]:
         instance = self._instances.get(config)
         if instance is None:

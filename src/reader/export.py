@@ -8,8 +8,10 @@ of the formats. docs/EXPORT.md documents every format and field.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import json
+import operator
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +25,7 @@ import orjson
 from reader.convert import VIEWS
 from reader.errors import ArticleError, StoreCorruptError, UsageError
 from reader.palette import effective_color, hex_for
-from reader.store import normalise_tags
+from reader.store import Annotation, normalise_tags
 from reader.workspace import Workspace
 
 FORMAT_NAME = "reader-export"
@@ -37,6 +39,16 @@ FORMAT_LABELS = {
     "csv": "CSV (spreadsheets)",
     "md": "Markdown (reading)",
 }
+
+
+#: the fields of a stored annotation record, with their defaults (None: required)
+_RECORD_FIELDS = tuple(
+    (f.name, f.default if f.default is not dataclasses.MISSING else None)
+    for f in dataclasses.fields(Annotation)
+)
+_RECORD_KEYS = frozenset(name for name, _ in _RECORD_FIELDS)
+_SHA = operator.itemgetter("article_sha256")
+_STATUS = operator.methodcaller("get", "status", "anchored")
 
 
 def export_schema() -> dict[str, Any]:
@@ -138,7 +150,8 @@ def _build_export(
             entry["error"] = str(exc)
         else:
             entry["sha256"] = sha = article.sha256
-            if any(r["article_sha256"] != sha or r.get("status") == "orphan" for r in records):
+            shas = set(map(_SHA, records))
+            if shas != {sha} or "orphan" in map(_STATUS, records):
                 # the text changed since some were made: re-anchor them, as opening the article would
                 records = [a.to_dict() for a in workspace.annotations(article)]
                 if wanted_tags:
@@ -161,28 +174,15 @@ def _build_export(
             display = colors.get(key)
             if display is None:
                 display = colors[key] = hex_for(effective_color(color, tags))
-            append(
-                {
-                    "id": r["id"],
-                    "article_id": article_id,
-                    "article_title": title,
-                    "article_sha256": r["article_sha256"],
-                    "start": start,
-                    "end": end,
-                    "quote": quote,
-                    "prefix": r["prefix"],
-                    "suffix": r["suffix"],
-                    "text": text,
-                    "tags": list(tags),
-                    "note": r["note"],
-                    "color": color,
-                    "display_color": display,
-                    "created": r["created"],
-                    "modified": r["modified"],
-                    "view": r["view"],
-                    "status": status,
-                }
-            )
+            if r.keys() == _RECORD_KEYS:  # exactly the stored fields (each checked when the file was read)
+                out = r.copy()  # a C-level copy: building 100,000 dicts key by key takes seconds
+            else:  # an older record without a defaulted field, or unknown extra keys: take ours only
+                out = {name: r.get(name, default) for name, default in _RECORD_FIELDS}
+            out["tags"] = list(tags)
+            out["article_title"] = title
+            out["text"] = text
+            out["display_color"] = display
+            append(out)
         if progress is not None:
             progress(done, total)
     return {

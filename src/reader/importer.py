@@ -114,7 +114,11 @@ def read_file(path: Path) -> tuple[str, list[tuple[Place, Annotation]]]:
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _problem(path, (), f"not valid JSON ({exc})") from None
+        if raw.startswith((b"id,article_id,", b"# Annotations")):
+            message = "a CSV or Markdown export cannot be imported; export with --format json or w3c"
+        else:
+            message = f"not valid JSON ({exc})"
+        raise _problem(path, (), message) from None
     fmt = detect(doc)
     if fmt is None:
         raise _problem(
@@ -267,19 +271,26 @@ def plan_import(
     problems = workspace.store.problems()
     if problems:  # it could hold some of these annotations: refuse rather than guess
         raise StoreCorruptError(problems[0])
-    existing = {a.id: a for a in workspace.store.all()}
+    store = workspace.store
+    # id -> (article id, modified) of every stored annotation (records: no Annotation objects built)
+    existing = {
+        r["id"]: (article_id, r["modified"])
+        for article_id in store.counts()
+        for r in store.records(article_id)
+    }
     listed = {info.id for info in workspace.articles()}
     articles: dict[str, Article | str] = {}  # article id -> the article, or why it cannot be used
 
     for _, a in annotations:
         old = existing.get(a.id)
         if old is not None:
-            if _time(a.modified) <= _time(old.modified):
+            old_article, old_modified = old
+            if _time(a.modified) <= _time(old_modified):
                 report.unchanged += 1
                 continue
             report.updated += 1
-            if old.article_id != a.article_id:
-                plan.removals.setdefault(old.article_id, set()).add(a.id)
+            if old_article != a.article_id:
+                plan.removals.setdefault(old_article, set()).add(a.id)
         else:
             report.added += 1
         article = articles.get(a.article_id)

@@ -46,7 +46,7 @@ import time
 import unicodedata
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -607,6 +607,53 @@ class AnnotationStore:
             storage.write({**data, ANNOTATIONS: docs})  # a new dict: the cached one stays intact on failure
             self._after_write(article_id)
         return checked
+
+    def article_tags(self) -> dict[str, dict[str, int]]:
+        """Article id -> {tag: annotations carrying it} (from the index, as cheap as :meth:`counts`)."""
+        with self._mutex:
+            return {e["article_id"]: dict(e["tags"]) for e in self._fresh_index().values() if e["count"]}
+
+    def retag(
+        self,
+        mapping: Callable[[tuple[str, ...]], tuple[str, ...]],
+        *,
+        only: Iterable[str] | None = None,
+    ) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Rewrite the tags of every annotation in every article file: ``tags -> mapping(tags)``.
+
+        For codebook operations (rename, merge, delete a tag). Under the lock for the whole pass; each
+        article file whose annotations change is saved once (atomically, like every save), so a crash
+        leaves some files done and others not: callers make their mapping idempotent and re-run it (see
+        ``reader.codebook``). ``modified`` is not stamped. With ``only``, files whose index shows none of
+        those tags are skipped (not read). Returns ``(article_id, annotation_id, old_tags)`` for every
+        annotation changed. Raises StoreCorruptError if an article file cannot be read.
+        """
+        wanted = None if only is None else set(only)
+        changed: list[tuple[str, str, tuple[str, ...]]] = []
+        with self._locked():
+            entries = self._fresh_index()
+            if self._problems:
+                raise StoreCorruptError(next(iter(self._problems.values()))[1])
+            for entry in sorted(entries.values(), key=operator.itemgetter("article_id")):
+                if wanted is not None and wanted.isdisjoint(entry["tags"]):
+                    continue
+                article_id = entry["article_id"]
+                storage = self._db(article_id).storage
+                assert isinstance(storage, ArticleFileStorage)
+                data = storage.read() or {}
+                docs = dict(data.get(ANNOTATIONS, {}))
+                here = []
+                for key, doc in docs.items():
+                    old = tuple(doc["tags"])
+                    new = mapping(old)
+                    if new != old and (new := normalise_tags(new)) != old:
+                        docs[key] = {**doc, "tags": list(new)}
+                        here.append((article_id, key, old))
+                if here:
+                    storage.write({**data, ANNOTATIONS: docs})
+                    self._after_write(article_id)
+                    changed.extend(here)
+        return changed
 
     def get(self, article_id: str, annotation_id: str) -> Annotation | None:
         with self._mutex:

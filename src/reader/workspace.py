@@ -12,8 +12,10 @@ from pathlib import Path
 
 from reader.anchoring import find_quote, reanchor
 from reader.articles import Article, ArticleInfo, Library
+from reader.codebook import Codebook
 from reader.convert import VIEWS, Converter, ViewText
 from reader.errors import UsageError
+from reader.palette import COLORS, DEFAULT_COLOR, hex_for
 from reader.store import (
     CONTEXT_CHARS,
     Annotation,
@@ -47,6 +49,7 @@ class Workspace:
         self.library = Library(articles_root, cache_dir=db_path / "cache")
         self.converter = converter or Converter()
         self.store = AnnotationStore(db_path)
+        self.codebook = Codebook(self.store)
 
     # -- articles -----------------------------------------------------------------------------------
     def articles(self) -> list[ArticleInfo]:
@@ -135,6 +138,14 @@ class Workspace:
         if self.store.get(annotation.article_id, annotation.id) is None:
             return self.store.add(annotation)
         return self.store.update(annotation)
+
+    def color_for(self, annotation: Annotation) -> str:
+        """The highlight colour (#rrggbb): the annotation's own, else its first tag's codebook colour."""
+        if annotation.color and (annotation.color in COLORS or annotation.color.startswith("#")):
+            return hex_for(annotation.color)
+        if annotation.tags:
+            return hex_for(self.codebook.color_of(annotation.tags[0]))
+        return hex_for(DEFAULT_COLOR)
 
     def find(self, article: Article, quote: str) -> list[tuple[int, int]]:
         return find_quote(article, quote, self.converter)

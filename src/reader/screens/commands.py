@@ -45,6 +45,34 @@ class ReaderCommands(Provider):
         )
         workspace = getattr(app, "workspace", None)
         if workspace is not None:
+            commands.append(
+                ("Tags: open the codebook", app.action_tags, "Create, rename, merge, colour, delete tags")
+            )
+            commands.append(
+                ("Search: the whole corpus", app.action_corpus_search, "Every article, any script")
+            )
+            commands.append(
+                ("Passages: by tag… (choose in the codebook)", app.action_tags, "Enter on a tag lists them")
+            )
+            here = (screen.info.id,) if isinstance(screen, ReadingScreen) else ()
+            view = screen.view_name if isinstance(screen, ReadingScreen) else "original"
+            for tag in sorted(workspace.store.tags(), key=str.casefold):
+                # the tag is in the name (shown as Text), never in the help (parsed as markup)
+                commands.append(
+                    (
+                        f"Passages: by tag {tag}",
+                        partial(app.action_passages, (tag,), (), view),
+                        "Every passage with this tag, across the corpus",
+                    )
+                )
+                if here:
+                    commands.append(
+                        (
+                            f"Passages: by tag {tag}, this article",
+                            partial(app.action_passages, (tag,), here, view),
+                            "This article's passages with this tag",
+                        )
+                    )
             for info in workspace.library.list():
                 if info.error:
                     continue
@@ -65,7 +93,7 @@ class ReaderCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            if name.startswith("Open:"):
+            if name.startswith(("Open:", "Passages: by tag ")):  # one per article / tag: found by typing
                 continue
             yield DiscoveryHit(Text(name), callback, text=name, help=help_text)
 

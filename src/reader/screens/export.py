@@ -204,7 +204,7 @@ class ExportDialog(ModalScreen[Path | None]):
     def action_cancel(self) -> None:
         if self._worker is not None and self.running:
             self._worker.cancel()
-            self.notify("Export cancelled; nothing was written", title="Export", markup=False)
+            self.notify("Export cancelled", title="Export", markup=False)
         self.dismiss(None)
 
     # -- the worker -----------------------------------------------------------------------------------

@@ -55,6 +55,17 @@ class LibraryScreen(Screen[None]):
         Binding("enter", "open", "Open", id="open", tooltip="Open the highlighted article", priority=True),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter titles (any script)"),
         Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column (again: reverse)"),
+        Binding(
+            "ctrl+f",
+            "app.corpus_search",
+            "Search all",
+            id="corpus-search",
+            priority=True,
+            tooltip="Search every article (any script)",
+        ),
+        Binding(
+            "ctrl+t", "app.tags", "Tags", id="tags", priority=True, tooltip="Open the codebook: every tag"
+        ),
         Binding("q", "app.quit", "Quit", id="quit-library"),
     ]
 

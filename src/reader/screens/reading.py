@@ -11,15 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.articles import Article, ArticleInfo
 from reader.convert import VIEW_LABELS, VIEWS, ViewText
 from reader.errors import ReaderError
 from reader.layout import Layout, wrap_text
-from reader.palette import effective_color, hex_for
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
+from reader.search import Match, find_in_text, fold_text
 from reader.store import Annotation
 from reader.widgets.document import DocumentView, Highlight
 from reader.widgets.panel import AnnotationPanel, PanelEntry
@@ -38,6 +38,16 @@ class UndoStep:
     kind: str  # "delete" | "edit" | "add"
     before: Annotation | None
     after: Annotation | None
+
+
+class SearchInput(Input):
+    """The in-article search box: Enter / ↓ next match, ↑ previous, Esc closes (and clears the matches)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,shift+enter", "screen.search_next", "Next", show=False, id="search.next"),
+        Binding("up", "screen.search_previous", "Previous", show=False, id="search.previous"),
+        Binding("escape", "screen.close_search", "Close", show=False, id="search.close"),
+    ]
 
 
 class ReadingScreen(Screen[None]):
@@ -59,13 +69,26 @@ class ReadingScreen(Screen[None]):
             id="prev-highlight",
             tooltip="Jump to the previous highlight",
         ),
+        Binding("slash", "open_search", "Find", id="find", tooltip="Find in this article (any script)"),
+        Binding("f3", "search_next", "Next match", show=False, id="find-next", tooltip="Next search match"),
+        Binding(
+            "shift+f3", "search_previous", "Prev match", show=False, id="find-prev", tooltip="Previous match"
+        ),
         Binding("escape", "back", "Library", id="back", tooltip="Back to the library"),
     ]
 
-    def __init__(self, workspace: Workspace, info: ArticleInfo) -> None:
+    def __init__(
+        self, workspace: Workspace, info: ArticleInfo, *, select: tuple[int, int] | None = None
+    ) -> None:
+        """`select`: a range of the original text to open at, selected (a passage, a search match)."""
         super().__init__()
         self.workspace = workspace
         self.info = info
+        self._initial_selection = select
+        #: search matches in the original text, and the index of the current one
+        self.search_matches: list[Match] = []
+        self.search_current: int | None = None
+        self._folded: str | None = None
         self.article: Article | None = None
         self.view_text: ViewText | None = None
         self.view_name = "original"
@@ -85,6 +108,9 @@ class ReadingScreen(Screen[None]):
         with Horizontal(id="reading-body"):
             yield DocumentView(id="document")
             yield AnnotationPanel(id="panel", classes="hidden")
+        with Horizontal(id="reading-search", classes="hidden"):
+            yield SearchInput(placeholder="find (简/繁 alike) · enter/↓ next · ↑ previous · esc closes")
+            yield Static(Text(""), id="reading-search-count")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -156,7 +182,13 @@ class ReadingScreen(Screen[None]):
         self.article, self.annotations = article, annotations
         self._saved_position = (position, view_text.view)
         position = min(max(position, 0), len(article.text))
-        self._show_view(view_text, view_text.offsets.to_view(position), None)
+        selection = None
+        if self._initial_selection is not None:
+            start, end = (min(max(p, 0), len(article.text)) for p in self._initial_selection)
+            position, selection = start, view_text.offsets.range_to_view(start, end)
+        self._show_view(view_text, view_text.offsets.to_view(position), selection)
+        if selection is not None:
+            self.query_one(DocumentView).move_cursor(selection[0], selection=selection, center=True)
         self.set_timer(PREFETCH_DELAY, self.prefetch_views)  # after the first paint, not competing with it
         orphans = sum(1 for a in annotations if a.status == "orphan")
         if orphans:
@@ -175,6 +207,7 @@ class ReadingScreen(Screen[None]):
         layout = self._layouts.get((view_text.view, width))
         document.set_document(view_text.text, keep_offset=cursor, layout=layout)
         document.set_highlights(self._highlights())
+        self._draw_search_matches()
         document.move_cursor(cursor, selection=selection)
         self._refresh_panel()
         self._refresh_header()
@@ -226,9 +259,12 @@ class ReadingScreen(Screen[None]):
             if annotation.status == "orphan":
                 continue
             start, end = offsets.range_to_view(annotation.start, annotation.end)
-            colour = hex_for(effective_color(annotation.color, annotation.tags))
-            highlights.append(Highlight(start, end, colour, annotation.id))
+            highlights.append(Highlight(start, end, self._color(annotation), annotation.id))
         return highlights
+
+    def _color(self, annotation: Annotation) -> str:
+        """The highlight colour (hex): the annotation's own, else its first tag's in the codebook."""
+        return self.workspace.color_for(annotation)
 
     def _view_slice(self, annotation: Annotation) -> str:
         if self.view_text is None or annotation.status == "orphan":
@@ -237,7 +273,7 @@ class ReadingScreen(Screen[None]):
         return self.view_text.text[start:end]
 
     def _refresh_panel(self) -> None:
-        entries = [PanelEntry(a, self._view_slice(a)) for a in self.annotations]
+        entries = [PanelEntry(a, self._view_slice(a), self._color(a)) for a in self.annotations]
         self.query_one(AnnotationPanel).set_entries(entries)
 
     def _refresh_header(self) -> None:
@@ -450,7 +486,90 @@ class ReadingScreen(Screen[None]):
         self._jump_relative(forward=False)
 
     def action_back(self) -> None:
+        if not self.query_one("#reading-search").has_class("hidden"):  # Esc first closes the search
+            self.action_close_search()
+            return
         self.dismiss()
+
+    # -- find in this article ---------------------------------------------------------------------------
+    def action_open_search(self) -> None:
+        if self.article is None:
+            return
+        self.query_one("#reading-search").remove_class("hidden")
+        search_input = self.query_one(SearchInput)
+        search_input.focus()
+        if search_input.value:
+            search_input.select_all()
+
+    def action_close_search(self) -> None:
+        self.query_one("#reading-search").add_class("hidden")
+        self.search_matches, self.search_current = [], None
+        self.query_one(SearchInput).value = ""
+        self._draw_search_matches()
+        self.query_one(DocumentView).focus()
+
+    @on(Input.Changed, "SearchInput")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.article is None or self.view_text is None:
+            return
+        if self._folded is None:
+            self._folded = fold_text(self.article.text, self.workspace.converter)
+        matches = find_in_text(self.article.text, event.value, self.workspace.converter, folded=self._folded)
+        self.search_matches = matches
+        self.search_current = None
+        if matches:
+            # the first match at or after the cursor (else the first one): the view follows as you type
+            here = self.view_text.offsets.to_original(self.query_one(DocumentView).cursor)
+            after = [i for i, m in enumerate(matches) if m.start >= here]
+            self._go_to_match(after[0] if after else 0)
+        else:
+            self._draw_search_matches()
+
+    @on(Input.Submitted, "SearchInput")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_search_next()
+
+    def action_search_next(self) -> None:
+        self._step_match(1)
+
+    def action_search_previous(self) -> None:
+        self._step_match(-1)
+
+    def _step_match(self, step: int) -> None:
+        if not self.search_matches:
+            if self.query_one(SearchInput).value:
+                self.notify("No matches.", timeout=1.2, markup=False)
+            return
+        current = self.search_current
+        if current is None:
+            current = -1 if step > 0 else 0
+        self._go_to_match((current + step) % len(self.search_matches))
+
+    def _go_to_match(self, index: int) -> None:
+        self.search_current = index
+        self._draw_search_matches()
+        if self.view_text is None:
+            return
+        match = self.search_matches[index]
+        start, _ = self.view_text.offsets.range_to_view(match.start, match.end)
+        self.query_one(DocumentView).move_cursor(start, center=True)
+
+    def _draw_search_matches(self) -> None:
+        """Map the matches (original offsets) to the current view, draw them and show "3/17"."""
+        document = self.query_one(DocumentView)
+        ranges = []
+        if self.view_text is not None:
+            ranges = [self.view_text.offsets.range_to_view(m.start, m.end) for m in self.search_matches]
+        document.set_search_matches(ranges, self.search_current)
+        count = Text(no_wrap=True)
+        if self.search_matches:
+            shown = "–" if self.search_current is None else str(self.search_current + 1)
+            count.append(f"{shown}/{len(self.search_matches)}", style="bold")
+        elif self.query_one(SearchInput).value.strip():
+            count.append("no matches", style="bold red")
+        self.query_one("#reading-search-count", Static).update(count)
 
     # -- reading position -----------------------------------------------------------------------------
     def current_position(self) -> tuple[int, str] | None:

@@ -15,6 +15,9 @@ Drawing (all styles are built from Segments, never markup: article text is data,
 * **The selection** makes text bold and underlined. On cells without a highlight it also paints the selection
   background (component class ``documentview--selection``); on highlighted cells it keeps the highlight
   background, so highlight extents stay visible inside a selection.
+* **Search matches** (`set_search_matches`) are bold, underlined and yellow (component class
+  ``documentview--match``; on a highlight only bold and underlined, keeping its colours); the current match
+  is black on yellow (``documentview--match-current``), over highlights and selection alike.
 * **The cursor** is a one-character block (component class ``documentview--cursor``, reverse by default)
   on the character at `cursor`; on a blank line (between paragraphs) a one-cell block at the left margin.
 
@@ -99,7 +102,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     ALLOW_SELECT = False
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"documentview--cursor", "documentview--selection"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "documentview--cursor",
+        "documentview--selection",
+        "documentview--match",
+        "documentview--match-current",
+    }
 
     DEFAULT_CSS = """
     DocumentView {
@@ -113,6 +121,15 @@ class DocumentView(ScrollView, can_focus=True):
         }
         & > .documentview--selection {
             background: $primary-darken-2;
+        }
+        & > .documentview--match {
+            color: #ffd700;
+            text-style: bold underline;
+        }
+        & > .documentview--match-current {
+            color: #000000;
+            background: #ffd700;
+            text-style: bold;
         }
     }
     """
@@ -216,8 +233,12 @@ class DocumentView(ScrollView, can_focus=True):
         self._hl_bounds: list[int] = []
         self._hl_active: list[tuple[str, ...]] = []
         self._hl_version = 0
+        self._match_starts: list[int] = []
+        self._match_ends: list[int] = []
+        self._current_match: int | None = None
+        self._match_version = 0
         self._strip_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._style_cache: dict[tuple[tuple[str, ...], bool, bool], Style] = {}
+        self._style_cache: dict[tuple[tuple[str, ...], bool, bool, int], Style] = {}
         self._base_style: Style | None = None
 
     # --- public API ------------------------------------------------------------------------------
@@ -355,6 +376,32 @@ class DocumentView(ScrollView, can_focus=True):
         self._hl_version += 1
         self.refresh()
 
+    def set_search_matches(self, matches: list[tuple[int, int]], current: int | None = None) -> None:
+        """Show search matches (view coordinates, non-overlapping); `current` indexes the one to stand out."""
+        kept = sorted((start, end) for start, end in matches if end > start)
+        self._match_starts = [start for start, _ in kept]
+        self._match_ends = [end for _, end in kept]
+        self._current_match = current if current is not None and 0 <= current < len(kept) else None
+        self._match_version += 1
+        self.refresh()
+
+    @property
+    def search_matches(self) -> list[tuple[int, int]]:
+        """The search matches drawn (view coordinates), in document order."""
+        return list(zip(self._match_starts, self._match_ends, strict=True))
+
+    @property
+    def current_match(self) -> int | None:
+        """The index of the current search match, or None."""
+        return self._current_match
+
+    def _match_at(self, pos: int) -> int:
+        """0: no search match at `pos`; 1: a match; 2: the current match."""
+        index = bisect_right(self._match_starts, pos) - 1
+        if index < 0 or pos >= self._match_ends[index]:
+            return 0
+        return 2 if index == self._current_match else 1
+
     def scroll_to_cursor(self, *, center: bool = False) -> None:
         """Scroll (without animation) so the cursor's line is visible.
 
@@ -481,8 +528,8 @@ class DocumentView(ScrollView, can_focus=True):
             self._base_style = self.rich_style
         return self._base_style
 
-    def _style(self, colors: tuple[str, ...], selected: bool, cursor: bool) -> Style:
-        key = (colors, selected, cursor)
+    def _style(self, colors: tuple[str, ...], selected: bool, cursor: bool, match: int = 0) -> Style:
+        key = (colors, selected, cursor, match)
         style = self._style_cache.get(key)
         if style is None:
             style = self._base()
@@ -493,6 +540,11 @@ class DocumentView(ScrollView, can_focus=True):
                 style += Style(bold=True, underline=True)
                 if not colors and selection.bgcolor is not None:
                     style += Style(bgcolor=selection.bgcolor)
+            if match == 1:
+                found = self.get_component_rich_style("documentview--match", partial=True)
+                style += Style(bold=True, underline=True) if colors else found
+            elif match == 2:
+                style += self.get_component_rich_style("documentview--match-current", partial=True)
             if cursor:
                 style += self.get_component_rich_style("documentview--cursor", partial=True)
             self._style_cache[key] = style
@@ -514,7 +566,16 @@ class DocumentView(ScrollView, can_focus=True):
             elif sel_start < end and sel_end > start:
                 clip = (max(sel_start, start), min(sel_end, end))
         cursor = self._cursor if start <= self._cursor < max(end, start + 1) else None
-        key = (index, width, self._margin, self._layout_version, self._hl_version, clip, cursor)
+        key = (
+            index,
+            width,
+            self._margin,
+            self._layout_version,
+            self._hl_version,
+            self._match_version,
+            clip,
+            cursor,
+        )
         strip = self._strip_cache.get(key)
         if strip is None:
             strip = self._build_strip(start, end, width, clip, cursor)
@@ -537,6 +598,10 @@ class DocumentView(ScrollView, can_focus=True):
         points.update(bounds[bisect_right(bounds, start) : bisect_left(bounds, end)])
         if clip is not None:
             points.update(clip)
+        match_starts, match_ends = self._match_starts, self._match_ends
+        for index in range(bisect_right(match_ends, start), bisect_left(match_starts, end)):
+            points.add(max(match_starts[index], start))
+            points.add(min(match_ends[index], end))
         if cursor is not None:
             points.add(cursor)
             points.add(min(cursor + 1, end))
@@ -544,7 +609,8 @@ class DocumentView(ScrollView, can_focus=True):
         colors_at = self._colors_at
         for left, right in pairwise(sorted(points)):
             selected = clip is not None and clip[0] <= left < clip[1]
-            style = self._style(colors_at(left), selected, left == cursor)
+            match = self._match_at(left) if match_starts else 0
+            style = self._style(colors_at(left), selected, left == cursor, match)
             segments.append(Segment(chars[left - start : right - start], style))
         return Strip(segments).adjust_cell_length(width, base)
 

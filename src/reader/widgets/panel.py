@@ -25,6 +25,7 @@ QUOTE_CELLS = 38
 class PanelEntry:
     annotation: Annotation
     text: str  # the passage in the current view
+    color: str = ""  # the highlight colour (hex); "" = the annotation's own, else its first tag's
 
 
 class AnnotationPanel(Vertical):
@@ -83,7 +84,7 @@ class AnnotationPanel(Vertical):
             quote = set_cell_size(quote, QUOTE_CELLS - 1).rstrip() + "…"
         else:
             quote = quote.rstrip()
-        colour = hex_for(effective_color(annotation.color, annotation.tags))
+        colour = entry.color or hex_for(effective_color(annotation.color, annotation.tags))
         text = Text()
         text.append("▌", style=colour)
         text.append(quote)

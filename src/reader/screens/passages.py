@@ -1,0 +1,331 @@
+"""Every passage with the chosen tags across the corpus, in reading order, and an overview of them.
+
+A tag also matches its sub-tags (``framing`` finds ``framing/economy``). Enter opens the article at the
+passage (Esc there comes back to the same row); `e` edits the passage's tags and note; `o` toggles the
+overview: passages per tag as bars, and a tag × article grid of counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.color import Color
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from reader.articles import ArticleInfo
+from reader.convert import VIEW_LABELS, VIEWS
+from reader.errors import ReaderError
+from reader.palette import hex_for
+from reader.screens.annotate import AnnotateDialog, AnnotationDraft
+from reader.store import Annotation
+from reader.workspace import Workspace
+
+#: characters of context shown each side of a passage
+CONTEXT = 16
+#: a passage longer than this is cut in the list (the article shows it whole)
+PASSAGE_CHARS = 120
+BAR_CELLS = 40
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+@dataclass(frozen=True)
+class PassageEntry:
+    info: ArticleInfo
+    annotation: Annotation
+    before: str
+    passage: str  # in the screen's view
+    after: str
+    color: str  # hex
+
+
+def tag_matches(tag: str, wanted: tuple[str, ...]) -> bool:
+    """`tag` is one of `wanted` or a sub-tag of one (``a/b`` under ``a``)."""
+    return any(tag == w or tag.startswith(w + "/") for w in wanted)
+
+
+def bar(value: int, maximum: int, cells: int = BAR_CELLS) -> str:
+    """A horizontal bar of `value` out of `maximum`, `cells` wide at most, in eighths of a cell."""
+    if maximum <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value * cells * 8 / maximum))
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def one_line(text: str) -> str:
+    return text.replace("\n", " ⏎ ")
+
+
+#: article titles in lists are cut to this many cells (a title is an article's first line: it can be long)
+TITLE_CELLS = 80
+
+
+def clip(text: str, cells: int = TITLE_CELLS) -> str:
+    """`text` cut to at most `cells` terminal cells, with "…" if cut."""
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, cells - 1).rstrip() + "…"
+
+
+class PassagesScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "Edit", id="passages.edit", tooltip="Edit the passage's tags and note"),
+        Binding("o", "overview", "Overview", id="passages.overview", tooltip="Bars and a tag × article grid"),
+        Binding(
+            "s",
+            "cycle_view",
+            "Script",
+            id="passages.view",
+            tooltip="Passages in original → 简体 → 繁體 → 臺灣 → 香港",
+        ),
+        Binding("escape", "back", "Back", id="passages.back", tooltip="Close the passages list"),
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        tags: tuple[str, ...],
+        *,
+        articles: tuple[str, ...] = (),
+        view: str = "original",
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.tags = tags
+        self.articles = articles
+        self.view = view
+        self.entries: list[PassageEntry] = []
+        #: set when an article is opened from here: coming back, the list is re-read (it may have changed)
+        self._reload_on_resume = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="passages-header")
+        with ContentSwitcher(initial="passages-list", id="passages-switcher"):
+            yield OptionList(id="passages-list")
+            with VerticalScroll(id="passages-overview"):
+                yield Static(Text(""), id="passages-bars")
+                yield DataTable(id="passages-grid", cursor_type="cell", zebra_stripes=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.query_one("#passages-header", Static).update(Text("Reading the passages…", style="bold"))
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self._reload_on_resume:
+            self._reload_on_resume = False
+            self.load(keep=self.current())
+
+    # -- loading ---------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="passages", exit_on_error=False)
+    def load(self, keep: PassageEntry | None = None) -> None:
+        workspace = self.workspace
+        counts = workspace.store.counts()
+        entries: list[PassageEntry] = []
+        for info in workspace.articles():
+            if info.error or not counts.get(info.id) or (self.articles and info.id not in self.articles):
+                continue
+            try:
+                article = workspace.load(info.id)
+                annotations = [
+                    a
+                    for a in workspace.annotations(article)
+                    if any(tag_matches(tag, self.tags) for tag in a.tags)
+                ]
+                if not annotations:
+                    continue
+                view_text = workspace.view(article, self.view)
+            except ReaderError:
+                continue  # a file that cannot be read now: the library says why
+            for annotation in annotations:
+                color = workspace.color_for(annotation)
+                if annotation.status == "orphan":
+                    entries.append(PassageEntry(info, annotation, "", annotation.quote, "", color))
+                    continue
+                start, end = view_text.offsets.range_to_view(annotation.start, annotation.end)
+                text = view_text.text
+                entries.append(
+                    PassageEntry(
+                        info,
+                        annotation,
+                        text[max(0, start - CONTEXT) : start].rsplit("\n", 1)[-1],  # this paragraph only
+                        text[start:end],
+                        text[end : end + CONTEXT].split("\n", 1)[0],
+                        color,
+                    )
+                )
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._fill, entries, keep)
+
+    def _fill(self, entries: list[PassageEntry], keep: PassageEntry | None) -> None:
+        self.entries = entries
+        option_list = self.query_one(OptionList)
+        old = option_list.highlighted
+        option_list.clear_options()
+        option_list.add_options(
+            [Option(self._entry_text(entry), id=str(index)) for index, entry in enumerate(entries)]
+        )
+        if entries:
+            index = 0
+            if keep is not None:
+                ids = [e.annotation.id for e in entries]
+                wanted = keep.annotation.id
+                index = ids.index(wanted) if wanted in ids else min(old or 0, len(entries) - 1)
+            option_list.highlighted = index
+        articles = len({e.info.id for e in entries})
+        header = Text(no_wrap=True, overflow="ellipsis")
+        header.append("Passages tagged ", style="bold")
+        header.append(" or ".join(self.tags), style="bold cyan")
+        header.append(f"  ·  {len(entries)} in {articles} article{'s' if articles != 1 else ''}")
+        header.append(f"  ·  {VIEW_LABELS.get(self.view, self.view)}")
+        if self.articles:
+            header.append(f"  ·  only {len(self.articles)} article(s)")
+        self.query_one("#passages-header", Static).update(header)
+        self._fill_overview()
+
+    @staticmethod
+    def _entry_text(entry: PassageEntry) -> Text:
+        text = Text()
+        text.append("▌", style=entry.color)
+        text.append(clip(entry.info.title), style="bold")
+        passage = entry.passage
+        if len(passage) > PASSAGE_CHARS:
+            passage = passage[: PASSAGE_CHARS - 1] + "…"
+        text.append("\n  ")
+        text.append(("…" if len(entry.before) == CONTEXT else "") + entry.before, style="dim")
+        text.append(one_line(passage), style=f"bold on {entry.color}")
+        text.append(entry.after + ("…" if len(entry.after) == CONTEXT else ""), style="dim")
+        if entry.annotation.status == "orphan":
+            text.append("  (orphan: quote not found)", style="bold red")
+        text.append("\n  ")
+        for tag in entry.annotation.tags:
+            text.append(f"#{tag} ", style="bold")
+        if entry.annotation.note:
+            text.append(f" {one_line(entry.annotation.note)}", style="italic dim")
+        return text
+
+    def current(self) -> PassageEntry | None:
+        index = self.query_one(OptionList).highlighted
+        return self.entries[index] if index is not None and 0 <= index < len(self.entries) else None
+
+    # -- overview --------------------------------------------------------------------------------------
+    def tag_counts(self) -> Counter[str]:
+        """Passages per tag, over every tag on the listed passages (the chosen ones first)."""
+        counts: Counter[str] = Counter()
+        for entry in self.entries:
+            counts.update(set(entry.annotation.tags))
+        return counts
+
+    def _fill_overview(self) -> None:
+        counts = self.tag_counts()
+        tags = sorted(counts, key=lambda t: (not tag_matches(t, self.tags), -counts[t], t))[:30]
+        bars = Text()
+        width = max([cell_len(t) for t in tags] + [4])
+        maximum = max(counts.values(), default=0)
+        colors = {tag: hex_for(self.workspace.codebook.color_of(tag)) for tag in tags}
+        bars.append("Passages per tag\n", style="bold")
+        for tag in tags:
+            bars.append(set_cell_size(tag, width) + " ")
+            bars.append(bar(counts[tag], maximum), style=colors[tag])
+            bars.append(f" {counts[tag]}\n")
+        bars.append("\nTag × article (passages)", style="bold")
+        self.query_one("#passages-bars", Static).update(bars)
+
+        table = self.query_one("#passages-grid", DataTable)
+        table.clear(columns=True)
+        articles: dict[str, ArticleInfo] = {}
+        for entry in self.entries:
+            articles.setdefault(entry.info.id, entry.info)
+        grid: Counter[tuple[str, str]] = Counter()
+        for entry in self.entries:
+            for tag in set(entry.annotation.tags):
+                grid[tag, entry.info.id] += 1
+        table.add_column(Text("tag"), key="tag")
+        for number, info in enumerate(articles.values(), 1):
+            table.add_column(Text(f"{number}·{set_cell_size(info.title, 10).rstrip()}"), key=info.id)
+        top = max(grid.values(), default=0)
+        for tag in tags[:15]:
+            cells: list[Text] = [Text(tag, style="bold")]
+            for article_id in articles:
+                value = grid.get((tag, article_id), 0)
+                cells.append(self._shade(value, top, colors[tag]))
+            table.add_row(*cells, key=tag)
+
+    @staticmethod
+    def _shade(value: int, top: int, color: str) -> Text:
+        """A count on a background from dark (few) to the tag's colour (most)."""
+        if not value:
+            return Text("·", style="dim", justify="center")
+        rgb = Color.parse(color).get_truecolor()
+        share = 0.3 + 0.7 * value / top
+        red, green, blue = (int(c * share) for c in (rgb.red, rgb.green, rgb.blue))
+        return Text(f" {value} ", style=f"bold white on rgb({red},{green},{blue})", justify="center")
+
+    def action_cycle_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self.load(keep=self.current())
+
+    def action_overview(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "passages-overview" if switcher.current == "passages-list" else "passages-list"
+        target = "#passages-grid" if switcher.current == "passages-overview" else "#passages-list"
+        self.query_one(target).focus()
+
+    # -- open and edit ----------------------------------------------------------------------------------
+    @on(OptionList.OptionSelected, "#passages-list")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        entry = self.entries[int(event.option.id or 0)]
+        from reader.screens.reading import ReadingScreen
+
+        annotation = entry.annotation
+        select = None if annotation.status == "orphan" else (annotation.start, annotation.end)
+        self._reload_on_resume = True
+        self.app.push_screen(ReadingScreen(self.workspace, entry.info, select=select))
+
+    def action_edit(self) -> None:
+        entry = self.current()
+        if entry is None:
+            return
+        annotation = entry.annotation
+        known = [tag for tag, _ in self.workspace.store.tags().most_common()]
+
+        def save(draft: AnnotationDraft | None) -> None:
+            if draft is not None:
+                self._save(entry, draft)
+
+        dialog = AnnotateDialog(
+            entry.passage,
+            known,
+            title="Edit highlight",
+            tags=annotation.tags,
+            note=annotation.note,
+            color=annotation.color,
+        )
+        self.app.push_screen(dialog, save)
+
+    @work(thread=True, group="passages-save", exit_on_error=False)
+    def _save(self, entry: PassageEntry, draft: AnnotationDraft) -> None:
+        try:
+            self.workspace.edit(entry.annotation, tags=draft.tags, note=draft.note, color=draft.color)
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Not saved", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self.notify, "Saved", timeout=1.5)
+        self.app.call_from_thread(self.load, entry)
+
+    def action_back(self) -> None:
+        self.dismiss()

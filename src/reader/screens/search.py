@@ -1,0 +1,188 @@
+"""Search the whole corpus in any script (数据 finds 數據); results stream in as they are found.
+
+A thread worker runs `CorpusSearch.search` and posts the hits in batches (every ~50 ms); a new query
+cancels the running search. Enter on a result opens the article with the match selected.
+"""
+
+from __future__ import annotations
+
+from time import monotonic
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from reader.errors import ReaderError
+from reader.screens.annotate import parse_tags
+from reader.screens.passages import clip
+from reader.search import CorpusSearch, SearchHit
+from reader.workspace import Workspace
+
+#: seconds between two batches of results posted to the list
+BATCH_SECONDS = 0.05
+#: results shown at most (the count goes on)
+MAX_SHOWN = 2000
+
+
+class CorpusSearchScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="search.back", tooltip="Close the search"),
+        Binding(
+            "ctrl+t",
+            "focus_tags",
+            "Tags",
+            id="search.tags",
+            tooltip="Only matches in passages with these tags",
+        ),
+    ]
+
+    def __init__(self, workspace: Workspace, query: str = "") -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.search_engine = CorpusSearch(workspace)
+        self.hits: list[SearchHit] = []
+        self.searching = False
+        self._generation = 0
+        self._initial = query
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="search-bar"):
+            yield Input(
+                value=self._initial,
+                placeholder="Search every article (简/繁 alike) · enter: results",
+                select_on_focus=False,
+                id="search-query",
+            )
+            yield Input(placeholder="only in passages tagged… (optional)", id="search-tags")
+        yield Static(Text(""), id="search-status")
+        yield OptionList(id="search-results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search-query", Input).focus()
+        if self._initial:
+            self.start_search()
+
+    def on_unmount(self) -> None:
+        self._generation += 1  # a running search stops at its next check (its mapped files close with it)
+
+    # -- searching -------------------------------------------------------------------------------------
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self.start_search()
+
+    def start_search(self) -> None:
+        query = self.query_one("#search-query", Input).value
+        tags = parse_tags(self.query_one("#search-tags", Input).value)
+        self._generation += 1
+        self.hits = []
+        self.query_one(OptionList).clear_options()
+        if not query.strip():
+            self.searching = False
+            self._show_status()
+            return
+        self.searching = True
+        self._show_status()
+        self._search(self._generation, query, tags)
+
+    @work(thread=True, exclusive=True, group="corpus-search", exit_on_error=False)
+    def _search(self, generation: int, query: str, tags: tuple[str, ...]) -> None:
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled or generation != self._generation
+
+        batch: list[SearchHit] = []
+        last = monotonic()
+        try:
+            for hit in self.search_engine.search(query, tags=tags, cancelled=cancelled):
+                batch.append(hit)
+                if monotonic() - last >= BATCH_SECONDS:
+                    self.app.call_from_thread(self._add_hits, generation, batch, False)
+                    batch, last = [], monotonic()
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Search failed", severity="error", markup=False
+            )
+        if not cancelled():
+            self.app.call_from_thread(self._add_hits, generation, batch, True)
+
+    def _add_hits(self, generation: int, batch: list[SearchHit], done: bool) -> None:
+        if generation != self._generation:  # a newer search has started: these are stale
+            return
+        room = MAX_SHOWN - len(self.hits)
+        option_list = self.query_one(OptionList)
+        first = len(self.hits)
+        if room > 0:
+            option_list.add_options(
+                [Option(self._hit_text(hit), id=str(first + i)) for i, hit in enumerate(batch[:room])]
+            )
+        self.hits.extend(batch)
+        if done:
+            self.searching = False
+        if first == 0 and self.hits and option_list.highlighted is None:
+            option_list.highlighted = 0
+        self._show_status()
+
+    @staticmethod
+    def _hit_text(hit: SearchHit) -> Text:
+        text = Text()
+        text.append(clip(hit.title), style="bold")
+        text.append("\n  …")
+        text.append(hit.before, style="dim")
+        text.append(hit.match, style="bold black on #ffd700")
+        text.append(hit.after, style="dim")
+        text.append("…")
+        if hit.tags:
+            text.append("  ")
+            for tag in hit.tags:
+                text.append(f"#{tag} ", style="bold cyan")
+        return text
+
+    def _show_status(self) -> None:
+        status = Text()
+        if not self.query_one("#search-query", Input).value.strip():
+            status.append("Type to search every article; 数据 also finds 數據, 软件 finds 軟體.", style="dim")
+        else:
+            articles = len({hit.article_id for hit in self.hits})
+            count = len(self.hits)
+            status.append(f"{count} match{'es' if count != 1 else ''} ")
+            status.append(f"in {articles} article{'s' if articles != 1 else ''}")
+            if count > MAX_SHOWN:
+                status.append(f" (first {MAX_SHOWN} shown)")
+            if self.searching:
+                status.append("  · searching…", style="bold yellow")
+        self.query_one("#search-status", Static).update(status)
+
+    # -- opening ---------------------------------------------------------------------------------------
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.hits:
+            self.query_one(OptionList).focus()
+
+    def action_focus_tags(self) -> None:
+        self.query_one("#search-tags", Input).focus()
+
+    @on(OptionList.OptionSelected)
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        hit = self.hits[int(event.option.id or 0)]
+        try:
+            info = self.workspace.library.info(hit.article_id)
+        except ReaderError as exc:
+            self.notify(str(exc), title="Cannot open", severity="error", markup=False)
+            return
+        from reader.screens.reading import ReadingScreen
+
+        self.app.push_screen(ReadingScreen(self.workspace, info, select=(hit.start, hit.end)))
+
+    def action_back(self) -> None:
+        self.dismiss()

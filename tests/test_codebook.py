@@ -1,0 +1,185 @@
+"""The codebook: counts that roll up, colours, and rename / merge / delete across every article file."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from reader.codebook import JOURNAL_NAME, Codebook
+from reader.errors import UsageError
+from reader.palette import color_for_tag, hex_for
+from reader.store import AnnotationStore
+from reader.workspace import Workspace
+
+SIMP = "001_8eaa32b1d9703bf4.txt"
+RENAMED = sorted([("框架/economy",), ("框架", "框架/economy"), ("来源",), ("框架", "来源")])
+TRAD = "002_ced27b30dc7015ea.txt"
+
+
+@pytest.fixture
+def tagged(workspace: Workspace) -> Workspace:
+    """Four annotations in two articles: framing, framing/economy (twice, one also framing), 来源."""
+    simp, trad = workspace.load(SIMP), workspace.load(TRAD)
+    workspace.annotate(simp, 10, 20, tags=["framing/economy"])
+    workspace.annotate(simp, 30, 40, tags=["framing", "framing/economy"])
+    workspace.annotate(trad, 10, 20, tags=["来源"])
+    workspace.annotate(trad, 30, 40, tags=["framing", "来源"])
+    return workspace
+
+
+def by_name(codebook: Codebook) -> dict[str, tuple[int, int, int]]:
+    return {t.name: (t.passages, t.articles, t.own_passages) for t in codebook.tags()}
+
+
+def all_tags(workspace: Workspace) -> list[tuple[str, ...]]:
+    return sorted(a.tags for a in workspace.store.all())
+
+
+def test_counts_roll_up_to_parents_and_count_each_passage_once(tagged):
+    counts = by_name(tagged.codebook)
+    assert counts == {
+        "framing": (3, 2, 2),  # the passage with framing and framing/economy counts once
+        "framing/economy": (2, 1, 2),
+        "来源": (2, 1, 2),
+    }
+    assert [t.name for t in tagged.codebook.tags()] == ["framing", "framing/economy", "来源"]
+
+
+def test_implied_parents_and_codebook_only_tags_are_listed(workspace):
+    workspace.annotate(workspace.load(SIMP), 0, 5, tags=["a/b/c"])
+    workspace.codebook.create("unused", color="green", description="not yet used")
+    tags = {t.name: t for t in workspace.codebook.tags()}
+    assert set(tags) == {"a", "a/b", "a/b/c", "unused"}
+    assert (tags["a"].passages, tags["a"].own_passages) == (1, 0)
+    assert (tags["unused"].passages, tags["unused"].color, tags["unused"].description) == (
+        0,
+        "green",
+        "not yet used",
+    )
+    with pytest.raises(UsageError, match="already exists"):
+        workspace.codebook.create("a/b")
+
+
+def test_colours_codebook_then_ancestor_then_stable(tagged):
+    cb = tagged.codebook
+    assert cb.color_of("来源") == color_for_tag("来源")
+    cb.set_color("framing", "teal")
+    assert cb.color_of("framing") == "teal"
+    assert cb.color_of("framing/economy") == "teal"  # inherits its parent's
+    cb.set_color("framing/economy", "#123456")
+    assert cb.color_of("framing/economy") == "#123456"
+    with pytest.raises(UsageError, match="unknown colour"):
+        cb.set_color("framing", "mauve")
+    # highlights use it: annotation colour first, else the first tag's codebook colour
+    simp = tagged.load(SIMP)
+    first, second = tagged.annotations(simp)
+    assert tagged.color_for(first) == "#123456"
+    assert tagged.color_for(second) == hex_for("teal")
+    own = tagged.edit(second, color="pink")
+    assert tagged.color_for(own) == hex_for("pink")
+    # persisted in codebook.json, seen by a new Codebook (another process)
+    again = Codebook(AnnotationStore(tagged.store.path))
+    assert again.color_of("framing") == "teal"
+
+
+def test_rename_everywhere_with_sub_tags(tagged):
+    cb = tagged.codebook
+    cb.set_color("framing", "blue")
+    assert cb.rename("framing", "框架") == 3
+    assert all_tags(tagged) == RENAMED
+    assert cb.color_of("框架") == "blue"
+    assert "framing" not in by_name(cb)
+    with pytest.raises(UsageError, match="already exists; to combine the two, use merge"):
+        cb.rename("框架", "来源")
+    with pytest.raises(UsageError, match="no tag 'framing'"):
+        cb.rename("framing", "x")
+    with pytest.raises(UsageError, match="own sub-tag"):
+        cb.rename("框架", "框架/sub")
+
+
+def test_merge_combines_and_deduplicates(tagged):
+    cb = tagged.codebook
+    assert cb.merge("framing/economy", "framing") == 2
+    assert all_tags(tagged) == [("framing",), ("framing",), ("framing", "来源"), ("来源",)]
+    assert by_name(cb)["framing"] == (3, 2, 3)
+    with pytest.raises(UsageError, match="into itself"):
+        cb.merge("framing", "framing")
+
+
+def test_delete_removes_the_tag_keeps_annotations_and_undo_restores(tagged):
+    cb = tagged.codebook
+    cb.set_color("framing/economy", "red")
+    before = all_tags(tagged)
+    deleted = cb.delete("framing")
+    assert deleted.count == 3
+    assert all_tags(tagged) == [(), (), ("来源",), ("来源",)]  # four annotations still there
+    assert set(by_name(cb)) == {"来源"}
+    assert cb.undo_delete(deleted) == 3
+    assert all_tags(tagged) == before
+    assert cb.color_of("framing/economy") == "red"
+
+
+def test_rename_is_completed_after_a_crash_midway(tagged, monkeypatch):
+    store = tagged.store
+    original = type(store).retag
+    files_written = []
+
+    def crash_after_first_file(self, mapping, **kwargs):
+        real_after_write = self._after_write
+
+        def after_write(article_id):
+            real_after_write(article_id)
+            files_written.append(article_id)
+            raise KeyboardInterrupt("simulated crash")
+
+        monkeypatch.setattr(self, "_after_write", after_write)
+        return original(self, mapping, **kwargs)
+
+    monkeypatch.setattr(type(store), "retag", crash_after_first_file)
+    with pytest.raises(KeyboardInterrupt):
+        tagged.codebook.rename("framing", "框架")
+    monkeypatch.undo()
+    assert len(files_written) == 1
+    half = all_tags(tagged)
+    assert any("framing" in tags for tags in half) and any("框架" in tags for tags in half)
+    assert (store.path / JOURNAL_NAME).exists()
+
+    reopened = Workspace(tagged.library.root, store.path)  # a new process opening the folder
+    assert not (store.path / JOURNAL_NAME).exists()
+    assert all_tags(reopened) == RENAMED
+
+
+def test_replaying_a_journal_twice_changes_nothing_more(tagged):
+    cb = tagged.codebook
+    assert cb.rename("framing", "框架") == 3
+    done = all_tags(tagged)
+    journal = {"op": "rename", "mapping": {"framing": "框架", "framing/economy": "框架/economy"}}
+    (tagged.store.path / JOURNAL_NAME).write_bytes(orjson.dumps(journal))
+    assert cb.recover() is True
+    assert all_tags(tagged) == done
+    assert cb.recover() is False
+    assert cb.rename("框架", "框架") == 0
+
+
+def test_merge_refuses_a_mapping_that_would_apply_twice(workspace):
+    workspace.annotate(workspace.load(SIMP), 0, 5, tags=["a/b/b"])
+    workspace.annotate(workspace.load(SIMP), 5, 9, tags=["a/b"])
+    with pytest.raises(UsageError, match="rename 'a/b/b' first"):
+        workspace.codebook.merge("a/b", "a")
+
+
+def test_codebook_only_tag_can_be_renamed_described_and_deleted(workspace):
+    cb = workspace.codebook
+    cb.create("draft", color="orange")
+    cb.set_description("draft", "to be sorted")
+    assert cb.rename("draft", "sorted") == 0
+    info = {t.name: t for t in cb.tags()}["sorted"]
+    assert (info.color, info.description, info.passages) == ("orange", "to be sorted", 0)
+    deleted = cb.delete("sorted")
+    assert deleted.count == 0 and cb.tags() == []
+    cb.undo_delete(deleted)
+    assert [t.name for t in cb.tags()] == ["sorted"]
+    with pytest.raises(UsageError, match="empty part"):
+        cb.create("a//b")
+    with pytest.raises(UsageError, match="no tag"):
+        cb.set_color("ghost", "red")

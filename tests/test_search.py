@@ -1,0 +1,168 @@
+"""Script-insensitive search: one text (the in-article `/`) and the whole corpus (CorpusSearch)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from reader.convert import Converter
+from reader.search import CorpusSearch, Match, find_in_text, query_variants
+from reader.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def converter() -> Converter:
+    return Converter()
+
+
+def spans(text: str, query: str, converter: Converter) -> list[str]:
+    return [text[m.start : m.end] for m in find_in_text(text, query, converter)]
+
+
+def test_simplified_query_finds_traditional_and_the_reverse(converter):
+    text = "大數據時代,数据为王。"
+    assert spans(text, "数据", converter) == ["數據", "数据"]
+    assert spans(text, "數據", converter) == ["數據", "数据"]
+    assert find_in_text(text, "数据", converter) == [Match(1, 3), Match(6, 8)]
+
+
+def test_taiwan_phrase_variants_both_ways(converter):
+    text = "這款軟體很好用;那个软件也不错。"
+    assert spans(text, "软件", converter) == ["軟體", "软件"]
+    assert spans(text, "軟體", converter) == ["軟體", "软件"]
+    assert "软体" in query_variants("软件", converter)
+    assert "软件" in query_variants("軟體", converter)
+
+
+def test_offsets_are_in_the_original_text_and_ascii_ignores_case(converter):
+    text = "第一行\n「TikTok難民」湧入小紅書\ntiktok 与 小红书"
+    found = find_in_text(text, "tiktok", converter)
+    assert [text[m.start : m.end] for m in found] == ["TikTok", "tiktok"]
+    found = find_in_text(text, "小红书", converter, folded=None)
+    assert [(m.start, text[m.start : m.end]) for m in found] == [(16, "小紅書"), (29, "小红书")]
+
+
+def test_variants_are_deduplicated_longest_first_and_empty_query_finds_nothing(converter):
+    variants = query_variants("U盘", converter)
+    assert variants == sorted(set(variants), key=len, reverse=True)
+    assert "u盘" in variants and "随身碟" in variants
+    assert query_variants("   ", converter) == []
+    assert find_in_text("abc", "", converter) == []
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Workspace:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    write(articles, "a.txt", "甲文\n大數據時代的軟體。數據很多。\n")
+    write(articles, "b.txt", "乙文\n没有那个词。\n")
+    write(articles, "c.txt", "丙文\n数据和软件,数据!\n")
+    return Workspace(articles, tmp_path / "db")
+
+
+def test_corpus_search_streams_every_match_in_library_order_with_context(corpus):
+    hits = list(CorpusSearch(corpus).search("数据"))
+    assert [(h.article_id, h.start, h.end, h.match) for h in hits] == [
+        ("a.txt", 4, 6, "數據"),
+        ("a.txt", 12, 14, "數據"),
+        ("c.txt", 3, 5, "数据"),
+        ("c.txt", 9, 11, "数据"),
+    ]
+    first = hits[0]
+    assert first.title == "甲文"
+    assert first.before == "甲文 大"  # newline shown as a space
+    assert first.after.startswith("時代的軟體")
+    assert all(h.tags == () for h in hits)
+
+
+def test_corpus_search_taiwan_variant_and_view(corpus):
+    search = CorpusSearch(corpus)
+    assert [(h.article_id, h.match) for h in search.search("軟體")] == [("a.txt", "軟體"), ("c.txt", "软件")]
+    simplified = list(search.search("軟體", view="simplified"))
+    assert simplified[0].match == "软体" and simplified[0].after.startswith("。数据")
+
+
+def test_tag_filter_keeps_matches_inside_tagged_passages_and_sub_tags(corpus):
+    article = corpus.load("c.txt")
+    corpus.annotate(article, 3, 8, tags=["framing/economy"])  # 数据和软件
+    corpus.annotate(article, 9, 12, tags=["other"])  # 数据!
+    search = CorpusSearch(corpus)
+    everything = list(search.search("数据"))
+    assert [h.tags for h in everything] == [(), (), ("framing/economy",), ("other",)]
+    framed = list(search.search("数据", tags=["framing"]))
+    assert [(h.article_id, h.start, h.tags) for h in framed] == [("c.txt", 3, ("framing/economy",))]
+    assert list(search.search("数据", tags=["framing/eco"])) == []
+    assert [h.start for h in search.search("数据", tags=["other", "framing"])] == [3, 9]
+
+
+def test_cache_is_reused_and_refreshed_when_an_article_changes(corpus, tmp_path):
+    search = CorpusSearch(corpus)
+    assert len(list(search.search("数据"))) == 4
+    assert search.last_build == {"read": 3, "copied": 0}
+    assert len(list(search.search("数据"))) == 4
+    assert search.last_build == {"read": 0, "copied": 0}
+
+    b = tmp_path / "articles" / "b.txt"
+    b.write_text("乙文\n现在有数据了。\n", encoding="utf-8")
+    st = b.stat()
+    os.utime(b, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    hits = list(search.search("数据"))
+    assert [h.article_id for h in hits] == ["a.txt", "a.txt", "b.txt", "c.txt", "c.txt"]
+    assert search.last_build == {"read": 1, "copied": 2}
+
+    # a second process (a new CorpusSearch) uses the cache on disk as it is
+    other = CorpusSearch(corpus)
+    assert len(list(other.search("数据"))) == 5
+    assert other.last_build == {"read": 0, "copied": 0}
+
+    (tmp_path / "articles" / "a.txt").unlink()
+    assert [h.article_id for h in search.search("数据")] == ["b.txt", "c.txt", "c.txt"]
+    assert len(list(search.cache_dir.glob("corpus-*"))) == 2  # only the current generation's two files
+
+
+def test_search_can_be_cancelled_and_matches_never_span_two_articles(tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    write(articles, "1.txt", "哈")
+    write(articles, "2.txt", "哈哈")
+    ws = Workspace(articles, tmp_path / "db")
+    search = CorpusSearch(ws)
+    assert [(h.article_id, h.start) for h in search.search("哈哈")] == [("2.txt", 0)]
+    assert list(search.search("哈", cancelled=lambda: True)) == []
+
+
+def test_convert_config_gives_mainland_forms(converter):
+    assert converter.convert_config("軟體", "tw2sp") == "软件"
+    assert converter.convert_config("軟件", "hk2s") == "软件"
+    from reader.errors import UsageError
+
+    with pytest.raises(UsageError):
+        converter.convert_config("x", "no-such-config")
+
+
+def test_a_damaged_cache_is_rebuilt(corpus):
+    search = CorpusSearch(corpus)
+    assert len(list(search.search("数据"))) == 4
+    for path in search.cache_dir.glob("corpus-*.folded"):
+        path.write_bytes(path.read_bytes()[:5])
+    again = CorpusSearch(corpus)
+    assert len(list(again.search("数据"))) == 4
+    assert again.last_build == {"read": 3, "copied": 0}
+    (search.cache_dir / "search-index.json").write_text("{not json", encoding="utf-8")
+    assert len(list(CorpusSearch(corpus).search("数据"))) == 4
+
+
+def test_query_is_literal_not_a_pattern(converter):
+    text = "a.b (c) [d]* 數據?"
+    assert spans(text, "(c)", converter) == ["(c)"]
+    assert spans(text, "[d]*", converter) == ["[d]*"]
+    assert spans(text, "数据?", converter) == ["數據?"]
+    assert spans(text, ".", converter) == ["."]
