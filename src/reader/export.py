@@ -24,7 +24,6 @@ import orjson
 
 from reader.convert import VIEWS
 from reader.errors import ArticleError, StoreCorruptError, UsageError
-from reader.palette import effective_color, hex_for
 from reader.store import Annotation, normalise_tags
 from reader.workspace import Workspace
 
@@ -173,7 +172,7 @@ def _build_export(
             key = (color, tags[0] if tags else "")
             display = colors.get(key)
             if display is None:
-                display = colors[key] = hex_for(effective_color(color, tags))
+                display = colors[key] = workspace.display_color(color, tags)
             if r.keys() == _RECORD_KEYS:  # exactly the stored fields (each checked when the file was read)
                 out = r.copy()  # a C-level copy: building 100,000 dicts key by key takes seconds
             else:  # an older record without a defaulted field, or unknown extra keys: take ours only

@@ -7,6 +7,7 @@ stays a thin layer (tests construct a Workspace on temporary folders).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -141,10 +142,14 @@ class Workspace:
 
     def color_for(self, annotation: Annotation) -> str:
         """The highlight colour (#rrggbb): the annotation's own, else its first tag's codebook colour."""
-        if annotation.color and (annotation.color in COLORS or annotation.color.startswith("#")):
-            return hex_for(annotation.color)
-        if annotation.tags:
-            return hex_for(self.codebook.color_of(annotation.tags[0]))
+        return self.display_color(annotation.color, annotation.tags)
+
+    def display_color(self, color: str, tags: Sequence[str]) -> str:
+        """:meth:`color_for` from the stored fields (export works on stored records, not objects)."""
+        if color and (color in COLORS or color.startswith("#")):
+            return hex_for(color)
+        if tags:
+            return hex_for(self.codebook.color_of(tags[0]))
         return hex_for(DEFAULT_COLOR)
 
     def find(self, article: Article, quote: str) -> list[tuple[int, int]]:
