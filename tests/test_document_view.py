@@ -17,7 +17,7 @@ from reader.widgets.document import DocumentView, Highlight
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = (ROOT / "seeds" / "000_7bd28feb70503cb0.txt").read_text(encoding="utf-8")
-ZUOZHUAN = Path("/work/shared/corpus/zuozhuan.txt")
+ZUOZHUAN = Path(__file__).parent / "data" / "zuozhuan.txt"  # copied from ../shared/corpus
 
 SHORT = "第一段的文字。第二句话！\n\n第二段，很短。\n第三段"
 
@@ -377,7 +377,6 @@ async def test_set_document_keep_offset() -> None:
         assert view.cursor == 5000 and view._cursor_row() == row
 
 
-@pytest.mark.skipif(not ZUOZHUAN.exists(), reason="shared corpus not available")
 async def test_large_document_opens_and_pages() -> None:
     text = ZUOZHUAN.read_text(encoding="utf-8")
     app = DocApp("")

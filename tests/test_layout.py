@@ -28,7 +28,7 @@ from reader.layout import (
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
-ZUOZHUAN = Path("/work/shared/corpus/zuozhuan.txt")
+ZUOZHUAN = Path(__file__).parent / "data" / "zuozhuan.txt"  # copied from ../shared/corpus
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
 
@@ -343,7 +343,6 @@ def test_sentences_on_seeds(index: int) -> None:
 # --- performance --------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not ZUOZHUAN.exists(), reason="shared corpus not available")
 def test_wrap_large_text_is_fast() -> None:
     text = ZUOZHUAN.read_text(encoding="utf-8")
     wrap_text(text, 80)  # warm the width table
