@@ -249,8 +249,8 @@ def _hooked_classes():
             self.call_after_refresh(self.app.mark, "library")
 
     class TimedReading(ReadingScreen):
-        def _show_view(self, view_text, cursor, selection) -> None:
-            super()._show_view(view_text, cursor, selection)
+        def _show_view(self, view_text, cursor, selection, layout=None) -> None:
+            super()._show_view(view_text, cursor, selection, layout)
             self.call_after_refresh(self.app.mark, f"view:{view_text.view}")
 
     return TimedApp, TimedReading
@@ -319,6 +319,10 @@ async def _session(articles: Path, db: Path) -> dict[str, object]:
         assert isinstance(reading, timed_reading), reading
         document = reading.query_one(DocumentView)
         assert len(document.text) > 600_000, len(document.text)
+        # The first paint shows the part around the reading position; the rest is wrapped right after.
+        while not (document.text_layout and document.text_layout.complete):
+            await asyncio.sleep(0.01)
+        out["whole_layout_ms"] = (time.perf_counter() - t0) * 1e3
         await pilot.pause()
         gc.collect()
         out["rss_open"], out["hwm_open"] = _rss()
@@ -513,6 +517,10 @@ def main() -> None:
         chars = f"{len(ZUOZHUAN.read_text(encoding='utf-8')):,} chars"
         value = _median(results, "open_ms")
         report(f"open zuozhuan ({chars}) to painted screen", value, "ms", "target ≤ 300 ms", value <= 300)
+        value = _median(results, "whole_layout_ms")
+        report(
+            "  … until the whole text is wrapped (scrollable)", value, "ms", "context: first part shown first"
+        )
         for key, label in (
             ("simplified_uncached_ms", "view original → 简体, first (uncached)"),
             ("taiwan_uncached_ms", "view 简体 → 臺灣, first (uncached)"),

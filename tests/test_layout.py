@@ -357,3 +357,15 @@ def test_wrap_large_text_is_fast() -> None:
             assert cells(text[start:end]) <= 80
             assert text[start] not in CLOSING
             assert text[end - 1] not in OPENING or end == paragraph_bounds(text, start)[1]
+
+
+@pytest.mark.parametrize("upto", [0, 1, 500, 5_000, 50_000, 10**9])
+def test_first_part_is_exactly_the_start_of_the_whole_layout(upto):
+    """A long article is shown from a first part, then the whole layout replaces it: nothing may move."""
+    text = ZUOZHUAN.read_text(encoding="utf-8")[:120_000]
+    whole = wrap_text(text, 80)
+    part = wrap_text(text, 80, upto=upto)
+    assert part.starts == whole.starts[: len(part)] and part.ends == whole.ends[: len(part)]
+    assert part.complete == (len(part) == len(whole))
+    covered = part.ends[-1] if part.ends else 0
+    assert covered >= min(upto, len(text.rstrip("\n")))  # the reading position is inside the first part

@@ -174,6 +174,9 @@ class Layout:
     width: int
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
+    #: False for a first part (``wrap_text(..., upto=N)``): its lines are exactly the first lines of the
+    #: whole layout, so the whole one can replace it later without moving anything on screen.
+    complete: bool = True
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -228,8 +231,12 @@ class Layout:
         return end - 1 if end > start else start
 
 
-def wrap_text(text: str, width: int) -> Layout:
-    """Wrap `text` (paragraphs separated by ``"\\n"``) into display lines at most `width` cells wide."""
+def wrap_text(text: str, width: int, *, upto: int | None = None) -> Layout:
+    """Wrap `text` (paragraphs separated by ``"\\n"``) into display lines at most `width` cells wide.
+
+    With `upto`, only the paragraphs that start before it are wrapped (a first screen of a long text,
+    shown while the rest is wrapped); the result has ``complete`` False unless that was everything.
+    """
     width = max(int(width), 1)
     layout = Layout(text, width)
     starts, ends = layout.starts, layout.ends
@@ -238,7 +245,12 @@ def wrap_text(text: str, width: int) -> Layout:
         starts.append(0)
         ends.append(0)
         return layout
-    cells = _width_bytes(text)
+    if upto is not None and upto < size:
+        cut = text.find("\n", max(upto, 0))
+        if cut >= 0 and cut + 1 < size:
+            size = cut + 1
+            layout.complete = False
+    cells = _width_bytes(text[:size])
     pos = 0
     find = text.find
     while pos < size:

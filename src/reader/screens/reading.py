@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -29,6 +30,8 @@ from reader.workspace import Workspace
 POSITION_SAVE_INTERVAL = 3.0
 #: seconds after an article is shown before the other views are converted and wrapped in the background
 PREFETCH_DELAY = 0.5
+#: characters past the reading position wrapped before a long article is first shown (a few screens)
+FIRST_PART_CHARS = 6_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class ReadingScreen(Screen[None]):
         self._pending_view: str | None = None
         #: views wrapped in workers ahead of time, by (view, wrap width): switching is then instant
         self._layouts: dict[tuple[str, int], Layout] = {}
+        #: set once the article has been painted the first time (the loader waits for it)
+        self._first_paint = threading.Event()
         self.annotations: list[Annotation] = []
         self.undo_stack: list[UndoStep] = []
         self._saved_position: tuple[int, str] | None = None
@@ -115,8 +120,9 @@ class ReadingScreen(Screen[None]):
 
     def on_mount(self) -> None:
         document = self.query_one(DocumentView)
-        document.loading = True
         document.focus()
+        # A loading indicator only if opening takes more than a moment (mounting one costs ~40 ms).
+        self._loading_timer = self.set_timer(0.2, self._show_loading)
         self.load_article()
         self.set_interval(POSITION_SAVE_INTERVAL, self.save_position)
 
@@ -136,8 +142,17 @@ class ReadingScreen(Screen[None]):
             self.app.call_from_thread(self._load_failed, str(exc))
             return
         position = state.position if state else 0
-        self._prepare_layout(view_text)
-        self.app.call_from_thread(self._loaded, article, view_text, annotations, position)
+        # A long article is shown as soon as the part around where reading resumes is wrapped; the rest
+        # is wrapped next and swapped in (same lines, more of them).
+        resume = self._initial_selection[0] if self._initial_selection is not None else position
+        upto = view_text.offsets.to_view(min(max(resume, 0), len(article.text))) + FIRST_PART_CHARS
+        first = self._prepare_layout(view_text, upto=upto)
+        self.app.call_from_thread(self._loaded, article, view_text, annotations, position, first)
+        if first is not None and not first.complete:
+            self._first_paint.wait(timeout=2)  # don't compete with the first paint for the GIL
+            whole = self._prepare_layout(view_text)
+            if whole is not None:
+                self.app.call_from_thread(self._complete_layout, view_text, whole)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Workers here don't take the app down on an unexpected error: they say so, in one line."""
@@ -150,18 +165,26 @@ class ReadingScreen(Screen[None]):
                 markup=False,
             )
 
-    def _prepare_layout(self, view_text: ViewText) -> Layout | None:
-        """Wrap a view's text for the document's current width (call from a worker thread)."""
+    def _prepare_layout(self, view_text: ViewText, upto: int | None = None) -> Layout | None:
+        """Wrap a view's text for the document's current width (call from a worker thread).
+
+        With ``upto``, only as far as that (a first part, not kept); whole layouts are kept per width.
+        """
         if not self.is_attached:
             return None
         width = self.app.call_from_thread(self.query_one(DocumentView).wrap_width)
-        if width <= 0:
-            return None
         key = (view_text.view, width)
         layout = self._layouts.get(key)
-        if layout is None or layout.text is not view_text.text:
-            layout = self._layouts[key] = wrap_text(view_text.text, width)
+        if layout is not None and layout.text is view_text.text:
+            return layout
+        layout = wrap_text(view_text.text, width, upto=upto)
+        if layout.complete:
+            self._layouts[key] = layout
         return layout
+
+    def _complete_layout(self, view_text: ViewText, layout: Layout) -> None:
+        if self.view_text is view_text:
+            self.query_one(DocumentView).complete_layout(layout)
 
     @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
     def prefetch_views(self) -> None:
@@ -177,8 +200,14 @@ class ReadingScreen(Screen[None]):
         self.dismiss()
 
     def _loaded(
-        self, article: Article, view_text: ViewText, annotations: list[Annotation], position: int
+        self,
+        article: Article,
+        view_text: ViewText,
+        annotations: list[Annotation],
+        position: int,
+        layout: Layout | None = None,
     ) -> None:
+        self._loading_timer.stop()
         self.article, self.annotations = article, annotations
         self._saved_position = (position, view_text.view)
         position = min(max(position, 0), len(article.text))
@@ -186,7 +215,8 @@ class ReadingScreen(Screen[None]):
         if self._initial_selection is not None:
             start, end = (min(max(p, 0), len(article.text)) for p in self._initial_selection)
             position, selection = start, view_text.offsets.range_to_view(start, end)
-        self._show_view(view_text, view_text.offsets.to_view(position), selection)
+        self._show_view(view_text, view_text.offsets.to_view(position), selection, layout)
+        self.call_after_refresh(self._first_paint.set)
         if selection is not None:
             self.query_one(DocumentView).move_cursor(selection[0], selection=selection, center=True)
         self.set_timer(PREFETCH_DELAY, self.prefetch_views)  # after the first paint, not competing with it
@@ -199,12 +229,18 @@ class ReadingScreen(Screen[None]):
                 markup=False,
             )
 
-    def _show_view(self, view_text: ViewText, cursor: int, selection: tuple[int, int] | None) -> None:
+    def _show_view(
+        self,
+        view_text: ViewText,
+        cursor: int,
+        selection: tuple[int, int] | None,
+        layout: Layout | None = None,
+    ) -> None:
         self.view_text, self.view_name = view_text, view_text.view
         document = self.query_one(DocumentView)
         document.loading = False
         width = document.wrap_width()
-        layout = self._layouts.get((view_text.view, width))
+        layout = self._layouts.get((view_text.view, width)) or layout
         document.set_document(view_text.text, keep_offset=cursor, layout=layout)
         document.set_highlights(self._highlights())
         self._draw_search_matches()
@@ -231,14 +267,14 @@ class ReadingScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="convert", exit_on_error=False)
     def _convert(self, view: str, cursor: int, selection: tuple[int, int] | None) -> None:
         assert self.article is not None
-        timer = self.app.call_from_thread(self.set_timer, 0.15, self._show_converting)
+        timer = self.app.call_from_thread(self.set_timer, 0.15, self._show_loading)
         view_text = self.workspace.view(self.article, view)
         self._prepare_layout(view_text)
         self.app.call_from_thread(timer.stop)
         if not get_current_worker().is_cancelled:  # a later `s` superseded this one
             self.app.call_from_thread(self._converted, view_text, cursor, selection)
 
-    def _show_converting(self) -> None:
+    def _show_loading(self) -> None:
         self.query_one(DocumentView).loading = True
 
     def _converted(self, view_text: ViewText, cursor: int, selection: tuple[int, int] | None) -> None:

@@ -431,15 +431,42 @@ class DocumentView(ScrollView, can_focus=True):
 
     # --- wrapping --------------------------------------------------------------------------------
 
-    def wrap_width(self) -> int:
-        """The width (cells) text is wrapped at now, for a worker's ``wrap_text``; 0 before layout."""
-        if self.scrollable_content_region.width <= 0:
-            return 0
-        return self._text_width()[0]
+    def complete_layout(self, layout: Layout) -> None:
+        """Replace a first part shown so far (``Layout.complete`` False) by the whole layout.
 
-    def _text_width(self) -> tuple[int, int]:
-        """(wrap width, left margin) for the current widget width."""
+        Its lines are the first part's lines followed by the rest, so nothing on screen moves; the
+        document just becomes longer. Ignored if the text or the width changed meanwhile.
+        """
+        current = self._doc_layout
+        if (
+            current is None
+            or current.complete
+            or not layout.complete
+            or layout.text is not self._doc_text
+            or layout.width != current.width
+        ):
+            return
+        self._doc_layout = layout
+        self._layout_version += 1
+        self.virtual_size = Size(self.scrollable_content_region.width, len(layout))
+        self.refresh()
+
+    def wrap_width(self) -> int:
+        """The width (cells) text is wrapped at, for a worker's ``wrap_text``.
+
+        Before the widget is laid out (an article loads while its screen mounts) this is the width it
+        will most likely get: the whole screen less a scrollbar. If that guess is wrong, the first resize
+        wraps again.
+        """
         width = self.scrollable_content_region.width
+        if width <= 0:
+            width = self.app.size.width - self.styles.scrollbar_size_vertical
+        return self._text_width(width)[0]
+
+    def _text_width(self, width: int | None = None) -> tuple[int, int]:
+        """(wrap width, left margin) for the widget's width (or the given one)."""
+        if width is None:
+            width = self.scrollable_content_region.width
         measure = max(4, self.measure)
         if width >= measure + 2:
             return measure, (width - measure) // 2
