@@ -14,7 +14,7 @@ Two jobs share one idea, that a passage is identified by its quote first and its
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from reader.convert import VIEWS
@@ -89,6 +89,29 @@ def reanchor(annotation: Annotation, text: str) -> Anchor:
     if fuzzy is not None:
         return Anchor(fuzzy[0], fuzzy[1], "reanchored")
     return Anchor(start, end, "orphan")
+
+
+def anchored_to(annotation: Annotation, text: str, sha256: str) -> Annotation:
+    """``annotation`` placed in ``text`` (whose sha256 is given) by :func:`reanchor`.
+
+    A found passage gets its new offsets, quote and context; one that is gone becomes an orphan with
+    everything else kept as it was.
+    """
+    from reader.store import CONTEXT_CHARS
+
+    anchor = reanchor(annotation, text)
+    if anchor.status == "orphan":
+        return annotation if annotation.status == "orphan" else replace(annotation, status="orphan")
+    return replace(
+        annotation,
+        start=anchor.start,
+        end=anchor.end,
+        quote=text[anchor.start : anchor.end],
+        prefix=text[max(0, anchor.start - CONTEXT_CHARS) : anchor.start],
+        suffix=text[anchor.end : anchor.end + CONTEXT_CHARS],
+        article_sha256=sha256,
+        status=anchor.status,
+    )
 
 
 def _context_penalty(annotation: Annotation, text: str, start: int, length: int) -> int:

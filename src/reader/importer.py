@@ -28,13 +28,13 @@ from typing import Any
 
 import orjson
 
-from reader.anchoring import reanchor
+from reader.anchoring import anchored_to
 from reader.articles import Article
 from reader.errors import ArticleError, StoreCorruptError, UsageError
 from reader.palette import check_color
 from reader.sanitize import safe_line
 from reader.schemacheck import SchemaViolation, compile_schema, format_path, parse_date_time
-from reader.store import CONTEXT_CHARS, Annotation
+from reader.store import Annotation
 from reader.workspace import Workspace
 
 FORMAT_NAMES = {"json": "reader JSON", "w3c": "W3C Web Annotation"}
@@ -247,20 +247,10 @@ def place(annotation: Annotation, article: Article) -> tuple[Annotation, str]:
         and text[a.start : a.end] == a.quote
     ):
         return a, "kept"
-    anchor = reanchor(a, text)
-    if anchor.status == "orphan":
-        return (a if a.status == "orphan" else replace(a, status="orphan")), "orphan"
-    moved = replace(
-        a,
-        start=anchor.start,
-        end=anchor.end,
-        quote=text[anchor.start : anchor.end],
-        prefix=text[max(0, anchor.start - CONTEXT_CHARS) : anchor.start],
-        suffix=text[anchor.end : anchor.end + CONTEXT_CHARS],
-        article_sha256=article.sha256,
-        status="anchored" if anchor.status == "anchored" else "reanchored",
-    )
-    return moved, ("kept" if anchor.status == "anchored" else "reanchored")
+    placed = anchored_to(a, text, article.sha256)
+    if placed.status == "orphan":
+        return placed, "orphan"
+    return placed, ("kept" if placed.status == "anchored" else "reanchored")
 
 
 def plan_import(

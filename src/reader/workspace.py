@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reader.anchoring import find_quote, reanchor
+from reader.anchoring import anchored_to, find_quote
 from reader.articles import Article, ArticleInfo, Library
 from reader.codebook import Codebook
 from reader.convert import VIEWS, Converter, ViewText
 from reader.errors import UsageError
 from reader.palette import COLORS, DEFAULT_COLOR, hex_for
 from reader.store import (
-    CONTEXT_CHARS,
     Annotation,
     AnnotationStore,
     ArticleState,
@@ -80,25 +79,10 @@ class Workspace:
         return result
 
     def _reanchored(self, annotation: Annotation, article: Article) -> Annotation:
-        anchor = reanchor(annotation, article.text)
-        if anchor.status == "orphan":
-            if annotation.status != "orphan":
-                annotation = replace(annotation, status="orphan")
-                self.store.update(annotation)
-            return annotation
-        text = article.text
-        moved = replace(
-            annotation,
-            start=anchor.start,
-            end=anchor.end,
-            quote=text[anchor.start : anchor.end],
-            prefix=text[max(0, anchor.start - CONTEXT_CHARS) : anchor.start],
-            suffix=text[anchor.end : anchor.end + CONTEXT_CHARS],
-            article_sha256=article.sha256,
-            status="anchored" if anchor.status == "anchored" else "reanchored",
-        )
-        self.store.update(moved)
-        return moved
+        placed = anchored_to(annotation, article.text, article.sha256)
+        if placed != annotation:
+            self.store.update(placed)
+        return placed
 
     def annotate(
         self,

@@ -315,7 +315,7 @@ class ReadingScreen(Screen[None]):
     def _refresh_header(self) -> None:
         document = self.query_one(DocumentView)
         header = Text(no_wrap=True, overflow="ellipsis")
-        header.append(self.info.title, style="bold")
+        header.append(self.workspace.converter.convert(self.info.title, self.view_name), style="bold")
         header.append(f"  ·  {VIEW_LABELS[self.view_name]}", style="bold cyan")
         length = len(self.view_text.text) if self.view_text else 0
         header.append(f"  ·  {document.cursor * 100 // length if length else 0}%")
