@@ -414,7 +414,6 @@ def _cmd_tags(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
 
     from reader.search import CorpusSearch
 
@@ -431,7 +430,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
             articles.add(hit.article_id)
         matches += 1
         if args.json:
-            write(json.dumps(asdict(hit), ensure_ascii=False) + "\n")
+            write(json.dumps(hit._asdict(), ensure_ascii=False) + "\n")
         else:
             tags = "  " + " ".join(f"#{t}" for t in hit.tags) if hit.tags else ""
             write(f"{hit.article_id}:{hit.start}-{hit.end}  …{hit.before}[{hit.match}]{hit.after}…{tags}\n")
