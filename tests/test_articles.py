@@ -620,3 +620,18 @@ def test_a_file_name_that_is_not_utf8_is_listed_with_a_printable_title(tmp_path:
     assert info.title == "bad\ufffd"
     assert Library(root, cache_dir).load(info.id).text == ""
     assert (cache_dir / CACHE_FILE).is_file()
+
+
+def test_remembered_listing_comes_from_the_cache_without_reading_files(tmp_path, seeds_dir):
+    """The library screen paints this at once; the worker's list() then shows the folder as it is."""
+    from reader.articles import Library
+
+    cache = tmp_path / "cache"
+    assert Library(seeds_dir, cache_dir=cache).remembered() == []
+    listed = Library(seeds_dir, cache_dir=cache).list()
+    gone = seeds_dir / listed[0].id
+    gone.unlink()
+    fresh = Library(seeds_dir, cache_dir=cache)
+    assert [i.id for i in fresh.remembered()] == [i.id for i in listed]  # stale, but instant
+    assert [i.title for i in fresh.remembered()] == [i.title for i in listed]
+    assert listed[0].id not in [i.id for i in fresh.list()]

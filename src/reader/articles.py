@@ -590,6 +590,16 @@ class Library:
             self._flush()
         return infos
 
+    def remembered(self) -> list[ArticleInfo]:
+        """The articles as the metadata cache last saw them, sorted by id, without touching any file.
+
+        Possibly stale (files added, changed or removed since): for showing a library at once while
+        :meth:`list` runs in a worker. Empty when there is no cache yet.
+        """
+        with self._lock:
+            cache = self._load_cache()
+            return sorted(cache.values(), key=lambda info: info.id)
+
     def info(self, article_id: str) -> ArticleInfo:
         """The listed metadata of one article; UsageError if there is no such article."""
         with self._lock:

@@ -100,6 +100,11 @@ class LibraryScreen(Screen[None]):
         table.focus()
         # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
         self._loading_timer = self.set_timer(0.25, lambda: setattr(table, "loading", True))
+        # What the metadata cache remembers is shown at once (no file is read); the worker's listing
+        # then replaces it with the folder as it is now.
+        remembered = self.workspace.library.remembered()
+        if remembered:
+            self._articles_loaded(remembered, self.workspace.store.counts(), {})
         self.load_articles()
 
     def on_resize(self) -> None:
@@ -132,7 +137,7 @@ class LibraryScreen(Screen[None]):
         table = self.query_one(DataTable)
         self._loading_timer.stop()
         table.loading = False
-        self._fill_table()
+        self._fill_table(keep=self._current_id())
 
     # -- table ----------------------------------------------------------------------------------------
     def _visible(self) -> list[ArticleInfo]:
