@@ -716,9 +716,13 @@ class AnnotationStore:
         cached copies: read them, never modify them.
         """
         with self._mutex:
-            storage = self._db(article_id).storage
-            assert isinstance(storage, ArticleFileStorage)
-            data = storage.read() or {}
+            db = self._dbs.get(article_id)
+            if db is not None:
+                assert isinstance(db.storage, ArticleFileStorage)
+                data = db.storage.read() or {}
+            else:  # not open: read the file directly rather than set up a TinyDB for one read
+                loaded = _load_article_file(self.file_for(article_id), article_id)
+                data = loaded[0] if loaded is not None else {}
             docs = list(data.get(ANNOTATIONS, {}).values())
         docs.sort(key=_DOCUMENT_ORDER)
         return docs
