@@ -250,28 +250,24 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from reader.articles import load_file
+    """An article of the library, else any file; needs no database."""
+    from reader.articles import Library, load_file
     from reader.convert import Converter
+    from reader.workspace import Paths
 
+    root = Paths.resolve(args.articles, args.db).articles
     article = None
-    path = Path(args.source)
-    paths_articles = Path(args.articles) if args.articles else None
-    try:
-        workspace = _workspace(args)
-    except UsageError:
-        workspace = None
-    if workspace is not None:
+    if root.is_dir():
+        library = Library(root)
         try:
-            article = workspace.load(workspace.library.resolve(args.source))
+            article = library.load(library.resolve(args.source))
         except UsageError:
             article = None
     if article is None:
-        if not path.is_file():
-            where = paths_articles or "the articles folder"
-            raise UsageError(f"no article or file {args.source!r} (not an id in {where}, not a file)")
-        article = load_file(path)
-    converter = workspace.converter if workspace is not None else Converter()
-    _out(converter.view(article, args.to).text)
+        if not Path(args.source).is_file():
+            raise UsageError(f"no article or file {args.source!r} (not an id in {root}, not a file)")
+        article = load_file(Path(args.source))
+    _out(Converter().view(article, args.to).text)
     return 0
 
 

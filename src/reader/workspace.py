@@ -136,6 +136,10 @@ class Workspace:
             return hex_for(self.codebook.color_of(tags[0]))
         return hex_for(DEFAULT_COLOR)
 
+    def known_tags(self) -> list[str]:
+        """Every tag in use, most used first (what the tag field completes from)."""
+        return [tag for tag, _ in self.store.tags().most_common()]
+
     def find(self, article: Article, quote: str) -> list[tuple[int, int]]:
         return find_quote(article, quote, self.converter)
 

@@ -15,7 +15,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static
 
 from reader.palette import COLORS
-from reader.store import normalise_tags
+from reader.store import Annotation, normalise_tags
 
 TAG_SEPARATORS = (",", "，")
 
@@ -75,6 +75,18 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
         self._known_tags = known_tags
         self._title = title
         self._initial = AnnotationDraft(tags, note, color)
+
+    @classmethod
+    def editing(cls, annotation: Annotation, passage: str, known_tags: list[str]) -> AnnotateDialog:
+        """The dialog for changing an existing highlight, filled with its tags, note and colour."""
+        return cls(
+            passage,
+            known_tags,
+            title="Edit highlight",
+            tags=annotation.tags,
+            note=annotation.note,
+            color=annotation.color,
+        )
 
     def compose(self) -> ComposeResult:
         preview = self._quote if len(self._quote) <= 120 else self._quote[:119] + "…"

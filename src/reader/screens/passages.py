@@ -299,20 +299,12 @@ class PassagesScreen(Screen[None]):
         if entry is None:
             return
         annotation = entry.annotation
-        known = [tag for tag, _ in self.workspace.store.tags().most_common()]
 
         def save(draft: AnnotationDraft | None) -> None:
             if draft is not None:
                 self._save(entry, draft)
 
-        dialog = AnnotateDialog(
-            entry.passage,
-            known,
-            title="Edit highlight",
-            tags=annotation.tags,
-            note=annotation.note,
-            color=annotation.color,
-        )
+        dialog = AnnotateDialog.editing(annotation, entry.passage, self.workspace.known_tags())
         self.app.push_screen(dialog, save)
 
     @work(thread=True, group="passages-save", exit_on_error=False)

@@ -351,9 +351,6 @@ class ReadingScreen(Screen[None]):
             return None
         return min(containing, key=lambda a: (a.end - a.start, a.created))
 
-    def _known_tags(self) -> list[str]:
-        return [tag for tag, _ in self.workspace.store.tags().most_common()]
-
     def action_annotate(self) -> None:
         if self.view_text is None or self.article is None:
             return
@@ -371,7 +368,7 @@ class ReadingScreen(Screen[None]):
             if draft is not None:
                 self._save_new(start, end, draft)
 
-        self.app.push_screen(AnnotateDialog(quote, self._known_tags()), save)
+        self.app.push_screen(AnnotateDialog(quote, self.workspace.known_tags()), save)
 
     @work(thread=True, group="save", exit_on_error=False)
     def _save_new(self, start: int, end: int, draft: AnnotationDraft) -> None:
@@ -411,14 +408,7 @@ class ReadingScreen(Screen[None]):
             if draft is not None:
                 self._save_edit(annotation, draft)
 
-        dialog = AnnotateDialog(
-            self._view_slice(annotation),
-            self._known_tags(),
-            title="Edit highlight",
-            tags=annotation.tags,
-            note=annotation.note,
-            color=annotation.color,
-        )
+        dialog = AnnotateDialog.editing(annotation, self._view_slice(annotation), self.workspace.known_tags())
         self.app.push_screen(dialog, save)
 
     @work(thread=True, group="save", exit_on_error=False)

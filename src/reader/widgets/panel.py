@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from reader.palette import effective_color, hex_for
 from reader.store import Annotation
 
 #: the panel is 46 cells wide: a quote line keeps to one row
@@ -25,7 +24,7 @@ QUOTE_CELLS = 38
 class PanelEntry:
     annotation: Annotation
     text: str  # the passage in the current view
-    color: str = ""  # the highlight colour (hex); "" = the annotation's own, else its first tag's
+    color: str  # the highlight colour (hex), as the document draws it
 
 
 class AnnotationPanel(Vertical):
@@ -84,7 +83,7 @@ class AnnotationPanel(Vertical):
             quote = set_cell_size(quote, QUOTE_CELLS - 1).rstrip() + "…"
         else:
             quote = quote.rstrip()
-        colour = entry.color or hex_for(effective_color(annotation.color, annotation.tags))
+        colour = entry.color
         text = Text()
         text.append("▌", style=colour)
         text.append(quote)
