@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, ProgressBar, Select, Static
 
 from _export_fixtures import OTHER, SIMP, TRAD, make_annotations
+from _pilot import palette_search, wait_until
 from reader.app import ReaderApp
 from reader.screens import export as export_screen
 from reader.screens.export import ExportDialog
@@ -164,10 +165,7 @@ async def test_an_error_keeps_the_dialog_open_to_fix_it(app, tmp_path):
 async def test_the_palette_opens_the_dialog(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"export")
-        await pilot.pause(0.3)
+        await palette_search(pilot, "export", "Export: annotations to a file")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ExportDialog)
@@ -218,8 +216,9 @@ async def test_esc_during_a_long_export_cancels_it(app, tmp_path, monkeypatch):
         dialog = await open_dialog(pilot)
         path_input(dialog).value = "never.json"
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert dialog.running and not dialog.query_one("#export-progress", ProgressBar).has_class("hidden")
+        progress = dialog.query_one("#export-progress", ProgressBar)
+        await wait_until(pilot, lambda: progress.progress > 0, "the export's progress")
+        assert dialog.running and not progress.has_class("hidden")
         assert path_input(dialog).disabled
         await pilot.press("escape")
         await settle(pilot)

@@ -12,6 +12,7 @@ from rich.color import Color
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static, Tree
 
+from _pilot import palette_search
 from reader.app import ReaderApp
 from reader.palette import COLORS
 from reader.screens.annotate import AnnotateDialog
@@ -429,11 +430,11 @@ async def test_palette_opens_tags_search_and_passages(seeds_dir: Path, db_dir: P
     workspace.annotate(workspace.load(SIMPLIFIED), 60, 64, tags=["[red]粗"], note="[@click=app.quit]x")
     async with app.run_test(size=SIZE) as pilot:
         reading = await open_from_library(pilot, TRADITIONAL)
-        for query, expected in (("codebook", TagsScreen), ("whole corpus", CorpusSearchScreen)):
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*query)
-            await pilot.pause(0.3)
+        for query, first, expected in (
+            ("codebook", "Tags: open the codebook", TagsScreen),
+            ("whole corpus", "Search: the whole corpus", CorpusSearchScreen),
+        ):
+            await palette_search(pilot, query, first)
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, expected)
@@ -443,10 +444,7 @@ async def test_palette_opens_tags_search_and_passages(seeds_dir: Path, db_dir: P
             await pilot.pause()
             assert app.screen is reading
 
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"by tag 来源, this")
-        await pilot.pause(0.3)
+        await palette_search(pilot, "by tag 来源, this", "Passages: by tag 来源, this article")
         await pilot.press("enter")
         await settle(pilot)
         screen = app.screen
@@ -458,10 +456,7 @@ async def test_palette_opens_tags_search_and_passages(seeds_dir: Path, db_dir: P
 
         # a tag and a note with markup in them are listed literally
         await pilot.press("escape")
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"by tag [red]")
-        await pilot.pause(0.3)
+        await palette_search(pilot, "by tag [red]", "Passages: by tag [red]")
         await pilot.press("enter")
         await settle(pilot)
         screen = app.screen

@@ -73,6 +73,7 @@ class LibraryScreen(Screen[None]):
         super().__init__()
         self.workspace = workspace
         self._infos: list[ArticleInfo] = []
+        self._listed = False  # a listing (remembered or fresh) has been shown
         self._folded_titles: dict[str, str] = {}
         self._counts: dict[str, int] = {}
         self._sort_column = "title"
@@ -99,7 +100,7 @@ class LibraryScreen(Screen[None]):
             table.add_column(label, key=key, width=TITLE_MIN_CELLS if key == "title" else None)
         table.focus()
         # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
-        self._loading_timer = self.set_timer(0.25, lambda: setattr(table, "loading", True))
+        self._loading_timer = self.set_timer(0.25, self._show_loading)
         # What the metadata cache remembers is shown at once (no file is read); the worker's listing
         # then replaces it with the folder as it is now.
         remembered = self.workspace.library.remembered()
@@ -122,6 +123,12 @@ class LibraryScreen(Screen[None]):
             self._counts = self.workspace.store.counts()
             self._fill_table(keep=self._current_id())
 
+    def _show_loading(self) -> None:
+        """The timer's callback. Stopping a timer does not recall a tick it has already queued, so a
+        listing that arrives just as the timer fires must not be covered by an indicator nothing clears."""
+        if not self._listed:
+            self.query_one(DataTable).loading = True
+
     @work(thread=True, exclusive=True, group="library")
     def load_articles(self) -> None:
         infos = self.workspace.articles()
@@ -134,6 +141,7 @@ class LibraryScreen(Screen[None]):
         self, infos: list[ArticleInfo], counts: dict[str, int], folded: dict[str, str]
     ) -> None:
         self._infos, self._counts, self._folded_titles = infos, counts, folded
+        self._listed = True
         table = self.query_one(DataTable)
         self._loading_timer.stop()
         table.loading = False

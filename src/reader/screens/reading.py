@@ -158,6 +158,9 @@ class ReadingScreen(Screen[None]):
         """Workers here don't take the app down on an unexpected error: they say so, in one line."""
         if event.state == WorkerState.ERROR and self.is_attached:
             error = event.worker.error
+            if event.worker.group == "convert":  # the view stays as it was, usable
+                self._pending_view = None
+                self.query_one(DocumentView).loading = False
             self.notify(
                 f"{type(error).__name__}: {error}",
                 title="Something went wrong",
@@ -275,7 +278,11 @@ class ReadingScreen(Screen[None]):
             self.app.call_from_thread(self._converted, view_text, cursor, selection)
 
     def _show_loading(self) -> None:
-        self.query_one(DocumentView).loading = True
+        """A loading timer's callback. Stopping a timer does not recall a tick it has already queued, so
+        the indicator goes up only while the article or a view is really still on its way (else nothing
+        would ever take it down)."""
+        if self.article is None or self._pending_view is not None:
+            self.query_one(DocumentView).loading = True
 
     def _converted(self, view_text: ViewText, cursor: int, selection: tuple[int, int] | None) -> None:
         if self._pending_view == view_text.view:
