@@ -425,6 +425,39 @@ def test_script_detection(text: str, script: str) -> None:
     assert detect_script(text) == script
 
 
+def test_shipped_script_tables_are_what_the_installed_opencc_says() -> None:
+    """The tables read at start-up (shipped, built with one OpenCC version) equal the ones built now.
+
+    If this fails after an OpenCC upgrade, regenerate them: see articles.SCRIPT_TABLES."""
+    articles._script_chars.cache_clear()
+    try:
+        traditional, simplified = articles._script_chars()
+        assert (traditional, simplified) == articles.build_script_chars()
+        assert "經" in traditional and "经" in simplified and "中" not in traditional | simplified
+    finally:
+        articles._script_chars.cache_clear()
+        articles._script_patterns.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "content", ['{"opencc": "0.0.1", "traditional": "中", "simplified": "文"}', "{not json"]
+)
+def test_script_tables_from_another_opencc_or_damaged_are_rebuilt(
+    content: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = tmp_path / "script_chars.json"
+    stale.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(articles, "SCRIPT_TABLES", stale)
+    articles._script_chars.cache_clear()
+    articles._script_patterns.cache_clear()
+    try:
+        assert detect_script("这个国家的经济发展\n") == "simplified"
+        assert detect_script("中文人口大山\n") == "none"
+    finally:
+        articles._script_chars.cache_clear()
+        articles._script_patterns.cache_clear()
+
+
 # --------------------------------------------------------------------------------------------- cache
 
 
@@ -446,6 +479,29 @@ def test_second_listing_reads_no_file_in_memory_or_from_the_cache_file(
     assert library.list() == first
     assert library.list() == first
     assert reads.paths == []
+
+
+def test_a_quick_listing_only_when_few_files_are_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the first paint, the app lists a folder only if that reads few files; else no file is read."""
+    root, cache_dir = tmp_path / "articles", tmp_path / "cache"
+    _make_folder(root, count=5)
+    reads = ReadCounter(monkeypatch)
+    assert Library(root, cache_dir).list_if_quick(max_unread=4) is None
+    assert reads.paths == []
+
+    listed = Library(root, cache_dir).list_if_quick(max_unread=5)
+    assert listed is not None and [info.title for info in listed] == [f"第{i}篇" for i in (0, 2, 4, 1, 3)]
+    assert len(reads.paths) == 5
+
+    write(root / "d0" / "a0.txt", "改过的标题\n正文\n")  # one changed file, one new one: two to read
+    write(root / "new.txt", "新文章\n正文\n")
+    reads.paths.clear()
+    assert Library(root, cache_dir).list_if_quick(max_unread=1) is None
+    relisted = Library(root, cache_dir).list_if_quick(max_unread=2)
+    assert relisted is not None and {"改过的标题", "新文章"} <= {info.title for info in relisted}
+    assert sorted(reads.paths) == ["a0.txt", "new.txt"]
 
 
 def test_in_memory_cache_without_a_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

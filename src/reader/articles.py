@@ -209,13 +209,36 @@ def decode_bytes(data: bytes, where: str) -> str:
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
 
 
+#: The two character sets for the OpenCC version they were built with (building them takes ~0.2 s, which
+#: a first start-up or the first opened article would otherwise pay). Regenerate after an OpenCC upgrade:
+#: ``python -c "from reader.articles import write_script_tables; write_script_tables()"``
+SCRIPT_TABLES = Path(__file__).with_name("data") / "script_chars.json"
+
+
+def _opencc_version() -> str:
+    import opencc
+
+    return str(getattr(opencc, "__version__", ""))
+
+
 @functools.cache
 def _script_chars() -> tuple[frozenset[str], frozenset[str]]:
     """(traditional-only, simplified-only) characters: those OpenCC t2s (resp. s2t) changes.
 
-    Built once (~0.1 s) by converting every CJK code point on a line of its own. Characters both
-    configs change (compatibility ideographs such as U+F901 更) say nothing about the script and are
-    left out of both sets.
+    Read from SCRIPT_TABLES when they were built with the installed OpenCC, else built here.
+    """
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        shipped = orjson.loads(SCRIPT_TABLES.read_bytes())
+        if shipped["opencc"] == _opencc_version() and shipped["opencc"]:
+            return frozenset(shipped["traditional"]), frozenset(shipped["simplified"])
+    return build_script_chars()
+
+
+def build_script_chars() -> tuple[frozenset[str], frozenset[str]]:
+    """The sets of :func:`_script_chars`, from the installed OpenCC.
+
+    Converts every CJK code point on a line of its own. Characters both configs change (compatibility
+    ideographs such as U+F901 更) say nothing about the script and are left out of both sets.
     """
     chars = [chr(code) for start, end in _CJK_RANGES for code in range(start, end + 1)]
     joined = "\n".join(chars)
@@ -227,6 +250,18 @@ def _script_chars() -> tuple[frozenset[str], frozenset[str]]:
     simp = {ch for ch, out in zip(chars, to_trad, strict=True) if out != ch}
     both = trad & simp
     return frozenset(trad - both), frozenset(simp - both)
+
+
+def write_script_tables(path: Path = SCRIPT_TABLES) -> None:
+    """Write the sets built from the installed OpenCC to ``path`` (a file shipped in the package)."""
+    trad, simp = build_script_chars()
+    record = {
+        "opencc": _opencc_version(),
+        "traditional": "".join(sorted(trad)),
+        "simplified": "".join(sorted(simp)),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def _char_class(chars: Iterable[str]) -> re.Pattern[str]:
@@ -589,6 +624,21 @@ class Library:
             self._listed = {info.id: info for info in infos}
             self._flush()
         return infos
+
+    def list_if_quick(self, max_unread: int = 32) -> list[ArticleInfo] | None:
+        """:meth:`list`, but only if at most ``max_unread`` files have no up-to-date cached metadata
+        (else None, having read no file): cheap enough to do before the first paint of a small folder."""
+        found = _discover(self.root)
+        with self._lock:
+            cache = self._load_cache()
+            unread = 0
+            for article_id, _, st in found:
+                info = cache.get(article_id)
+                if info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns:
+                    unread += 1
+                    if unread > max_unread:
+                        return None
+        return self.list()
 
     def remembered(self) -> list[ArticleInfo]:
         """The articles as the metadata cache last saw them, sorted by id, without touching any file.
