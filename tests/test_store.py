@@ -277,6 +277,28 @@ def test_corrupt_file_is_reported_never_overwritten_and_others_still_work(store:
     assert path.read_bytes() == garbage
 
 
+@pytest.mark.parametrize("counted_first", [False, True])
+def test_a_record_changed_by_another_tool_is_caught_by_bulk_reads(
+    tmp_path: Path, counted_first: bool
+) -> None:
+    """records() (export's bulk read) skips re-checking only the file version the index was made from."""
+    folder = tmp_path / "db"
+    with AnnotationStore(folder) as store:
+        a = store.add(make_annotation(article(), 0, 1, tags=["x"]))
+        assert store.counts() == {a.article_id: 1}  # the index now holds this version's signature
+        path = store.file_for(a.article_id)
+    data = orjson.loads(path.read_bytes())
+    data["annotations"][a.id]["start"] = "0"  # valid JSON, wrong type
+    path.write_bytes(orjson.dumps(data))
+
+    with AnnotationStore(folder) as fresh:
+        if counted_first:
+            assert fresh.counts() == {}
+        with pytest.raises(StoreCorruptError) as exc:
+            fresh.records(a.article_id)
+        assert str(path) in str(exc.value) and "start" in str(exc.value)
+
+
 def test_unknown_schema_version_is_refused_untouched(store: AnnotationStore) -> None:
     a = store.add(make_annotation(article(), 0, 1, tags=[]))
     path = store.file_for(a.article_id)

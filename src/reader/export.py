@@ -47,6 +47,7 @@ _RECORD_FIELDS = tuple(
 )
 _RECORD_KEYS = frozenset(name for name, _ in _RECORD_FIELDS)
 _SHA = operator.itemgetter("article_sha256")
+_PASSAGE_FIELDS = operator.itemgetter("quote", "start", "end", "tags", "color")
 _STATUS = operator.methodcaller("get", "status", "anchored")
 
 
@@ -67,7 +68,10 @@ def paused_gc() -> Iterator[None]:
     """Pause Python's cycle collector while building or reading 100,000 records (none has cycles).
 
     Every few hundred allocations the collector runs, and now and then it scans the whole heap: with
-    millions of new objects that is a third of the time of an export or an import.
+    millions of new objects that is a third of the time of an export or an import. Merely re-enabling it
+    afterwards would make its next run scan every object made meanwhile (0.3 s at 100,000 records), so
+    they are first moved to the oldest generation (``freeze`` then ``unfreeze``), which is scanned only
+    rarely; by then the records are usually gone (they are freed by reference counting, not by it).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -75,6 +79,8 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -158,30 +164,26 @@ def _build_export(
         articles_out.append(entry)
         view_text = workspace.view(article, view) if article is not None else None
         identity = view_text is None or view_text.offsets.identity
+        view_chars = view_text.text if view_text is not None else ""
         for r in records:
-            status = r.get("status", "anchored")
-            quote, start, end, tags, color = r["quote"], r["start"], r["end"], r["tags"], r["color"]
-            if status == "orphan" or view_text is None:
+            quote, start, end, tags, color = _PASSAGE_FIELDS(r)
+            if view_text is None or r.get("status") == "orphan":
                 text = convert(quote, view)
             elif identity:
                 # one-for-one offsets (the characters may still differ: 该 -> 該)
-                text = view_text.text[start:end]
+                text = view_chars[start:end]
             else:
                 vs, ve = view_text.offsets.range_to_view(start, end)
-                text = view_text.text[vs:ve]
+                text = view_chars[vs:ve]
             key = (color, tags[0] if tags else "")
             display = colors.get(key)
             if display is None:
                 display = colors[key] = workspace.display_color(color, tags)
+            extra = {"tags": list(tags), "article_title": title, "text": text, "display_color": display}
             if r.keys() == _RECORD_KEYS:  # exactly the stored fields (each checked when the file was read)
-                out = r.copy()  # a C-level copy: building 100,000 dicts key by key takes seconds
+                append(r | extra)  # C-level merges: building 100,000 dicts key by key takes seconds
             else:  # an older record without a defaulted field, or unknown extra keys: take ours only
-                out = {name: r.get(name, default) for name, default in _RECORD_FIELDS}
-            out["tags"] = list(tags)
-            out["article_title"] = title
-            out["text"] = text
-            out["display_color"] = display
-            append(out)
+                append({name: r.get(name, default) for name, default in _RECORD_FIELDS} | extra)
         if progress is not None:
             progress(done, total)
     return {
