@@ -230,6 +230,20 @@ async def test_v_selects_sentence_and_escape_clears() -> None:
         assert app.escaped == 1  # nothing to clear: escape reached the app
 
 
+async def test_v_at_the_end_of_a_paragraph_selects_its_last_sentence() -> None:
+    app = DocApp(SHORT)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        view = view_of(app)
+        view.cursor = SHORT.index("\n")  # End on the first paragraph: just after its last sentence
+        await pilot.press("v")
+        assert view.selected_text == "第二句话！"
+        await pilot.press("escape")
+        view.cursor = len(SHORT)  # the very end, after 第三段
+        await pilot.press("v")
+        assert view.selected_text == "第三段"
+
+
 def _bg(style: Style) -> object:
     return style.bgcolor
 

@@ -835,6 +835,9 @@ class DocumentView(ScrollView, can_focus=True):
             start, end = self._anchor, sentence_bounds(text, following)[1]
         else:
             start, end = sentence_bounds(text, pos)
+            if end <= start and 0 < pos <= len(text) and text[pos - 1] != "\n":
+                # at the end of a paragraph (End, or after a selection): the sentence just before
+                start, end = sentence_bounds(text, pos - 1)
         if end <= start:
             return
         self._anchor = start
