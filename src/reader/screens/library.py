@@ -100,8 +100,9 @@ class LibraryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
+        title_width = self._title_width(self.app.size.width)  # so the first layout needs no second pass
         for key, label in COLUMNS:
-            table.add_column(label, key=key, width=TITLE_MIN_CELLS if key == "title" else None)
+            table.add_column(label, key=key, width=title_width if key == "title" else None)
         table.focus()
         # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
         self._loading_timer = self.set_timer(0.25, self._show_loading)
@@ -125,9 +126,14 @@ class LibraryScreen(Screen[None]):
         """The title column takes what the other columns leave (they are narrow and fixed)."""
         table = self.query_one(DataTable)
         column = table.columns.get(ColumnKey("title")) if table.columns else None
-        if column is not None:
-            column.width = max(TITLE_MIN_CELLS, self.size.width - OTHER_COLUMNS_CELLS)
+        width = self._title_width(self.size.width)
+        if column is not None and column.width != width:
+            column.width = width
             table.refresh()
+
+    @staticmethod
+    def _title_width(screen_width: int) -> int:
+        return max(TITLE_MIN_CELLS, screen_width - OTHER_COLUMNS_CELLS)
 
     def on_screen_resume(self) -> None:
         # Back from an article: the table has the keys (q quits), even if it was opened from the filter.
