@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.color import Color
 from rich.style import Style
+from textual import events
 from textual.pilot import Pilot
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
@@ -270,6 +271,28 @@ async def test_library_lists_filters_sorts_reports_errors_and_opens(seeds_dir: P
         assert screen.info.title in header(screen)
         assert document(screen).text == screen.article.text
         assert document(screen).has_focus
+
+
+async def test_keys_typed_ahead_are_taken_in_order(seeds_dir: Path, db_dir: Path) -> None:
+    """Down then Enter arriving together (a fast typist, a paste, a script) open the second row, not the
+    first: Enter must not overtake the Down still waiting in the table's queue. Likewise a filter typed
+    and Enter at once open what the filter finds."""
+    app = make_app(seeds_dir, db_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = row_ids(app)
+        for key, character in (("down", None), ("enter", "\r")):  # as the driver delivers them
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert isinstance(app.screen, ReadingScreen) and app.screen.info.id == ids[1]
+        await pilot.press("escape")
+        await settle(pilot)
+
+        for key, character in (("年", "年"), ("轻", "轻"), ("enter", "\r")):  # 年轻 finds 年輕人…
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert isinstance(app.screen, ReadingScreen), filter_value(app)
+        assert app.screen.info.id == "000_7bd28feb70503cb0.txt"
 
 
 async def test_a_late_loading_tick_never_leaves_loading_on_screen(

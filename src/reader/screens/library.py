@@ -50,13 +50,32 @@ def _reading_time(minutes: float) -> str:
 QUICK_LISTING_MAX = 500
 
 
+class ArticleTable(DataTable):
+    """The list of articles; Enter (shown in the footer) opens the highlighted one.
+
+    Enter is the table's own key, not a priority binding of the screen: a priority binding runs as soon
+    as the key arrives, before a Down still waiting in the table's queue, and opened the wrong article.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", id="open", tooltip="Open the highlighted article")
+    ]
+
+
+class FilterInput(Input):
+    """The title filter; Enter opens the article the cursor is on (in order after the typed text)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Open", tooltip="Open the highlighted article")
+    ]
+
+
 class LibraryScreen(Screen[None]):
     """Article list. Typing filters by title in any script (红书 finds 紅書)."""
 
     AUTO_FOCUS = "#library-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="open", tooltip="Open the highlighted article", priority=True),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter titles (any script)"),
         Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column (again: reverse)"),
         Binding(
@@ -89,12 +108,12 @@ class LibraryScreen(Screen[None]):
         yield Static(Text(f"reader · {safe_line(str(self.workspace.library.root))}"), id="library-header")
         # select_on_focus=False: type-to-filter focuses the box *after* inserting the first character,
         # and select-all-on-focus would make the second character replace it.
-        yield Input(
+        yield FilterInput(
             placeholder="Type to filter titles (简/繁 alike) · esc clears",
             select_on_focus=False,
             id="library-filter",
         )
-        yield DataTable(id="library-table", cursor_type="row", zebra_stripes=True)
+        yield ArticleTable(id="library-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text(""), id="library-detail")
         yield Footer()
 
