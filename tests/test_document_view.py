@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -397,20 +396,14 @@ async def test_large_document_opens_and_pages() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         view = view_of(app)
-        began = time.perf_counter()
-        view.set_document(text)
-        elapsed = time.perf_counter() - began
+        view.set_document(text)  # its speed: `python benchmarks/run.py ui`
         await pilot.pause()
-        assert elapsed < 1.5, f"set_document took {elapsed:.2f}s"
         assert "左传" in screen_lines(view)[0]
         for _ in range(3):
             await pilot.press("pagedown")
         assert view.scroll_y >= 3 * (view.size.height - 1) - 1
         view._strip_cache.clear()
-        began = time.perf_counter()
         lines = screen_lines(view)
-        page = time.perf_counter() - began
-        assert page < 0.05, f"one screen took {page * 1000:.1f} ms"
         assert any(line.strip() for line in lines)
         await pilot.press("G")
         assert view.scroll_percent == 100
