@@ -25,8 +25,11 @@ def main() -> None:
     article = SimpleNamespace(text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     print(f"zuozhuan.txt: {len(text):,} chars; median of {REPEAT} interleaved runs unless noted", flush=True)
     for view, config in VIEW_CONFIGS.items():
+        # First use, both sides loading OpenCC's dictionaries: a fresh OpenCC, then a fresh Converter.
+        t0 = time.perf_counter()
         engine = opencc.OpenCC(config)
-        engine.convert("软件")
+        engine.convert(text)
+        bare_cold = time.perf_counter() - t0
         converter = Converter()
         t0 = time.perf_counter()
         first = converter.build_view(text, view)
@@ -42,8 +45,9 @@ def main() -> None:
             f"{config}: fresh Converter, first view (loads OpenCC)",
             cold * 1000,
             "ms",
-            f"{cold / bare:.2f}x bare (target <= {TARGET:.0f}x)",
-            cold / bare <= TARGET,
+            f"{cold / bare_cold:.2f}x a fresh OpenCC's first convert, {bare_cold * 1000:.0f} ms"
+            f" (target <= {TARGET:.0f}x)",
+            cold / bare_cold <= TARGET,
         )
         report(
             f"{config}: build view + OffsetMap (no cache)",

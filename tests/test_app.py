@@ -817,8 +817,11 @@ async def test_help_screen_and_command_palette(seeds_dir: Path, db_dir: Path) ->
         assert rows["s"].startswith("Cycle original → 简体")
         assert rows["a"] == "Highlight and tag the selection"
         assert "drag" in rows
-        # the screen's own keys come first, on screen without scrolling
+        # the screen's own keys come first, on screen without scrolling; Textual's generic ones last
         assert any(line.split()[:2] == ["s", "Cycle"] for line in table_lines(help_table))
+        keys = [str(help_table.get_row_at(i)[0]) for i in range(help_table.row_count)]
+        assert keys.index("s") < keys.index("tab") and keys.index("a") < keys.index("^c")
+        assert "super+c" not in keys
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen

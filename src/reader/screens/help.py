@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
@@ -21,6 +21,8 @@ MOUSE_HELP = [
 
 #: inherited bindings that mean nothing in this app (the document never scrolls sideways)
 UNHELPFUL_ACTIONS = {"page_left", "page_right", "scroll_left", "scroll_right", "scroll_home", "scroll_end"}
+#: Textual's own keys on every screen: listed last, after this app's
+GENERIC_ACTIONS = {"app.focus_next", "app.focus_previous", "screen.copy_text"}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -42,11 +44,20 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Key", "What it does")
         seen: set[tuple[str, str]] = set()
-        # the screen's own keys first (s, a, e, …): the focused widget's movement keys would fill the view
-        actives = sorted(self._under.active_bindings.values(), key=lambda a: a.node is not self._under)
+
+        # the screen's own keys first (s, a, e, …): the focused widget's movement keys would fill the view;
+        # then the focused widget's, the app's, and last Textual's generic ones (tab, copy)
+        def rank(active: ActiveBinding) -> int:
+            if active.binding.action in GENERIC_ACTIONS:
+                return 3
+            if active.node is self._under:
+                return 0
+            return 2 if active.node is self.app else 1
+
+        actives = sorted(self._under.active_bindings.values(), key=rank)
         for active in actives:
             binding = active.binding
-            if binding.action in UNHELPFUL_ACTIONS:
+            if binding.action in UNHELPFUL_ACTIONS or binding.key.startswith("super+"):  # ⌘ keys: macOS GUIs
                 continue
             description = binding.tooltip or binding.description or binding.action
             display = self.app.get_key_display(binding)
