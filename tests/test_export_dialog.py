@@ -136,7 +136,7 @@ async def test_from_an_article_it_offers_only_that_article_in_its_view(app, tmp_
         await settle(pilot)
         assert app.screen is reading
     md = (tmp_path / "only-this.md").read_text(encoding="utf-8")
-    assert "2 passages in 1 articles" in md and f"`{SIMP}`" in md
+    assert "2 passages in 1 article ·" in md and f"`{SIMP}`" in md
     assert TRAD not in md and OTHER not in md
 
 

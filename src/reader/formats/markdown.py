@@ -56,7 +56,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     out = [
         "# Annotations",
         "",
-        f"{len(annotations)} passages in {len(by_article)} articles · script: {VIEW_LABELS[view]} ({view}) · "
+        f"{_count(len(annotations), 'passage')} in {_count(len(by_article), 'article')} · "
+        f"script: {VIEW_LABELS[view]} ({view}) · "
         f"exported {escape(data['exported_at'])}",
     ]
     for article_id, items in by_article.items():
@@ -81,3 +82,7 @@ def render_markdown(data: dict[str, Any]) -> str:
                 out.append("Note: " + "\\\n".join(note))
     out.append("")
     return "\n".join(out)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
