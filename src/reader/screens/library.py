@@ -125,8 +125,6 @@ class LibraryScreen(Screen[None]):
         table.focus()
         # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
         self._loading_timer = self.set_timer(0.25, self._show_loading)
-        # What the metadata cache remembers is shown at once (no file is read); the worker's listing
-        # then replaces it with the folder as it is now.
         # A folder of up to a few hundred articles, few of them new or changed since the metadata cache
         # saw them, is listed here before the first paint (milliseconds, and quicker than a worker that
         # competes with the mounting screen). A larger one shows what the cache remembers at once, and
