@@ -1,4 +1,5 @@
-"""Waiting in Pilot tests for what the user would wait for, not for a fixed time.
+"""Helpers shared by the Pilot tests: waiting for what the user would wait for, not for a fixed time,
+and recording notifications.
 
 A fixed `pilot.pause(0.3)` passes on a quiet machine and fails on a busy CI runner; these helpers poll
 the condition itself (every 20 ms, up to a generous deadline) and say what never happened.
@@ -9,11 +10,32 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from textual.app import App
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 DEADLINE = 20.0
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let messages, then every thread worker, then the messages they posted, run."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def record_notifications(app: App) -> list[tuple[str, str, str]]:
+    """(message, title, severity) of every notification, also the ones whose toast has expired."""
+    seen: list[tuple[str, str, str]] = []
+    original = app.notify
+
+    def notify(message, *, title="", severity="information", **kwargs):
+        seen.append((str(message), title, severity))
+        return original(message, title=title, severity=severity, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return seen
 
 
 async def wait_until(

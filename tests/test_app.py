@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from _pilot import palette_search
+from _pilot import palette_search, record_notifications, settle
 from reader.app import ReaderApp
 from reader.articles import Library
 from reader.convert import VIEW_LABELS, VIEWS
@@ -56,26 +56,6 @@ SCRIPTS = {
 
 def make_app(seeds_dir: Path, db_dir: Path) -> ReaderApp:
     return ReaderApp(Workspace(seeds_dir, db_dir))
-
-
-def record_notifications(app: ReaderApp) -> list[tuple[str, str, str]]:
-    """(message, title, severity) of every notification, also the ones whose toast has expired."""
-    seen: list[tuple[str, str, str]] = []
-    original = app.notify
-
-    def notify(message, *, title="", severity="information", **kwargs):
-        seen.append((str(message), title, severity))
-        return original(message, title=title, severity=severity, **kwargs)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return seen
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let messages, then every thread worker, then the messages they posted, run."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def library(app: ReaderApp) -> LibraryScreen:

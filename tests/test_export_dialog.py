@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, ProgressBar, Select, Static
 
 from _export_fixtures import OTHER, SIMP, TRAD, make_annotations
-from _pilot import palette_search, wait_until
+from _pilot import palette_search, record_notifications, settle, wait_until
 from reader.app import ReaderApp
 from reader.screens import export as export_screen
 from reader.screens.export import ExportDialog
@@ -33,24 +33,6 @@ def app(seeds_dir: Path, db_dir: Path, tmp_path: Path, monkeypatch) -> ReaderApp
     workspace = Workspace(seeds_dir, db_dir)
     make_annotations(workspace)  # 4 annotations in SIMP (2), TRAD, OTHER
     return ReaderApp(workspace)
-
-
-def notifications(app: ReaderApp) -> list[tuple[str, str, str]]:
-    seen: list[tuple[str, str, str]] = []
-    original = app.notify
-
-    def notify(message, *, title="", severity="information", **kwargs):
-        seen.append((str(message), title, severity))
-        return original(message, title=title, severity=severity, **kwargs)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return seen
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_dialog(pilot: Pilot) -> ExportDialog:
@@ -86,7 +68,7 @@ async def test_x_opens_the_dialog_with_sensible_defaults(app, tmp_path):
 
 
 async def test_export_csv_writes_the_file_and_notifies_its_path(app, tmp_path):
-    seen = notifications(app)
+    seen = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(pilot)
         dialog.query_one("#export-format", Select).value = "csv"
@@ -141,7 +123,7 @@ async def test_from_an_article_it_offers_only_that_article_in_its_view(app, tmp_
 
 
 async def test_an_error_keeps_the_dialog_open_to_fix_it(app, tmp_path):
-    seen = notifications(app)
+    seen = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(pilot)
         path_input(dialog).value = str(tmp_path / "no" / "such" / "folder.json")
@@ -211,7 +193,7 @@ async def test_esc_during_a_long_export_cancels_it(app, tmp_path, monkeypatch):
         raise AssertionError("not cancelled")
 
     monkeypatch.setattr(export_screen, "build_export", slow_build)
-    seen = notifications(app)
+    seen = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(pilot)
         path_input(dialog).value = "never.json"

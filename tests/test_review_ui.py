@@ -12,7 +12,7 @@ from rich.color import Color
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static, Tree
 
-from _pilot import palette_search
+from _pilot import palette_search, record_notifications, settle
 from reader.app import ReaderApp
 from reader.palette import COLORS
 from reader.screens.annotate import AnnotateDialog
@@ -45,24 +45,6 @@ def seeded(seeds_dir: Path, db_dir: Path) -> tuple[ReaderApp, list[Annotation]]:
         workspace.annotate(simplified, 40, 52, tags=["難民", "来源"]),
     ]
     return ReaderApp(workspace), sorted(annotations, key=lambda a: (a.article_id, a.start))
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def record_notifications(app: ReaderApp) -> list[str]:
-    seen: list[str] = []
-    original = app.notify
-
-    def notify(message, **kwargs):
-        seen.append(str(message))
-        return original(message, **kwargs)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return seen
 
 
 def tree_lines(screen: TagsScreen) -> list[str]:
@@ -180,7 +162,7 @@ async def test_tags_tree_rename_merge_colour_delete_and_undo(seeds_dir: Path, db
         assert "難民潮  3 passages" in tag_line(screen, "難民潮")
         assert not [line for line in tree_lines(screen) if " 難民  " in line]
         assert screen.current_name() == "難民潮"  # the cursor follows the renamed tag
-        assert any("Renamed 難民 → 難民潮 on 3 passage(s)" in message for message in seen)
+        assert any("Renamed 難民 → 難民潮 on 3 passage(s)" in message for message, _, _ in seen)
 
         # merge 来源 into 難民潮: two passages; the one with both keeps it once
         await cursor_on(pilot, screen, "来源")
@@ -209,7 +191,7 @@ async def test_tags_tree_rename_merge_colour_delete_and_undo(seeds_dir: Path, db
         await settle(pilot)
         assert set(store.tags()) == {"難民潮"}
         assert not [line for line in tree_lines(screen) if "平台" in line or "小红书" in line]
-        assert any("Deleted 平台 from 1 passage(s) · u undoes" in message for message in seen)
+        assert any("Deleted 平台 from 1 passage(s) · u undoes" in message for message, _, _ in seen)
         await pilot.press("u")
         await settle(pilot)
         assert set(store.tags()) == {"難民潮", "平台/小红书"}

@@ -17,6 +17,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
+from _pilot import settle
 from reader.app import ReaderApp
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.help import HelpScreen
@@ -36,12 +37,6 @@ Step = Callable[[Pilot], Awaitable[None]]
 def app(seeds_dir: Path, db_dir: Path, monkeypatch: pytest.MonkeyPatch) -> ReaderApp:
     monkeypatch.chdir(seeds_dir.parent)
     return ReaderApp(Workspace(Path(seeds_dir.name), Path(db_dir.name)))
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def still(pilot: Pilot) -> None:
