@@ -612,7 +612,9 @@ class Library:
 
     def list(self) -> list[ArticleInfo]:
         """Every article, sorted by id; files that cannot be read are listed with ``error`` set."""
-        found = _discover(self.root)
+        return self._list(_discover(self.root))
+
+    def _list(self, found: list[tuple[str, str, os.stat_result]]) -> list[ArticleInfo]:
         with self._lock:
             cache = self._load_cache()
             infos = [self._current(cache, article_id, path, st) for article_id, path, st in found]
@@ -638,7 +640,7 @@ class Library:
                     unread += 1
                     if unread > max_unread:
                         return None
-        return self.list()
+        return self._list(found)
 
     def remembered(self) -> list[ArticleInfo]:
         """The articles as the metadata cache last saw them, sorted by id, without touching any file.
