@@ -14,7 +14,7 @@ import opencc
 from _report import ZUOZHUAN, report, timed
 
 from reader.convert import VIEW_CONFIGS, Converter
-from reader.sanitize import normalise
+from reader.sanitise import normalise
 
 TARGET = 3.0
 REPEAT = 5

@@ -19,9 +19,9 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from _pilot import palette_search, record_notifications, settle
 from reader.app import ReaderApp
 from reader.articles import Library
+from reader.colors import effective_color, hex_for
 from reader.convert import VIEW_LABELS, VIEWS
-from reader.palette import effective_color, hex_for
-from reader.sanitize import normalise
+from reader.sanitise import normalise
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.export import ExportDialog
 from reader.screens.help import HelpScreen

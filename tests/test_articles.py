@@ -26,7 +26,7 @@ from reader.articles import (
     normalise_text,
 )
 from reader.errors import ArticleError, UsageError
-from reader.sanitize import normalise
+from reader.sanitise import normalise
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_SCRIPTS = {

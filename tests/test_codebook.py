@@ -6,8 +6,8 @@ import orjson
 import pytest
 
 from reader.codebook import JOURNAL_NAME, Codebook
+from reader.colors import color_for_tag, hex_for
 from reader.errors import UsageError
-from reader.palette import color_for_tag, hex_for
 from reader.store import AnnotationStore
 from reader.workspace import Workspace
 

@@ -25,7 +25,7 @@ from reader.convert import (
     check_opencc,
 )
 from reader.errors import EnvironmentProblem, UsageError
-from reader.sanitize import normalise
+from reader.sanitise import normalise
 
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"

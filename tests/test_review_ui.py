@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, OptionList, Static, Tree
 
 from _pilot import palette_search, record_notifications, settle
 from reader.app import ReaderApp
-from reader.palette import COLORS
+from reader.colors import COLORS
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.dialogs import ChoiceDialog, InputDialog
 from reader.screens.library import LibraryScreen

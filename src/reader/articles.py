@@ -3,11 +3,12 @@
 Listing must stay fast for big folders, so :meth:`Library.list` reads only a small head of each file (the
 whole file when it is small) and caches what it learnt by ``(size, mtime_ns)``; :meth:`Library.load` reads
 the whole file and records exact metadata. Every offset anywhere refers to :attr:`Article.text`, the text
-after :func:`reader.sanitize.normalise`.
+after :func:`reader.sanitise.normalise`.
 """
 
 from __future__ import annotations
 
+import builtins
 import codecs
 import contextlib
 import functools
@@ -27,7 +28,7 @@ from typing import Any
 import orjson
 
 from reader.errors import ArticleError, UsageError
-from reader.sanitize import CONTROL_TABLE, normalise_newlines, safe_line, sanitise
+from reader.sanitise import CONTROL_TABLE, normalise_newlines, safe_line, sanitise
 
 HEAD_BYTES = 16 * 1024
 """How much of a file :meth:`Library.list` reads when it has no cached metadata."""
@@ -327,7 +328,7 @@ _NEEDS_SANITISE = re.compile("[" + "".join(re.escape(chr(code)) for code in sort
 
 
 def normalise_text(text: str) -> str:
-    """Exactly :func:`reader.sanitize.normalise`, skipping the (slow) translate when nothing would change."""
+    """Exactly :func:`reader.sanitise.normalise`, skipping the (slow) translate when nothing would change."""
     text = normalise_newlines(text)
     return sanitise(text) if _NEEDS_SANITISE.search(text) else text
 
@@ -614,7 +615,7 @@ class Library:
         """Every article, sorted by id; files that cannot be read are listed with ``error`` set."""
         return self._list(_discover(self.root))
 
-    def _list(self, found: list[tuple[str, str, os.stat_result]]) -> list[ArticleInfo]:
+    def _list(self, found: builtins.list[tuple[str, str, os.stat_result]]) -> builtins.list[ArticleInfo]:
         with self._lock:
             cache = self._load_cache()
             infos = [self._current(cache, article_id, path, st) for article_id, path, st in found]
@@ -627,7 +628,7 @@ class Library:
             self._flush()
         return infos
 
-    def list_if_quick(self, max_unread: int = 32) -> list[ArticleInfo] | None:
+    def list_if_quick(self, max_unread: int = 32) -> builtins.list[ArticleInfo] | None:
         """:meth:`list`, but only if at most ``max_unread`` files have no up-to-date cached metadata
         (else None, having read no file): cheap enough to do before the first paint of a small folder."""
         found = _discover(self.root)
@@ -642,7 +643,7 @@ class Library:
                         return None
         return self._list(found)
 
-    def remembered(self) -> list[ArticleInfo]:
+    def remembered(self) -> builtins.list[ArticleInfo]:
         """The articles as the metadata cache last saw them, sorted by id, without touching any file.
 
         Possibly stale (files added, changed or removed since): for showing a library at once while

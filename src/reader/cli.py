@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--articles", metavar="DIR", help=articles_help)
     parser.add_argument("--db", metavar="PATH", help=db_help)
     # Sub-commands accept the same options after their name; SUPPRESS keeps a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--articles", metavar="DIR", default=argparse.SUPPRESS, help=articles_help)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    from reader.sanitize import safe_line
+    from reader.sanitise import safe_line
 
     print(f"reader: error: {safe_line(message, 1000)}", file=sys.stderr)
 
@@ -272,7 +272,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_annotate(args: argparse.Namespace) -> int:
-    from reader.palette import check_color
+    from reader.colors import check_color
 
     workspace = _workspace(args)
     article = workspace.load(workspace.library.resolve(args.article))

@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 
+from reader.colors import check_color, color_for_tag
 from reader.errors import StoreCorruptError, UsageError
-from reader.palette import check_color, color_for_tag
 from reader.store import Annotation, AnnotationStore, _atomic_write, _stat_sig, normalise_tags
 
 CODEBOOK_NAME = "codebook.json"

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from reader.articles import Article
 from reader.convert import VIEWS
 from reader.errors import ArticleError, StoreCorruptError, UsageError
 from reader.store import Annotation, normalise_tags
@@ -47,7 +48,9 @@ _RECORD_FIELDS = tuple(
 )
 _RECORD_KEYS = frozenset(name for name, _ in _RECORD_FIELDS)
 _SHA = operator.itemgetter("article_sha256")
-_PASSAGE_FIELDS = operator.itemgetter("quote", "start", "end", "tags", "color")
+_PASSAGE_FIELDS: Callable[[dict[str, Any]], tuple[str, int, int, list[str], str]] = operator.itemgetter(
+    "quote", "start", "end", "tags", "color"
+)
 _STATUS = operator.methodcaller("get", "status", "anchored")
 
 
@@ -148,6 +151,7 @@ def _build_export(
         info = infos.get(article_id)
         title = info.title if info else article_id
         entry: dict[str, Any] = {"id": article_id, "title": title, "sha256": None}
+        article: Article | None
         try:
             article = workspace.load(article_id)
         except (ArticleError, UsageError) as exc:

@@ -30,9 +30,9 @@ import orjson
 
 from reader.anchoring import anchored_to
 from reader.articles import Article
+from reader.colors import check_color
 from reader.errors import ArticleError, StoreCorruptError, UsageError
-from reader.palette import check_color
-from reader.sanitize import safe_line
+from reader.sanitise import safe_line
 from reader.schemacheck import SchemaViolation, compile_schema, format_path, parse_date_time
 from reader.store import Annotation
 from reader.workspace import Workspace

@@ -594,9 +594,9 @@ class AnnotationStore:
         annotation = _checked(annotation)
         with self._locked():
             table = self._table(annotation.article_id, ANNOTATIONS)
-            if table.get(doc_id=annotation.id) is not None:
+            if table.get(doc_id=annotation.id) is not None:  # type: ignore[call-overload]
                 raise UsageError(f"annotation {annotation.id} already exists in {annotation.article_id}")
-            table.insert(Document(annotation.to_dict(), doc_id=annotation.id))
+            table.insert(Document(annotation.to_dict(), doc_id=annotation.id))  # type: ignore[arg-type]
             self._after_write(annotation.article_id)
         return annotation
 
@@ -609,10 +609,10 @@ class AnnotationStore:
         annotation = _checked(annotation)
         with self._locked():
             table = self._table(annotation.article_id, ANNOTATIONS)
-            old = table.get(doc_id=annotation.id)
+            old = table.get(doc_id=annotation.id)  # type: ignore[call-overload]
             if old is None:
                 raise UsageError(f"no annotation {annotation.id} in {annotation.article_id} to update")
-            table.update(annotation.to_dict(), doc_ids=[annotation.id])
+            table.update(annotation.to_dict(), doc_ids=[annotation.id])  # type: ignore[list-item]
             self._after_write(annotation.article_id)
         return annotation
 
@@ -620,10 +620,10 @@ class AnnotationStore:
         """Remove an annotation; returns what was removed."""
         with self._locked():
             table = self._table(article_id, ANNOTATIONS)
-            old = table.get(doc_id=annotation_id)
+            old = table.get(doc_id=annotation_id)  # type: ignore[call-overload]
             if old is None:
                 raise UsageError(f"no annotation {annotation_id} in {article_id} to delete")
-            table.remove(doc_ids=[annotation_id])
+            table.remove(doc_ids=[annotation_id])  # type: ignore[list-item]
             self._after_write(article_id)
         return Annotation.from_dict(old)
 
@@ -708,7 +708,7 @@ class AnnotationStore:
 
     def get(self, article_id: str, annotation_id: str) -> Annotation | None:
         with self._mutex:
-            doc = self._table(article_id, ANNOTATIONS).get(doc_id=annotation_id)
+            doc = self._table(article_id, ANNOTATIONS).get(doc_id=annotation_id)  # type: ignore[call-overload]
         return None if doc is None else Annotation.from_dict(doc)
 
     def for_article(self, article_id: str) -> list[Annotation]:
@@ -789,7 +789,7 @@ class AnnotationStore:
 
     def get_state(self, article_id: str) -> ArticleState | None:
         with self._mutex:
-            doc = self._table(article_id, STATE).get(doc_id=_ONE)
+            doc = self._table(article_id, STATE).get(doc_id=_ONE)  # type: ignore[call-overload]
         return None if doc is None else ArticleState.from_dict(doc)
 
     def set_state(self, state: ArticleState) -> ArticleState:
@@ -800,10 +800,11 @@ class AnnotationStore:
             state = replace(state, updated=now_iso())
         with self._locked():
             table = self._table(state.article_id, STATE)
-            if table.get(doc_id=_ONE) is None:  # not upsert(): it writes twice when inserting
-                table.insert(Document(state.to_dict(), doc_id=_ONE))
+            # not upsert(): it writes twice when inserting
+            if table.get(doc_id=_ONE) is None:  # type: ignore[call-overload]
+                table.insert(Document(state.to_dict(), doc_id=_ONE))  # type: ignore[arg-type]
             else:
-                table.update(state.to_dict(), doc_ids=[_ONE])
+                table.update(state.to_dict(), doc_ids=[_ONE])  # type: ignore[list-item]
             self._after_write(state.article_id)
         return state
 

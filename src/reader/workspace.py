@@ -14,9 +14,9 @@ from pathlib import Path
 from reader.anchoring import anchored_to, find_quote
 from reader.articles import Article, ArticleInfo, Library
 from reader.codebook import Codebook
+from reader.colors import COLORS, DEFAULT_COLOR, hex_for
 from reader.convert import VIEWS, Converter, ViewText
 from reader.errors import UsageError
-from reader.palette import COLORS, DEFAULT_COLOR, hex_for
 from reader.store import (
     Annotation,
     AnnotationStore,

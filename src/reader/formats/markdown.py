@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from reader.convert import VIEW_LABELS
-from reader.sanitize import sanitise
+from reader.sanitise import sanitise
 
 #: characters that mean something inline anywhere in a line
 _INLINE = re.compile(r"([\\`*_\[\]<>&~|])")

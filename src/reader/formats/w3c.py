@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, unquote
 
 from reader import __version__
+from reader.colors import check_color, hex_for
 from reader.convert import VIEWS
 from reader.errors import UsageError
-from reader.palette import check_color, hex_for
 from reader.schemacheck import SchemaViolation, is_date_time
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -271,7 +271,8 @@ def parse(doc: Any) -> tuple[list[tuple[Path, dict[str, Any]]], dict[str, Any]]:
         if "reader:view" in doc:
             info["view"] = doc["reader:view"]
         records: list[tuple[Path, dict[str, Any]]] = []
-        page, path = doc.get("first"), ("first",)
+        page = doc.get("first")
+        path: Path = ("first",)
         if page is None:
             total = doc.get("total", 0)
             if total not in (0, None):
@@ -379,7 +380,7 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
                     )
                 purpose = purposes[0]
             if purpose == "tagging":
-                tags.append(value)  # type: ignore[arg-type]
+                tags.append(value)
             else:
                 if note is not None:
                     body_path = (*path, "body") if single else (*path, "body", i)
@@ -419,7 +420,7 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
     single = not isinstance(selectors, list)
     quote_sel: dict[str, Any] | None = None
     position: tuple[int, int] | None = None
-    for i, sel in enumerate([selectors] if single else selectors):
+    for i, sel in enumerate([selectors] if single else cast(list[Any], selectors)):
         sel_path = (*target_path, "selector") if single else (*target_path, "selector", i)
         if not isinstance(sel, dict):
             raise _fail(sel_path, "expected a selector object")

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static
 
-from reader.palette import COLORS
+from reader.colors import COLORS
 from reader.store import Annotation, normalise_tags
 
 TAG_SEPARATORS = (",", "，")

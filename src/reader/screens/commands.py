@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from reader.convert import VIEW_LABELS, VIEWS
-from reader.sanitize import safe_line
+from reader.sanitise import safe_line
+
+if TYPE_CHECKING:
+    from reader.app import ReaderApp
 
 
 class ReaderCommands(Provider):
@@ -18,7 +22,7 @@ class ReaderCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         from reader.screens.reading import ReadingScreen
 
-        app = self.app
+        app = cast("ReaderApp", self.app)
         screen = self.screen
         commands: list[tuple[str, Callable[[], object], str]] = []
         if isinstance(screen, ReadingScreen):
@@ -89,7 +93,8 @@ class ReaderCommands(Provider):
     def _open(self, info) -> None:
         from reader.screens.reading import ReadingScreen
 
-        self.app.push_screen(ReadingScreen(self.app.workspace, info))
+        app = cast("ReaderApp", self.app)
+        app.push_screen(ReadingScreen(app.workspace, info))
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():

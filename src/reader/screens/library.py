@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from reader.articles import ArticleInfo
-from reader.sanitize import safe_line
+from reader.sanitise import safe_line
 from reader.workspace import Workspace
 
 SCRIPT_LABELS = {"simplified": "简", "traditional": "繁", "mixed": "混", "none": "–", "": ""}

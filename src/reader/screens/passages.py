@@ -24,9 +24,9 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from reader.articles import ArticleInfo
+from reader.colors import hex_for
 from reader.convert import VIEW_LABELS, VIEWS
 from reader.errors import ReaderError
-from reader.palette import hex_for
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.store import Annotation
 from reader.workspace import Workspace

@@ -18,8 +18,8 @@ from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from reader.codebook import DeletedTag, TagInfo
+from reader.colors import COLORS, hex_for
 from reader.errors import ReaderError
-from reader.palette import COLORS, hex_for
 from reader.screens.dialogs import ChoiceDialog, InputDialog, confirm_choices
 from reader.workspace import Workspace
 
@@ -101,7 +101,7 @@ class TagsScreen(Screen[None]):
         self.marked &= names
         tree = self.query_one(TagTree)
         tree.clear()
-        nodes = {}
+        nodes: dict[str, TreeNode[TagInfo]] = {}
         parents = {name.rsplit("/", 1)[0] for name in names if "/" in name}
         for info in self.infos:
             parent = nodes.get(info.name.rsplit("/", 1)[0], tree.root) if "/" in info.name else tree.root

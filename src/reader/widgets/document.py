@@ -56,7 +56,7 @@ from reader.layout import (
     sentence_bounds,
     wrap_text,
 )
-from reader.sanitize import CONTROL_TABLE
+from reader.sanitise import CONTROL_TABLE
 
 __all__ = ["DocumentView", "Highlight"]
 

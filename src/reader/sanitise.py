@@ -55,3 +55,23 @@ def safe_line(text: str, limit: int = 300) -> str:
     """Make any string (a file name, an error, a tag) safe to show on one terminal line."""
     cleaned = sanitise(text).replace("\n", " ").replace("\t", " ")
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------- the way out
+# Everything a user or a file controls (article text, titles, file names, tags, notes, descriptions,
+# queries, error messages, paths) is stored as given and made safe here, on its way to a terminal or a
+# JSON consumer. Screens and CLI commands call these; nothing else builds terminal output from user data.
+
+_JSON_ESCAPES = {
+    code: f"\\u{code:04x}"
+    for code in [*range(0x7F, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029]
+}
+
+
+def safe_json_text(serialised: str) -> str:
+    """JSON text with every control character escaped as ``\\uXXXX`` (C1, DEL, bidi, U+2028/2029 too).
+
+    json/orjson escape only C0 controls; the rest would reach a terminal raw through ``--json`` output. Such
+    characters can only occur inside JSON strings, so escaping them in the serialised text is exact.
+    """
+    return serialised.translate(_JSON_ESCAPES)
