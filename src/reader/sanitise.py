@@ -62,10 +62,7 @@ def safe_line(text: str, limit: int = 300) -> str:
 # queries, error messages, paths) is stored as given and made safe here, on its way to a terminal or a
 # JSON consumer. Screens and CLI commands call these; nothing else builds terminal output from user data.
 
-_JSON_ESCAPES = {
-    code: f"\\u{code:04x}"
-    for code in [*range(0x7F, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029]
-}
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029]}
 
 
 def safe_json_text(serialised: str) -> str:

@@ -1,0 +1,81 @@
+"""``reader list`` and ``reader convert``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from reader.cli._common import out, workspace
+from reader.errors import UsageError
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from reader.convert import VIEWS
+
+    p_list = sub.add_parser("list", parents=[common], help="list the articles")
+    p_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p_list.set_defaults(run=run_list)
+
+    p_convert = sub.add_parser("convert", parents=[common], help="print an article or file in a script view")
+    p_convert.add_argument("source", metavar="ARTICLE_OR_FILE")
+    p_convert.add_argument(
+        "--to", required=True, choices=VIEWS, metavar="VIEW", help=f"one of {', '.join(VIEWS)}"
+    )
+    p_convert.set_defaults(run=run_convert)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from rich.cells import cell_len
+
+    ws = workspace(args)
+    counts = ws.store.counts()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": info.id,
+            "title": info.title,
+            "script": info.script,
+            "chars": info.chars,
+            "chars_exact": info.chars_exact,
+            "annotations": counts.get(info.id, 0),
+            "error": info.error,
+        }
+        for info in ws.articles()
+    ]
+    if args.json:
+        out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    id_width = max([cell_len(r["id"]) for r in rows] + [2])
+    lines = [f"{'ID'.ljust(id_width)}  {'SCRIPT':<11} {'CHARS':>8} {'NOTES':>5}  TITLE"]
+    for r in rows:
+        chars = f"{'' if r['chars_exact'] else '~'}{r['chars']}"
+        title = f"[error] {r['error']}" if r["error"] else r["title"]
+        lines.append(
+            f"{r['id']}{' ' * (id_width - cell_len(r['id']))}  {r['script'] or '-':<11} {chars:>8} "
+            f"{r['annotations']:>5}  {title}"
+        )
+    out("\n".join(lines) + "\n")
+    return 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    """An article of the library, else any file; needs no database."""
+    from reader.articles import Library, load_file
+    from reader.convert import Converter
+    from reader.workspace import Paths
+
+    root = Paths.resolve(args.articles, args.db).articles
+    article = None
+    if root.is_dir():
+        library = Library(root)
+        try:
+            article = library.load(library.resolve(args.source))
+        except UsageError:
+            article = None
+    if article is None:
+        if not Path(args.source).is_file():
+            raise UsageError(f"no article or file {args.source!r} (not an id in {root}, not a file)")
+        article = load_file(Path(args.source))
+    out(Converter().view(article, args.to).text)
+    return 0

@@ -1,0 +1,62 @@
+"""``reader search``: every article, in any script, streamed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from reader.cli._common import workspace
+from reader.errors import UsageError
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from reader.convert import VIEWS
+
+    p = sub.add_parser(
+        "search",
+        parents=[common],
+        help="search every article, in any script",
+        description="Print every match as `ARTICLE:START-END  …before[match]after…` (offsets are code "
+        "points into the original text), as it is found. 数据 finds 數據, 软件 finds 軟體 and the reverse. "
+        "With --json, one JSON object per line (JSON Lines), also streamed.",
+    )
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--json", action="store_true", help="JSON Lines: one object per match")
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only matches inside a passage with this tag or a sub-tag (repeatable: any of them)",
+    )
+    p.add_argument(
+        "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the printed context"
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reader.search import CorpusSearch
+
+    if not args.query.strip():
+        raise UsageError("the search query is empty")
+    ws = workspace(args)
+    search = CorpusSearch(ws)
+    matches = 0
+    articles: set[str] = set()
+    write = sys.stdout.write
+    for hit in search.search(args.query, tags=args.tag, view=args.view):
+        if hit.article_id not in articles:
+            sys.stdout.flush()  # stream: everything found so far is out before the next article
+            articles.add(hit.article_id)
+        matches += 1
+        if args.json:
+            write(json.dumps(hit._asdict(), ensure_ascii=False) + "\n")
+        else:
+            tags = "  " + " ".join(f"#{t}" for t in hit.tags) if hit.tags else ""
+            write(f"{hit.article_id}:{hit.start}-{hit.end}  …{hit.before}[{hit.match}]{hit.after}…{tags}\n")
+    sys.stdout.flush()
+    print(f"{matches} match(es) in {len(articles)} article(s)", file=sys.stderr)
+    return 0
