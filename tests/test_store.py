@@ -22,8 +22,8 @@ from reader.store import (
     AnnotationStore,
     ArticleState,
     make_annotation,
-    normalise_tags,
 )
+from reader.tags import normalise_tags
 
 TEXT = "学而时习之，不亦说乎？有朋自远方来，不亦乐乎？人不知而不愠，不亦君子乎？" * 4
 

@@ -17,17 +17,16 @@ opened on the folder applies it again, completing the operation.
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from reader.colors import check_color, color_for_tag
 from reader.errors import StoreCorruptError, UsageError
-from reader.store import Annotation, AnnotationStore, _atomic_write, _stat_sig, normalise_tags
+from reader.store import Annotation, AnnotationStore, _atomic_write, _stat_sig
+from reader.tags import ancestors, check_tag, normalise_tags, under
 
 CODEBOOK_NAME = "codebook.json"
 JOURNAL_NAME = "codebook-journal.json"
@@ -56,28 +55,6 @@ class DeletedTag:
     def count(self) -> int:
         """Annotations the tag (or a sub-tag) was removed from."""
         return len(self.changes)
-
-
-def check_tag(name: str) -> str:
-    """A tag name as stored (stripped, NFC); UsageError if empty or with an empty ``/`` part."""
-    tag = unicodedata.normalize("NFC", str(name).strip())
-    if not tag:
-        raise UsageError("a tag name cannot be empty")
-    if any(not part.strip() for part in tag.split("/")):
-        raise UsageError(f"tag {tag!r} has an empty part between '/' separators")
-    return tag
-
-
-@lru_cache(maxsize=4096)
-def ancestors(tag: str) -> tuple[str, ...]:
-    """``a/b/c`` -> ``("a", "a/b")``."""
-    parts = tag.split("/")
-    return tuple("/".join(parts[:i]) for i in range(1, len(parts)))
-
-
-def under(tag: str, root: str) -> bool:
-    """``tag`` is ``root`` or one of its sub-tags."""
-    return tag == root or tag.startswith(root + "/")
 
 
 class Codebook:

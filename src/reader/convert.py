@@ -519,13 +519,17 @@ class Converter:
         return ViewText(view, out, OffsetMap(len(text), len(out), segments))
 
 
-def _config(view: str) -> str | None:
-    if view == "original":
-        return None
-    config = VIEW_CONFIGS.get(view)
-    if config is None:
+def check_view(view: str) -> str:
+    """``view`` if it names a view; else a UsageError listing the views (the one place that says so)."""
+    if view not in VIEWS:
         raise UsageError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
-    return config
+    return view
+
+
+def _config(view: str) -> str | None:
+    if check_view(view) == "original":
+        return None
+    return VIEW_CONFIGS[view]
 
 
 def _build(

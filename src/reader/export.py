@@ -23,9 +23,10 @@ from typing import Any
 import orjson
 
 from reader.articles import Article
-from reader.convert import VIEWS
+from reader.convert import check_view
 from reader.errors import ArticleError, StoreCorruptError, UsageError
-from reader.store import Annotation, normalise_tags
+from reader.store import Annotation
+from reader.tags import normalise_tags
 from reader.workspace import Workspace
 
 FORMAT_NAME = "reader-export"
@@ -113,8 +114,7 @@ def _build_export(
     article_ids: Iterable[str],
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, Any]:
-    if view not in VIEWS:
-        raise UsageError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
+    check_view(view)
     wanted_tags = set(normalise_tags(tags))
     store = workspace.store
     counts = store.counts()

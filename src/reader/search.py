@@ -43,8 +43,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from reader.anchoring import fold
-from reader.convert import VIEWS
+from reader.convert import check_view
 from reader.errors import ArticleError, UsageError
+from reader.tags import under_any
 
 if TYPE_CHECKING:
     from reader.convert import Converter
@@ -134,11 +135,6 @@ class SearchHit(NamedTuple):
     match: str
     after: str
     tags: tuple[str, ...]  # tags of the annotations overlapping the match
-
-
-def tag_covers(filter_tag: str, tag: str) -> bool:
-    """``framing`` covers ``framing`` and ``framing/economy`` (not ``framings``)."""
-    return tag == filter_tag or tag.startswith(filter_tag + "/")
 
 
 # --------------------------------------------------------------------------------------------- the index
@@ -344,9 +340,8 @@ class CorpusSearch:
         ``view``: the script of the context strings (offsets are always into the original).
         Stops early when ``cancelled()`` returns true (checked between chunks and articles).
         """
-        if view not in VIEWS:
-            raise UsageError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
-        from reader.store import normalise_tags
+        check_view(view)
+        from reader.tags import normalise_tags
 
         wanted = normalise_tags(tags)
         variants = query_variants(query, self.converter)
@@ -413,7 +408,7 @@ class CorpusSearch:
                 if ann.start < end and start < ann.end:
                     for t in ann.tags:
                         hit_tags.setdefault(t, None)
-            if wanted and not any(tag_covers(w, t) for w in wanted for t in hit_tags):
+            if wanted and not any(under_any(t, wanted) for t in hit_tags):
                 continue
             before = text[max(0, start - CONTEXT) : start].replace("\n", " ")
             match = text[start:end].replace("\n", " ")
@@ -443,5 +438,5 @@ def _byte_pattern(variant: str) -> re.Pattern[bytes]:
 def _articles_with_tags(workspace: Workspace, wanted: tuple[str, ...]) -> Iterator[str]:
     """Article ids with at least one annotation carrying a wanted tag (from the store's index)."""
     for article_id, counts in workspace.store.article_tags().items():
-        if any(tag_covers(w, t) for w in wanted for t in counts):
+        if any(under_any(t, wanted) for t in counts):
             yield article_id

@@ -43,7 +43,6 @@ import os
 import secrets
 import threading
 import time
-import unicodedata
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -60,6 +59,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from reader.errors import ReaderError, StoreCorruptError, StoreError, StoreLockedError, UsageError
+from reader.tags import normalise_tags
 
 SCHEMA_VERSION = 1
 CONTEXT_CHARS = 32
@@ -84,18 +84,6 @@ JsonDict = dict[str, Any]
 def now_iso() -> str:
     """Current UTC time as ISO-8601 with microseconds, e.g. ``2026-11-23T15:20:00.123456+00:00``."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def normalise_tags(tags: Iterable[str] | str) -> tuple[str, ...]:
-    """Strip, NFC-normalise, drop empty tags and duplicates (first one wins). A bare string is one tag."""
-    if isinstance(tags, str):
-        tags = (tags,)
-    out: dict[str, None] = {}
-    for tag in tags:
-        t = unicodedata.normalize("NFC", str(tag).strip())
-        if t:
-            out.setdefault(t, None)
-    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------- records

@@ -15,16 +15,15 @@ from reader.anchoring import anchored_to, find_quote
 from reader.articles import Article, ArticleInfo, Library
 from reader.codebook import Codebook
 from reader.colors import COLORS, DEFAULT_COLOR, hex_for
-from reader.convert import VIEWS, Converter, ViewText
-from reader.errors import UsageError
+from reader.convert import Converter, ViewText, check_view
 from reader.store import (
     Annotation,
     AnnotationStore,
     ArticleState,
     make_annotation,
-    normalise_tags,
     now_iso,
 )
+from reader.tags import normalise_tags
 
 DEFAULT_ARTICLES = Path("seeds")
 DEFAULT_DB = Path("annotations")
@@ -59,8 +58,7 @@ class Workspace:
         return self.library.load(article_id)
 
     def view(self, article: Article, view: str) -> ViewText:
-        if view not in VIEWS:
-            raise UsageError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
+        check_view(view)
         return self.converter.view(article, view)
 
     # -- annotations --------------------------------------------------------------------------------

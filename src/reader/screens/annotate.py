@@ -15,7 +15,8 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static
 
 from reader.colors import COLORS
-from reader.store import Annotation, normalise_tags
+from reader.store import Annotation
+from reader.tags import normalise_tags
 
 TAG_SEPARATORS = (",", "，")
 

@@ -29,6 +29,7 @@ from reader.convert import VIEW_LABELS, VIEWS
 from reader.errors import ReaderError
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.store import Annotation
+from reader.tags import under_any
 from reader.workspace import Workspace
 
 #: characters of context shown each side of a passage
@@ -47,11 +48,6 @@ class PassageEntry:
     passage: str  # in the screen's view
     after: str
     color: str  # hex
-
-
-def tag_matches(tag: str, wanted: tuple[str, ...]) -> bool:
-    """`tag` is one of `wanted` or a sub-tag of one (``a/b`` under ``a``)."""
-    return any(tag == w or tag.startswith(w + "/") for w in wanted)
 
 
 def bar(value: int, maximum: int, cells: int = BAR_CELLS) -> str:
@@ -141,7 +137,7 @@ class PassagesScreen(Screen[None]):
                 annotations = [
                     a
                     for a in workspace.annotations(article)
-                    if any(tag_matches(tag, self.tags) for tag in a.tags)
+                    if any(under_any(tag, self.tags) for tag in a.tags)
                 ]
                 if not annotations:
                     continue
@@ -229,7 +225,7 @@ class PassagesScreen(Screen[None]):
 
     def _fill_overview(self) -> None:
         counts = self.tag_counts()
-        tags = sorted(counts, key=lambda t: (not tag_matches(t, self.tags), -counts[t], t))[:30]
+        tags = sorted(counts, key=lambda t: (not under_any(t, self.tags), -counts[t], t))[:30]
         bars = Text()
         width = max([cell_len(t) for t in tags] + [4])
         maximum = max(counts.values(), default=0)
