@@ -50,6 +50,7 @@ from reader.tags import under_any
 if TYPE_CHECKING:
     from reader.convert import Converter
     from reader.store import Annotation
+    from reader.words import ArticleWords
     from reader.workspace import Workspace
 
 __all__ = ["CONTEXT", "CorpusSearch", "Match", "SearchHit", "find_in_text", "query_variants"]
@@ -105,18 +106,34 @@ class Match:
     end: int
 
 
-def find_in_text(text: str, query: str, converter: Converter, *, folded: str | None = None) -> list[Match]:
+def find_in_text(
+    text: str,
+    query: str,
+    converter: Converter,
+    *,
+    folded: str | None = None,
+    words: ArticleWords | None = None,
+) -> list[Match]:
     """Every non-overlapping match of ``query`` (any script, any variant) in ``text``, in order.
 
     ``folded`` is ``text`` already folded (pass it when searching the same text repeatedly; it must be
-    what this module's folding gives, i.e. :func:`fold_text`).
+    what this module's folding gives, i.e. :func:`fold_text`). ``words``: the text's words
+    (``reader.words``); if given, only whole-word matches count (数据 not inside 大数据).
     """
     variants = query_variants(query, converter)
     if not variants:
         return []
     if folded is None or len(folded) != len(text):
         folded = _fold(text, converter)
-    return [Match(m.start(), m.end()) for m in _pattern(variants).finditer(folded)]
+    found = [Match(m.start(), m.end()) for m in _pattern(variants).finditer(folded)]
+    if words is not None:
+        found = [m for m in found if _whole(words, m.start, m.end)]
+    return found
+
+
+def _whole(words: ArticleWords, start: int, end: int) -> bool:
+    """A match that starts and ends on word boundaries (the whole-word filter of ``--word``)."""
+    return words.is_boundary(start) and words.is_boundary(end)
 
 
 def fold_text(text: str, converter: Converter) -> str:
@@ -332,12 +349,15 @@ class CorpusSearch:
         *,
         tags: Iterable[str] = (),
         view: str = "original",
+        whole_words: bool = False,
         cancelled: Callable[[], bool] = lambda: False,
     ) -> Iterator[SearchHit]:
         """Every match of ``query`` in every article, article by article in library order.
 
         ``tags``: only matches overlapping an annotation that carries one of them (or a sub-tag).
         ``view``: the script of the context strings (offsets are always into the original).
+        ``whole_words``: only matches that start and end on word boundaries (``reader.words``; an article
+        with a match is segmented on first use, then cached).
         Stops early when ``cancelled()`` returns true (checked between chunks and articles).
         """
         check_view(view)
@@ -349,7 +369,7 @@ class CorpusSearch:
             return
         with self._lock:
             index = self._refresh()
-        yield from self._scan(index, variants, wanted, view, cancelled)
+        yield from self._scan(index, variants, wanted, view, cancelled, whole_words)
 
     def _scan(
         self,
@@ -358,6 +378,7 @@ class CorpusSearch:
         wanted: tuple[str, ...],
         view: str,
         cancelled: Callable[[], bool],
+        whole_words: bool = False,
     ) -> Iterator[SearchHit]:
         byte_patterns = [_byte_pattern(v) for v in variants]
         pattern = _pattern(variants)
@@ -383,7 +404,7 @@ class CorpusSearch:
                 e = entries[a]
                 if wanted and e.article_id not in tagged:
                     continue
-                yield from self._article_hits(e, index, pattern, wanted, view, counts)
+                yield from self._article_hits(e, index, pattern, wanted, view, counts, whole_words)
             k = j
 
     def _article_hits(
@@ -394,12 +415,18 @@ class CorpusSearch:
         wanted: tuple[str, ...],
         view: str,
         counts: dict[str, int],
+        whole_words: bool = False,
     ) -> Iterator[SearchHit]:
         ftext = index.folded[e.f0 : e.f1].decode("utf-8", "surrogatepass")
         matches = [(m.start(), m.end()) for m in pattern.finditer(ftext)]
         if not matches:
             return
         text = index.original[e.o0 : e.o1].decode("utf-8", "surrogatepass")
+        if whole_words:
+            from reader.words import words_for
+
+            article_words = words_for(self.workspace).for_text(text, e.sha256)
+            matches = [(a, b) for a, b in matches if _whole(article_words, a, b)]
         annotations = self._annotations(e) if counts.get(e.article_id) else []
         convert = self.converter.convert
         for start, end in matches:

@@ -1,6 +1,7 @@
 """Command line: ``reader`` opens the app; sub-commands are the scripting face of the same core.
 
-One module per command family (``library``, ``annotate``, ``exchange``, ``tags``, ``search``); each has
+One module per command family (``library``, ``annotate``, ``exchange``, ``tags``, ``search``, ``gloss``,
+``words``); each has
 ``register(sub, common)``, which adds its parsers with ``set_defaults(run=...)``. A new command is a new
 module listed in :data:`COMMAND_MODULES`.
 
@@ -21,7 +22,7 @@ from reader.errors import ArticleError, ReaderError, UsageError
 __all__ = ["EXIT_FAILURE", "EXIT_USAGE", "build_parser", "main"]
 
 #: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them
-COMMAND_MODULES = ("library", "annotate", "exchange", "tags", "search")
+COMMAND_MODULES = ("library", "annotate", "exchange", "tags", "search", "gloss", "words")
 
 
 def build_parser() -> argparse.ArgumentParser:

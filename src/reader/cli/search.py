@@ -34,6 +34,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the printed context"
     )
+    p.add_argument(
+        "--word",
+        action="store_true",
+        help="whole words only: 数据 does not match inside 大数据 (words as the app splits them)",
+    )
     p.set_defaults(run=run)
 
 
@@ -47,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     matches = 0
     articles: set[str] = set()
     write = sys.stdout.write
-    for hit in search.search(args.query, tags=args.tag, view=args.view):
+    for hit in search.search(args.query, tags=args.tag, view=args.view, whole_words=args.word):
         if hit.article_id not in articles:
             sys.stdout.flush()  # stream: everything found so far is out before the next article
             articles.add(hit.article_id)

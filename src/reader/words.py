@@ -1,0 +1,573 @@
+"""Word segmentation: the words of an article, once per version, in every script view's coordinates.
+
+Chinese has no spaces, and a segmenter's answer depends on the script: on seed 002 jieba cuts the
+Traditional 恐曇花一現 as 恐曇花/一現 but its 简体 view as 恐/昙花一现. So we always segment the 简体 view
+(jieba's dictionary is Simplified) and carry the boundaries back to the original through the view's offset
+map; every other view gets them through its own map (:class:`ViewWords`). A word is stored once, in
+original coordinates, like an annotation.
+
+The segmenter is rjieba (jieba-rs, MIT; ~6 M chars/s on zuozhuan against pure-Python jieba's 0.24 M; see
+``benchmarks/bench_words.py``). jieba's 2013 dictionary lacks modern words (大数据, 字节跳动, 短视频 come
+out as two words), so CC-CEDICT's headwords that jieba does not know are added at a low frequency
+(:data:`CEDICT_WORD_FREQ`: on the seeds that changed 47 cuts, all but five for the better). The user's
+words (codebook tags and ``<db>/user-words.txt``) are added with the frequency jieba suggests, which makes
+them always one word.
+
+Segmenting zuozhuan (624k chars) takes ~0.3 s plus the segmenter's one-off load; the result is kept in
+memory (LRU) and on disk (``<db>/cache/words/<sha256>.words``: the gaps between boundaries, zlib), keyed by
+a fingerprint of the segmenter and the user's words, so an article is segmented again only when its text
+or the dictionary changes.
+
+Only *word tokens* are kept (a token with a letter, digit or ideograph): punctuation and spaces are the
+gaps between words, so ``w`` never stops on a comma.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import itertools
+import operator
+import os
+import re
+import secrets
+import threading
+import weakref
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reader.convert import Converter, OffsetMap, SupportsText, ViewText
+
+if TYPE_CHECKING:
+    from reader.dictionary import Dictionary
+    from reader.workspace import Workspace
+
+__all__ = [
+    "ArticleWords",
+    "Segmenter",
+    "ViewWords",
+    "Words",
+    "add_user_words",
+    "dictionary_for",
+    "is_word_token",
+    "read_user_words",
+    "words_for",
+]
+
+CACHE_SCHEMA = 1
+#: jieba frequency given to CC-CEDICT words jieba does not know (low: they win only where jieba has nothing)
+CEDICT_WORD_FREQ = 5
+USER_WORDS_FILE = "user-words.txt"
+_CHUNK = 1 << 16  # segment at most about this many characters per call (bounds the token list)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+Span = tuple[int, int]
+
+
+def is_word_token(token: str) -> bool:
+    """A token that is a word: it has a letter, a digit or an ideograph (not punctuation or space)."""
+    return bool(token) and (token[0].isalnum() or any(c.isalnum() for c in token))
+
+
+# --------------------------------------------------------------------------------------------- segmenter
+
+
+class Segmenter:
+    """rjieba with CC-CEDICT's extra words and the user's words; thread-safe, loaded on first use.
+
+    ``extra_words``: called once, at load, for the words to add at :data:`CEDICT_WORD_FREQ` (the
+    dictionary's headwords); words jieba already knows are skipped.
+    """
+
+    def __init__(self, extra_words: Callable[[], Iterable[str]] | None = None) -> None:
+        self._extra_words = extra_words
+        self._jieba: Any = None
+        self._added: frozenset[str] = frozenset()  # user words the loaded jieba has
+        self._wanted: frozenset[str] = frozenset()  # user words it should have
+        self._lock = threading.Lock()
+        self._extras_key = "cedict" if extra_words is not None else "plain"
+
+    def _load(self) -> Any:
+        import rjieba
+
+        jieba = rjieba.Jieba()
+        if self._extra_words is not None:
+            for word in self._extra_words():
+                if not jieba.has_word(word):
+                    jieba.add_word(word, CEDICT_WORD_FREQ, None)
+        return jieba
+
+    def use_user_words(self, words: Iterable[str]) -> None:
+        """Make ``words`` the user's words (applied at the next cut; cheap when nothing changed)."""
+        wanted = frozenset(w for w in words if w and not any(c.isspace() for c in w))
+        with self._lock:
+            self._wanted = wanted
+
+    def fingerprint(self) -> str:
+        """Changes whenever the same text could be cut differently."""
+        try:
+            version = importlib.metadata.version("rjieba")
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        with self._lock:
+            digest = hashlib.sha256("\n".join(sorted(self._wanted)).encode()).hexdigest()[:16]
+        return f"rjieba-{version}-{self._extras_key}{CEDICT_WORD_FREQ}-{digest}"
+
+    def prepare(self) -> None:
+        """Load jieba and its words (~0.3 s once; a removed user word means loading again)."""
+        with self._lock:
+            if self._jieba is None or not self._added <= self._wanted:
+                self._jieba = self._load()
+                self._added = frozenset()
+            for word in sorted(self._wanted - self._added):
+                self._jieba.add_word(word, None, None)
+            self._added = self._wanted
+
+    def word_spans(self, text: str) -> tuple[array[int], array[int]]:
+        """Starts and ends of the word tokens of ``text`` (code points), in order, never overlapping."""
+        self.prepare()
+        if _SURROGATES.search(text):  # cannot cross into Rust; one-for-one, so offsets hold
+            text = _SURROGATES.sub("\ufffd", text)
+        starts: array[int] = array("i")
+        ends: array[int] = array("i")
+        pos = 0
+        for chunk in _chunks(text):
+            with self._lock:
+                tokens = self._jieba.cut(chunk)
+            if sum(map(len, tokens)) != len(chunk):  # never seen; one character per token keeps offsets
+                tokens = list(chunk)
+            for token in tokens:
+                end = pos + len(token)
+                if is_word_token(token):
+                    starts.append(pos)
+                    ends.append(end)
+                pos = end
+        return starts, ends
+
+    def cut(self, text: str) -> list[str]:
+        """The word tokens of ``text`` as strings (punctuation and spaces left out)."""
+        starts, ends = self.word_spans(text)
+        return [text[a:b] for a, b in zip(starts, ends, strict=True)]
+
+
+def _chunks(text: str) -> Iterator[str]:
+    """Pieces of about ``_CHUNK`` characters, cut after a newline where there is one."""
+    start, n = 0, len(text)
+    while n - start > _CHUNK:
+        cut = text.rfind("\n", start + _CHUNK // 2, start + _CHUNK)
+        end = cut + 1 if cut >= 0 else start + _CHUNK
+        yield text[start:end]
+        start = end
+    if start < n or n == 0:
+        yield text[start:]
+
+
+# --------------------------------------------------------------------------------------------- boundaries
+
+
+@dataclass(frozen=True)
+class ArticleWords:
+    """The words of one text version, as parallel arrays of starts and ends in *original* coordinates."""
+
+    starts: array[int]
+    ends: array[int]
+    length: int  # of the original text
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def spans(self) -> Iterator[Span]:
+        return zip(self.starts, self.ends, strict=True)
+
+    def word_index(self, pos: int) -> int | None:
+        """Index of the word containing position ``pos`` (its start <= pos < its end)."""
+        i = bisect_right(self.starts, pos) - 1
+        return i if i >= 0 and pos < self.ends[i] else None
+
+    def is_boundary(self, pos: int) -> bool:
+        """``pos`` is not strictly inside a word (a whole-word match may start or end there)."""
+        i = bisect_right(self.starts, pos) - 1
+        return i < 0 or pos >= self.ends[i] or pos == self.starts[i]
+
+    def in_view(self, view: ViewText) -> ViewWords:
+        return ViewWords(self, view.offsets)
+
+
+class ViewWords:
+    """The words of an article in one view's coordinates: motions, word-at, snapping, ranges.
+
+    Positions are code points into the view text; the cursor is on the character at its position (as in
+    the document view), a selection is ``(start, end)`` with ``end`` exclusive. Each query maps the
+    position to the original, searches there (``bisect``) and maps the answer back, so nothing is
+    precomputed per view. Where a view replaced a phrase (s2twp: 方便面 -> 泡麵) a word edge inside it
+    snaps outward to the phrase's edges, like an annotation.
+    """
+
+    def __init__(self, words: ArticleWords, offsets: OffsetMap) -> None:
+        self.words = words
+        self.offsets = offsets
+        self.length = offsets.view_length
+
+    def _span(self, i: int) -> Span:
+        w = self.words
+        return self.offsets.to_view(w.starts[i], "start"), self.offsets.to_view(w.ends[i], "end")
+
+    def word_at(self, pos: int) -> Span | None:
+        """``(start, end)`` of the word under the character at ``pos``; None on punctuation or space."""
+        if not 0 <= pos < self.length:
+            return None
+        w = self.words
+        o = self.offsets.to_original(pos, "start")
+        o_end = self.offsets.to_original(pos + 1, "end")
+        i = bisect_right(w.starts, o) - 1
+        if i < 0 or w.ends[i] <= o:
+            i += 1  # a word may start inside the original range of this view character
+            if i >= len(w) or w.starts[i] >= o_end:
+                return None
+        return self._span(i)
+
+    def next_start(self, pos: int) -> int:
+        """``w``: the start of the first word after ``pos``; the text's length if there is none."""
+        w = self.words
+        i = bisect_right(w.starts, self.offsets.to_original(pos, "start"))
+        while i < len(w):
+            start = self.offsets.to_view(w.starts[i], "start")
+            if start > pos:
+                return start
+            i += 1
+        return self.length
+
+    def previous_start(self, pos: int) -> int:
+        """``b``: the start of the word before ``pos`` (of this word if ``pos`` is inside it); 0 if none."""
+        w = self.words
+        i = bisect_left(w.starts, self.offsets.to_original(pos, "end")) - 1
+        while i >= 0:
+            start = self.offsets.to_view(w.starts[i], "start")
+            if start < pos:
+                return start
+            i -= 1
+        return 0
+
+    def end_of_word(self, pos: int) -> int:
+        """``e``: the last character of this word if the cursor is before it, else of the next word.
+
+        ``pos`` itself if no word ends after it.
+        """
+        w = self.words
+        i = bisect_left(w.ends, self.offsets.to_original(pos + 1, "start"))
+        while i < len(w):
+            end = self.offsets.to_view(w.ends[i], "end")
+            if end - 1 > pos:
+                return end - 1
+            i += 1
+        return pos
+
+    def between(self, start: int, end: int) -> list[Span]:
+        """The words overlapping ``[start, end)`` (view coordinates), in order, each once."""
+        w = self.words
+        o_start, o_end = self.offsets.range_to_original(start, end)
+        first = bisect_right(w.ends, o_start)
+        last = bisect_left(w.starts, o_end)
+        result: list[Span] = []
+        for i in range(first, last):
+            span = self._span(i)
+            if not result or result[-1] != span:
+                result.append(span)
+        return result
+
+    def snap(self, start: int, end: int) -> Span:
+        """A selection grown to whole words: an edge strictly inside a word moves to that word's edge."""
+        if start > end:
+            start, end = end, start
+        if start == end:
+            return self.word_at(start) or (start, end)
+        first = self.word_at(start)
+        last = self.word_at(end - 1)
+        return (first[0] if first else start, max(last[1], end) if last else end)
+
+    def extend(self, start: int, end: int) -> Span:
+        """shift+``w``: the selection grown to the end of the next word (of this word if ``end`` is in it)."""
+        w = self.words
+        i = bisect_right(w.ends, self.offsets.to_original(end, "start"))
+        while i < len(w):
+            new_end = self.offsets.to_view(w.ends[i], "end")
+            if new_end > end:
+                return start, new_end
+            i += 1
+        return start, end
+
+    def is_boundary(self, pos: int) -> bool:
+        """``pos`` is not strictly inside a word of this view."""
+        span = self.word_at(pos)
+        return span is None or span[0] == pos
+
+
+def segment_article(article: SupportsText, converter: Converter, segmenter: Segmenter) -> ArticleWords:
+    """Segment the 简体 view of ``article`` and map the boundaries to the original (the slow part)."""
+    simplified = converter.view(article, "simplified")
+    starts, ends = segmenter.word_spans(simplified.text)
+    offsets = simplified.offsets
+    if not offsets.identity:
+        o_starts: array[int] = array("i")
+        o_ends: array[int] = array("i")
+        for a, b in zip(starts, ends, strict=True):
+            s, e = offsets.to_original(a, "start"), offsets.to_original(b, "end")
+            if o_ends and s < o_ends[-1]:  # two words inside one converted phrase: one word
+                o_ends[-1] = max(o_ends[-1], e)
+                continue
+            o_starts.append(s)
+            o_ends.append(e)
+        starts, ends = o_starts, o_ends
+    return ArticleWords(starts, ends, len(article.text))
+
+
+# --------------------------------------------------------------------------------------------- cache
+
+
+def _encode(words: ArticleWords) -> bytes:
+    """Boundaries as gaps (start - previous end, end - start): small numbers that compress well."""
+    flat: array[int] = array("i", bytes(8 * len(words)))
+    flat[0::2] = words.starts
+    flat[1::2] = words.ends
+    gaps = array("I", flat[:1])
+    gaps.extend(map(operator.sub, flat[1:], flat[:-1]))
+    return zlib.compress(gaps.tobytes(), 1)
+
+
+def _decode(payload: bytes, length: int) -> ArticleWords:
+    gaps: array[int] = array("I")
+    gaps.frombytes(zlib.decompress(payload))
+    flat = array("i", itertools.accumulate(gaps))
+    if len(flat) % 2 or (flat and flat[-1] > length):
+        raise ValueError("word cache does not fit the text")
+    return ArticleWords(flat[0::2], flat[1::2], length)
+
+
+class Words:
+    """Word boundaries for a workspace's articles: segmented in a worker, cached in memory and on disk.
+
+    ``user_words``: called before each segmentation for the words that must stay whole (simplified or
+    not: they are folded to 简体 here).
+    """
+
+    def __init__(
+        self,
+        converter: Converter,
+        *,
+        dictionary: Dictionary | None = None,
+        cache_dir: Path | None = None,
+        user_words: Callable[[], Iterable[str]] = tuple,
+        memory_words: int = 4_000_000,
+    ) -> None:
+        self.converter = converter
+        self.dictionary = dictionary
+        self.cache_dir = cache_dir
+        self._user_words = user_words
+        self.segmenter = Segmenter(dictionary.headwords if dictionary is not None else None)
+        self._memory: OrderedDict[tuple[str, str], ArticleWords] = OrderedDict()
+        self._memory_words = memory_words
+        self._held = 0
+        self._lock = threading.Lock()
+        self._fingerprint: str | None = None
+
+    def refresh_user_words(self) -> str:
+        """Reload the user's words into the segmenter; the segmenter fingerprint that results."""
+        fold = self.converter.convert
+        words = {fold(w, "simplified") for w in self._user_words()}
+        self.segmenter.use_user_words(words)
+        self._fingerprint = self.segmenter.fingerprint()
+        return self._fingerprint
+
+    def cached(self, article: SupportsText) -> ArticleWords | None:
+        """The words if they are already in memory (never segments: safe on the UI thread)."""
+        if self._fingerprint is None:
+            return None
+        with self._lock:
+            hit = self._memory.get((article.sha256, self._fingerprint))
+            if hit is not None:
+                self._memory.move_to_end((article.sha256, self._fingerprint))
+            return hit
+
+    def for_article(self, article: SupportsText) -> ArticleWords:
+        """The article's words (segments it if needed: call from a worker)."""
+        fingerprint = self.refresh_user_words()
+        key = (article.sha256, fingerprint)
+        with self._lock:
+            hit = self._memory.get(key)
+            if hit is not None:
+                self._memory.move_to_end(key)
+                return hit
+        words = self._read(article, fingerprint)
+        if words is None:
+            words = segment_article(article, self.converter, self.segmenter)
+            self._write(article, fingerprint, words)
+        self._remember(key, words)
+        return words
+
+    def in_view(self, article: SupportsText, view: str) -> ViewWords:
+        """The article's words in ``view``'s coordinates (segments it if needed)."""
+        return ViewWords(self.for_article(article), self.converter.view(article, view).offsets)
+
+    def for_text(self, text: str, sha256: str) -> ArticleWords:
+        """:meth:`for_article` for a text known by its sha256 (the corpus index's copy of an article)."""
+        return self.for_article(_Text(text, sha256))
+
+    def for_passage(self, text: str) -> ArticleWords:
+        """The words of any text (a typed phrase, a selection), not cached."""
+        self.refresh_user_words()
+        sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return segment_article(_Text(text, sha), self.converter, self.segmenter)
+
+    def _remember(self, key: tuple[str, str], words: ArticleWords) -> None:
+        with self._lock:
+            if key not in self._memory:
+                self._memory[key] = words
+                self._held += len(words)
+            while len(self._memory) > 1 and self._held > self._memory_words:
+                _, old = self._memory.popitem(last=False)
+                self._held -= len(old)
+
+    def _path(self, sha256: str) -> Path | None:
+        if self.cache_dir is None or not re.fullmatch(r"[0-9a-f]{16,128}", sha256):
+            return None
+        return self.cache_dir / f"{sha256}.words"
+
+    def _read(self, article: SupportsText, fingerprint: str) -> ArticleWords | None:
+        path = self._path(article.sha256)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+            header, _, payload = data.partition(b"\n")
+            schema, stored, length = header.decode("ascii").split(" ")
+            if int(schema) != CACHE_SCHEMA or stored != fingerprint or int(length) != len(article.text):
+                return None
+            return _decode(payload, len(article.text))
+        except (OSError, ValueError, zlib.error, UnicodeDecodeError):
+            return None
+
+    def _write(self, article: SupportsText, fingerprint: str, words: ArticleWords) -> None:
+        """A cache: written atomically (never half a file), not fsynced; failures are ignored."""
+        path = self._path(article.sha256)
+        if path is None:
+            return
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            header = f"{CACHE_SCHEMA} {fingerprint} {len(article.text)}\n".encode("ascii")
+            tmp.write_bytes(header + _encode(words))
+            os.replace(tmp, path)
+        except OSError:
+            with suppress(OSError):
+                tmp.unlink()
+
+
+@dataclass(frozen=True)
+class _Text:
+    text: str
+    sha256: str
+
+
+# --------------------------------------------------------------------------------------------- user words
+
+
+def read_user_words(path: Path) -> list[str]:
+    """The words in a user-words file: one per line, ``#`` starts a comment; a missing file is empty."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError):
+        return []
+    words = []
+    for line in lines:
+        word = line.split("#", 1)[0].strip()
+        if word and not any(c.isspace() for c in word):
+            words.append(word)
+    return words
+
+
+def add_user_words(path: Path, words: Iterable[str]) -> list[str]:
+    """Append ``words`` that are not there yet (written atomically); the words added."""
+    have = set(read_user_words(path))
+    new = [w.strip() for w in words if w.strip() and w.strip() not in have]
+    new = [w for w in dict.fromkeys(new) if not any(c.isspace() for c in w)]
+    if not new:
+        return []
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = "# words the segmenter must keep whole, one per line (any script)\n"
+    if old and not old.endswith("\n"):
+        old += "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(old + "".join(w + "\n" for w in new), encoding="utf-8")
+    os.replace(tmp, path)
+    return new
+
+
+def tag_words(tag_names: Iterable[str]) -> set[str]:
+    """The words a codebook gives: each part of a tag path with an ideograph, 2–16 characters long."""
+    found: set[str] = set()
+    for name in tag_names:
+        for part in name.split("/"):
+            part = part.strip()
+            if 2 <= len(part) <= 16 and _HAN.search(part) and not any(c.isspace() for c in part):
+                found.add(part)
+    return found
+
+
+# --------------------------------------------------------------------------------------------- per workspace
+
+_WORDS: weakref.WeakKeyDictionary[Any, Words] = weakref.WeakKeyDictionary()
+_DICTIONARIES: weakref.WeakKeyDictionary[Any, Dictionary] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def dictionary_for(workspace: Workspace) -> Dictionary:
+    """The workspace's CC-CEDICT (index in ``<db>/cache/dictionary``), one per workspace."""
+    from reader.dictionary import Dictionary
+
+    with _SHARED_LOCK:
+        found = _DICTIONARIES.get(workspace)
+        if found is None:
+            converter = workspace.converter
+            found = Dictionary(
+                workspace.store.path / "cache" / "dictionary",
+                fold=lambda w: converter.convert(w, "simplified"),
+            )
+            _DICTIONARIES[workspace] = found
+        return found
+
+
+def words_for(workspace: Workspace) -> Words:
+    """The workspace's :class:`Words`: CC-CEDICT words, codebook tags and ``<db>/user-words.txt``.
+
+    Kept beside the workspace (not in it) until the Workspace owns one; see docs/WORDS.md.
+    """
+    dictionary = dictionary_for(workspace)
+    with _SHARED_LOCK:
+        found = _WORDS.get(workspace)
+        if found is None:
+            db = workspace.store.path
+
+            def user_words() -> set[str]:
+                return tag_words(workspace.codebook.names()) | set(read_user_words(db / USER_WORDS_FILE))
+
+            found = Words(
+                workspace.converter,
+                dictionary=dictionary,
+                cache_dir=db / "cache" / "words",
+                user_words=user_words,
+            )
+            _WORDS[workspace] = found
+        return found
