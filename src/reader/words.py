@@ -8,10 +8,12 @@ original coordinates, like an annotation.
 
 The segmenter is rjieba (jieba-rs, MIT; ~6 M chars/s on zuozhuan against pure-Python jieba's 0.24 M; see
 ``benchmarks/bench_words.py``). jieba's 2013 dictionary lacks modern words (大数据, 字节跳动, 短视频 come
-out as two words), so CC-CEDICT's headwords that jieba does not know are added at a low frequency
-(:data:`CEDICT_WORD_FREQ`: on the seeds that changed 47 cuts, all but five for the better). The user's
-words (codebook tags and ``<db>/user-words.txt``) are added with the frequency jieba suggests, which makes
-them always one word.
+out as two words), so CC-CEDICT's ~30k headwords that jieba does not know are added at a low frequency,
+:data:`CEDICT_WORD_FREQ`, chosen on the seeds: at 5 they fixed 字节跳动, 短视频, 热搜 but 大数据 still lost
+to 大/数据 and a few HMM-found words split (按下, 下架); at 50 those came back and 线上, 可持续, 大数据
+joined (36 more changes, nearly all better); at 300 common pairs fused wrongly (都会, 和数, 跳/脱单/一).
+The user's words (codebook tags and ``<db>/user-words.txt``) are added with the frequency jieba suggests,
+which makes them always one word.
 
 Segmenting zuozhuan (624k chars) takes ~0.3 s plus the segmenter's one-off load; the result is kept in
 memory (LRU) and on disk (``<db>/cache/words/<sha256>.words``: the gaps between boundaries, zlib), keyed by
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reader.convert import Converter, OffsetMap, SupportsText, ViewText
+from reader.convert import Converter, OffsetMap, Segment, SupportsText, ViewText
 
 if TYPE_CHECKING:
     from reader.dictionary import Dictionary
@@ -62,8 +64,8 @@ __all__ = [
 ]
 
 CACHE_SCHEMA = 1
-#: jieba frequency given to CC-CEDICT words jieba does not know (low: they win only where jieba has nothing)
-CEDICT_WORD_FREQ = 5
+#: jieba frequency given to CC-CEDICT words jieba does not know (see the module docstring for the choice)
+CEDICT_WORD_FREQ = 50
 USER_WORDS_FILE = "user-words.txt"
 _CHUNK = 1 << 16  # segment at most about this many characters per call (bounds the token list)
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -205,83 +207,55 @@ class ViewWords:
     """The words of an article in one view's coordinates: motions, word-at, snapping, ranges.
 
     Positions are code points into the view text; the cursor is on the character at its position (as in
-    the document view), a selection is ``(start, end)`` with ``end`` exclusive. Each query maps the
-    position to the original, searches there (``bisect``) and maps the answer back, so nothing is
-    precomputed per view. Where a view replaced a phrase (s2twp: 方便面 -> 泡麵) a word edge inside it
-    snaps outward to the phrase's edges, like an annotation.
+    the document view), a selection is ``(start, end)`` with ``end`` exclusive. An identity view shares
+    the original's arrays; any other view maps them once through its offset map (a linear walk, ~0.2 s
+    for zuozhuan's 300k words: build it in a worker). Where the view rewrote a phrase across a word
+    boundary (s2twp: 方便面 -> 泡麵 spanning two words) the words touching it become one word there, so
+    every view's words are ordered and disjoint.
     """
 
     def __init__(self, words: ArticleWords, offsets: OffsetMap) -> None:
         self.words = words
         self.offsets = offsets
         self.length = offsets.view_length
+        if offsets.identity:
+            self.starts, self.ends = words.starts, words.ends
+        else:
+            self.starts, self.ends = _map_spans(words, offsets)
 
-    def _span(self, i: int) -> Span:
-        w = self.words
-        return self.offsets.to_view(w.starts[i], "start"), self.offsets.to_view(w.ends[i], "end")
+    def __len__(self) -> int:
+        return len(self.starts)
 
     def word_at(self, pos: int) -> Span | None:
         """``(start, end)`` of the word under the character at ``pos``; None on punctuation or space."""
-        if not 0 <= pos < self.length:
-            return None
-        w = self.words
-        o = self.offsets.to_original(pos, "start")
-        o_end = self.offsets.to_original(pos + 1, "end")
-        i = bisect_right(w.starts, o) - 1
-        if i < 0 or w.ends[i] <= o:
-            i += 1  # a word may start inside the original range of this view character
-            if i >= len(w) or w.starts[i] >= o_end:
-                return None
-        return self._span(i)
+        i = bisect_right(self.starts, pos) - 1
+        if i >= 0 and pos < self.ends[i]:
+            return self.starts[i], self.ends[i]
+        return None
 
     def next_start(self, pos: int) -> int:
         """``w``: the start of the first word after ``pos``; the text's length if there is none."""
-        w = self.words
-        i = bisect_right(w.starts, self.offsets.to_original(pos, "start"))
-        while i < len(w):
-            start = self.offsets.to_view(w.starts[i], "start")
-            if start > pos:
-                return start
-            i += 1
-        return self.length
+        i = bisect_right(self.starts, pos)
+        return self.starts[i] if i < len(self.starts) else self.length
 
     def previous_start(self, pos: int) -> int:
         """``b``: the start of the word before ``pos`` (of this word if ``pos`` is inside it); 0 if none."""
-        w = self.words
-        i = bisect_left(w.starts, self.offsets.to_original(pos, "end")) - 1
-        while i >= 0:
-            start = self.offsets.to_view(w.starts[i], "start")
-            if start < pos:
-                return start
-            i -= 1
-        return 0
+        i = bisect_left(self.starts, pos) - 1
+        return self.starts[i] if i >= 0 else 0
 
     def end_of_word(self, pos: int) -> int:
         """``e``: the last character of this word if the cursor is before it, else of the next word.
 
         ``pos`` itself if no word ends after it.
         """
-        w = self.words
-        i = bisect_left(w.ends, self.offsets.to_original(pos + 1, "start"))
-        while i < len(w):
-            end = self.offsets.to_view(w.ends[i], "end")
-            if end - 1 > pos:
-                return end - 1
-            i += 1
-        return pos
+        i = bisect_right(self.ends, pos + 1)
+        return self.ends[i] - 1 if i < len(self.ends) else pos
 
     def between(self, start: int, end: int) -> list[Span]:
-        """The words overlapping ``[start, end)`` (view coordinates), in order, each once."""
-        w = self.words
-        o_start, o_end = self.offsets.range_to_original(start, end)
-        first = bisect_right(w.ends, o_start)
-        last = bisect_left(w.starts, o_end)
-        result: list[Span] = []
-        for i in range(first, last):
-            span = self._span(i)
-            if not result or result[-1] != span:
-                result.append(span)
-        return result
+        """The words overlapping ``[start, end)``, in order."""
+        first = bisect_right(self.ends, start)
+        last = bisect_left(self.starts, end)
+        return list(zip(self.starts[first:last], self.ends[first:last], strict=True))
 
     def snap(self, start: int, end: int) -> Span:
         """A selection grown to whole words: an edge strictly inside a word moves to that word's edge."""
@@ -295,19 +269,43 @@ class ViewWords:
 
     def extend(self, start: int, end: int) -> Span:
         """shift+``w``: the selection grown to the end of the next word (of this word if ``end`` is in it)."""
-        w = self.words
-        i = bisect_right(w.ends, self.offsets.to_original(end, "start"))
-        while i < len(w):
-            new_end = self.offsets.to_view(w.ends[i], "end")
-            if new_end > end:
-                return start, new_end
-            i += 1
-        return start, end
+        i = bisect_right(self.ends, end)
+        return (start, self.ends[i]) if i < len(self.ends) else (start, end)
 
     def is_boundary(self, pos: int) -> bool:
         """``pos`` is not strictly inside a word of this view."""
         span = self.word_at(pos)
         return span is None or span[0] == pos
+
+
+def _map_sorted(positions: array[int], segments: tuple[Segment, ...], side: str) -> array[int]:
+    """``OffsetMap.to_view`` of sorted positions in one walk over the map's segments."""
+    out: array[int] = array("i")
+    k, delta, n = 0, 0, len(segments)
+    for p in positions:
+        while k < n and segments[k][1] <= p:
+            delta = segments[k][3] - segments[k][1]
+            k += 1
+        if k < n and segments[k][0] < p:  # strictly inside a rewritten phrase: snap outward
+            out.append(segments[k][2] if side == "start" else segments[k][3])
+        else:
+            out.append(p + delta)
+    return out
+
+
+def _map_spans(words: ArticleWords, offsets: OffsetMap) -> tuple[array[int], array[int]]:
+    segments = offsets.segments
+    v_starts = _map_sorted(words.starts, segments, "start")
+    v_ends = _map_sorted(words.ends, segments, "end")
+    starts: array[int] = array("i")
+    ends: array[int] = array("i")
+    for a, b in zip(v_starts, v_ends, strict=True):
+        if ends and a < ends[-1]:  # two words inside one rewritten phrase: one word in this view
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
 
 
 def segment_article(article: SupportsText, converter: Converter, segmenter: Segmenter) -> ArticleWords:
@@ -559,9 +557,12 @@ def words_for(workspace: Workspace) -> Words:
         found = _WORDS.get(workspace)
         if found is None:
             db = workspace.store.path
+            owner = weakref.ref(workspace)  # a strong reference here would keep the workspace alive forever
 
             def user_words() -> set[str]:
-                return tag_words(workspace.codebook.names()) | set(read_user_words(db / USER_WORDS_FILE))
+                ws = owner()
+                tags = tag_words(ws.codebook.names()) if ws is not None else set()
+                return tags | set(read_user_words(db / USER_WORDS_FILE))
 
             found = Words(
                 workspace.converter,
