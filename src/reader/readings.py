@@ -25,7 +25,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from reader.errors import UsageError
-from reader.layout import char_width
 
 if TYPE_CHECKING:
     from reader.convert import Converter
@@ -182,6 +181,8 @@ def view_readings(
 
 
 def _cells(text: str) -> int:
+    from reader.layout import char_width  # not at import: `reader --help` needs only SYSTEMS
+
     return sum(char_width(ch) for ch in text)
 
 
@@ -196,6 +197,8 @@ def place_readings(
     must end within ``width``; otherwise it is left out. Spans partly outside the line count only with the
     part inside it.
     """
+    from reader.layout import char_width
+
     offsets = [0]
     for ch in line:
         offsets.append(offsets[-1] + char_width(ch))
