@@ -157,16 +157,22 @@ _CONVERTER = Converter()
 _WORDS = Words(_CONVERTER)
 
 
-def test_codebook_tags_and_user_words_are_words(ws, db_dir):
+def test_codebook_tags_and_user_words_are_words(ws, db_dir, monkeypatch):
     text = "小红书上的美国用户很多。"
     article = _article(ws, "tags.txt", text)
     words = words_for(ws)
     before = [text[a:b] for a, b in words.for_article(article).spans()]
     assert "美国用户" not in before
     ws.codebook.create("受众/美國用戶")  # a tag in Traditional still makes the Simplified word whole
+    assert "美国用户" not in [
+        text[a:b] for a, b in words.for_article(article).spans()
+    ]  # read 2 s ago at most
+    monkeypatch.setattr("reader.words.USER_WORDS_TTL", 0.0)  # ... so once that is over:
     assert "美国用户" in [text[a:b] for a, b in words.for_article(article).spans()]
     assert "小红书" not in [text[a:b] for a, b in words.for_article(article).spans()]  # 小红/书上
+    monkeypatch.setattr("reader.words.USER_WORDS_TTL", 60.0)
     add_user_words(db_dir / "user-words.txt", ["小紅書"])
+    words.refresh_user_words()  # what the app does after adding a word: no waiting
     assert [text[a:b] for a, b in words.for_article(article).spans()][:2] == ["小红书", "上"]
     assert read_user_words(db_dir / "user-words.txt") == ["小紅書"]
 
