@@ -420,3 +420,31 @@ def prev_paragraph_start(text: str, pos: int) -> int:
     if cursor <= 0:
         return 0
     return text.rfind("\n", 0, cursor) + 1
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every non-blank sentence, in order: the units :func:`sentence_bounds` selects.
+
+    One pass over the text (agreement statistics split whole articles into sentences).
+    """
+    spans: list[tuple[int, int]] = []
+    para_start = 0
+    size = len(text)
+    while para_start <= size:
+        para_end = text.find("\n", para_start)
+        if para_end < 0:
+            para_end = size
+        start = para_start
+        for match in _SENTENCE_RE.finditer(text, para_start, para_end):
+            _append_sentence(text, spans, start, match.end())
+            start = match.end()
+        _append_sentence(text, spans, start, para_end)
+        para_start = para_end + 1
+    return spans
+
+
+def _append_sentence(text: str, spans: list[tuple[int, int]], start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    if start < end:
+        spans.append((start, end))
