@@ -119,8 +119,8 @@ def fleiss_kappa(profiles: Profiles[Any]) -> float | None:
 
 
 def krippendorff_alpha(
-    units: Mapping[tuple[L | None, ...], int] | Iterable[tuple[tuple[L | None, ...], int]],
-    distance: Callable[[L, L], float] = nominal_distance,
+    units: Mapping[tuple[Any, ...], int] | Iterable[tuple[tuple[Any, ...], int]],
+    distance: Callable[[Any, Any], float] = nominal_distance,
 ) -> float | None:
     """Krippendorff's alpha over weighted units whose values may be missing (None).
 
