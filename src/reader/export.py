@@ -31,15 +31,30 @@ from reader.workspace import Workspace
 
 FORMAT_NAME = "reader-export"
 EXPORT_SCHEMA_VERSION = 1
-FORMATS = ("json", "w3c", "csv", "md")
+FORMATS = ("json", "w3c", "csv", "md", "jsonl", "qdpx", "qdc")
 #: file name extension per format (the in-app dialog's default path)
-EXTENSIONS = {"json": "json", "w3c": "jsonld", "csv": "csv", "md": "md"}
+EXTENSIONS = {
+    "json": "json",
+    "w3c": "jsonld",
+    "csv": "csv",
+    "md": "md",
+    "jsonl": "jsonl",
+    "qdpx": "qdpx",
+    "qdc": "qdc",
+}
 FORMAT_LABELS = {
     "json": "JSON (lossless)",
     "w3c": "W3C Web Annotation",
     "csv": "CSV (spreadsheets)",
     "md": "Markdown (reading)",
+    "jsonl": "JSON Lines (doccano, Label Studio)",
+    "qdpx": "REFI-QDA project (NVivo, MAXQDA, ATLAS.ti, QualCoder)",
+    "qdc": "REFI-QDA codebook",
 }
+#: formats that carry whole articles or the codebook: rendering them needs the workspace
+WORKSPACE_FORMATS = frozenset({"jsonl", "qdpx", "qdc"})
+#: formats that are not text (never written to a terminal)
+BINARY_FORMATS = frozenset({"qdpx"})
 
 
 #: the fields of a stored annotation record, with their defaults (None: required)
@@ -205,12 +220,22 @@ def _json(data: Any) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def render_bytes(data: dict[str, Any], fmt: str = "json") -> bytes:
+def render_bytes(
+    data: dict[str, Any], fmt: str = "json", *, workspace: Workspace | None = None, **options: Any
+) -> bytes:
     """The export ``data`` (from :func:`build_export`) as UTF-8 in ``fmt`` (see docs/EXPORT.md).
 
-    CSV starts with a byte-order mark (so spreadsheet programs read it as UTF-8).
+    CSV starts with a byte-order mark (so spreadsheet programs read it as UTF-8). The formats in
+    :data:`WORKSPACE_FORMATS` read the articles (or the codebook) again, so they need ``workspace``;
+    ``options`` are theirs: ``jsonl_shape``, ``offsets`` (jsonl), ``line_endings`` (qdpx).
     """
     check_format(fmt)
+    if fmt in WORKSPACE_FORMATS:
+        if workspace is None:
+            raise UsageError(f"the {fmt} export reads the articles again: it needs the workspace")
+        from reader.formats.exchange import render_exchange
+
+        return render_exchange(workspace, data, fmt, **options)
     with paused_gc():
         return _render(data, fmt)
 
