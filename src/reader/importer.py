@@ -37,7 +37,13 @@ from reader.schemacheck import SchemaViolation, compile_schema, format_path, par
 from reader.store import Annotation
 from reader.workspace import Workspace
 
-FORMAT_NAMES = {"json": "reader JSON", "w3c": "W3C Web Annotation"}
+FORMAT_NAMES = {
+    "json": "reader JSON",
+    "w3c": "W3C Web Annotation",
+    "qdpx": "REFI-QDA project",
+    "qde": "REFI-QDA project",
+    "qdc": "REFI-QDA codebook",
+}
 _W3C_TYPES = {"Annotation", "AnnotationPage", "AnnotationCollection"}
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 Place = tuple[str | int, ...]
@@ -103,8 +109,16 @@ def _json_check() -> Callable[..., None]:
 
 
 def read_file(path: Path) -> tuple[str, list[tuple[Place, Annotation]]]:
-    """The format (``json`` or ``w3c``) and every annotation of the file with its place in it."""
+    """The format (``json`` or ``w3c``) and every annotation of the file with its place in it.
+
+    REFI-QDA files (zip or XML) are not read here: their import also adds articles and codes
+    (:func:`import_file` hands them to :mod:`reader.formats.refi_import`).
+    """
     path = Path(path)
+    from reader.formats.refi_read import is_refi
+
+    if is_refi(path):
+        raise _problem(path, (), "a REFI-QDA file (zip or XML), not a reader JSON or W3C export")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -322,8 +336,18 @@ def apply(workspace: Workspace, plan: Plan, progress: Callable[[int, int], None]
 def import_file(
     workspace: Workspace, path: Path, progress: Callable[[int, int], None] | None = None
 ) -> ImportReport:
-    """Read, check, plan and write (see the module docstring); returns what happened."""
+    """Read, check, plan and write (see the module docstring); returns what happened.
+
+    A REFI-QDA project or codebook (sniffed from its first bytes) goes to
+    :func:`reader.formats.refi_import.import_refi`, which plans and applies through this module.
+    """
     from reader.export import paused_gc
+    from reader.formats.refi_read import is_refi
+
+    if is_refi(Path(path)):
+        from reader.formats.refi_import import import_refi
+
+        return import_refi(workspace, Path(path), progress)
 
     with paused_gc():
         fmt, annotations = read_file(Path(path))

@@ -4,8 +4,9 @@
   ``id``, ``title`` and ``view`` (doccano keeps unknown keys as metadata). An annotation with several tags
   gives one label per tag; notes have no place in this shape and are left out.
 - ``labelstudio``: a task ``{"data": {"text": …}, "annotations": [{"result": […]}]}``, one annotation per
-  coder (``data.coders`` names them, in order), each passage a ``labels`` region (``from_name`` "label", ``to_name`` "text") and its note a
-  per-region ``textarea`` result (``from_name`` "note") with the same region id.
+  coder (``data.coders`` names them, in order), each passage a ``labels`` region (``from_name``
+  "label", ``to_name`` "text") and its note a per-region ``textarea`` result (``from_name`` "note")
+  with the same region id.
 
 Offsets are into the text of the line (the article in the export's view), in Unicode code points or, with
 ``offsets="utf16"``, in UTF-16 code units: what JavaScript counts, and so what Label Studio and doccano's
@@ -64,9 +65,7 @@ def _same(pos: int) -> int:
 def _doccano_line(
     article: ViewArticle, view: str, measure: Callable[[int], int], coder: str
 ) -> dict[str, Any]:
-    labels = [
-        [measure(p.start), measure(p.end), tag] for p in article.passages for tag in p.record["tags"]
-    ]
+    labels = [[measure(p.start), measure(p.end), tag] for p in article.passages for tag in p.record["tags"]]
     return {"id": article.id, "title": article.title, "view": view, "text": article.text, "label": labels}
 
 
@@ -98,6 +97,7 @@ def _labelstudio_line(
                     "value": {"start": start, "end": end, "text": [record["note"]]},
                 }
             )
-    data = {"text": article.text, "article_id": article.id, "title": article.title, "view": view}
+    data: dict[str, Any] = {"text": article.text, "article_id": article.id, "title": article.title}
+    data["view"] = view
     data["coders"] = list(by_coder)  # the coder of each of "annotations", in order
     return {"data": data, "annotations": [{"result": results} for results in by_coder.values()]}

@@ -124,7 +124,7 @@ def render_qdc(workspace: Workspace, data: dict[str, Any], *, tags: Sequence[str
     """The codebook alone (``.qdc``, namespace urn:QDA-XML:codebook:1.0)."""
     entries = codebook_entries(workspace, data, tags)
     if not entries:
-        raise UsageError("the codebook is empty (no tag matches): a REFI-QDA codebook needs at least one code")
+        raise UsageError("the codebook is empty (or no tag matches): a REFI-QDA codebook needs a code")
     root = ET.Element("CodeBook", {"origin": ORIGIN})
     _code_elements(ET.SubElement(root, "Codes"), entries)
     return _serialise(root, CODEBOOK_NS)
@@ -167,7 +167,8 @@ def _source(parent: ET.Element, article: ViewArticle, view: str, users: dict[str
             "startPosition": str(p.start),
             "endPosition": str(p.end),
         }
-        selection = ET.SubElement(source, _q("PlainTextSelection"), _times(attrs, user, r["created"], r["modified"]))
+        _times(attrs, user, r["created"], r["modified"])
+        selection = ET.SubElement(source, _q("PlainTextSelection"), attrs)
         if r["note"]:
             ET.SubElement(selection, _q("Description")).text = xml_text(r["note"])
         for tag in r["tags"]:
@@ -195,7 +196,8 @@ def build_project(
     articles, _ = view_articles(workspace, data)
     coder = default_coder()
     coders = dict.fromkeys([coder] + [coder_of(p.record, coder) for a in articles for p in a.passages])
-    root = ET.Element(_q("Project"), {"name": xml_text(f"reader: {workspace.library.root.name}"), "origin": ORIGIN})
+    name = xml_text(f"reader: {workspace.library.root.name}")
+    root = ET.Element(_q("Project"), {"name": name, "origin": ORIGIN})
     users = _users(root, coders)
     root.set("creatingUserGUID", users[coder])
     if stamp := xml_time(data["exported_at"]):

@@ -20,9 +20,7 @@ INTERNAL = "internal://"
 
 #: the namespace of reader's stable GUIDs (uuid5 of a code's path, an article, a coder's name)
 READER_GUIDS = uuid.UUID("6f1c9a52-3b0e-5d7c-9a4e-2c1d0b8e7f31")
-GUID = re.compile(
-    r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?"
-)
+GUID = re.compile(r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?")
 
 #: characters XML 1.0 cannot carry at all, mapped to the visible symbols reader.sanitise uses
 _XML_ILLEGAL = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)}
