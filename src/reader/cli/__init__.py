@@ -1,7 +1,7 @@
 """Command line: ``reader`` opens the app; sub-commands are the scripting face of the same core.
 
 One module per command family (``library``, ``annotate``, ``exchange``, ``tags``, ``search``, ``gloss``,
-``words``); each has
+``words``, ``agreement``); each has
 ``register(sub, common)``, which adds its parsers with ``set_defaults(run=...)``. A new command is a new
 module listed in :data:`COMMAND_MODULES`.
 
@@ -22,7 +22,7 @@ from reader.errors import ArticleError, ReaderError, UsageError
 __all__ = ["EXIT_FAILURE", "EXIT_USAGE", "build_parser", "main"]
 
 #: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them
-COMMAND_MODULES = ("library", "annotate", "exchange", "tags", "search", "gloss", "words")
+COMMAND_MODULES = ("library", "annotate", "exchange", "tags", "search", "gloss", "words", "agreement")
 
 
 def build_parser() -> argparse.ArgumentParser:

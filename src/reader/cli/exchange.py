@@ -18,7 +18,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p_export = sub.add_parser(
         "export",
         parents=[common],
-        help="export annotations (json, w3c, csv, md)",
+        help="export annotations (json, w3c, csv, md, jsonl, qdpx, qdc)",
         description="Export annotations. Filters combine: tags are OR, articles are OR, the two are AND.",
     )
     p_export.add_argument(
@@ -26,7 +26,24 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         default="json",
         choices=FORMATS,
         help="json (reader's own, re-importable), w3c (Web Annotation JSON-LD, re-importable), "
-        "csv (UTF-8 with BOM), md (Markdown)",
+        "csv (UTF-8 with BOM), md (Markdown), jsonl (doccano / Label Studio), "
+        "qdpx (REFI-QDA project, re-importable), qdc (REFI-QDA codebook)",
+    )
+    p_export.add_argument(
+        "--jsonl-shape",
+        choices=("doccano", "labelstudio"),
+        help="jsonl: one line per article in doccano's or Label Studio's shape (default doccano)",
+    )
+    p_export.add_argument(
+        "--offsets",
+        choices=("codepoints", "utf16"),
+        help="jsonl: offsets in Unicode code points (default) or UTF-16 units (JavaScript tools)",
+    )
+    p_export.add_argument(
+        "--line-endings",
+        choices=("crlf", "lf"),
+        help="qdpx: line breaks of the source text files: crlf (default; MAXQDA, ATLAS.ti) or lf "
+        "(QualCoder, Taguette); positions count a line break as one character either way",
     )
     p_export.add_argument(
         "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the passage text"
@@ -43,17 +60,38 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p_import = sub.add_parser(
         "import",
         parents=[common],
-        help="import a json or w3c export",
-        description="Import annotations from a `reader export --format json|w3c` file. All or nothing; "
-        "importing the same file twice changes nothing.",
+        help="import a json, w3c or REFI-QDA (qdpx, qdc) file",
+        description="Import annotations from a `reader export --format json|w3c` file, or a REFI-QDA "
+        "project (.qdpx: codes, sources added as articles when missing, selections) or codebook (.qdc). "
+        "Importing the same file twice changes nothing.",
     )
     p_import.add_argument("file", metavar="FILE")
     p_import.set_defaults(run=run_import)
 
 
-def run_export(args: argparse.Namespace) -> int:
-    from reader.export import build_export, render_bytes, write_atomically
+def _format_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The sub-options of the chosen format; one given for another format is a mistake, said so."""
+    owners = {"jsonl_shape": "jsonl", "offsets": "jsonl", "line_endings": "qdpx"}
+    options: dict[str, Any] = {}
+    for name, fmt in owners.items():
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if args.format != fmt:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} applies to --format {fmt} only")
+        options[name] = value
+    if args.format in ("qdpx", "qdc"):
+        options["tags"] = args.tag
+    return options
 
+
+def run_export(args: argparse.Namespace) -> int:
+    from reader.export import BINARY_FORMATS, WORKSPACE_FORMATS, build_export, render_bytes, write_atomically
+
+    options = _format_options(args)
+    if args.format in BINARY_FORMATS and not args.output and sys.stdout.isatty():
+        raise UsageError(f"a {args.format} file is a zip archive, not text: give a file name with -o FILE")
     if args.output:
         target = Path(args.output)
         if target.is_dir():
@@ -62,7 +100,10 @@ def run_export(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
     ws = workspace(args)
     data = build_export(ws, args.view, tags=args.tag, article_ids=args.article)
-    payload = render_bytes(data, args.format)
+    if args.format in WORKSPACE_FORMATS:
+        payload = render_bytes(data, args.format, workspace=ws, **options)
+    else:
+        payload = render_bytes(data, args.format)
     if args.output:
         write_atomically(Path(args.output), payload)
         print(f"exported {len(data['annotations'])} annotations to {args.output}", file=sys.stderr)
