@@ -422,3 +422,30 @@ def test_cli_export_and_import(run_reader, workspace, tmp_path):
     assert result.returncode == 0 and 'name="来源"' in result.stdout and "公司" not in result.stdout
     bad = run_reader("export", "--format", "csv", "--line-endings", "lf")
     assert bad.returncode == 2 and "--line-endings applies to --format qdpx only" in bad.stderr
+
+
+async def test_the_export_dialog_writes_a_project(seeds_dir, db_dir, tmp_path, monkeypatch):
+    from textual.widgets import Input, Select
+
+    from _pilot import settle
+    from reader.app import ReaderApp
+    from reader.screens.export import ExportDialog
+
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace(seeds_dir, db_dir)
+    make_annotations(workspace)
+    app = ReaderApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#export-format", Select).value = "qdpx"
+        await pilot.pause()
+        assert dialog.query_one("#export-path", Input).value.endswith(".qdpx")
+        await pilot.click("#export-run")
+        await settle(pilot)
+    (written,) = tmp_path.glob("reader-export-*.qdpx")
+    doc = assert_valid(PROJECT_XSD, members(written.read_bytes())["project.qde"])
+    assert len(doc.findall("q:Sources/q:TextSource/q:PlainTextSelection", NS)) == 4

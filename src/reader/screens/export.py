@@ -224,7 +224,7 @@ class ExportDialog(ModalScreen[Path | None]):
             data = build_export(self.workspace, view, tags=tags, article_ids=article_ids, progress=progress)
             count = len(data["annotations"])
             self.app.call_from_thread(self._show_status, f"Writing {count} annotations…")
-            payload = render_bytes(data, fmt)
+            payload = render_bytes(data, fmt, workspace=self.workspace)
             if worker.is_cancelled:
                 return
             write_atomically(path, payload)
