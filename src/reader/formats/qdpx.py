@@ -21,7 +21,6 @@ project back updates annotations instead of duplicating them.
 from __future__ import annotations
 
 import io
-import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -37,11 +36,13 @@ from reader.formats.refi import (
     PROJECT_NS,
     SOURCES_DIR,
     as_guid,
+    derived_guid,
     stable_guid,
-    xml_text,
+    xml_attribute,
+    xml_content,
     xml_time,
 )
-from reader.formats.viewtext import ViewArticle, coder_of, default_coder, view_articles
+from reader.formats.viewtext import Passage, ViewArticle, coder_of, default_coder, view_articles
 from reader.tags import ancestors, normalise_tags, under_any
 
 if TYPE_CHECKING:
@@ -86,38 +87,30 @@ def codebook_entries(
     return out
 
 
-def _code_elements(parent: ET.Element, entries: dict[str, tuple[str, str]]) -> None:
-    """Nested Code elements under ``parent`` (entries are sorted, so parents come before children)."""
-    elements: dict[str, ET.Element] = {}
+def _attrs(values: dict[str, str]) -> str:
+    return "".join(f' {name}="{xml_attribute(value)}"' for name, value in values.items())
+
+
+def _codes_xml(entries: dict[str, tuple[str, str]]) -> str:
+    """Nested Code elements (entries are sorted by path, so a parent comes right before its subtree)."""
+    out: list[str] = []
+    open_paths: list[str] = []
     for name, (color, description) in entries.items():
-        *path, leaf = name.split("/")
-        container = elements.get("/".join(path), parent) if path else parent
-        code = ET.SubElement(
-            container,
-            "Code",
-            {
-                "guid": stable_guid("code", name),
-                "name": xml_text(leaf),
-                "isCodable": "true",
-                "color": color,
-            },
-        )
+        while open_paths and not name.startswith(open_paths[-1] + "/"):
+            out.append("</Code>")
+            open_paths.pop()
+        attrs = {"guid": stable_guid("code", name), "name": name.rsplit("/", 1)[-1]}
+        out.append(f'<Code{_attrs(attrs)} isCodable="true" color="{color}">')
         if description:
-            ET.SubElement(code, "Description").text = xml_text(description)
-        elements[name] = code
+            out.append(f"<Description>{xml_content(description)}</Description>")
+        open_paths.append(name)
+    out.extend("</Code>" for _ in open_paths)
+    return "".join(out)
 
 
-def _serialise(root: ET.Element, ns: str) -> bytes:
-    """The document with ``ns`` as its default namespace (elements are built unqualified).
-
-    ElementTree's own ``default_namespace`` refuses unqualified attributes, which the schema requires.
-    """
-    root.set("xmlns", ns)
-    xml = ET.tostring(root, encoding="unicode")
-    # ElementTree writes a carriage return in element text raw, and XML parsers turn it into a line feed;
-    # a character reference keeps it (attributes are already escaped this way, so any raw one is text)
-    xml = xml.replace("\r", "&#13;")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + xml.encode("utf-8") + b"\n"
+def _document(root: str, attrs: dict[str, str], body: Iterable[str]) -> bytes:
+    head = f'<?xml version="1.0" encoding="utf-8"?>\n<{root}{_attrs(attrs)}>'
+    return "".join([head, *body, f"</{root}>\n"]).encode("utf-8")
 
 
 def render_qdc(workspace: Workspace, data: dict[str, Any], *, tags: Sequence[str] = ()) -> bytes:
@@ -125,68 +118,54 @@ def render_qdc(workspace: Workspace, data: dict[str, Any], *, tags: Sequence[str
     entries = codebook_entries(workspace, data, tags)
     if not entries:
         raise UsageError("the codebook is empty (or no tag matches): a REFI-QDA codebook needs a code")
-    root = ET.Element("CodeBook", {"origin": ORIGIN})
-    _code_elements(ET.SubElement(root, "Codes"), entries)
-    return _serialise(root, CODEBOOK_NS)
+    attrs = {"xmlns": CODEBOOK_NS, "origin": ORIGIN}
+    return _document("CodeBook", attrs, ["<Codes>", _codes_xml(entries), "</Codes>"])
 
 
 # ----------------------------------------------------------------------------------------------- project
 
 
-def _q(name: str) -> str:
-    return name  # unqualified: the root's xmlns puts every element in the project namespace
+def _selection(article: ViewArticle, p: Passage, user: str) -> str:
+    r = p.record
+    guid = as_guid(r["id"], "selection")
+    quote = article.text[p.start : p.end]
+    attrs = {
+        "guid": guid,
+        "name": quote if len(quote) <= NAME_CHARS else quote[: NAME_CHARS - 1] + "…",
+        "startPosition": str(p.start),
+        "endPosition": str(p.end),
+        "creatingUser": user,
+    }
+    created, modified = xml_time(r["created"]), xml_time(r["modified"])
+    if created:
+        attrs["creationDateTime"] = created
+    attrs["modifyingUser"] = user
+    if modified:
+        attrs["modifiedDateTime"] = modified
+    parts = [f"<PlainTextSelection{_attrs(attrs)}>"]
+    if r["note"]:
+        parts.append(f"<Description>{xml_content(r['note'])}</Description>")
+    stamp = f' creationDateTime="{modified}"' if modified else ""
+    for tag in r["tags"]:
+        coding = derived_guid(guid, "coding", tag)
+        parts.append(
+            f'<Coding guid="{coding}" creatingUser="{user}"{stamp}>'
+            f'<CodeRef targetGUID="{stable_guid("code", tag)}"/></Coding>'
+        )
+    parts.append("</PlainTextSelection>")
+    return "".join(parts)
 
 
-def _times(element: dict[str, str], user: str, created: str, modified: str) -> dict[str, str]:
-    element["creatingUser"] = user
-    if stamp := xml_time(created):
-        element["creationDateTime"] = stamp
-    element["modifyingUser"] = user
-    if stamp := xml_time(modified):
-        element["modifiedDateTime"] = stamp
-    return element
-
-
-def _source(parent: ET.Element, article: ViewArticle, view: str, users: dict[str, str], coder: str) -> str:
-    """The TextSource of one article with its selections; returns the GUID naming its text file."""
+def _source(article: ViewArticle, view: str, users: dict[str, str], coder: str) -> tuple[str, str]:
+    """(GUID naming its text file, the TextSource element with its selections)."""
     guid = stable_guid("source", f"{article.id}\n{view}\n{article.sha256}")
-    source = ET.SubElement(
-        parent,
-        _q("TextSource"),
-        {"guid": guid, "name": xml_text(article.id), "plainTextPath": f"{INTERNAL}{guid}.txt"},
-    )
+    attrs = {"guid": guid, "name": article.id, "plainTextPath": f"{INTERNAL}{guid}.txt"}
+    parts = [f"<TextSource{_attrs(attrs)}>"]
     if article.title:
-        ET.SubElement(source, _q("Description")).text = xml_text(article.title)
-    for p in article.passages:
-        r = p.record
-        user = users[coder_of(r, coder)]
-        quote = article.text[p.start : p.end]
-        attrs = {
-            "guid": as_guid(r["id"], "selection"),
-            "name": xml_text(quote if len(quote) <= NAME_CHARS else quote[: NAME_CHARS - 1] + "…"),
-            "startPosition": str(p.start),
-            "endPosition": str(p.end),
-        }
-        _times(attrs, user, r["created"], r["modified"])
-        selection = ET.SubElement(source, _q("PlainTextSelection"), attrs)
-        if r["note"]:
-            ET.SubElement(selection, _q("Description")).text = xml_text(r["note"])
-        for tag in r["tags"]:
-            coding_attrs = {"guid": stable_guid("coding", f"{attrs['guid']}\n{tag}"), "creatingUser": user}
-            if stamp := xml_time(r["modified"]):
-                coding_attrs["creationDateTime"] = stamp
-            coding = ET.SubElement(selection, _q("Coding"), coding_attrs)
-            ET.SubElement(coding, _q("CodeRef"), {"targetGUID": stable_guid("code", tag)})
-    return guid
-
-
-def _users(parent: ET.Element, names: Iterable[str]) -> dict[str, str]:
-    users = {}
-    element = ET.SubElement(parent, _q("Users"))
-    for name in names:
-        users[name] = stable_guid("user", name)
-        ET.SubElement(element, _q("User"), {"guid": users[name], "name": xml_text(name)})
-    return users
+        parts.append(f"<Description>{xml_content(article.title)}</Description>")
+    parts.extend(_selection(article, p, users[coder_of(p.record, coder)]) for p in article.passages)
+    parts.append("</TextSource>")
+    return guid, "".join(parts)
 
 
 def build_project(
@@ -196,25 +175,31 @@ def build_project(
     articles, _ = view_articles(workspace, data)
     coder = default_coder()
     coders = dict.fromkeys([coder] + [coder_of(p.record, coder) for a in articles for p in a.passages])
-    name = xml_text(f"reader: {workspace.library.root.name}")
-    root = ET.Element(_q("Project"), {"name": name, "origin": ORIGIN})
-    users = _users(root, coders)
-    root.set("creatingUserGUID", users[coder])
+    users = {name: stable_guid("user", name) for name in coders}
+    attrs = {"xmlns": PROJECT_NS, "name": f"reader: {workspace.library.root.name}", "origin": ORIGIN}
+    attrs["creatingUserGUID"] = users[coder]
     if stamp := xml_time(data["exported_at"]):
-        root.set("creationDateTime", stamp)
+        attrs["creationDateTime"] = stamp
+    body = ["<Users>"]
+    body += [f"<User{_attrs({'guid': guid, 'name': name})}/>" for name, guid in users.items()]
+    body.append("</Users>")
     entries = codebook_entries(workspace, data, tags)
     if entries:
-        _code_elements(ET.SubElement(ET.SubElement(root, _q("CodeBook")), _q("Codes")), entries)
+        body += ["<CodeBook><Codes>", _codes_xml(entries), "</Codes></CodeBook>"]
     texts: dict[str, str] = {}
     if articles:
-        sources = ET.SubElement(root, _q("Sources"))
+        body.append("<Sources>")
         for article in articles:
-            texts[_source(sources, article, data["view"], users, coder)] = article.text
-    ET.SubElement(root, _q("Description")).text = (
+            guid, element = _source(article, data["view"], users, coder)
+            texts[guid] = article.text
+            body.append(element)
+        body.append("</Sources>")
+    description = (
         f"Exported by {ORIGIN} in the {data['view']} view. Positions are Unicode code points into each "
         "source's plain text, a line break counting as one character."
     )
-    return _serialise(root, PROJECT_NS), texts
+    body.append(f"<Description>{xml_content(description)}</Description>")
+    return _document("Project", attrs, body), texts
 
 
 def render_qdpx(

@@ -106,6 +106,12 @@ class _SourceText:
             (self.crlf if reading.line_break_units == 2 else []) + (self.astral if reading.utf16 else [])
         )
         size = len(self.text)
+        if not wide and not reading.bom:
+
+            def same(pos: int, is_end: bool) -> int | None:
+                return pos if pos <= size else None
+
+            return same
 
         def units_before(i: int) -> int:
             return i + bisect.bisect_left(wide, i)
