@@ -137,11 +137,14 @@ class _SourceText:
         options = [self.mapper(r) for r in self.readings(origin)]
         if len(options) == 1:
             return options[0]
-        scores = [sum(_name_matches(s, self.text, m) for s in selections) for m in options]
+        sample = [s for s in selections if s.name][:NAME_SAMPLE]  # enough to tell the readings apart
+        scores = [sum(_name_matches(s, self.text, m) for s in sample) for m in options]
         return options[scores.index(max(scores))]
 
 
 _SPACE = re.compile(r"\s+")
+#: how many named selections of a source are compared to pick how its positions are counted
+NAME_SAMPLE = 50
 
 
 def _name_matches(selection: Selection, text: str, to_text: Callable[[int, bool], int | None]) -> bool:
@@ -287,7 +290,7 @@ def _annotation(
 ) -> tuple[Annotation, bool]:
     """The selection as an annotation of its target article; True if it was found again by its quote."""
     found = False
-    sha = _sha(text)
+    sha = ""  # of the source's text, when the offsets stay in it (computed only then)
     article = target.article
     if article is not None and target.exact and target.view != "original":
         start, end = workspace.view(article, target.view).offsets.range_to_original(start, end)
@@ -300,6 +303,7 @@ def _annotation(
             scale = len(article.text) / max(1, len(text))
             start, end = min(hits, key=lambda h: abs(h[0] - start * scale))
             text, sha, found = article.text, article.sha256, True
+    sha = sha or _sha(text)
     created = _time(selection.created) or _time(selection.modified) or now_iso()
     return (
         Annotation(
