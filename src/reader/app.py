@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 
+from reader.sanitise import safe_line, sanitise
 from reader.screens.commands import ReaderCommands
 from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
+from reader.widgets.terminal_guard import TERMINAL_GUARD
 from reader.workspace import Workspace
 
 
@@ -31,6 +36,27 @@ class ReaderApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LibraryScreen(self.workspace))
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Every painted line passes the terminal guard (reader.sanitise's safety net), last."""
+        return [*super().get_line_filters(), TERMINAL_GUARD]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications are plain text, made safe: messages carry tags, notes, file names and paths.
+
+        ``markup`` is accepted for Textual's signature and ignored (GUIDE.md §4: never markup from data).
+        """
+        super().notify(
+            sanitise(str(message)), title=safe_line(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

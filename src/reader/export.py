@@ -10,10 +10,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import json
 import operator
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from importlib import resources
@@ -25,6 +29,7 @@ import orjson
 from reader.articles import Article
 from reader.convert import check_view
 from reader.errors import ArticleError, StoreCorruptError, UsageError
+from reader.sanitise import safe_json_bytes, safe_line
 from reader.store import Annotation
 from reader.tags import normalise_tags
 from reader.workspace import Workspace
@@ -216,20 +221,36 @@ def _build_export(
 
 
 def _json(data: Any) -> bytes:
-    """Readable JSON: indented, UTF-8 (Chinese stays Chinese), control characters escaped."""
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    """Readable JSON: indented, UTF-8 (Chinese stays Chinese), every control character escaped.
+
+    orjson escapes C0 controls; :func:`reader.sanitise.safe_json_bytes` escapes the rest (C1, bidi, …), so
+    a note typed with an ESC sequence or a U+009B cannot drive a terminal that shows the file.
+    """
+    return safe_json_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+
+
+#: ``--csv-formulas``: neutralise cells a spreadsheet would run as a formula (the default), or keep them
+CSV_FORMULAS = ("neutralise", "keep")
 
 
 def render_bytes(
-    data: dict[str, Any], fmt: str = "json", *, workspace: Workspace | None = None, **options: Any
+    data: dict[str, Any],
+    fmt: str = "json",
+    *,
+    workspace: Workspace | None = None,
+    csv_formulas: str = "neutralise",
+    **options: Any,
 ) -> bytes:
     """The export ``data`` (from :func:`build_export`) as UTF-8 in ``fmt`` (see docs/EXPORT.md).
 
-    CSV starts with a byte-order mark (so spreadsheet programs read it as UTF-8). The formats in
-    :data:`WORKSPACE_FORMATS` read the articles (or the codebook) again, so they need ``workspace``;
-    ``options`` are theirs: ``jsonl_shape``, ``offsets`` (jsonl), ``line_endings`` (qdpx).
+    CSV starts with a byte-order mark (so spreadsheet programs read it as UTF-8); with ``csv_formulas``
+    "neutralise" a cell starting with ``= + - @``, a tab or a line break gets a leading ``'`` (OWASP). The
+    formats in :data:`WORKSPACE_FORMATS` read the articles (or the codebook) again, so they need
+    ``workspace``; ``options`` are theirs: ``jsonl_shape``, ``offsets`` (jsonl), ``line_endings`` (qdpx).
     """
     check_format(fmt)
+    if csv_formulas not in CSV_FORMULAS:
+        raise UsageError(f"unknown --csv-formulas {csv_formulas!r}; choose one of: {', '.join(CSV_FORMULAS)}")
     if fmt in WORKSPACE_FORMATS:
         if workspace is None:
             raise UsageError(f"the {fmt} export reads the articles again: it needs the workspace")
@@ -237,10 +258,10 @@ def render_bytes(
 
         return render_exchange(workspace, data, fmt, **options)
     with paused_gc():
-        return _render(data, fmt)
+        return _render(data, fmt, csv_formulas == "neutralise")
 
 
-def _render(data: dict[str, Any], fmt: str) -> bytes:
+def _render(data: dict[str, Any], fmt: str, neutralise_formulas: bool) -> bytes:
     if fmt == "json":
         return _json(data)
     if fmt == "w3c":
@@ -250,15 +271,15 @@ def _render(data: dict[str, Any], fmt: str) -> bytes:
     if fmt == "csv":
         from reader.formats.csvfile import render_csv
 
-        return render_csv(data).encode("utf-8")
+        return render_csv(data, neutralise_formulas=neutralise_formulas).encode("utf-8")
     from reader.formats.markdown import render_markdown
 
     return render_markdown(data).encode("utf-8")
 
 
-def render(data: dict[str, Any], fmt: str = "json") -> str:
+def render(data: dict[str, Any], fmt: str = "json", *, csv_formulas: str = "neutralise") -> str:
     """As :func:`render_bytes`, as text."""
-    return render_bytes(data, fmt).decode("utf-8")
+    return render_bytes(data, fmt, csv_formulas=csv_formulas).decode("utf-8")
 
 
 def default_export_name(fmt: str, now: datetime | None = None) -> str:
@@ -267,37 +288,154 @@ def default_export_name(fmt: str, now: datetime | None = None) -> str:
     return f"reader-export-{stamp}.{EXTENSIONS[check_format(fmt)]}"
 
 
-def write_atomically(path: Path, content: str | bytes, *, encoding: str = "utf-8") -> None:
+# -- where an export may be written ------------------------------------------------------------------
+
+
+def protected_folders(workspace: Workspace) -> list[Path]:
+    """The folders an export must never write into: the articles and the annotation database."""
+    return [workspace.library.root, workspace.store.path]
+
+
+def check_output(path: Path | str, protected: Iterable[Path] = ()) -> Path:
+    """The file an export of ``path`` will replace or create; UsageError (one line) if it must not.
+
+    Refused: a folder; anything that exists and is not a regular file (a fifo, a device, a socket); a
+    symbolic link to one of those or to nothing; a path whose folder does not exist; a path inside one of
+    the ``protected`` folders (the articles, the database), also through a symbolic link. A symbolic link
+    to a regular file is followed: the file it points to is replaced, the link stays.
+    """
+    path = Path(path).expanduser()
+    try:
+        return _check_output(path, protected)
+    except OSError as exc:  # a name too long, a folder we may not read…
+        reason = safe_line(exc.strerror or str(exc))
+        raise UsageError(f"cannot write {safe_line(str(path))}: {reason}; choose another path") from exc
+
+
+def _check_output(path: Path, protected: Iterable[Path]) -> Path:
+    shown = safe_line(str(path))
+    if path.is_symlink() and not path.exists():
+        raise UsageError(f"cannot write {shown}: it is a symbolic link to nothing; give another file name")
+    if path.is_dir():
+        raise UsageError(f"cannot write {shown}: it is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        raise UsageError(
+            f"cannot write {shown}: it is not a regular file (a fifo, a device or a socket); "
+            "give a file name, or `-o -` for standard output"
+        )
+    target = Path(os.path.realpath(path))
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {shown}: folder {safe_line(str(path.parent))} does not exist")
+    for root in protected:
+        real_root = Path(os.path.realpath(root))
+        if target == real_root or target.is_relative_to(real_root):
+            raise UsageError(
+                f"cannot write {shown}: it is inside {safe_line(str(root))}, which reader manages "
+                "(the articles or the annotation database); export somewhere else"
+            )
+    return target
+
+
+# Temporary files are named `.<name>.<host>-<pid>-<random>.reader.tmp`: only files of exactly this form are
+# ever removed by :func:`remove_stale_temporaries` (never a user's own *.tmp).
+_TMP_SUFFIX = ".reader.tmp"
+_TMP_PATTERN = re.compile(r"^\..*\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[a-z0-9_]{8}\.reader\.tmp$")
+#: a temporary file this old is abandoned even if a process with its writer's pid exists (pids are reused)
+STALE_SECONDS = 24 * 3600
+#: a name part of at most this many bytes keeps the temporary name under the usual 255-byte limit
+_TMP_NAME_BYTES = 120
+
+
+def _host_tag() -> str:
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove temporary files left in ``folder`` by exports that were killed; return what was removed.
+
+    Only files named as ours, and only if their writer is gone (same host, no such pid) or they are older
+    than :data:`STALE_SECONDS`: a temporary file of an export running now is never touched.
+    """
+    removed: list[Path] = []
+    host = _host_tag()
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TMP_PATTERN.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        gone = match["host"] == host and not _pid_alive(int(match["pid"]))
+        if gone or age > STALE_SECONDS:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def write_atomically(
+    path: Path, content: str | bytes, *, encoding: str = "utf-8", protected: Iterable[Path] = ()
+) -> Path:
     """Write ``content`` to ``path`` so that a reader never sees half a file; one clear error if we can't.
 
-    Text is encoded with ``encoding``; bytes are written as they are.
-
-    A new file gets mode 0644 (an existing one keeps its mode); the temporary file is removed on failure.
+    The path is checked first (:func:`check_output`, with the ``protected`` folders); returns the file
+    written (a symbolic link's target). Text is encoded with ``encoding``; bytes are written as they are.
+    A new file gets mode 0644 (an existing one keeps its mode). The temporary file is removed on failure,
+    and temporary files that killed exports left in the folder are removed first.
     """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder; give a file name")
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {path}: folder {folder} does not exist")
+    target = check_output(path, protected)
+    folder = target.parent
+    remove_stale_temporaries(folder)
     tmp: str | None = None
     try:
         try:
-            mode = path.stat().st_mode & 0o777
+            mode = target.stat().st_mode & 0o777
         except FileNotFoundError:
             mode = 0o644
         payload = content.encode(encoding) if isinstance(content, str) else content
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        name = target.name.encode("utf-8", "surrogateescape")[:_TMP_NAME_BYTES]
+        prefix = f".{name.decode('utf-8', 'ignore')}.{_host_tag()}-{os.getpid()}-"
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=_TMP_SUFFIX, dir=folder)
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
         tmp = None
+        _fsync_folder(folder)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}; choose another path") from exc
+        reason = safe_line(exc.strerror or str(exc))
+        raise UsageError(f"cannot write {safe_line(str(path))}: {reason}; choose another path") from exc
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    return target
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (the file's new name is in the folder's data)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

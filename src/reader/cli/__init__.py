@@ -5,21 +5,40 @@ One module per command family (``library``, ``annotate``, ``exchange``, ``tags``
 ``register(sub, common)``, which adds its parsers with ``set_defaults(run=...)``. A new command is a new
 module listed in :data:`COMMAND_MODULES`.
 
-Every user mistake ends as one line on stderr and exit code 2 (never a traceback); problems with the
-database or the environment end as one line and exit code 1.
+Exit codes are one rule (README, "Command line"): 0 success; 2 a user or data problem explained in one line
+on stderr (a mistake, a bad or damaged file, a locked database, a broken environment; never a traceback);
+1 only for a bug (an unexpected exception), one line saying where to report it (the traceback with
+READER_DEBUG=1). Every output goes through the helpers of ``_common`` (terminal-safe, any encoding).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
+import sys
 from collections.abc import Sequence
 
 from reader import __version__
-from reader.cli._common import EXIT_FAILURE, EXIT_USAGE, Parser, fail
-from reader.errors import ArticleError, ReaderError, UsageError
+from reader.cli._common import (
+    BUG_REPORTS,
+    EXIT_BUG,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+    can_encode,
+    configure_streams,
+    fail,
+    report_bug,
+    report_escapes,
+)
+from reader.errors import ReaderError, UsageError
+from reader.sanitise import safe_line
 
-__all__ = ["EXIT_FAILURE", "EXIT_USAGE", "build_parser", "main"]
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
+
+__all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them
 COMMAND_MODULES = ("library", "annotate", "exchange", "tags", "search", "gloss", "words", "agreement")
@@ -46,40 +65,124 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    configure_streams()
     try:
+        return _main(argv)
+    finally:
+        report_escapes()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
         from reader.convert import check_opencc
 
         check_opencc()
         return _dispatch(args)
-    except (UsageError, ArticleError) as exc:
+    except ReaderError as exc:  # a user or data problem: one line
         fail(str(exc))
         return EXIT_USAGE
-    except ReaderError as exc:
-        fail(str(exc))
-        return EXIT_FAILURE
+    except BrokenPipeError:  # `reader list | head`: the reader of our output has gone, nothing is wrong
+        _discard_stdout()
+        return EXIT_OK
+    except OSError as exc:  # the file system said no (permissions, a full disk…): also the user's to fix
+        fail(_describe_os_error(exc))
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
+    except ModuleNotFoundError as exc:
+        if (exc.name or "reader").split(".")[0] == "reader":
+            return report_bug(exc)
+        fail(  # a dependency is missing: the environment's to fix, not a bug
+            f"the Python package that provides {exc.name!r} is not installed in this environment; "
+            "install reader's dependencies again (`pip install -e .` in the project folder)"
+        )
+        return EXIT_USAGE
+    except Exception as exc:
+        return report_bug(exc)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}; check the path and its permissions"
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit does not complain about the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover
+        pass
+
+
+#: arguments that name files (any bytes the file system allows); every other one is text that may be stored
+_PATH_ARGUMENTS = frozenset({"articles", "db", "output", "file", "source", "stopwords"})
+
+
+def check_text_arguments(args: argparse.Namespace) -> None:
+    """Refuse (exit 2) a text argument that is not valid UTF-8 (Python hands its bytes over as lone
+    surrogates): a tag, note or quote like that could be neither stored nor shown."""
+    for name, value in vars(args).items():
+        if name in _PATH_ARGUMENTS:
+            continue
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str) and _NOT_UTF8.search(item):
+                raise UsageError(
+                    f"the {name} argument is not valid UTF-8 text ({safe_line(item)}); "
+                    "check the encoding of your terminal or script (a UTF-8 locale, e.g. LANG=C.UTF-8)"
+                )
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    check_text_arguments(args)
     if args.command is None:
         return _run_app(args)
     run = args.run
     return int(run(args))
 
 
+#: what the app must be able to draw (both scripts and the symbols it shows for controls and marks)
+_DRAWN_SAMPLE = "简繁␛⏎…▌█·"
+
+
+def check_terminal() -> None:
+    """The app draws on a terminal and reads keys from one: refuse (exit 2) instead of writing escape codes
+    into a file. Textual's Linux driver draws on stderr and reads stdin; stdout must not be a file either
+    (nothing useful would be in it)."""
+    for name, stream in (("input", sys.__stdin__), ("output", sys.__stdout__), ("error", sys.__stderr__)):
+        if stream is None or not stream.isatty():
+            raise UsageError(
+                f"standard {name} is not a terminal (it is a file or a pipe), and the reader app needs one; "
+                "run `reader` in a terminal without redirecting it, or use a command for scripts "
+                "(`reader list`, `reader export`, `reader --help`)"
+            )
+    if not can_encode(sys.__stderr__, _DRAWN_SAMPLE):
+        encoding = getattr(sys.__stderr__, "encoding", "?")
+        raise UsageError(
+            f"the terminal's encoding ({encoding}) cannot show Chinese; use a UTF-8 locale "
+            "(e.g. `export LANG=C.UTF-8`) and start reader again"
+        )
+
+
 def _run_app(args: argparse.Namespace) -> int:
     from reader.cli._common import workspace
 
+    check_terminal()
     ws = workspace(args)
     from reader.app import ReaderApp
 
-    ReaderApp(ws).run()
-    return 0
+    app = ReaderApp(ws)
+    app.run()
+    if app.return_code:  # the app crashed: Textual has printed what happened
+        print(
+            f"reader: the app stopped on an error (a bug in reader); please report it at {BUG_REPORTS} "
+            "with the text above",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,13 +7,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reader.cli._common import out, workspace
+from reader.cli._common import info, out, workspace
 from reader.errors import UsageError
+from reader.sanitise import safe_line
+
+#: `-o -`: standard output
+STDOUT = "-"
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     from reader.convert import VIEWS
-    from reader.export import FORMATS
+    from reader.export import CSV_FORMULAS, FORMATS
 
     p_export = sub.add_parser(
         "export",
@@ -54,7 +58,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p_export.add_argument(
         "--article", action="append", default=[], metavar="ID", help="only this article (repeatable)"
     )
-    p_export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p_export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (a new file or a regular file, replaced atomically); `-' or none: stdout",
+    )
+    p_export.add_argument(
+        "--csv-formulas",
+        default="neutralise",
+        choices=CSV_FORMULAS,
+        help="csv: a cell starting with = + - @, a tab or a line break gets a leading ' so spreadsheets "
+        "do not run it as a formula (neutralise, the default), or is written as it is (keep)",
+    )
     p_export.set_defaults(run=run_export)
 
     p_import = sub.add_parser(
@@ -87,28 +103,36 @@ def _format_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from reader.export import BINARY_FORMATS, WORKSPACE_FORMATS, build_export, render_bytes, write_atomically
+    from reader.export import (
+        BINARY_FORMATS,
+        WORKSPACE_FORMATS,
+        build_export,
+        check_output,
+        render_bytes,
+        write_atomically,
+    )
+    from reader.workspace import Paths
 
     options = _format_options(args)
-    if args.format in BINARY_FORMATS and not args.output and sys.stdout.isatty():
+    output = None if args.output in (None, STDOUT) else Path(args.output)
+    if args.format in BINARY_FORMATS and output is None and sys.stdout.isatty():
         raise UsageError(f"a {args.format} file is a zip archive, not text: give a file name with -o FILE")
-    if args.output:
-        target = Path(args.output)
-        if target.is_dir():
-            raise UsageError(f"cannot write {target}: it is a folder; give a file name with -o")
-        if not (target.parent if str(target.parent) else Path(".")).is_dir():
-            raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
+    paths = Paths.resolve(args.articles, args.db)
+    protected = (paths.articles, paths.db)
+    if output is not None:
+        check_output(output, protected)  # before the (long) export: a wrong path is told at once
     ws = workspace(args)
     data = build_export(ws, args.view, tags=args.tag, article_ids=args.article)
     if args.format in WORKSPACE_FORMATS:
         payload = render_bytes(data, args.format, workspace=ws, **options)
     else:
-        payload = render_bytes(data, args.format)
-    if args.output:
-        write_atomically(Path(args.output), payload)
-        print(f"exported {len(data['annotations'])} annotations to {args.output}", file=sys.stderr)
+        payload = render_bytes(data, args.format, csv_formulas=args.csv_formulas)
+    if output is not None:
+        write_atomically(output, payload, protected=protected)
+        info(f"exported {len(data['annotations'])} annotations to {output}")
     else:
-        # bytes, so the output is UTF-8 whatever the locale (and the CSV keeps its byte-order mark)
+        # bytes, so the output is UTF-8 whatever the locale (and the CSV keeps its byte-order mark); every
+        # format is terminal-safe already (JSON escapes controls, CSV and Markdown show them as symbols)
         sys.stdout.flush()
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
@@ -120,8 +144,9 @@ def run_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise UsageError(f"cannot import {path}: {'it is a folder' if path.is_dir() else 'no such file'}")
+        reason = "it is a folder" if path.is_dir() else "no such file"
+        raise UsageError(f"cannot import {safe_line(str(path))}: {reason}")
     ws = workspace(args)
     report = import_file(ws, path)
-    out("\n".join(report.lines()) + "\n")
+    out("".join(safe_line(line) + "\n" for line in report.lines()))
     return 0

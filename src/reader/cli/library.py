@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from reader.cli._common import out, workspace
+from reader.cli._common import out, out_json, workspace
 from reader.errors import UsageError
 
 
@@ -29,6 +28,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run_list(args: argparse.Namespace) -> int:
     from rich.cells import cell_len
 
+    from reader.sanitise import safe_line
+
     ws = workspace(args)
     counts = ws.store.counts()
     rows: list[dict[str, Any]] = [
@@ -44,15 +45,17 @@ def run_list(args: argparse.Namespace) -> int:
         for info in ws.articles()
     ]
     if args.json:
-        out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        out_json(rows)
         return 0
-    id_width = max([cell_len(r["id"]) for r in rows] + [2])
+    # file names, titles and errors are data: one line each, controls shown as symbols
+    ids = [safe_line(r["id"]) for r in rows]
+    id_width = max([cell_len(i) for i in ids] + [2])
     lines = [f"{'ID'.ljust(id_width)}  {'SCRIPT':<11} {'CHARS':>8} {'NOTES':>5}  TITLE"]
-    for r in rows:
+    for r, shown_id in zip(rows, ids, strict=True):
         chars = f"{'' if r['chars_exact'] else '~'}{r['chars']}"
-        title = f"[error] {r['error']}" if r["error"] else r["title"]
+        title = safe_line(f"[error] {r['error']}" if r["error"] else r["title"])
         lines.append(
-            f"{r['id']}{' ' * (id_width - cell_len(r['id']))}  {r['script'] or '-':<11} {chars:>8} "
+            f"{shown_id}{' ' * (id_width - cell_len(shown_id))}  {r['script'] or '-':<11} {chars:>8} "
             f"{r['annotations']:>5}  {title}"
         )
     out("\n".join(lines) + "\n")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from reader.cli._common import workspace
+from reader.cli._common import info, json_text, workspace
 from reader.errors import UsageError
+from reader.sanitise import safe_line
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -58,10 +58,14 @@ def run(args: argparse.Namespace) -> int:
             articles.add(hit.article_id)
         matches += 1
         if args.json:
-            write(json.dumps(hit._asdict(), ensure_ascii=False) + "\n")
+            write(json_text(hit._asdict(), indent=None) + "\n")
         else:
-            tags = "  " + " ".join(f"#{t}" for t in hit.tags) if hit.tags else ""
-            write(f"{hit.article_id}:{hit.start}-{hit.end}  …{hit.before}[{hit.match}]{hit.after}…{tags}\n")
+            # everything in a result is data: one line, controls shown as symbols
+            tags = "  " + " ".join(f"#{safe_line(t)}" for t in hit.tags) if hit.tags else ""
+            write(
+                f"{safe_line(hit.article_id)}:{hit.start}-{hit.end}  "
+                f"…{safe_line(hit.before)}[{safe_line(hit.match)}]{safe_line(hit.after)}…{tags}\n"
+            )
     sys.stdout.flush()
-    print(f"{matches} match(es) in {len(articles)} article(s)", file=sys.stderr)
+    info(f"{matches} match(es) in {len(articles)} article(s)")
     return 0

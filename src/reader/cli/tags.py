@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from reader.cli._common import Parser, out, workspace
+from reader.cli._common import Parser, out, out_json, workspace
+from reader.sanitise import safe_line
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -48,19 +48,23 @@ def run(args: argparse.Namespace) -> int:
     action = args.tags_action
     if action == "rename":
         changed = codebook.rename(args.old, args.new)
-        out(f"renamed {args.old} to {args.new}: {changed} annotation(s) changed\n")
+        out(f"renamed {safe_line(args.old)} to {safe_line(args.new)}: {changed} annotation(s) changed\n")
         return 0
     if action == "merge":
         changed = codebook.merge(args.source, args.target)
-        out(f"merged {args.source} into {args.target}: {changed} annotation(s) changed\n")
+        source, target = safe_line(args.source), safe_line(args.target)
+        out(f"merged {source} into {target}: {changed} annotation(s) changed\n")
         return 0
     if action == "delete":
         deleted = codebook.delete(args.tag)
-        out(f"deleted {args.tag}: removed from {deleted.count} annotation(s) (the annotations are kept)\n")
+        out(
+            f"deleted {safe_line(args.tag)}: removed from {deleted.count} annotation(s) "
+            "(the annotations are kept)\n"
+        )
         return 0
     if action == "color":
         codebook.set_color(args.tag, args.color)
-        out(f"{args.tag}: colour {codebook.color_of(args.tag)}\n")
+        out(f"{safe_line(args.tag)}: colour {safe_line(codebook.color_of(args.tag))}\n")
         return 0
     if action == "describe":
         codebook.set_description(args.tag, args.description)
@@ -87,18 +91,18 @@ def _print_codebook(ws: Any, *, as_json: bool) -> int:
             }
             for t in infos
         ]
-        out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        out_json(rows)
         return 0
     if not infos:
         out("no tags yet\n")
         return 0
-    labels = ["  " * t.name.count("/") + t.name.rsplit("/", 1)[-1] for t in infos]
+    labels = ["  " * t.name.count("/") + safe_line(t.name.rsplit("/", 1)[-1]) for t in infos]
     width = max([cell_len(label) for label in labels] + [3])
     lines = [f"{'TAG'}{' ' * (width - 3)}  {'COLOUR':<8} {'PASSAGES':>8} {'ARTICLES':>8}  DESCRIPTION"]
     for t, label in zip(infos, labels, strict=True):
         lines.append(
-            f"{label}{' ' * (width - cell_len(label))}  {t.color:<8} {t.passages:>8} {t.articles:>8}  "
-            f"{t.description}"
+            f"{label}{' ' * (width - cell_len(label))}  {safe_line(t.color):<8} {t.passages:>8} "
+            f"{t.articles:>8}  {safe_line(t.description)}"
         )
     out("\n".join(line.rstrip() for line in lines) + "\n")
     return 0

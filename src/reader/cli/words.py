@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from reader.cli._common import out, workspace
+from reader.cli._common import info, out, workspace
 from reader.errors import UsageError
 
 
@@ -48,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
     db = ws.store.path
     if args.write_stopwords or args.add:
         if args.write_stopwords:
-            print(f"stop words: {write_stopwords(db)}", file=sys.stderr)
+            info(f"stop words: {write_stopwords(db)}")
         if args.add:
             added = add_user_words(db / USER_WORDS_FILE, args.add)
-            print(f"{len(added)} word(s) added to {db / USER_WORDS_FILE}", file=sys.stderr)
+            info(f"{len(added)} word(s) added to {db / USER_WORDS_FILE}")
         return 0
     stop = (
         None

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from reader.convert import VIEW_LABELS
-from reader.sanitise import sanitise
+from reader.sanitise import normalise_newlines, sanitise
 
 #: characters that mean something inline anywhere in a line
 _INLINE = re.compile(r"([\\`*_\[\]<>&~|])")
@@ -33,7 +33,7 @@ def _escape_start(m: re.Match[str]) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    return [escape(line.strip(" \t")) for line in text.split("\n")]
+    return [escape(line.strip(" \t")) for line in normalise_newlines(text).split("\n")]
 
 
 @functools.lru_cache(maxsize=4096)

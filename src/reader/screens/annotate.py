@@ -15,8 +15,10 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static
 
 from reader.colors import COLORS
+from reader.errors import ReaderError, UsageError
+from reader.sanitise import safe_line
 from reader.store import Annotation
-from reader.tags import normalise_tags
+from reader.tags import check_tag, normalise_tags
 
 TAG_SEPARATORS = (",", "，")
 
@@ -26,6 +28,24 @@ def parse_tags(value: str) -> tuple[str, ...]:
     for separator in TAG_SEPARATORS[1:]:
         value = value.replace(separator, TAG_SEPARATORS[0])
     return normalise_tags(value.split(TAG_SEPARATORS[0]))
+
+
+def check_tags(value: str) -> tuple[str, ...]:
+    """Tags as typed, each checked by the one tag rule (``reader.tags.check_tag``): UsageError naming it.
+
+    Nothing typed is no tags (a plain highlight); a separator at either end is ignored (a completed tag is
+    often followed by ", "), but an empty tag between two separators, or a tag with an empty part
+    (``/``, ``a//b``, ``/lead``, ``trail/``), is refused.
+    """
+    for separator in TAG_SEPARATORS[1:]:
+        value = value.replace(separator, TAG_SEPARATORS[0])
+    value = value.strip().strip(TAG_SEPARATORS[0]).strip()
+    if not value:
+        return ()
+    parts = value.split(TAG_SEPARATORS[0])
+    if any(not part.strip() for part in parts):
+        raise UsageError("a tag cannot be empty: there are two commas with no tag between them")
+    return normalise_tags(check_tag(part) for part in parts)
 
 
 @dataclass(frozen=True)
@@ -96,7 +116,7 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
         ]
         with Vertical(id="annotate-box"):
             yield Static(Text(self._title, style="bold"), id="annotate-title")
-            yield Static(Text(preview.replace("\n", " ⏎ ")), id="annotate-quote")
+            yield Static(Text(safe_line(preview)), id="annotate-quote")
             yield Label("Tags (comma-separated; → accepts a suggestion)")
             yield Input(
                 value=", ".join(self._initial.tags),
@@ -104,6 +124,9 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
                 suggester=TagSuggester(self._known_tags),
                 id="annotate-tags",
             )
+            error = Static(Text(""), id="annotate-error")
+            error.display = False  # shown only when the tags are refused
+            yield error
             yield Label("Note")
             yield Input(value=self._initial.note, placeholder="optional", id="annotate-note")
             yield Label("Colour")
@@ -118,7 +141,15 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#annotate-save")
     def action_save(self) -> None:
-        tags = parse_tags(self.query_one("#annotate-tags", Input).value)
+        tags_input = self.query_one("#annotate-tags", Input)
+        try:
+            tags = check_tags(tags_input.value)
+        except ReaderError as exc:
+            error = self.query_one("#annotate-error", Static)
+            error.update(Text(safe_line(str(exc)), style="bold red"))
+            error.display = True
+            tags_input.focus()
+            return
         note = self.query_one("#annotate-note", Input).value.strip()
         color = self.query_one("#annotate-color", Select).value
         self.dismiss(AnnotationDraft(tags, note, color if isinstance(color, str) else ""))

@@ -1,7 +1,12 @@
-"""Command palette (ctrl+p): script views, export, navigation, and every article by title."""
+"""Command palette (ctrl+p): script views, export, navigation, and every article by title.
+
+The commands (one per article and per tag) are built once when the palette opens, in a thread (listing
+the folder of a large library takes a moment), and every keystroke only matches against them.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
@@ -16,15 +21,31 @@ if TYPE_CHECKING:
     from reader.app import ReaderApp
 
 
+Command = tuple[str, Callable[[], object], str]
+#: commands matched between two chances for the event loop to run (a keystroke, a repaint)
+YIELD_EVERY = 200
+
+
 class ReaderCommands(Provider):
     """Prefixed commands, so typing "view", "export" or "open" narrows to a family."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+    _built: list[Command] | None = None
+
+    async def startup(self) -> None:
+        """Build every command once per opening of the palette (Textual makes a provider per opening)."""
+        self._built = await asyncio.to_thread(self._commands)
+
+    def _all(self) -> list[Command]:
+        if self._built is None:  # searched before startup finished (Textual waits for it; be safe anyway)
+            self._built = self._commands()
+        return self._built
+
+    def _commands(self) -> list[Command]:
         from reader.screens.reading import ReadingScreen
 
         app = cast("ReaderApp", self.app)
         screen = self.screen
-        commands: list[tuple[str, Callable[[], object], str]] = []
+        commands: list[Command] = []
         if isinstance(screen, ReadingScreen):
             for view in VIEWS:
                 commands.append(
@@ -61,10 +82,11 @@ class ReaderCommands(Provider):
             here = (screen.info.id,) if isinstance(screen, ReadingScreen) else ()
             view = screen.view_name if isinstance(screen, ReadingScreen) else "original"
             for tag in sorted(workspace.store.tags(), key=str.casefold):
-                # the tag is in the name (shown as Text), never in the help (parsed as markup)
+                # the tag is in the name (shown as Text, made safe), never in the help (parsed as markup)
+                shown = safe_line(tag)
                 commands.append(
                     (
-                        f"Passages: by tag {tag}",
+                        f"Passages: by tag {shown}",
                         partial(app.action_passages, (tag,), (), view),
                         "Every passage with this tag, across the corpus",
                     )
@@ -72,7 +94,7 @@ class ReaderCommands(Provider):
                 if here:
                     commands.append(
                         (
-                            f"Passages: by tag {tag}, this article",
+                            f"Passages: by tag {shown}, this article",
                             partial(app.action_passages, (tag,), here, view),
                             "This article's passages with this tag",
                         )
@@ -83,7 +105,7 @@ class ReaderCommands(Provider):
                 # help text is parsed as markup by the palette: never put article data in it.
                 commands.append(
                     (
-                        f"Open: {info.title} ({safe_line(info.id)})",
+                        f"Open: {safe_line(info.title)} ({safe_line(info.id)})",
                         partial(self._open, info),
                         "Open this article",
                     )
@@ -97,14 +119,18 @@ class ReaderCommands(Provider):
         app.push_screen(ReadingScreen(app.workspace, info))
 
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands():
+        for name, callback, help_text in self._all():
             if name.startswith(("Open:", "Passages: by tag ")):  # one per article / tag: found by typing
                 continue
             yield DiscoveryHit(Text(name), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
+        for index, (name, callback, help_text) in enumerate(self._all()):
+            if index % YIELD_EVERY == YIELD_EVERY - 1:
+                # Textual's fuzzy matcher costs ~40 µs a command: at thousands of articles, let the next
+                # keystroke in (it cancels this search) instead of holding the event loop for the whole list
+                await asyncio.sleep(0)
             score = matcher.match(name)
             if score > 0:
                 # Text, not matcher.highlight(): that parses its argument as markup; titles are data.

@@ -1,7 +1,12 @@
-"""Small modal dialogs: ask for a line of text, choose one of a list, confirm. Text is always data."""
+"""Small modal dialogs: ask for a line of text, choose one of a list, confirm. Text is always data.
+
+Titles and choice labels are made safe here (``reader.sanitise``), whoever built them: a tag or a file name
+in a title shows its control characters as symbols and its newlines as ⏎.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,25 +18,43 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from reader.errors import ReaderError
+from reader.sanitise import safe_line, safe_text
+
 
 class InputDialog(ModalScreen[str | None]):
-    """One line of text. Enter returns it (stripped), Esc returns None."""
+    """One line of text. Enter returns it (stripped), Esc returns None.
+
+    With ``check`` (say ``reader.tags.check_tag``), Enter returns what it returns; if it raises a
+    ReaderError, its message is shown under the field and the dialog stays open to fix the text.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="cancel-input")]
 
-    def __init__(self, title: str, *, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        placeholder: str = "",
+        check: Callable[[str], str] | None = None,
+    ) -> None:
         super().__init__()
         self._title = title
         self._value = value
         self._placeholder = placeholder
+        self._check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static(Text(self._title, style="bold"), classes="dialog-title")
+            yield Static(Text(safe_line(self._title), style="bold"), classes="dialog-title")
             # the cursor at the end, nothing selected: a prefix like "framing/" is there to be continued
             yield Input(
                 value=self._value, placeholder=self._placeholder, select_on_focus=False, id="dialog-input"
             )
+            error = Static(Text(""), classes="dialog-error")
+            error.display = False  # shown only when the text is refused
+            yield error
             yield Static(Text("enter saves · esc cancels", style="dim"))
 
     def on_mount(self) -> None:
@@ -40,7 +63,16 @@ class InputDialog(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip())
+        value = event.value.strip()
+        if self._check is not None:
+            try:
+                value = self._check(value)
+            except ReaderError as exc:
+                error = self.query_one(".dialog-error", Static)
+                error.update(Text(safe_line(str(exc)), style="bold red"))
+                error.display = True
+                return
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -55,7 +87,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         self, title: str | Text, choices: list[tuple[Text, str]], *, current: str | None = None
     ) -> None:
         super().__init__()
-        self._title = title if isinstance(title, Text) else Text(title, style="bold")
+        self._title = safe_text(title) if isinstance(title, Text) else Text(safe_line(title), style="bold")
         self._choices = choices
         self._current = current
 
@@ -63,7 +95,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog-box"):
             yield Static(self._title, classes="dialog-title")
             yield OptionList(
-                *[Option(label, id=str(index)) for index, (label, _) in enumerate(self._choices)],
+                *[Option(safe_text(label), id=str(index)) for index, (label, _) in enumerate(self._choices)],
                 id="dialog-choices",
             )
             yield Static(Text("enter chooses · esc cancels", style="dim"))
@@ -86,4 +118,4 @@ class ChoiceDialog(ModalScreen[str | None]):
 
 def confirm_choices(yes: str, no: str = "Cancel") -> list[tuple[Text, str]]:
     """The two choices of a yes/no question (the "no" first, so a stray Enter changes nothing)."""
-    return [(Text(no), ""), (Text(yes, style="bold red"), "yes")]
+    return [(Text(safe_line(no)), ""), (Text(safe_line(yes), style="bold red"), "yes")]

@@ -2,7 +2,8 @@
 
 The export runs in a thread worker: a progress bar counts the articles done, Esc cancels (nothing is
 written), and when the file is written the dialog closes with a notification naming its full path. An
-error (say, a folder that does not exist) is shown in the dialog, which stays open to fix it.
+error (say, a folder that does not exist, or a path inside the articles or database folder) is shown in
+the dialog, which stays open to fix it; an existing file is replaced only after a "Replace it?" question.
 """
 
 from __future__ import annotations
@@ -28,11 +29,15 @@ from reader.export import (
     FORMAT_LABELS,
     FORMATS,
     build_export,
+    check_output,
     default_export_name,
+    protected_folders,
     render_bytes,
     write_atomically,
 )
+from reader.sanitise import safe_line
 from reader.screens.annotate import TagSuggester, parse_tags
+from reader.screens.dialogs import ChoiceDialog, confirm_choices
 from reader.workspace import Workspace
 
 #: seconds between two progress updates sent to the UI
@@ -75,7 +80,7 @@ class ExportDialog(ModalScreen[Path | None]):
     #export-box Select, #export-box Input {
         margin-bottom: 1;
     }
-    #export-progress.hidden, #export-status.hidden {
+    #export-progress.hidden, #export-status.hidden, #export-csv-formulas.hidden {
         display: none;
     }
     #export-status {
@@ -142,7 +147,13 @@ class ExportDialog(ModalScreen[Path | None]):
             yield Label("Only passages with one of these tags (comma-separated; empty: all)")
             yield Input(placeholder="all tags", suggester=TagSuggester(known_tags), id="export-tags")
             if self.article is not None:
-                yield Checkbox(Text(f"Only this article: {self.article.title}"), id="export-this-article")
+                title = safe_line(self.article.title)
+                yield Checkbox(Text(f"Only this article: {title}"), id="export-this-article")
+            yield Checkbox(
+                Text("CSV: keep cells that start with = + - @ as they are (a spreadsheet may run them)"),
+                id="export-csv-formulas",
+                classes="" if self._fmt == "csv" else "hidden",
+            )
             yield Label("File")
             yield Input(value=default_export_name(self._fmt), id="export-path")
             yield ProgressBar(show_eta=False, id="export-progress", classes="hidden")
@@ -160,6 +171,7 @@ class ExportDialog(ModalScreen[Path | None]):
         """Keep the file name's extension in step with the format (if it has one of ours)."""
         if not isinstance(event.value, str):
             return
+        self.query_one("#export-csv-formulas", Checkbox).set_class(event.value != "csv", "hidden")
         path_input = self.query_one("#export-path", Input)
         path = Path(path_input.value)
         known = {f".{ext}" for ext in EXTENSIONS.values()}
@@ -189,10 +201,37 @@ class ExportDialog(ModalScreen[Path | None]):
             self.query_one("#export-path", Input).focus()
             return
         path = Path(raw_path).expanduser()
+        keep = self.query_one("#export-csv-formulas", Checkbox).value
+        csv_formulas = "keep" if keep else "neutralise"
+        try:
+            target = check_output(path, protected_folders(self.workspace))
+        except ReaderError as exc:
+            self._failed(str(exc))
+            return
+
+        def start() -> None:
+            self._start(path, fmt, view, tags, article_ids, csv_formulas)
+
+        if not target.exists():
+            start()
+            return
+
+        def replace(answer: str | None) -> None:
+            if answer == "yes":
+                start()
+            else:
+                self.query_one("#export-path", Input).focus()
+
+        question = Text(f"{safe_line(str(path))} exists. Replace it?", style="bold")
+        self.app.push_screen(ChoiceDialog(question, confirm_choices("Replace it")), replace)
+
+    def _start(
+        self, path: Path, fmt: str, view: str, tags: list[str], article_ids: list[str], csv_formulas: str
+    ) -> None:
         self._set_running(True)
         self._show_status("Collecting annotations…")
         self._worker = self.run_worker(
-            lambda: self._export(path, fmt, view, tags, article_ids),
+            lambda: self._export(path, fmt, view, tags, article_ids, csv_formulas),
             name="export",
             group="export",
             thread=True,
@@ -208,7 +247,9 @@ class ExportDialog(ModalScreen[Path | None]):
         self.dismiss(None)
 
     # -- the worker -----------------------------------------------------------------------------------
-    def _export(self, path: Path, fmt: str, view: str, tags: list[str], article_ids: list[str]) -> None:
+    def _export(
+        self, path: Path, fmt: str, view: str, tags: list[str], article_ids: list[str], csv_formulas: str
+    ) -> None:
         worker = get_current_worker()
         last = [0.0]
 
@@ -224,10 +265,10 @@ class ExportDialog(ModalScreen[Path | None]):
             data = build_export(self.workspace, view, tags=tags, article_ids=article_ids, progress=progress)
             count = len(data["annotations"])
             self.app.call_from_thread(self._show_status, f"Writing {count} annotations…")
-            payload = render_bytes(data, fmt, workspace=self.workspace)
+            payload = render_bytes(data, fmt, workspace=self.workspace, csv_formulas=csv_formulas)
             if worker.is_cancelled:
                 return
-            write_atomically(path, payload)
+            write_atomically(path, payload, protected=protected_folders(self.workspace))
         except _Cancelled:
             return
         except ReaderError as exc:
@@ -260,18 +301,19 @@ class ExportDialog(ModalScreen[Path | None]):
         if not self.is_attached:
             return
         status = self.query_one("#export-status", Static)
-        status.update(Text(message))
+        status.update(Text(safe_line(message)))
         status.set_class(False, "hidden")
         status.set_class(error, "error")
 
     def _failed(self, message: str) -> None:
-        self.notify(message, title="Export failed", severity="error", markup=False)
+        self.notify(safe_line(message), title="Export failed", severity="error", markup=False)
         if self.is_attached:
             self._set_running(False)
             self._show_status(message, error=True)
             self.query_one("#export-path", Input).focus()
 
     def _done(self, path: Path, count: int) -> None:
-        self.notify(f"Exported {count} annotations to {path.resolve()}", title="Export", markup=False)
+        where = safe_line(str(path.resolve()))
+        self.notify(f"Exported {count} annotations to {where}", title="Export", markup=False)
         if self.is_attached:
             self.dismiss(path)

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from reader.sanitise import safe_line
+
 MOUSE_HELP = [
     ("click", "move the cursor / open an article"),
     ("drag", "select a passage"),
@@ -64,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
             if (display, description) in seen:
                 continue
             seen.add((display, description))
-            table.add_row(Text(display, style="bold"), Text(description))
+            table.add_row(Text(safe_line(display), style="bold"), Text(safe_line(description)))
         for key, description in MOUSE_HELP:
             table.add_row(Text(key, style="bold"), Text(description))
         table.focus()

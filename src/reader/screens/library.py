@@ -210,7 +210,7 @@ class LibraryScreen(Screen[None]):
         rows = []
         for info in self._visible():
             style = "dim" if info.error else ""
-            title = Text(info.title, style=style, no_wrap=True, overflow="ellipsis")
+            title = Text(safe_line(info.title), style=style, no_wrap=True, overflow="ellipsis")
             if info.error:
                 title.append("  ⚠ cannot read", style="dim italic")
             chars = f"{'' if info.chars_exact else '~'}{info.chars:,}"
@@ -255,7 +255,7 @@ class LibraryScreen(Screen[None]):
             return
         text = Text(safe_line(info.id), style="bold")
         if info.error:
-            text.append(f"  {info.error}", style="red")
+            text.append(f"  {safe_line(info.error)}", style="red")
         else:
             text.append(f"  {info.paragraphs} paragraphs · {self._counts.get(info.id, 0)} annotations")
         detail.update(text)
@@ -332,7 +332,7 @@ class LibraryScreen(Screen[None]):
             return
         info = next(i for i in self._infos if i.id == article_id)
         if info.error:
-            self.notify(info.error, title="Cannot open", severity="error", markup=False)
+            self.notify(safe_line(info.error), title="Cannot open", severity="error", markup=False)
             return
         from reader.screens.reading import ReadingScreen
 

@@ -27,6 +27,7 @@ from reader.articles import ArticleInfo
 from reader.colors import hex_for
 from reader.convert import VIEW_LABELS, VIEWS
 from reader.errors import ReaderError
+from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.store import Annotation
 from reader.tags import under_any
@@ -59,7 +60,8 @@ def bar(value: int, maximum: int, cells: int = BAR_CELLS) -> str:
 
 
 def one_line(text: str) -> str:
-    return text.replace("\n", " ⏎ ")
+    """A passage or note on one line, safe for the terminal (controls as symbols, newlines as ⏎)."""
+    return safe_line(text)
 
 
 #: article titles in lists are cut to this many cells (a title is an article's first line: it can be long)
@@ -67,7 +69,8 @@ TITLE_CELLS = 80
 
 
 def clip(text: str, cells: int = TITLE_CELLS) -> str:
-    """`text` cut to at most `cells` terminal cells, with "…" if cut."""
+    """`text` on one safe line (``safe_line``), cut to at most `cells` terminal cells, with "…" if cut."""
+    text = safe_line(text)
     if cell_len(text) <= cells:
         return text
     return set_cell_size(text, cells - 1).rstrip() + "…"
@@ -182,7 +185,7 @@ class PassagesScreen(Screen[None]):
         articles = len({e.info.id for e in entries})
         header = Text(no_wrap=True, overflow="ellipsis")
         header.append("Passages tagged ", style="bold")
-        header.append(" or ".join(self.tags), style="bold cyan")
+        header.append(" or ".join(safe_line(tag) for tag in self.tags), style="bold cyan")
         header.append(f"  ·  {len(entries)} in {articles} article{'s' if articles != 1 else ''}")
         header.append(f"  ·  {VIEW_LABELS.get(self.view, self.view)}")
         if self.articles:
@@ -199,14 +202,14 @@ class PassagesScreen(Screen[None]):
         if len(passage) > PASSAGE_CHARS:
             passage = passage[: PASSAGE_CHARS - 1] + "…"
         text.append("\n  ")
-        text.append(("…" if len(entry.before) == CONTEXT else "") + entry.before, style="dim")
+        text.append(("…" if len(entry.before) == CONTEXT else "") + one_line(entry.before), style="dim")
         text.append(one_line(passage), style=f"bold on {entry.color}")
-        text.append(entry.after + ("…" if len(entry.after) == CONTEXT else ""), style="dim")
+        text.append(one_line(entry.after) + ("…" if len(entry.after) == CONTEXT else ""), style="dim")
         if entry.annotation.status == "orphan":
             text.append("  (orphan: quote not found)", style="bold red")
         text.append("\n  ")
         for tag in entry.annotation.tags:
-            text.append(f"#{tag} ", style="bold")
+            text.append(f"#{one_line(tag)} ", style="bold")
         if entry.annotation.note:
             text.append(f" {one_line(entry.annotation.note)}", style="italic dim")
         return text
@@ -226,13 +229,14 @@ class PassagesScreen(Screen[None]):
     def _fill_overview(self) -> None:
         counts = self.tag_counts()
         tags = sorted(counts, key=lambda t: (not under_any(t, self.tags), -counts[t], t))[:30]
+        shown = {tag: safe_line(tag) for tag in tags}
         bars = Text()
-        width = max([cell_len(t) for t in tags] + [4])
+        width = max([cell_len(t) for t in shown.values()] + [4])
         maximum = max(counts.values(), default=0)
         colors = {tag: hex_for(self.workspace.codebook.color_of(tag)) for tag in tags}
         bars.append("Passages per tag\n", style="bold")
         for tag in tags:
-            bars.append(set_cell_size(tag, width) + " ")
+            bars.append(set_cell_size(shown[tag], width) + " ")
             bars.append(bar(counts[tag], maximum), style=colors[tag])
             bars.append(f" {counts[tag]}\n")
         bars.append("\nTag × article (passages)", style="bold")
@@ -249,10 +253,11 @@ class PassagesScreen(Screen[None]):
                 grid[tag, entry.info.id] += 1
         table.add_column(Text("tag"), key="tag")
         for number, info in enumerate(articles.values(), 1):
-            table.add_column(Text(f"{number}·{set_cell_size(info.title, 10).rstrip()}"), key=info.id)
+            short_title = set_cell_size(safe_line(info.title), 10).rstrip()
+            table.add_column(Text(f"{number}·{short_title}"), key=info.id)
         top = max(grid.values(), default=0)
         for tag in tags[:15]:
-            cells: list[Text] = [Text(tag, style="bold")]
+            cells: list[Text] = [Text(shown[tag], style="bold")]
             for article_id in articles:
                 value = grid.get((tag, article_id), 0)
                 cells.append(self._shade(value, top, colors[tag]))
@@ -309,7 +314,7 @@ class PassagesScreen(Screen[None]):
             self.workspace.edit(entry.annotation, tags=draft.tags, note=draft.note, color=draft.color)
         except ReaderError as exc:
             self.app.call_from_thread(
-                self.notify, str(exc), title="Not saved", severity="error", markup=False
+                self.notify, safe_line(str(exc)), title="Not saved", severity="error", markup=False
             )
             return
         self.app.call_from_thread(self.notify, "Saved", timeout=1.5)

@@ -19,6 +19,7 @@ from reader.articles import Article, ArticleInfo
 from reader.convert import VIEW_LABELS, VIEWS, ViewText
 from reader.errors import ReaderError
 from reader.layout import Layout, wrap_text
+from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.search import Match, find_in_text, fold_text
 from reader.store import Annotation
@@ -109,7 +110,7 @@ class ReadingScreen(Screen[None]):
 
     # -- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(self.info.title), id="reading-header")
+        yield Static(Text(safe_line(self.info.title)), id="reading-header")
         with Horizontal(id="reading-body"):
             yield DocumentView(id="document")
             yield AnnotationPanel(id="panel", classes="hidden")
@@ -322,7 +323,8 @@ class ReadingScreen(Screen[None]):
     def _refresh_header(self) -> None:
         document = self.query_one(DocumentView)
         header = Text(no_wrap=True, overflow="ellipsis")
-        header.append(self.workspace.converter.convert(self.info.title, self.view_name), style="bold")
+        title = self.workspace.converter.convert(self.info.title, self.view_name)
+        header.append(safe_line(title), style="bold")
         header.append(f"  ·  {VIEW_LABELS[self.view_name]}", style="bold cyan")
         length = len(self.view_text.text) if self.view_text else 0
         header.append(f"  ·  {document.cursor * 100 // length if length else 0}%")

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from reader.errors import ReaderError
+from reader.sanitise import safe_line
 from reader.screens.annotate import parse_tags
 from reader.screens.passages import clip
 from reader.search import CorpusSearch, SearchHit
@@ -109,7 +110,7 @@ class CorpusSearchScreen(Screen[None]):
                     batch, last = [], monotonic()
         except ReaderError as exc:
             self.app.call_from_thread(
-                self.notify, str(exc), title="Search failed", severity="error", markup=False
+                self.notify, safe_line(str(exc)), title="Search failed", severity="error", markup=False
             )
         if not cancelled():
             self.app.call_from_thread(self._add_hits, generation, batch, True)
@@ -136,14 +137,14 @@ class CorpusSearchScreen(Screen[None]):
         text = Text()
         text.append(clip(hit.title), style="bold")
         text.append("\n  …")
-        text.append(hit.before, style="dim")
-        text.append(hit.match, style="bold black on #ffd700")
-        text.append(hit.after, style="dim")
+        text.append(safe_line(hit.before), style="dim")
+        text.append(safe_line(hit.match), style="bold black on #ffd700")
+        text.append(safe_line(hit.after), style="dim")
         text.append("…")
         if hit.tags:
             text.append("  ")
             for tag in hit.tags:
-                text.append(f"#{tag} ", style="bold cyan")
+                text.append(f"#{safe_line(tag)} ", style="bold cyan")
         return text
 
     def _show_status(self) -> None:
@@ -178,7 +179,7 @@ class CorpusSearchScreen(Screen[None]):
         try:
             info = self.workspace.library.info(hit.article_id)
         except ReaderError as exc:
-            self.notify(str(exc), title="Cannot open", severity="error", markup=False)
+            self.notify(safe_line(str(exc)), title="Cannot open", severity="error", markup=False)
             return
         from reader.screens.reading import ReadingScreen
 

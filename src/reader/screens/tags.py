@@ -20,7 +20,9 @@ from textual.widgets.tree import TreeNode
 from reader.codebook import DeletedTag, TagInfo
 from reader.colors import COLORS, hex_for
 from reader.errors import ReaderError
+from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, InputDialog, confirm_choices
+from reader.tags import check_tag
 from reader.workspace import Workspace
 
 
@@ -88,11 +90,11 @@ class TagsScreen(Screen[None]):
         label.append("✓ " if info.name in self.marked else "  ", style="bold green")
         label.append("██", style=self._swatch(info))
         label.append(" ")
-        label.append(leaf, style="bold")
+        label.append(safe_line(leaf), style="bold")
         label.append(f"  {info.passages} passage{'s' if info.passages != 1 else ''}", style="cyan")
         label.append(f" · {info.articles} article{'s' if info.articles != 1 else ''}", style="cyan")
         if info.description:
-            label.append(f"  {info.description}", style="italic dim")
+            label.append(f"  {safe_line(info.description)}", style="italic dim")
         return label
 
     def _fill(self, infos: list[TagInfo], keep: str | None = None) -> None:
@@ -130,10 +132,11 @@ class TagsScreen(Screen[None]):
         if info is None:
             detail.append("No tags yet: c creates one, or tag passages with a in an article.", style="dim")
         else:
-            detail.append(info.name, style="bold")
+            detail.append(safe_line(info.name), style="bold")
             detail.append(f"  {info.own_passages} passage(s) tagged exactly this")
             if self.marked:
-                detail.append(f"  ·  marked: {', '.join(sorted(self.marked))}", style="green")
+                marked = ", ".join(safe_line(name) for name in sorted(self.marked))
+                detail.append(f"  ·  marked: {marked}", style="green")
         self.query_one("#tags-detail", Static).update(detail)
 
     @on(Tree.NodeHighlighted)
@@ -155,11 +158,12 @@ class TagsScreen(Screen[None]):
         try:
             message = change()
         except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not done", severity="error", markup=False)
+            message = safe_line(str(exc))
+            self.app.call_from_thread(self.notify, message, title="Not done", severity="error", markup=False)
             return
         infos = self.workspace.codebook.tags()
         self.app.call_from_thread(self._fill, infos, keep)
-        self.app.call_from_thread(self.notify, message, timeout=2.5, markup=False)
+        self.app.call_from_thread(self.notify, safe_line(message), timeout=2.5, markup=False)
 
     def action_create(self) -> None:
         codebook = self.workspace.codebook
@@ -175,7 +179,8 @@ class TagsScreen(Screen[None]):
                 self._change(run, name)
 
         prefix = f"{current}/" if current else ""
-        self.app.push_screen(InputDialog("New tag", value=prefix, placeholder="e.g. framing/economy"), create)
+        dialog = InputDialog("New tag", value=prefix, placeholder="e.g. framing/economy", check=check_tag)
+        self.app.push_screen(dialog, create)
 
     def action_rename(self) -> None:
         info = self.current()
@@ -192,7 +197,7 @@ class TagsScreen(Screen[None]):
 
                 self._change(run, new)
 
-        self.app.push_screen(InputDialog(f"Rename {info.name}", value=info.name), rename)
+        self.app.push_screen(InputDialog(f"Rename {info.name}", value=info.name, check=check_tag), rename)
 
     def action_merge(self) -> None:
         info = self.current()
@@ -219,7 +224,7 @@ class TagsScreen(Screen[None]):
     def _choice_label(self, info: TagInfo) -> Text:
         label = Text()
         label.append("██", style=self._swatch(info))
-        label.append(f" {info.name}")
+        label.append(f" {safe_line(info.name)}")
         label.append(f"  {info.passages}", style="dim")
         return label
 
@@ -267,7 +272,8 @@ class TagsScreen(Screen[None]):
             return
         codebook = self.workspace.codebook
         title = Text(
-            f"Delete {info.name}? It is on {info.passages} passage(s) in {info.articles} article(s).",
+            f"Delete {safe_line(info.name)}? "
+            f"It is on {info.passages} passage(s) in {info.articles} article(s).",
             style="bold",
         )
 

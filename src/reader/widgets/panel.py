@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from reader.sanitise import safe_line
 from reader.store import Annotation
 
 #: the panel is 46 cells wide: a quote line keeps to one row
@@ -78,8 +79,9 @@ class AnnotationPanel(Vertical):
     @staticmethod
     def _render_entry(entry: PanelEntry) -> Text:
         annotation = entry.annotation
-        quote = set_cell_size(entry.text.replace("\n", " "), QUOTE_CELLS + 1)
-        if cell_len(entry.text.replace("\n", " ")) > QUOTE_CELLS:
+        one_line = safe_line(entry.text)
+        quote = set_cell_size(one_line, QUOTE_CELLS + 1)
+        if cell_len(one_line) > QUOTE_CELLS:
             quote = set_cell_size(quote, QUOTE_CELLS - 1).rstrip() + "…"
         else:
             quote = quote.rstrip()
@@ -92,9 +94,9 @@ class AnnotationPanel(Vertical):
         if annotation.tags:
             text.append("\n ")
             for tag in annotation.tags:
-                text.append(f" #{tag}", style="bold")
+                text.append(f" #{safe_line(tag)}", style="bold")
         if annotation.note:
-            note = annotation.note if len(annotation.note) <= 60 else annotation.note[:59] + "…"
+            note = safe_line(annotation.note, 60)
             text.append(f"\n  {note}", style="italic dim")
         return text
 

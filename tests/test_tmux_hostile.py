@@ -1,0 +1,98 @@
+"""The real `reader` in a real terminal (tmux), with one hostile string in every field: the file name, the
+title, a tag, a note, a tag description and the search results. On every screen the pane title stays what
+it was (no OSC title sequence leaked), the text shows its controls as visible symbols, and nothing was
+cleared (a leaked ESC [2J would blank what Textual does not repaint).
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from _hostile import HOSTILE, HOSTILE_FILE, write_hostile_article
+from conftest import READER_BIN, SEEDS
+from reader.workspace import Workspace
+from test_tmux_smoke import Tmux
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (needed for this test)"),
+]
+
+SIMP = "001_8eaa32b1d9703bf4.txt"
+SHORT = "危␛]0;pwned␇␛[2J"
+TITLE = "0标题␛]0;pwned␇␛[2J"
+
+
+def test_hostile_text_on_every_screen_in_tmux(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    write_hostile_article(articles)
+    db = tmp_path / "db"
+    ws = Workspace(articles, db)
+    ws.annotate(ws.load(HOSTILE_FILE), 0, 4, tags=[HOSTILE], note=HOSTILE)
+    simp = ws.load(SIMP)
+    ws.annotate(simp, *ws.find(simp, "字节跳动")[0], tags=[HOSTILE], note=HOSTILE)
+    ws.codebook.set_description(HOSTILE, HOSTILE)
+    env = {"READER_ARTICLES": str(articles), "READER_DB": str(db), "TEXTUAL_ANIMATIONS": "none"}
+    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    exit_status = tmp_path / "exit-status"
+    command = (
+        f"cd {shlex.quote(str(tmp_path))} && {assignments} {shlex.quote(str(READER_BIN))}; "
+        f"echo $? > {shlex.quote(str(exit_status))}"
+    )
+    tmux = Tmux()
+    try:
+        tmux.start(command)
+        title_before = tmux.display("#{pane_title}")
+
+        def check(where: str, *visible: str, absent: str = "") -> str:
+            screen = tmux.wait(where, lambda s: all(v in s for v in visible))
+            time.sleep(0.2)  # anything a leak would do to the terminal is done by now
+            screen = tmux.screen()
+            for fragment in visible:
+                assert fragment in screen, f"{where}: {fragment!r} is gone (cleared?):\n{screen}"
+            if absent:
+                assert absent not in screen, f"{where}:\n{screen}"
+            title = tmux.display("#{pane_title}")
+            assert title == title_before and "pwned" not in title, f"{where}: pane title {title!r}"
+            return screen
+
+        # the library (the hostile article sorts first): its title and, in the detail line, its file name
+        check("the library", "Title", TITLE, "0危␛]0;pwned␇", "TikTok")
+        tmux.keys("Enter")
+        check("the article", TITLE, "  ·  原文  ·", "正文第一段：␛]0;pwned␇清屏␛[2J之后。")
+        tmux.keys("p")
+        screen = check("the panel", f"#{SHORT}", "正文第一段", "第二段")
+        assert "Annotations (1)" in screen
+        tmux.keys("Escape")
+        check("the library again", "Title", "Length")
+
+        tmux.keys("C-t")
+        check("the codebook", "Tags ·", SHORT, "passage")
+        tmux.keys("Enter")
+        check("the passages", "Passages tagged", TITLE, "字节跳动", f"#{SHORT}")
+        tmux.keys("o")
+        check("the overview", "Passages per tag", SHORT)
+        tmux.keys("Escape")
+        check("the codebook again", "Tags ·")
+        tmux.keys("Escape")
+        check("the library once more", "Title", "Length")
+
+        tmux.keys("C-f")
+        check("the search", "Search every article")
+        tmux.type("字节跳动")
+        check("the search results", "match", TITLE, f"#{SHORT}")
+        tmux.keys("Escape")
+        check("back in the library", "Title", "Length")
+        tmux.keys("q")
+        tmux.wait("the reader to quit", lambda s: tmux.display("#{pane_dead}") == "1", timeout=10)
+        status = exit_status.read_text().strip() if exit_status.exists() else "(none)"
+        assert status == "0", f"reader exited with {status}:\n{tmux.screen()}"
+        assert tmux.display("#{pane_title}") == title_before
+    finally:
+        tmux.kill()
