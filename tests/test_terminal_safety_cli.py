@@ -116,7 +116,7 @@ def test_search_plain_and_json(hostile):
 
 
 def test_export_every_format_to_stdout(hostile):
-    for fmt in ("json", "w3c", "csv", "md"):
+    for fmt in ("json", "w3c", "csv", "md", "jsonl", "qdc"):
         result = hostile("export", "--format", fmt)
         assert_safe(result)
         assert result.returncode == 0, result.stderr
@@ -164,6 +164,18 @@ def test_word_commands(hostile):
         result = hostile(*args)
         assert_safe(result)
         assert result.returncode in (0, 2), (args, result.stderr)
+
+
+def test_agreement(hostile, tmp_path):
+    exports = []
+    for coder in ("甲" + HOSTILE.replace("/", ""), "乙"):
+        path = tmp_path / f"{coder}.json"
+        path.write_text(hostile("export").stdout, encoding="utf-8")
+        exports.append(str(path))
+    for extra in ((), ("--json",)):
+        result = hostile("agreement", *extra, "--from-exports", *exports)
+        assert_safe(result)
+        assert result.returncode == 0, result.stderr
 
 
 def test_import_summary_and_orphans_are_safe(hostile, tmp_path):

@@ -29,7 +29,7 @@ import orjson
 from reader.articles import Article
 from reader.convert import check_view
 from reader.errors import ArticleError, StoreCorruptError, UsageError
-from reader.sanitise import safe_json_bytes, safe_line
+from reader.sanitise import safe_json_bytes, safe_line, safe_xml_bytes
 from reader.store import Annotation
 from reader.tags import normalise_tags
 from reader.workspace import Workspace
@@ -256,7 +256,11 @@ def render_bytes(
             raise UsageError(f"the {fmt} export reads the articles again: it needs the workspace")
         from reader.formats.exchange import render_exchange
 
-        return render_exchange(workspace, data, fmt, **options)
+        payload = render_exchange(workspace, data, fmt, **options)
+        # the text formats cannot drive a terminal that shows them either (a zip is never shown)
+        if fmt == "jsonl":
+            return safe_json_bytes(payload)
+        return safe_xml_bytes(payload) if fmt == "qdc" else payload
     with paused_gc():
         return _render(data, fmt, csv_formulas == "neutralise")
 

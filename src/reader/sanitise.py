@@ -18,6 +18,7 @@ names) is *stored as given* and made safe here on its way out:
 ``safe_json_text(s)``  serialised JSON: every control still raw in it (C1, DEL, bidi, U+2028/9, lone
                        surrogates; json escapes only C0) becomes a ``\\uXXXX`` escape
 ``safe_json_bytes(b)`` the same for UTF-8 JSON bytes (exports): one scan, a rewrite only if needed
+``safe_xml_bytes(b)``  the same for UTF-8 XML, as character references (``&#x9b;``)
 ``terminal_guard(s)``  the last line of defence for text painted by the UI (``widgets/terminal_guard.py``):
                        drops what ``sanitise`` would have replaced, keeping the width in cells
 ``UNSAFE``             a regex matching any character that must never reach a terminal raw (tests use it)
@@ -146,6 +147,17 @@ _JSON_UNSAFE_UTF8 = re.compile(
 
 def _json_escape_utf8(match: re.Match[bytes]) -> bytes:
     return b"\\u%04x" % ord(match[0].decode("utf-8"))
+
+
+def _xml_reference_utf8(match: re.Match[bytes]) -> bytes:
+    return b"&#x%x;" % ord(match[0].decode("utf-8"))
+
+
+def safe_xml_bytes(payload: bytes) -> bytes:
+    """UTF-8 XML with the same characters as character references (``&#x9b;``): exact in XML 1.0."""
+    if _JSON_UNSAFE_UTF8.search(payload) is None:
+        return payload
+    return _JSON_UNSAFE_UTF8.sub(_xml_reference_utf8, payload)
 
 
 def safe_json_bytes(payload: bytes) -> bytes:
