@@ -140,12 +140,14 @@ def test_two_instances_see_and_keep_each_others_saves(tmp_path: Path) -> None:
 def test_every_save_changes_the_file_signature_even_with_a_skewed_clock(store: AnnotationStore) -> None:
     """Reload-on-change relies on (mtime_ns, size, inode) differing per version; mtimes only go up."""
     a = store.add(make_annotation(article(), 0, 1, tags=[]))
+    store.compact(a.article_id)
     path = store.file_for(a.article_id)
     future = path.stat().st_mtime_ns + 3600 * 10**9  # file stamped by a clock an hour ahead
     os.utime(path, ns=(future, future))
     with AnnotationStore(store.path) as other:
         assert other.for_article(a.article_id) == [a]
         store.update(replace(a, note="x"))
+        store.compact(a.article_id)
         assert path.stat().st_mtime_ns > future
         assert other.get(a.article_id, a.id).note == "x"  # type: ignore[union-attr]
 
@@ -155,6 +157,11 @@ def test_every_save_changes_the_file_signature_even_with_a_skewed_clock(store: A
 
 def test_file_is_readable_utf8_chinese_with_schema_version(store: AnnotationStore) -> None:
     a = store.add(make_annotation(article(), 0, 5, tags=["儒家"], note="学习的喜悦"))
+    log = store.file_for(a.article_id).with_suffix(".log")
+    lines = log.read_text(encoding="utf-8").splitlines()  # the change log: JSON lines, UTF-8
+    assert orjson.loads(lines[0]) == {"log": 2, "article_id": a.article_id, "after": 0}
+    assert orjson.loads(lines[1])["put"]["note"] == "学习的喜悦" and "\\u" not in lines[1]
+    store.compact(a.article_id)
     path = store.file_for(a.article_id)
     assert path.parent == store.articles_dir and path.name.endswith(".json")
     raw = path.read_bytes()
@@ -163,10 +170,11 @@ def test_file_is_readable_utf8_chinese_with_schema_version(store: AnnotationStor
     assert "\\u" not in text
     assert "\n" in text  # indented, a person can read it
     data = orjson.loads(raw)
-    assert data["meta"]["1"] == {"schema": SCHEMA_VERSION, "article_id": a.article_id}
+    assert data["meta"]["1"] == {"schema": SCHEMA_VERSION, "article_id": a.article_id, "seq": 1}
     assert data["annotations"][a.id]["quote"] == "学而时习之"
+    assert log.read_text(encoding="utf-8").count("\n") == 1  # only a header after the snapshot
     manifest = orjson.loads((store.path / "reader-db.json").read_bytes())
-    assert manifest["schema"] == SCHEMA_VERSION == 1
+    assert manifest["schema"] == SCHEMA_VERSION == 2
 
 
 def test_no_temp_files_left_behind_and_stale_ones_cleaned(tmp_path: Path) -> None:
@@ -248,6 +256,7 @@ def test_tags_counter(store: AnnotationStore) -> None:
 def test_corrupt_file_is_reported_never_overwritten_and_others_still_work(store: AnnotationStore) -> None:
     bad = store.add(make_annotation(article("bad.txt"), 0, 1, tags=[]))
     good = store.add(make_annotation(article("good.txt"), 0, 1, tags=[]))
+    store.compact(bad.article_id)
     path = store.file_for(bad.article_id)
     garbage = b'{"annotations": {"x": '  # e.g. truncated by another tool
     path.write_bytes(garbage)
@@ -257,7 +266,6 @@ def test_corrupt_file_is_reported_never_overwritten_and_others_still_work(store:
         lambda: store.get(bad.article_id, bad.id),
         lambda: store.add(make_annotation(article("bad.txt"), 1, 2, tags=[])),
         lambda: store.delete(bad.article_id, bad.id),
-        lambda: store.set_state(ArticleState(bad.article_id, 3)),
         lambda: list(store.all()),  # an export must not silently miss annotations
     ):
         with pytest.raises(StoreCorruptError) as exc:
@@ -285,6 +293,7 @@ def test_a_record_changed_by_another_tool_is_caught_by_bulk_reads(
     folder = tmp_path / "db"
     with AnnotationStore(folder) as store:
         a = store.add(make_annotation(article(), 0, 1, tags=["x"]))
+        store.compact(a.article_id)
         assert store.counts() == {a.article_id: 1}  # the index now holds this version's signature
         path = store.file_for(a.article_id)
     data = orjson.loads(path.read_bytes())
@@ -301,12 +310,13 @@ def test_a_record_changed_by_another_tool_is_caught_by_bulk_reads(
 
 def test_unknown_schema_version_is_refused_untouched(store: AnnotationStore) -> None:
     a = store.add(make_annotation(article(), 0, 1, tags=[]))
+    store.compact(a.article_id)
     path = store.file_for(a.article_id)
     data = orjson.loads(path.read_bytes())
     data["meta"]["1"]["schema"] = SCHEMA_VERSION + 1
     path.write_bytes(orjson.dumps(data))
     before = path.read_bytes()
-    with pytest.raises(StoreCorruptError, match="schema version 2"):
+    with pytest.raises(StoreCorruptError, match="schema version 3"):
         store.for_article(a.article_id)
     with pytest.raises(StoreCorruptError):
         store.add(make_annotation(article(), 1, 2, tags=[]))
@@ -328,21 +338,11 @@ def test_unusable_folder_is_a_clear_store_error(tmp_path: Path) -> None:
         AnnotationStore(not_a_folder)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_read_only_folder_is_a_clear_store_error(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        with pytest.raises(StoreError, match=r"not writable|cannot"):
-            AnnotationStore(folder)
-    finally:
-        folder.chmod(0o755)
-
-
-def test_creates_missing_folder(tmp_path: Path) -> None:
+def test_creates_missing_folder_and_its_subfolders_on_the_first_save(tmp_path: Path) -> None:
     with AnnotationStore(tmp_path / "a" / "b" / "annotations") as s:
-        assert s.path.is_dir() and s.articles_dir.is_dir()
+        assert s.path.is_dir() and not s.read_only
+        s.add(make_annotation(article(), 0, 1, tags=[]))
+        assert s.articles_dir.is_dir() and (s.local_dir / ".gitignore").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------- locking
@@ -400,9 +400,10 @@ def test_counts_and_stale_index(store: AnnotationStore) -> None:
     assert store.counts() == expected
 
     # crash between saving the article file and the index: the index still has the old entry
-    old_index = store.index_path.read_bytes()
+    index_path = store.local_dir / "index.json"
+    old_index = index_path.read_bytes()
     x = store.add(make_annotation(article("a.txt"), 9, 10, tags=[]))
-    store.index_path.write_bytes(old_index)
+    index_path.write_bytes(old_index)
     expected["a.txt"] = 4
     with AnnotationStore(store.path) as fresh:
         assert fresh.counts() == expected
@@ -410,14 +411,14 @@ def test_counts_and_stale_index(store: AnnotationStore) -> None:
 
     store.delete("a.txt", x.id)
     expected["a.txt"] = 3
-    store.index_path.unlink()  # index lost
+    index_path.unlink()  # index lost
     assert store.counts() == expected
-    store.index_path.write_bytes(b"\x00garbage")  # index garbled
+    index_path.write_bytes(b"\x00garbage")  # index garbled
     with AnnotationStore(store.path) as fresh:
         assert fresh.counts() == expected
         assert fresh.tags() == {}
     # the rebuilt index was saved: a fresh instance finds every entry valid
-    data = orjson.loads(store.index_path.read_bytes())
+    data = orjson.loads(index_path.read_bytes())
     assert {e["article_id"]: e["count"] for e in data["files"].values()} == expected
 
 

@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
 import pytest
 
 from reader.store import AnnotationStore
@@ -54,9 +53,11 @@ def _start(tmp_path: Path, folder: Path, article_id: str, count: int, tag: str) 
 
 
 def _valid_file(store: AnnotationStore, article_id: str) -> dict:
-    data = orjson.loads(store.file_for(article_id).read_bytes())
-    assert data["meta"]["1"]["article_id"] == article_id
-    return data
+    """The article's stored annotations as ``{"annotations": {id: record}}``, read through the store:
+    ``records()`` raises StoreCorruptError if any file of the article is not valid."""
+    records = store.records(article_id)
+    assert all(r["article_id"] == article_id for r in records)
+    return {"annotations": {r["id"]: r for r in records}}
 
 
 def test_two_processes_adding_to_the_same_article_lose_nothing(tmp_path: Path) -> None:

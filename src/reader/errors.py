@@ -29,3 +29,19 @@ class StoreCorruptError(StoreError):
 
 class EnvironmentProblem(ReaderError):
     """The Python environment is broken in a way the user must fix (e.g. the wrong ``opencc``)."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The database folder cannot be written: reading works, saving does not."""
+
+
+class ConflictError(StoreError):
+    """An annotation changed on disk (another copy of reader saved it) since the editor opened it.
+
+    ``mine`` is what this editor wants to save; ``theirs`` what is stored now (None: it was deleted).
+    """
+
+    def __init__(self, message: str, mine: object, theirs: object) -> None:
+        super().__init__(message)
+        self.mine = mine
+        self.theirs = theirs

@@ -1,0 +1,84 @@
+"""Annotation store: per article, a TinyDB-layout snapshot plus an append-only change log; one folder.
+
+Layout of the database folder (default ``annotations/``)::
+
+    reader-db.json                 manifest {"schema": 2, ...}                          shared
+    codebook.json                  tag colours and descriptions (reader.codebook)       shared
+    articles/<sha1[:20]>.json      snapshot of one article's annotations (TinyDB JSON)  shared
+    articles/<sha1[:20]>.log       its change log: JSON lines appended after the snapshot   shared
+    local/                         this computer only; holds a ``.gitignore`` of ``*``
+        lock                       every write holds this file lock (``filelock``)
+        journal.json               write-ahead journal of a multi-article change, while it runs
+        index.json                 cache: per article file, count, tag counts, versions read
+        positions/<sha1[:20]>.json reading position per article (last writer wins, no lock)
+        cache/                     article metadata and search caches (reader.articles, reader.search)
+
+Everything outside ``local/`` is the data a project shares (a later "teams" feature syncs the folder
+through git: each coder's annotations in a folder of their own beside ``articles/``, the codebook shared);
+``local/`` is rebuilt or recreated at will and is never synced.
+
+Why this shape. A save must not cost more as an article grows: rewriting a 100,000-annotation file took
+~1 s. So a save is one append of one JSON line to the article's log and one fsync (plus a folder fsync
+only when a file is created), about the cost of a SQLite WAL insert; the snapshot is rewritten (atomically:
+temp file, fsync, rename, fsync folder) only when the log has grown past it, which keeps reading an article
+at most ~2x its size. Details of the format: :mod:`reader.store.log`.
+
+Crash safety. A save returns only once its line is fsynced. A kill -9 or power loss can leave only a torn
+last line, which was never acknowledged: readers ignore it and the next writer cuts it off. Changes to
+several article files (import, tag rename/merge/delete and their undo) go through one write-ahead journal
+(:mod:`reader.store.journal`) and are all or nothing even across a kill -9 or a full disk. Anything that
+does not validate is a one-line :class:`~reader.errors.StoreCorruptError` naming the file, which is never
+overwritten; one bad article file does not stop the others (:meth:`AnnotationStore.problems`), and
+:meth:`AnnotationStore.set_aside` moves it away when the user asks.
+
+Two writers. Every write holds one exclusive lock on ``local/lock``; under it a writer first reads what
+others appended (only the new tail of each log: it remembers the inode and offset it read to; a replaced
+file, as after another process's compaction, is read whole), so nothing is overwritten. Readers take no
+lock. A read-only folder is opened read-only (:attr:`AnnotationStore.read_only`): everything reads, nothing
+saves.
+
+Counting. ``counts()`` and ``tags()`` come from the index, which follows the logs incrementally (each log
+line carries the tags it replaced), so neither a save nor a count does work proportional to the number of
+annotations. Schema-1 databases (one JSON file per article, rewritten whole on each save) open as they are:
+their files are valid snapshots, and the first write upgrades the manifest and moves the lock and index
+into ``local/``.
+
+Modules: :mod:`~reader.store.records` (dataclasses and their checks), :mod:`~reader.store.files` (atomic
+writes, fsync/syncfs, the lock), :mod:`~reader.store.log` (one article's snapshot and log),
+:mod:`~reader.store.journal`, :mod:`~reader.store.index`, :mod:`~reader.store.store` (AnnotationStore).
+"""
+
+from reader.store.journal import Change
+from reader.store.log import ANNOTATIONS, META, SCHEMA
+from reader.store.records import (
+    CONTEXT_CHARS,
+    Annotation,
+    ArticleLike,
+    ArticleState,
+    JsonDict,
+    make_annotation,
+    now_iso,
+)
+from reader.store.store import DEFAULT_PATH, LOCAL_DIR, MANIFEST_NAME, AnnotationStore
+from reader.tags import normalise_tags
+
+SCHEMA_VERSION = SCHEMA
+
+__all__ = [
+    "ANNOTATIONS",
+    "CONTEXT_CHARS",
+    "DEFAULT_PATH",
+    "LOCAL_DIR",
+    "MANIFEST_NAME",
+    "META",
+    "SCHEMA_VERSION",
+    "Annotation",
+    "AnnotationStore",
+    "ArticleLike",
+    "ArticleState",
+    "Change",
+    "JsonDict",
+    "make_annotation",
+    "normalise_tags",
+    "now_iso",
+]

@@ -1,0 +1,223 @@
+"""The index: per article file, its article id, annotation count and tag counts, kept without O(n) work.
+
+``local/index.json`` is a cache: each entry names the file versions it was computed from (the snapshot's
+signature, the log's inode, the byte offset and seq read up to). :meth:`Index.fresh` stats every article
+file; an entry whose log only grew is brought up to date by reading the new tail (each log line carries
+the tags it replaced, so counts follow without the records); anything else is recounted from the files. A
+stale, lost or garbled index costs a recount, never a wrong number, so it is written without fsync, and
+only when the lock happens to be free.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from reader.errors import StoreError
+from reader.store.files import Signature, atomic_write, cannot, read_bytes, signature
+from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile, Op, read_tail
+from reader.store.records import JsonDict
+
+INDEX_SCHEMA = 2
+FileKey = tuple[Signature | None, int | None, int]  # snapshot signature, log inode, log size
+
+
+def entry_from(af: ArticleFile) -> JsonDict:
+    """A full entry from a loaded article file."""
+    count, tags = af.counts()
+    return {
+        "article_id": af.article_id,
+        "count": count,
+        "tags": dict(tags),
+        "snap": None if af.snap_sig is None else list(af.snap_sig),
+        "ino": af.log_ino,
+        "off": af.log_off,
+        "seq": af.seq,
+    }
+
+
+def apply_ops(entry: JsonDict, ops: list[Op]) -> bool:
+    """Follow ``ops`` in the entry's counts; False if one lacks what that needs (then recount)."""
+    tags: dict[str, int] = entry["tags"]
+    for op in ops:
+        if op.was is not None:
+            for t in op.was:
+                left = tags.get(t, 0) - 1
+                if left > 0:
+                    tags[t] = left
+                else:
+                    tags.pop(t, None)
+        if op.kind == "put":
+            assert op.record is not None
+            if op.was is None:
+                entry["count"] += 1
+            for t in op.record["tags"]:
+                tags[t] = tags.get(t, 0) + 1
+        else:
+            if op.was is None:
+                return False
+            entry["count"] -= 1
+        entry["seq"] = op.seq
+    return True
+
+
+def _valid(e: Any) -> bool:
+    return (
+        type(e) is dict
+        and type(e.get("article_id")) is str
+        and type(e.get("count")) is int
+        and type(e.get("tags")) is dict
+        and all(type(n) is int for n in e["tags"].values())
+        and (e.get("snap") is None or (type(e["snap"]) is list and len(e["snap"]) == 3))
+        and (e.get("ino") is None or type(e["ino"]) is int)
+        and type(e.get("off")) is int
+        and type(e.get("seq")) is int
+    )
+
+
+class Index:
+    """Entries by file stem, problems by file stem; read from and written to ``path``."""
+
+    def __init__(self, path: Path, articles_dir: Path) -> None:
+        self.path = path
+        self.articles_dir = articles_dir
+        self.entries: dict[str, JsonDict] = {}
+        self.problems: dict[str, tuple[FileKey, str]] = {}
+        self.dirty = False
+        self._sig: Signature | None = None
+        self._loaded = False
+
+    def _load(self) -> None:
+        """Entries from disk the first time (garbage counts as empty; ours win over the file's)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        got = None
+        with suppress(StoreError):
+            got = read_bytes(self.path)
+        if got is None:
+            return
+        with suppress(orjson.JSONDecodeError, AttributeError, TypeError):
+            data = orjson.loads(got[0])
+            if data.get("schema") == INDEX_SCHEMA:
+                files = {stem: e for stem, e in data["files"].items() if _valid(e)}
+                self.entries = {**files, **self.entries}
+                self._sig = got[1]
+
+    def save(self) -> None:
+        """Write the index (caller holds the lock). A cache: failing to write it is not worth an error."""
+        payload = orjson.dumps({"schema": INDEX_SCHEMA, "files": self.entries})
+        try:
+            self._sig = atomic_write(self.path, payload, durable=False, replaces=self._sig)
+            self.dirty = False
+        except OSError:
+            pass
+
+    def note(self, af: ArticleFile, before: tuple[Signature | None, int | None, int], ops: list[Op]) -> None:
+        """After our own append to ``af``: follow ``ops`` if the entry was at ``before``, else refresh."""
+        e = self.entries.get(af.stem)
+        snap, ino, off = before
+        if e is not None and _key_of(e) == (snap, ino, off) and apply_ops(e, ops):
+            e["off"], e["ino"] = af.log_off, af.log_ino
+        elif af.docs is not None:
+            self.entries[af.stem] = entry_from(af)
+        else:
+            return  # stays stale: the next fresh() reads the new tail
+        self.problems.pop(af.stem, None)
+        self.dirty = True
+
+    def replace(self, af: ArticleFile) -> None:
+        """After a compaction or a full load of ``af``."""
+        self.entries[af.stem] = entry_from(af)
+        self.problems.pop(af.stem, None)
+        self.dirty = True
+
+    def drop(self, stem: str) -> None:
+        self.entries.pop(stem, None)
+        self.problems.pop(stem, None)
+        self.dirty = True
+
+    def fresh(self, cached: Callable[[str], ArticleFile | None]) -> dict[str, JsonDict]:
+        """Every entry checked against the files now (see the module docstring); problems noted."""
+        self._load()
+        keys = self._scan()
+        for stem in [s for s in self.entries if s not in keys]:
+            del self.entries[stem]
+            self.dirty = True
+        problems: dict[str, tuple[FileKey, str]] = {}
+        for stem, key in keys.items():
+            known = self.problems.get(stem)
+            if known is not None and known[0] == key:
+                problems[stem] = known
+                continue
+            try:
+                self._refresh(stem, key, cached)
+            except StoreError as err:
+                self.entries.pop(stem, None)
+                problems[stem] = (key, str(err))
+        self.problems = problems
+        return self.entries
+
+    def _refresh(self, stem: str, key: FileKey, cached: Callable[[str], ArticleFile | None]) -> None:
+        e = self.entries.get(stem)
+        if e is not None:
+            have = _key_of(e)
+            if have == key:
+                return
+            if have[:2] == key[:2] and key[2] > have[2] and have[1] is not None:
+                got = read_tail(self.articles_dir / f"{stem}{LOG_SUFFIX}", have[1], have[2], e["seq"])
+                if got is not None:
+                    trial = {**e, "tags": dict(e["tags"])}
+                    if apply_ops(trial, got[0]):
+                        trial["off"] = got[1]
+                        self.entries[stem] = trial
+                        self.dirty = self.dirty or bool(got[0])
+                        return
+        af = cached(stem) or ArticleFile(self.articles_dir, stem, None)
+        af.load()
+        if af.article_id is None:  # neither file holds anything yet
+            self.entries.pop(stem, None)
+            return
+        self.entries[stem] = entry_from(af)
+        self.dirty = True
+
+    def _scan(self) -> dict[str, FileKey]:
+        """Stem -> (snapshot signature, log inode, log size) of every article file in the folder."""
+        snaps: dict[str, Signature | None] = {}
+        logs: dict[str, tuple[int, int]] = {}
+        try:
+            scan = list(os.scandir(self.articles_dir))
+        except FileNotFoundError:
+            return {}
+        except OSError as e:
+            raise cannot(self.articles_dir, "list", e) from e
+        for de in scan:
+            name = de.name
+            if name.startswith("."):
+                continue
+            try:
+                if name.endswith(SNAPSHOT_SUFFIX):
+                    snaps[name[: -len(SNAPSHOT_SUFFIX)]] = signature(de.stat())
+                elif name.endswith(LOG_SUFFIX):
+                    st = de.stat()
+                    logs[name[: -len(LOG_SUFFIX)]] = (st.st_ino, st.st_size)
+            except FileNotFoundError:
+                continue
+            except OSError as e:  # pragma: no cover - stat of a listed file rarely fails
+                raise cannot(Path(de.path), "read", e) from e
+        keys: dict[str, FileKey] = {}
+        for stem in snaps.keys() | logs.keys():
+            ino, size = logs.get(stem, (None, 0))
+            keys[stem] = (snaps.get(stem), ino, size)
+        return keys
+
+
+def _key_of(e: JsonDict) -> FileKey:
+    snap = e.get("snap")
+    return (None if snap is None else (snap[0], snap[1], snap[2]), e.get("ino"), e["off"])

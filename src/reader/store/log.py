@@ -1,0 +1,530 @@
+"""One article's annotations on disk: a snapshot in TinyDB's JSON layout plus an append-only change log.
+
+``articles/<stem>.json`` (the snapshot)::
+
+    {"meta": {"1": {"schema": 2, "article_id": "...", "seq": 41}}, "annotations": {"<id>": {...}, ...}}
+
+It is a TinyDB database (tables ``meta`` and ``annotations``; ``TinyDB(path)`` opens it); schema-1 files
+written before the log existed are valid snapshots with ``seq`` 0 (and may hold a legacy ``state`` table).
+
+``articles/<stem>.log`` (the change log), JSON lines::
+
+    {"log": 2, "article_id": "...", "after": 41}                header: follows the snapshot with seq 41
+    {"seq": 42, "put": {...whole record...}, "was": null}        added (``was``: tags it replaced, if any)
+    {"seq": 43, "del": "<id>", "was": ["tag", ...]}              deleted
+
+The records are the snapshot's with every line whose ``seq`` is above the snapshot's applied in order.
+``was`` lets the index follow tag counts from the log alone. A save appends one or more whole lines in one
+``write`` and fsyncs; a crash can only leave a *torn final line* (unacknowledged): readers ignore it and
+the next writer, holding the lock, cuts it off. A bad line before the last is corruption.
+
+Compaction (when the log outgrows the snapshot) writes a new snapshot atomically, then replaces the log by
+one holding only a new header; a reader that read the old snapshot and the new log notices the snapshot
+changed and reads again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from reader.errors import StoreCorruptError, StoreError
+from reader.store.files import (
+    Signature,
+    atomic_write,
+    cannot,
+    corrupt,
+    dumps,
+    read_bytes,
+    stat_signature,
+    write_all,
+)
+from reader.store.records import JsonDict, check_annotation, typed_fields
+
+SCHEMA = 2
+LEGACY_SCHEMA = 1
+META = "meta"
+ANNOTATIONS = "annotations"
+STATE = "state"
+ONE = "1"  # doc id of the single record in the "meta" and "state" tables
+SNAPSHOT_SUFFIX = ".json"
+LOG_SUFFIX = ".log"
+MIN_COMPACT_BYTES = 256 * 1024
+_TAIL_CHUNK = 64 * 1024
+_RETRIES = 20
+
+
+@dataclass(frozen=True)
+class Op:
+    """One change: ``put`` of a whole record or ``del`` of an id; ``was``: the tags it replaced/removed."""
+
+    kind: str  # "put" | "del"
+    seq: int
+    record: JsonDict | None  # put
+    id: str
+    was: tuple[str, ...] | None  # None: nothing was there before
+
+
+def encode(op: Op) -> bytes:
+    if op.kind == "put":
+        body: JsonDict = {"seq": op.seq, "put": op.record, "was": None if op.was is None else list(op.was)}
+    else:
+        body = {"seq": op.seq, "del": op.id, "was": None if op.was is None else list(op.was)}
+    return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def header(article_id: str, after: int) -> bytes:
+    return orjson.dumps({"log": SCHEMA, "article_id": article_id, "after": after}, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def _decode(line: bytes, article_id: str | None) -> Op:
+    """A log line as an Op; ValueError (or orjson's) if it is not one."""
+    obj = orjson.loads(line)
+    if type(obj) is not dict or type(obj.get("seq")) is not int:
+        raise ValueError("not a change (no seq)")
+    was = obj.get("was")
+    if was is not None and (type(was) is not list or not all(type(t) is str for t in was)):
+        raise ValueError("'was' must be a list of strings")
+    was_t = None if was is None else tuple(was)
+    if "put" in obj:
+        record = obj["put"]
+        check_annotation(record)
+        if article_id is not None and record["article_id"] != article_id:
+            raise ValueError(f"annotation {record['id']} is of article {record['article_id']!r}")
+        return Op("put", obj["seq"], record, record["id"], was_t)
+    if type(obj.get("del")) is str:
+        return Op("del", obj["seq"], None, obj["del"], was_t)
+    raise ValueError("neither put nor del")
+
+
+def _decode_header(line: bytes) -> tuple[str, int]:
+    obj = orjson.loads(line)
+    if (
+        type(obj) is not dict
+        or obj.get("log") != SCHEMA
+        or type(obj.get("article_id")) is not str
+        or type(obj.get("after")) is not int
+    ):
+        raise ValueError("no valid header line")
+    return obj["article_id"], obj["after"]
+
+
+def parse_lines(
+    path: Path, data: bytes, article_id: str | None, after: int, *, strict: bool = True
+) -> tuple[list[Op], int]:
+    """The changes in ``data`` (whole lines from a log) and how many bytes they take.
+
+    A torn last line (no newline, or not valid) is left out and not counted. A bad line before it raises
+    StoreCorruptError when ``strict``, else ValueError (an incremental reader then reads whole).
+    """
+    ops: list[Op] = []
+    used = 0
+    last = after
+    lines = data.split(b"\n")
+    lines.pop()  # after the last newline: empty, or a torn line
+    for n, line in enumerate(lines):
+        try:
+            op = _decode(line, article_id)
+            if op.seq <= last:
+                raise ValueError(f"change {op.seq} comes after change {last}")
+        except ValueError as e:  # orjson.JSONDecodeError is a ValueError
+            if n == len(lines) - 1:  # a torn final line: never acknowledged, ignored
+                break
+            if not strict:
+                raise
+            raise corrupt(path, f"change log line {n + 1} is not valid ({e})") from e
+        ops.append(op)
+        last = op.seq
+        used += len(line) + 1
+    return ops, used
+
+
+def read_tail(path: Path, ino: int, offset: int, seq: int) -> tuple[list[Op], int] | None:
+    """New changes in the log since byte ``offset`` (which follows change ``seq``), and the new offset.
+
+    None when the log is not the one read before (replaced, cut, or the offset is not a line start):
+    the caller reads the article whole.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise cannot(path, "read", e) from e
+    try:
+        st = os.fstat(fd)
+        if st.st_ino != ino or st.st_size < offset or offset < 1:
+            return None
+        if st.st_size == offset:
+            return [], offset
+        data = os.pread(fd, st.st_size - offset + 1, offset - 1)
+    except OSError as e:
+        raise cannot(path, "read", e) from e
+    finally:
+        os.close(fd)
+    if data[:1] != b"\n":
+        return None
+    try:
+        ops, used = parse_lines(path, data[1:], None, seq, strict=False)
+    except ValueError:
+        return None
+    return ops, offset + used
+
+
+def _parse_snapshot(path: Path, raw: bytes, article_id: str | None) -> tuple[str, int, JsonDict, Any]:
+    """(article id, seq, records, legacy state) of a snapshot; StoreCorruptError naming the file."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise corrupt(path, f"not valid JSON ({e})") from e
+    if not isinstance(data, dict) or not all(
+        isinstance(t, dict) and all(isinstance(doc, dict) for doc in t.values()) for t in data.values()
+    ):
+        raise corrupt(path, "not a reader annotation file (unexpected structure)")
+    meta = data.get(META, {}).get(ONE)
+    if not isinstance(meta, dict) or not isinstance(meta.get("article_id"), str):
+        raise corrupt(path, "not a reader annotation file (no meta record with schema and article id)")
+    schema, seq = meta.get("schema"), meta.get("seq", 0)
+    if schema not in (SCHEMA, LEGACY_SCHEMA) or type(seq) is not int:
+        raise StoreCorruptError(
+            f"{path}: written with schema version {schema!r} but this reader understands {SCHEMA}; "
+            "upgrade reader (the file is left untouched)"
+        )
+    found = meta["article_id"]
+    if article_id is not None and found != article_id:
+        raise corrupt(path, f"holds article {found!r}, expected {article_id!r}")
+    docs = data.get(ANNOTATIONS, {})
+    state = data.get(STATE, {}).get(ONE)
+    try:
+        for key, doc in docs.items():
+            check_annotation(doc)
+            if doc["id"] != key or doc["article_id"] != found:
+                raise ValueError(f"annotation {key} has id {doc['id']!r} and article {doc['article_id']!r}")
+        if state is not None:
+            from reader.store.records import ArticleState
+
+            typed_fields(ArticleState, state)
+    except ValueError as e:
+        raise corrupt(path, f"bad record ({e})") from e
+    return found, seq, docs, state
+
+
+def _read_log(path: Path) -> tuple[bytes, int] | None:
+    """The log's bytes and inode, None if there is none."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(), os.fstat(f.fileno()).st_ino
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise cannot(path, "read", e) from e
+
+
+class ArticleFile:
+    """One article's snapshot and log, with its records in memory once loaded.
+
+    Reading needs no lock. Every method that writes must run under the database lock, after
+    :meth:`prepare` in the same hold of it.
+    """
+
+    def __init__(self, folder: Path, stem: str, article_id: str | None) -> None:
+        self.stem = stem
+        self.snapshot_path = folder / f"{stem}{SNAPSHOT_SUFFIX}"
+        self.log_path = folder / f"{stem}{LOG_SUFFIX}"
+        self.article_id = article_id
+        self.docs: dict[str, JsonDict] | None = None
+        self.legacy_state: JsonDict | None = None
+        self.snap_sig: Signature | None = None
+        self.snap_seq = 0
+        self.seq = 0
+        self.log_ino: int | None = None
+        self.log_off = 0  # bytes of the log read (whole lines)
+
+    # -- reading
+
+    def load(self) -> dict[str, JsonDict]:
+        """The records now: the new tail of the log if only that changed, else everything read again."""
+        if self.docs is None or not self._catch_up():
+            self._load_whole()
+        assert self.docs is not None
+        return self.docs
+
+    def _catch_up(self) -> bool:
+        if stat_signature(self.snapshot_path) != self.snap_sig:
+            return False
+        if self.log_ino is None:
+            return not self.log_path.exists()
+        got = read_tail(self.log_path, self.log_ino, self.log_off, self.seq)
+        if got is None:
+            return False
+        ops, self.log_off = got
+        self._apply(ops)
+        return True
+
+    def _load_whole(self) -> None:
+        for _ in range(_RETRIES):
+            snap = read_bytes(self.snapshot_path)
+            log = _read_log(self.log_path)
+            if stat_signature(self.snapshot_path) == (None if snap is None else snap[1]):
+                break  # the snapshot did not change while the log was read
+        else:  # pragma: no cover - compaction elsewhere 20 times in a row
+            raise StoreError(f"{self.snapshot_path}: keeps changing while being read; try again")
+        self.docs, self.legacy_state, self.snap_sig = {}, None, None
+        self.snap_seq = self.seq = 0
+        if snap is not None:
+            found, self.snap_seq, docs, self.legacy_state = _parse_snapshot(
+                self.snapshot_path, snap[0], self.article_id
+            )
+            self.article_id, self.snap_sig, self.seq = found, snap[1], self.snap_seq
+            self.docs = dict(docs)
+        self.log_ino, self.log_off = None, 0
+        if log is not None:
+            self._read_whole_log(*log)
+
+    def _read_whole_log(self, data: bytes, ino: int) -> None:
+        self.log_ino = ino
+        end = data.find(b"\n")
+        if end < 0:
+            return  # a torn header: the log holds nothing yet
+        try:
+            article_id, after = _decode_header(data[:end])
+        except ValueError as e:
+            if end == len(data) - 1:
+                return  # a torn (only) line
+            raise corrupt(self.log_path, f"change log has no valid header ({e})") from e
+        if self.article_id is not None and article_id != self.article_id:
+            raise corrupt(self.log_path, f"holds article {article_id!r}, expected {self.article_id!r}")
+        if after > self.snap_seq:
+            raise corrupt(
+                self.log_path,
+                f"follows snapshot change {after} but {self.snapshot_path.name} holds only up to {self.snap_seq}",
+            )
+        self.article_id = article_id
+        ops, used = parse_lines(self.log_path, data[end + 1 :], article_id, after)
+        self.log_off = end + 1 + used
+        self._apply([op for op in ops if op.seq > self.snap_seq])
+
+    def _apply(self, ops: list[Op]) -> None:
+        docs = self.docs
+        assert docs is not None
+        for op in ops:
+            if op.kind == "put":
+                assert op.record is not None
+                docs[op.id] = op.record
+            else:
+                docs.pop(op.id, None)
+            self.seq = op.seq
+
+    @property
+    def snapshot_size(self) -> int:
+        return 0 if self.snap_sig is None else self.snap_sig[1]
+
+    def counts(self) -> tuple[int, Counter[str]]:
+        """Number of annotations and annotations per tag (loaded records)."""
+        assert self.docs is not None
+        tags: Counter[str] = Counter()
+        for doc in self.docs.values():
+            tags.update(doc["tags"])
+        return len(self.docs), tags
+
+    # -- writing (lock held)
+
+    def prepare(self) -> None:
+        """Before a write: read what others appended and cut a torn tail."""
+        self.load()
+        if self.log_ino is None:
+            return
+        size = self._log_size()
+        if size != self.log_off:  # unread bytes under the lock: a torn line nobody acknowledged
+            if size < self.log_off:  # pragma: no cover - cut behind our back: read again
+                self._load_whole()
+                return self.prepare()
+            self._truncate(self.log_off)
+
+    def ensure_log(self, *, durable: bool = True) -> None:
+        """After :meth:`prepare`: create the log (a header only) if the article has none yet."""
+        if self.log_ino is None:
+            self._new_log(durable=durable)
+
+    def _log_size(self) -> int:
+        try:
+            return os.stat(self.log_path).st_size
+        except OSError as e:
+            raise cannot(self.log_path, "read", e) from e
+
+    def _truncate(self, size: int) -> None:
+        try:
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise cannot(self.log_path, "repair", e) from e
+
+    def _new_log(self, *, durable: bool) -> None:
+        """A log holding only a header that follows the records in memory (a new or compacted article)."""
+        assert self.article_id is not None
+        head = header(self.article_id, self.seq)
+        try:
+            self.log_ino = atomic_write(self.log_path, head, durable=durable)[2]
+        except OSError as e:
+            raise cannot(self.log_path, "save annotations", e) from e
+        self.log_off = len(head)
+
+    def ops_for(self, puts: list[JsonDict], dels: list[str]) -> list[Op]:
+        """The changes that make ``puts`` and ``dels`` true (those already true are left out)."""
+        docs = self.docs
+        assert docs is not None
+        ops: list[Op] = []
+        seq = self.seq
+        current: dict[str, JsonDict | None] = {}
+
+        def now(key: str) -> JsonDict | None:
+            return current[key] if key in current else docs.get(key)
+
+        for key in dels:
+            old = now(key)
+            if old is not None:
+                seq += 1
+                ops.append(Op("del", seq, None, key, tuple(old["tags"])))
+                current[key] = None
+        for rec in puts:
+            key = rec["id"]
+            old = now(key)
+            if old == rec:
+                continue
+            seq += 1
+            ops.append(Op("put", seq, rec, key, None if old is None else tuple(old["tags"])))
+            current[key] = rec
+        return ops
+
+    def append(self, ops: list[Op], *, sync: bool = True) -> int:
+        """Append ``ops`` (from :meth:`ops_for`) in one write; fsynced unless ``sync`` is False (the caller
+        then syncs). Returns the log size before, for a rollback. On failure the log is cut back."""
+        if not ops:
+            return self.log_off
+        self.ensure_log(durable=sync)
+        before = self.log_off
+        payload = b"".join(map(encode, ops))
+        try:
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except OSError as e:
+            raise cannot(self.log_path, "save annotations", e) from e
+        try:
+            write_all(fd, payload)
+            if sync:
+                os.fsync(fd)
+        except OSError as e:
+            try:
+                os.ftruncate(fd, before)  # the unacknowledged part goes: the file is as it was
+            except OSError:
+                pass
+            raise cannot(self.log_path, "save annotations", e) from e
+        finally:
+            os.close(fd)
+        self._apply(ops)
+        self.log_off = before + len(payload)
+        return before
+
+    def roll_back(self, size: int) -> None:
+        """Cut the log back to ``size`` bytes (undo of appends whose change could not be completed)."""
+        self._truncate(size)
+        self.docs = None  # read again next time
+
+    def snapshot_size_on_disk(self) -> int:
+        sig = stat_signature(self.snapshot_path)
+        return 0 if sig is None else sig[1]
+
+    def append_fresh(self, record: JsonDict) -> tuple[Op, int]:
+        """Append a ``put`` of a record whose id is new, reading only the end of the log (not the records).
+
+        For ``reader annotate`` on an article of 100,000 annotations. Falls back to :meth:`prepare` when
+        the log is missing or its end is not a clean line. Returns the op and the log's new size.
+        """
+        last = self._last_seq()
+        if last is None or self.docs is not None:
+            self.prepare()
+            ops = self.ops_for([record], [])
+            self.append(ops)
+            return ops[0], self.log_off
+        op = Op("put", last + 1, record, record["id"], None)
+        payload = encode(op)
+        try:
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except OSError as e:
+            raise cannot(self.log_path, "save annotations", e) from e
+        try:
+            size = os.fstat(fd).st_size
+            write_all(fd, payload)
+            os.fsync(fd)
+        except OSError as e:
+            try:
+                os.ftruncate(fd, size)
+            except OSError:
+                pass
+            raise cannot(self.log_path, "save annotations", e) from e
+        finally:
+            os.close(fd)
+        return op, size + len(payload)
+
+    def _last_seq(self) -> int | None:
+        """The seq of the log's last line, cutting a torn tail first; None if that cannot be told cheaply."""
+        try:
+            fd = os.open(self.log_path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise cannot(self.log_path, "open", e) from e
+        try:
+            size = os.fstat(fd).st_size
+            chunk = _TAIL_CHUNK
+            while True:
+                start = max(0, size - chunk)
+                data = os.pread(fd, size - start, start)
+                cut = data.rfind(b"\n")
+                prev = data.rfind(b"\n", 0, cut) if cut > 0 else -1
+                if prev >= 0 or start == 0:
+                    break
+                chunk *= 4
+            if cut < 0:
+                return None
+            if cut != len(data) - 1:  # a torn line after the last newline
+                os.ftruncate(fd, start + cut + 1)
+                os.fsync(fd)
+            line = data[prev + 1 : cut]
+        except OSError as e:
+            raise cannot(self.log_path, "save annotations", e) from e
+        finally:
+            os.close(fd)
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+        if type(obj) is dict and type(obj.get("seq")) is int:
+            return int(obj["seq"])
+        if prev < 0 and type(obj) is dict and type(obj.get("after")) is int and obj.get("log") == SCHEMA:
+            return int(obj["after"])
+        return None
+
+    def compact_due(self) -> bool:
+        return self.docs is not None and self.log_off > max(self.snapshot_size, MIN_COMPACT_BYTES)
+
+    def compact(self) -> None:
+        """A new snapshot of the records in memory, then a fresh log after it (both atomic)."""
+        assert self.docs is not None and self.article_id is not None
+        meta = {ONE: {"schema": SCHEMA, "article_id": self.article_id, "seq": self.seq}}
+        payload = dumps({META: meta, ANNOTATIONS: self.docs})
+        try:
+            self.snap_sig = atomic_write(self.snapshot_path, payload, replaces=self.snap_sig)
+        except OSError as e:
+            raise cannot(self.snapshot_path, "compact annotations", e) from e
+        self.snap_seq = self.seq
+        self.legacy_state = None
+        self._new_log(durable=True)

@@ -1,0 +1,514 @@
+"""AnnotationStore: the database folder as one object (see the package docstring for the layout)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from reader.errors import (
+    ConflictError,
+    ReaderError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreReadOnlyError,
+    UsageError,
+)
+from reader.store.files import (
+    DatabaseLock,
+    Signature,
+    atomic_write,
+    cannot,
+    dumps,
+    read_bytes,
+    remove_temp_files,
+    stat_signature,
+)
+from reader.store.index import Index
+from reader.store.journal import JOURNAL_NAME, Change, Journal, check_readable
+from reader.store.log import LEGACY_SCHEMA, MIN_COMPACT_BYTES, SCHEMA, ArticleFile, Op
+from reader.store.records import (
+    DOCUMENT_ORDER,
+    Annotation,
+    ArticleState,
+    JsonDict,
+    checked,
+    now_iso,
+    sorted_annotations,
+)
+
+DEFAULT_PATH = Path("annotations")
+MANIFEST_NAME = "reader-db.json"
+ARTICLES_DIR = "articles"
+LOCAL_DIR = "local"
+LOCK_NAME = "lock"
+INDEX_NAME = "index.json"
+POSITIONS_DIR = "positions"
+LEGACY_LOCAL_FILES = ("reader-db.lock", "index.json")  # schema 1 kept these at the top
+
+
+class AnnotationStore:
+    """All annotations and reading positions, in a folder. Safe to share between threads and processes."""
+
+    def __init__(self, path: Path | str = DEFAULT_PATH, lock_timeout: float = 5.0, *, cache_size: int = 32):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.articles_dir = self.path / ARTICLES_DIR
+        self.local_dir = self.path / LOCAL_DIR
+        self.manifest_path = self.path / MANIFEST_NAME
+        self.lock_path = self.local_dir / LOCK_NAME
+        self.positions_dir = self.local_dir / POSITIONS_DIR
+        self.journal = Journal(self.local_dir / JOURNAL_NAME, self.path, self.articles_dir)
+        self._cache_size = cache_size
+        self._lock = DatabaseLock(self.lock_path, lock_timeout)
+        self._files: OrderedDict[str, ArticleFile] = OrderedDict()
+        self._index = Index(self.local_dir / INDEX_NAME, self.articles_dir)
+        self._migrated = False
+        self._closed = False
+        self.read_only = self._open_folder()
+        self._check_manifest()
+        if not self.read_only:
+            self._tidy_after_crash()
+
+    # -- lifecycle
+
+    def _open_folder(self) -> bool:
+        """Create the folder if it is missing; True if it cannot be written (reading still works)."""
+        if not self.path.exists():
+            try:
+                self.path.mkdir(parents=True)
+            except OSError:
+                return True
+        if not self.path.is_dir():
+            raise StoreError(f"{self.path}: a file, not an annotation folder; pass --db with a folder")
+        folders = [p for p in (self.path, self.articles_dir, self.local_dir) if p.exists()]
+        return not all(os.access(p, os.W_OK | os.X_OK) for p in folders)
+
+    def _check_manifest(self) -> None:
+        got = read_bytes(self.manifest_path)
+        if got is None:
+            return
+        try:
+            schema = orjson.loads(got[0]).get("schema")
+        except (orjson.JSONDecodeError, AttributeError) as e:
+            raise StoreCorruptError(
+                f"{self.manifest_path}: not a valid reader database manifest; move it aside or restore it"
+            ) from e
+        if schema not in (SCHEMA, LEGACY_SCHEMA):
+            raise StoreCorruptError(
+                f"{self.manifest_path}: written with schema version {schema!r} but this reader understands "
+                f"{SCHEMA}; upgrade reader (the file is left untouched)"
+            )
+        self._migrated = schema == SCHEMA
+
+    def _tidy_after_crash(self) -> None:
+        """Finish an interrupted change and remove temp files, if there are any and the lock is free."""
+        folders = (self.path, self.articles_dir, self.local_dir, self.positions_dir)
+        if not self.journal.pending() and not any(
+            next(iter(folder.glob(".*.tmp")), None) for folder in folders if folder.is_dir()
+        ):
+            return
+        try:
+            with self._lock.hold(timeout=0):
+                remove_temp_files(folders)
+                self._recover()
+        except StoreLockedError:
+            pass  # another process is writing: it recovers (every writer does before it writes)
+
+    def close(self) -> None:
+        """Write index.json if our saves changed it and the lock is free; forget cached articles."""
+        with self._lock.mutex:
+            if self._index.dirty and not self.read_only and not self._closed:
+                with suppress(ReaderError):
+                    self._save_index()
+            self._files.clear()
+            self._closed = True
+
+    def __enter__(self) -> AnnotationStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def file_for(self, article_id: str) -> Path:
+        """The snapshot file of ``article_id``'s annotations (it may not exist yet); the log is beside it."""
+        return self.articles_dir / f"{_stem(article_id)}.json"
+
+    # -- the lock and shared files (for the codebook)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the database's write lock (re-entrant); an interrupted change is finished first."""
+        if self._closed:
+            raise StoreError(f"{self.path}: annotation store is closed")
+        if self.read_only:
+            raise StoreReadOnlyError(
+                f"{self.path}: the annotation folder is read-only; nothing can be saved (check its permissions)"
+            )
+        with self._lock.mutex:
+            first = not self._lock.held
+            if first:
+                self._make_folders()
+            with self._lock.hold():
+                if first:
+                    self._migrate()
+                    self._recover()
+                yield
+
+    def _make_folders(self) -> None:
+        try:
+            self.articles_dir.mkdir(parents=True, exist_ok=True)
+            self.local_dir.mkdir(exist_ok=True)
+            ignore = self.local_dir / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# local to this computer: never shared\n*\n", encoding="utf-8")
+        except OSError as e:
+            raise cannot(self.local_dir, "create", e) from e
+
+    def _migrate(self) -> None:
+        """First write of this process: write the schema-2 manifest (a schema-1 database is upgraded)."""
+        if self._migrated:
+            return
+        manifest = {"schema": SCHEMA, "format": "reader annotations", "created": now_iso()}
+        try:
+            atomic_write(self.manifest_path, dumps(manifest))
+        except OSError as e:
+            raise cannot(self.manifest_path, "save", e) from e
+        for name in LEGACY_LOCAL_FILES:
+            with suppress(OSError):
+                (self.path / name).unlink()
+        self._migrated = True
+
+    def _recover(self) -> None:
+        if self.journal.pending():
+            self.journal.recover(self._article)
+            self._files.clear()  # reload what the recovery wrote
+
+    def file_version(self, name: str) -> Signature | None:
+        """The signature of a shared file of the database folder (e.g. ``codebook.json``), None if absent."""
+        return stat_signature(self.path / name)
+
+    def read_file(self, name: str) -> tuple[bytes, Signature] | None:
+        return read_bytes(self.path / name)
+
+    def write_file(self, name: str, payload: bytes) -> Signature:
+        """Replace a shared file atomically and durably (under the lock)."""
+        with self.locked():
+            path = self.path / name
+            try:
+                return atomic_write(path, payload, replaces=stat_signature(path))
+            except OSError as e:
+                raise cannot(path, "save", e) from e
+
+    # -- annotations: writing
+
+    def add(self, annotation: Annotation, *, fresh: bool = False) -> Annotation:
+        """Save a new annotation; returns it (tags normalised) once it is on disk.
+
+        ``fresh``: the caller vouches the id is new (a uuid4 just made), so the article's existing
+        annotations are not read at all: the save costs one append and one fsync whatever their number.
+        """
+        annotation = checked(annotation)
+        record = annotation.to_dict()
+        with self.locked():
+            af = self._article(annotation.article_id)
+            if fresh and af.docs is None:
+                before = self._position(af)
+                op, log_size = af.append_fresh(record)
+                self._index.note(af, before, [op])
+                if log_size > max(MIN_COMPACT_BYTES, af.snapshot_size_on_disk()):
+                    af.prepare()
+                    self._maybe_compact(af)
+                return annotation
+            af.prepare()
+            if annotation.id in (af.docs or {}):
+                raise UsageError(f"annotation {annotation.id} already exists in {annotation.article_id}")
+            self._append(af, af.ops_for([record], []))
+        return annotation
+
+    def update(self, annotation: Annotation, *, expected: Annotation | None = None) -> Annotation:
+        """Replace a stored annotation (same id and article) with ``annotation`` as given.
+
+        Nothing is stamped: the caller sets ``modified`` for an edit, and an undo can restore a previous
+        version exactly. With ``expected`` (what the editor started from), ConflictError if the stored
+        annotation is no longer that (another copy of reader changed or deleted it meanwhile).
+        """
+        annotation = checked(annotation)
+        with self.locked():
+            af = self._article(annotation.article_id)
+            af.prepare()
+            old = (af.docs or {}).get(annotation.id)
+            if expected is not None and old != checked(expected).to_dict():
+                theirs = None if old is None else Annotation.from_dict(old)
+                raise ConflictError(
+                    f"annotation {annotation.id} in {annotation.article_id} was "
+                    f"{'deleted' if theirs is None else 'changed'} by another copy of reader since you "
+                    "opened it",
+                    annotation,
+                    theirs,
+                )
+            if old is None:
+                raise UsageError(f"no annotation {annotation.id} in {annotation.article_id} to update")
+            self._append(af, af.ops_for([annotation.to_dict()], []))
+        return annotation
+
+    def delete(self, article_id: str, annotation_id: str) -> Annotation:
+        """Remove an annotation; returns what was removed."""
+        with self.locked():
+            af = self._article(article_id)
+            af.prepare()
+            old = (af.docs or {}).get(annotation_id)
+            if old is None:
+                raise UsageError(f"no annotation {annotation_id} in {article_id} to delete")
+            self._append(af, af.ops_for([], [annotation_id]))
+        return Annotation.from_dict(old)
+
+    def put_many(
+        self, article_id: str, annotations: Iterable[Annotation] = (), *, remove: Iterable[str] = ()
+    ) -> list[Annotation]:
+        """Insert or replace many annotations of one article and remove others, in one append and fsync.
+
+        Annotations are stored as given; ids in ``remove`` that are not stored are ignored; nothing is
+        written when nothing changes. Returns what was stored (tags normalised). For changes to several
+        articles that must happen together, use :meth:`commit`.
+        """
+        stored = [checked(a) for a in annotations]
+        for a in stored:
+            if a.article_id != article_id:
+                raise UsageError(f"annotation {a.id} belongs to {a.article_id!r}, not {article_id!r}")
+        with self.locked():
+            af = self._article(article_id)
+            af.prepare()
+            self._append(af, af.ops_for([a.to_dict() for a in stored], list(remove)))
+        return stored
+
+    def commit(self, changes: Iterable[Change], *, files: dict[str, bytes] | None = None, what: str) -> int:
+        """Apply changes to many articles (and replace shared ``files``) all or nothing, through the
+        journal (see :mod:`reader.store.journal`). ``what`` names the change in messages ("import of
+        x.json"). Returns the number of annotations changed."""
+        changes = list(changes)  # records checked by Change.of (as every save checks them)
+        with self.locked():
+            befores = {c.article_id: self._position(self._article(c.article_id)) for c in changes}
+            done = self.journal.commit(self._article, changes, files or {}, what)
+            for article_id, ops in done.items():
+                af = self._article(article_id)
+                self._index.note(af, befores.get(article_id, (None, None, 0)), ops)
+            for article_id in done:
+                self._maybe_compact(self._article(article_id))
+        return sum(len(ops) for ops in done.values())
+
+    def compact(self, article_id: str) -> None:
+        """Write the article's snapshot now (it is also done by itself when the log outgrows it)."""
+        with self.locked():
+            af = self._article(article_id)
+            af.prepare()
+            if af.article_id is not None and (af.docs or af.snapshot_path.exists()):
+                if af.legacy_state is not None and not self._position_path(af.stem).exists():
+                    self._write_position(af.stem, af.legacy_state)
+                af.compact()
+                self._index.replace(af)
+
+    def set_aside(self, article_id: str) -> list[Path]:
+        """Move a damaged article's files out of the way (renamed with a timestamp), so that it starts
+        afresh; they are kept for the user to inspect or restore. Returns the new paths."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        with self.locked():
+            af = self._article(article_id)
+            moved = []
+            for path in (af.snapshot_path, af.log_path):
+                if path.exists():
+                    target = path.with_name(f"{path.name}.set-aside-{stamp}")
+                    try:
+                        os.replace(path, target)
+                    except OSError as e:
+                        raise cannot(path, "move aside", e) from e
+                    moved.append(target)
+            self._files.pop(article_id, None)
+            self._index.drop(af.stem)
+        return moved
+
+    def _article(self, article_id: str) -> ArticleFile:
+        af = self._files.get(article_id)
+        if af is None:
+            af = ArticleFile(self.articles_dir, _stem(article_id), article_id)
+            self._files[article_id] = af
+            while len(self._files) > self._cache_size:
+                self._files.popitem(last=False)
+        else:
+            self._files.move_to_end(article_id)
+        return af
+
+    @staticmethod
+    def _position(af: ArticleFile) -> tuple[Signature | None, int | None, int]:
+        return (af.snap_sig, af.log_ino, af.log_off)
+
+    def _append(self, af: ArticleFile, ops: list[Op]) -> None:
+        """One append (one fsync) under the lock, then the index and maybe a compaction."""
+        if not ops:
+            return
+        before = self._position(af)
+        af.append(ops)
+        self._index.note(af, before, ops)
+        self._maybe_compact(af)
+
+    def _maybe_compact(self, af: ArticleFile) -> None:
+        if af.compact_due():
+            self.compact(af.article_id or "")
+
+    # -- annotations: reading
+
+    def get(self, article_id: str, annotation_id: str) -> Annotation | None:
+        with self._lock.mutex:
+            doc = self._load(article_id).get(annotation_id)
+        return None if doc is None else Annotation.from_dict(doc)
+
+    def for_article(self, article_id: str) -> list[Annotation]:
+        """The article's annotations in document order (start, end, created)."""
+        with self._lock.mutex:
+            docs = list(self._load(article_id).values())
+        return sorted_annotations(docs)
+
+    def records(self, article_id: str) -> list[JsonDict]:
+        """The article's annotations as stored records (plain dicts, checked when read), in document
+        order. For bulk reading (export of 100,000 annotations): read them, never modify them."""
+        with self._lock.mutex:
+            docs = list(self._load(article_id).values())
+        docs.sort(key=DOCUMENT_ORDER)
+        return docs
+
+    def _load(self, article_id: str) -> dict[str, JsonDict]:
+        af = self._article(article_id)
+        try:
+            return af.load()
+        except StoreError:
+            self._files.pop(article_id, None)
+            raise
+
+    def all(self) -> Iterator[Annotation]:
+        """Every annotation, by article id then document order. Raises StoreCorruptError if any article
+        file cannot be read (a caller that can leave some out uses :meth:`counts` and :meth:`records`)."""
+        with self._lock.mutex:
+            entries = self._fresh()
+            if self._index.problems:
+                raise StoreCorruptError(next(iter(self._index.problems.values()))[1])
+            ids = sorted(e["article_id"] for e in entries.values())
+        for article_id in ids:
+            yield from self.for_article(article_id)
+
+    def counts(self) -> dict[str, int]:
+        """Article id -> number of annotations (articles with none, or unreadable, are left out).
+
+        A stat per article file; only logs that grew are read, and only their new tail."""
+        with self._lock.mutex:
+            return {e["article_id"]: e["count"] for e in self._fresh().values() if e["count"]}
+
+    def tags(self) -> Counter[str]:
+        """Tag -> number of annotations carrying it (as cheap as :meth:`counts`)."""
+        total: Counter[str] = Counter()
+        with self._lock.mutex:
+            for e in self._fresh().values():
+                total.update(e["tags"])
+        return total
+
+    def article_tags(self) -> dict[str, dict[str, int]]:
+        """Article id -> {tag: annotations carrying it} (as cheap as :meth:`counts`)."""
+        with self._lock.mutex:
+            return {e["article_id"]: dict(e["tags"]) for e in self._fresh().values() if e["count"]}
+
+    def problems(self) -> list[str]:
+        """One line per article file that cannot be read (damaged, unreadable, from a newer version),
+        and for a pending journal that cannot be finished here (read-only database)."""
+        with self._lock.mutex:
+            self._fresh()
+            lines = [message for _, message in self._index.problems.values()]
+        if self.read_only and self.journal.pending():
+            try:
+                check_readable(self.journal.path)
+                lines.append(
+                    f"{self.journal.path}: an interrupted change is pending; open the database with write "
+                    "access (any reader command) to finish it"
+                )
+            except StoreCorruptError as e:
+                lines.append(str(e))
+        return lines
+
+    def problem_for(self, article_id: str) -> str | None:
+        """Why this article's annotations cannot be read, or None (see :meth:`problems`)."""
+        with self._lock.mutex:
+            self._fresh()
+            got = self._index.problems.get(_stem(article_id))
+        return None if got is None else got[1]
+
+    def _fresh(self) -> dict[str, JsonDict]:
+        entries = self._index.fresh(self._cached_by_stem)
+        if self._index.dirty and not self.read_only:
+            self._save_index()
+        return entries
+
+    def _cached_by_stem(self, stem: str) -> ArticleFile | None:
+        for af in self._files.values():
+            if af.stem == stem:
+                return af
+        return None
+
+    def _save_index(self) -> None:
+        if not self.local_dir.is_dir():
+            return
+        try:
+            with self._lock.hold(timeout=0):
+                self._index.save()
+        except StoreError:
+            pass  # locked or unwritable: the index is a cache, written next time
+
+    # -- reading positions (local, never shared; no lock: last writer wins)
+
+    def get_state(self, article_id: str) -> ArticleState | None:
+        got = None
+        with suppress(StoreError):
+            got = read_bytes(self._position_path(_stem(article_id)))
+        if got is not None:
+            with suppress(orjson.JSONDecodeError, ValueError, TypeError):
+                return ArticleState.from_dict(orjson.loads(got[0]))
+            return None
+        try:  # a schema-1 database kept it in the article file
+            self._load(article_id)
+        except StoreError:
+            return None
+        legacy = self._article(article_id).legacy_state
+        return None if legacy is None else ArticleState.from_dict(legacy)
+
+    def set_state(self, state: ArticleState) -> ArticleState:
+        """Save where the user is in an article (``updated`` stamped if empty); returns the saved state.
+
+        Never waits for the lock and is not fsynced: a position is a convenience, not a user's work. On a
+        read-only database it is not saved.
+        """
+        if not isinstance(state.position, int) or state.position < 0:
+            raise UsageError(f"reading position must be a non-negative integer, got {state.position!r}")
+        if not state.updated:
+            state = replace(state, updated=now_iso())
+        if not self.read_only:
+            self._write_position(_stem(state.article_id), state.to_dict())
+        return state
+
+    def _position_path(self, stem: str) -> Path:
+        return self.positions_dir / f"{stem}.json"
+
+    def _write_position(self, stem: str, state: JsonDict) -> None:
+        try:
+            self.positions_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write(self._position_path(stem), orjson.dumps(state), durable=False)
+        except OSError as e:
+            raise cannot(self._position_path(stem), "save the reading position", e) from e
+
+
+def _stem(article_id: str) -> str:
+    return hashlib.sha1(article_id.encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
