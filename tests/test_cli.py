@@ -151,7 +151,7 @@ def test_user_mistakes_exit_2_with_one_line(run_reader, tmp_path):
 
 def test_unreadable_database_file_is_reported_not_overwritten(run_reader, db_dir):
     run_reader("annotate", SIMP_SEED, "--quote", "字节跳动", "--occurrence", "1", "--tag", "公司", check=True)
-    files = [p for p in db_dir.rglob("*.json") if "articles" in p.parts]
+    files = [p for p in db_dir.rglob("*") if "articles" in p.parts and p.suffix in (".json", ".log")]
     assert files
     files[0].write_bytes(b"{not json")
     result = run_reader("annotate", SIMP_SEED, "--quote", "字节跳动", "--occurrence", "2", "--tag", "公司")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from reader.codebook import JOURNAL_NAME, Codebook
+from reader.codebook import LEGACY_JOURNAL_NAME, Codebook
 from reader.colors import color_for_tag, hex_for
 from reader.errors import UsageError
 from reader.store import AnnotationStore
@@ -114,51 +114,21 @@ def test_delete_removes_the_tag_keeps_annotations_and_undo_restores(tagged):
     assert deleted.count == 3
     assert all_tags(tagged) == [(), (), ("来源",), ("来源",)]  # four annotations still there
     assert set(by_name(cb)) == {"来源"}
-    assert cb.undo_delete(deleted) == 3
+    undone = cb.undo()
+    assert (undone.count, undone.select) == (3, "framing")
     assert all_tags(tagged) == before
     assert cb.color_of("framing/economy") == "red"
 
 
-def test_rename_is_completed_after_a_crash_midway(tagged, monkeypatch):
+def test_an_interrupted_schema_1_tag_journal_is_finished_on_open(tagged):
+    """A rename journalled by the schema-1 reader (codebook-journal.json) is completed, then removed."""
     store = tagged.store
-    original = type(store).retag
-    files_written = []
-
-    def crash_after_first_file(self, mapping, **kwargs):
-        real_after_write = self._after_write
-
-        def after_write(article_id):
-            real_after_write(article_id)
-            files_written.append(article_id)
-            raise KeyboardInterrupt("simulated crash")
-
-        monkeypatch.setattr(self, "_after_write", after_write)
-        return original(self, mapping, **kwargs)
-
-    monkeypatch.setattr(type(store), "retag", crash_after_first_file)
-    with pytest.raises(KeyboardInterrupt):
-        tagged.codebook.rename("framing", "框架")
-    monkeypatch.undo()
-    assert len(files_written) == 1
-    half = all_tags(tagged)
-    assert any("framing" in tags for tags in half) and any("框架" in tags for tags in half)
-    assert (store.path / JOURNAL_NAME).exists()
-
-    reopened = Workspace(tagged.library.root, store.path)  # a new process opening the folder
-    assert not (store.path / JOURNAL_NAME).exists()
-    assert all_tags(reopened) == RENAMED
-
-
-def test_replaying_a_journal_twice_changes_nothing_more(tagged):
-    cb = tagged.codebook
-    assert cb.rename("framing", "框架") == 3
-    done = all_tags(tagged)
     journal = {"op": "rename", "mapping": {"framing": "框架", "framing/economy": "框架/economy"}}
-    (tagged.store.path / JOURNAL_NAME).write_bytes(orjson.dumps(journal))
-    assert cb.recover() is True
-    assert all_tags(tagged) == done
-    assert cb.recover() is False
-    assert cb.rename("框架", "框架") == 0
+    (store.path / LEGACY_JOURNAL_NAME).write_bytes(orjson.dumps(journal))
+    reopened = Workspace(tagged.library.root, store.path)  # a new process opening the folder
+    assert not (store.path / LEGACY_JOURNAL_NAME).exists()
+    assert all_tags(reopened) == RENAMED
+    assert reopened.codebook.rename("框架", "框架") == 0
 
 
 def test_merge_refuses_a_mapping_that_would_apply_twice(workspace):
@@ -177,7 +147,7 @@ def test_codebook_only_tag_can_be_renamed_described_and_deleted(workspace):
     assert (info.color, info.description, info.passages) == ("orange", "to be sorted", 0)
     deleted = cb.delete("sorted")
     assert deleted.count == 0 and cb.tags() == []
-    cb.undo_delete(deleted)
+    cb.undo()
     assert [t.name for t in cb.tags()] == ["sorted"]
     with pytest.raises(UsageError, match="empty part"):
         cb.create("a//b")

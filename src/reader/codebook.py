@@ -4,33 +4,35 @@ Tags are hierarchical with ``/``: ``framing/economy`` is a sub-tag of ``framing`
 annotation tagged ``framing/economy`` counts for ``framing``, once even if it carries both), and a tag
 without a colour of its own takes its nearest ancestor's, else a stable colour from its name.
 
-Tag metadata lives in ``codebook.json`` in the database folder (written like the store's files: temp file,
-fsync, ``os.replace``, fsync the folder, under the store's lock). The tags themselves live on the
-annotations, so a rename, merge or delete rewrites every article file that uses the tag. To make that
-all-or-nothing across files, the operation is first written to ``codebook-journal.json`` as an explicit
-mapping ``{old tag: new tag or null}`` (computed so that no new name is also an old one, which makes
-applying it twice the same as once); then each article file is rewritten (each atomically), then the
-metadata, then the journal is removed. A crash anywhere leaves the journal, and the next ``Codebook``
-opened on the folder applies it again, completing the operation.
+Tag metadata lives in ``codebook.json`` in the database folder (shared, like the annotations). The tags
+themselves live on the annotations, so a rename, merge or delete changes every article that uses the tag:
+it is one :meth:`reader.store.AnnotationStore.commit` (the store's write-ahead journal), together with the
+new ``codebook.json``, so it happens all or nothing even across a kill -9 or a full disk. Each changed
+annotation gets a new ``modified``, so the change travels through export and import.
+
+:meth:`Codebook.undo` undoes the last change made through this Codebook, whatever it was (create,
+colour, description, rename, merge, delete), as one more journalled change. A damaged ``codebook.json``
+costs colours and descriptions only (:attr:`Codebook.problem` says why); it is never overwritten.
 """
 
 from __future__ import annotations
 
-import os
-from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from reader.colors import check_color, color_for_tag
-from reader.errors import StoreCorruptError, UsageError
-from reader.store import Annotation, AnnotationStore, _atomic_write, _stat_sig
+from reader.errors import StoreCorruptError, StoreError, UsageError
+from reader.store import AnnotationStore, Change, now_iso
 from reader.tags import ancestors, check_tag, normalise_tags, under
 
 CODEBOOK_NAME = "codebook.json"
-JOURNAL_NAME = "codebook-journal.json"
+LEGACY_JOURNAL_NAME = "codebook-journal.json"  # schema 1 journalled tag operations here
 SCHEMA = 1
+
+Meta = dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -45,16 +47,30 @@ class TagInfo:
 
 @dataclass(frozen=True)
 class DeletedTag:
-    """What :meth:`Codebook.delete` removed, so that :meth:`Codebook.undo_delete` can put it back."""
+    """What :meth:`Codebook.delete` removed (:meth:`Codebook.undo` puts it back)."""
 
     name: str
-    meta: dict[str, dict[str, str]]  # tag -> {"color", "description"} removed from the codebook
-    changes: tuple[tuple[str, str, tuple[str, ...]], ...]  # (article id, annotation id, tags before)
+    count: int  # annotations the tag (or a sub-tag) was removed from
 
-    @property
-    def count(self) -> int:
-        """Annotations the tag (or a sub-tag) was removed from."""
-        return len(self.changes)
+
+@dataclass(frozen=True)
+class Undone:
+    """What :meth:`Codebook.undo` undid: its description, annotations changed back, a tag to select."""
+
+    label: str
+    count: int
+    select: str | None
+
+
+@dataclass
+class _Step:
+    """One codebook change, enough to undo it."""
+
+    label: str
+    select: str | None  # the tag to show after undoing it
+    meta_before: Meta
+    # (article id, annotation id, tags before, tags after)
+    changes: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
 
 
 class Codebook:
@@ -63,32 +79,57 @@ class Codebook:
     def __init__(self, store: AnnotationStore) -> None:
         self.store = store
         self.path = store.path / CODEBOOK_NAME
-        self.journal_path = store.path / JOURNAL_NAME
-        self._meta: dict[str, dict[str, str]] = {}
-        self._sig: Any = None
-        self._rolled: dict[str, tuple[Any, Counter[str]]] = {}  # article id -> (file signature, counts)
-        if self.journal_path.exists():
-            self.recover()
+        self.problem: str | None = None  # why codebook.json cannot be read, if it cannot
+        self._meta: Meta = {}
+        self._version: Any = None
+        self._rolled: dict[str, tuple[Any, Counter[str]]] = {}  # article id -> (its counts, rolled up)
+        self._undo: list[_Step] = []
+        if not store.read_only and (store.path / LEGACY_JOURNAL_NAME).exists():
+            self._recover_legacy()
 
     # -- reading
 
-    def meta(self) -> dict[str, dict[str, str]]:
-        """tag -> {"color", "description"} from codebook.json (re-read if another process replaced it)."""
-        sig = _stat_sig(self.path)
-        if sig != self._sig:
-            meta: dict[str, dict[str, str]] = {}
-            if sig is not None:
-                try:
-                    data = orjson.loads(self.path.read_bytes())
-                    for name, m in data["tags"].items():
-                        meta[name] = {
-                            "color": str(m.get("color", "")),
-                            "description": str(m.get("description", "")),
-                        }
-                except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
-                    raise StoreCorruptError(f"{self.path}: not a valid codebook ({e})") from e
-            self._meta, self._sig = meta, sig
+    def meta(self) -> Meta:
+        """tag -> {"color", "description"} from codebook.json (re-read if another process replaced it).
+
+        A damaged file reads as empty and sets :attr:`problem`: colours and descriptions are lost from
+        view, nothing else.
+        """
+        try:
+            version = self.store.file_version(CODEBOOK_NAME)
+        except StoreError as e:
+            self.problem, self._meta, self._version = str(e), {}, None
+            return self._meta
+        if version != self._version or version is None:
+            self._meta, self.problem = self._read_meta() if version is not None else ({}, None)
+            self._version = version
         return self._meta
+
+    def _read_meta(self) -> tuple[Meta, str | None]:
+        try:
+            got = self.store.read_file(CODEBOOK_NAME)
+            data = orjson.loads(got[0]) if got is not None else {"tags": {}}
+            meta: Meta = {}
+            for name, m in data["tags"].items():
+                if not isinstance(name, str) or not isinstance(m, dict):
+                    raise TypeError(f"entry {name!r} is not an object")
+                meta[name] = {"color": str(m.get("color", "")), "description": str(m.get("description", ""))}
+            return meta, None
+        except StoreError as e:
+            return {}, str(e)
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            message = " ".join(
+                f"{self.path}: not a valid codebook ({e}); tag colours and descriptions are "
+                "not shown; move it aside or restore it from a backup".split()
+            )
+            return {}, message
+
+    def _writable_meta(self) -> Meta:
+        """The metadata to change (lock held); refuses while codebook.json is damaged."""
+        meta = self.meta()
+        if self.problem is not None:
+            raise StoreCorruptError(self.problem)
+        return dict(meta)
 
     def _usage(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
         """(own passages, rolled-up passages, rolled-up articles) per tag.
@@ -105,7 +146,7 @@ class Codebook:
             rolled_here = {a for tag in counts for a in ancestors(tag)} | set(counts)
             articles.update(rolled_here)
             if any(a in counts for tag in counts for a in ancestors(tag)):
-                passages.update(self._rolled_passages(article_id))
+                passages.update(self._rolled_passages(article_id, counts))
             else:
                 for tag, n in counts.items():
                     passages[tag] += n
@@ -113,11 +154,10 @@ class Codebook:
                         passages[a] += n
         return own, passages, articles
 
-    def _rolled_passages(self, article_id: str) -> Counter[str]:
-        """Per tag, this article's annotations carrying it or a sub-tag; cached per file version."""
-        sig = _stat_sig(self.store.file_for(article_id))
+    def _rolled_passages(self, article_id: str, counts: dict[str, int]) -> Counter[str]:
+        """Per tag, this article's annotations carrying it or a sub-tag; cached while its counts hold."""
         cached = self._rolled.get(article_id)
-        if cached is not None and sig is not None and cached[0] == sig:
+        if cached is not None and cached[0] == counts:
             return cached[1]
         counter: Counter[str] = Counter()
         for record in self.store.records(article_id):
@@ -126,7 +166,7 @@ class Codebook:
                 rolled.add(tag)
                 rolled.update(ancestors(tag))
             counter.update(rolled)
-        self._rolled[article_id] = (sig, counter)
+        self._rolled[article_id] = (dict(counts), counter)
         return counter
 
     def names(self) -> set[str]:
@@ -172,44 +212,46 @@ class Codebook:
     def create(self, name: str, color: str = "", description: str = "") -> TagInfo:
         tag = check_tag(name)
         color = check_color(color)
-        with self.store._locked():
+        with self.store.locked():
             if self.exists(tag):
                 raise UsageError(f"tag {tag!r} already exists")
-            meta = dict(self.meta())
+            meta = self._writable_meta()
+            before = dict(meta)
             meta[tag] = {"color": color, "description": description}
-            self._write_meta(meta)
+            self._commit(_Step(f"create {tag}", None, before), [], meta)
         return next(info for info in self.tags() if info.name == tag)
 
     def set_color(self, name: str, color: str) -> None:
         """Set (or with "" clear) a tag's colour: a name from the palette or #rrggbb."""
-        self._set(check_tag(name), "color", check_color(color))
+        self._set(_existing(name), "color", check_color(color), "colour")
 
     def set_description(self, name: str, text: str) -> None:
-        self._set(check_tag(name), "description", text.strip())
+        self._set(_existing(name), "description", text.strip(), "description")
 
-    def _set(self, tag: str, key: str, value: str) -> None:
-        with self.store._locked():
-            if not self.exists(tag):
-                raise UsageError(f"no tag {tag!r}; `reader tags` lists them")
-            meta = dict(self.meta())
+    def _set(self, tag: str, key: str, value: str, what: str) -> None:
+        with self.store.locked():
+            self._require(tag)
+            meta = self._writable_meta()
+            before = dict(meta)
             entry = dict(meta.get(tag, {"color": "", "description": ""}))
             entry[key] = value
             meta[tag] = entry
-            self._write_meta(meta)
+            self._commit(_Step(f"{what} of {tag}", tag, before), [], meta)
 
-    def _write_meta(self, meta: dict[str, dict[str, str]]) -> None:
-        """Caller holds the store lock."""
+    @staticmethod
+    def _payload(meta: Meta) -> bytes:
         kept = dict(sorted(meta.items()))  # an entry with neither keeps a created, unused tag listed
-        payload = orjson.dumps({"schema": SCHEMA, "tags": kept}, option=orjson.OPT_INDENT_2)
-        self._sig = _atomic_write(self.path, payload, replaces=_stat_sig(self.path))
-        self._meta = kept
+        return orjson.dumps({"schema": SCHEMA, "tags": kept}, option=orjson.OPT_INDENT_2)
 
     # -- corpus-wide operations
 
     def rename(self, old: str, new: str) -> int:
-        """Rename a tag everywhere (its sub-tags too: ``old/x`` -> ``new/x``); returns annotations changed."""
-        old, new = check_tag(old), check_tag(new)
-        with self.store._locked():
+        """Rename a tag everywhere (its sub-tags too: ``old/x`` -> ``new/x``); returns annotations changed.
+
+        ``old`` may be a badly formed tag already in use (so it can be fixed); ``new`` must be valid.
+        """
+        old, new = _existing(old), check_tag(new)
+        with self.store.locked():
             self._require(old)
             if old == new:
                 return 0
@@ -219,8 +261,8 @@ class Codebook:
 
     def merge(self, source: str, target: str) -> int:
         """Fold ``source`` (and its sub-tags) into ``target`` everywhere; returns annotations changed."""
-        source, target = check_tag(source), check_tag(target)
-        with self.store._locked():
+        source, target = _existing(source), check_tag(target)
+        with self.store.locked():
             self._require(source)
             self._require(target)
             if source == target:
@@ -229,42 +271,12 @@ class Codebook:
 
     def delete(self, name: str) -> DeletedTag:
         """Remove a tag (and its sub-tags) from every annotation and the codebook; annotations stay."""
-        tag = check_tag(name)
-        with self.store._locked():
+        tag = _existing(name)
+        with self.store.locked():
             self._require(tag)
             domain = sorted(n for n in self.names() if under(n, tag))
-            meta = {n: m for n, m in self.meta().items() if under(n, tag)}
-            changes = self._apply({"op": "delete", "mapping": {n: None for n in domain}})
-        return DeletedTag(tag, meta, tuple(changes))
-
-    def undo_delete(self, deleted: DeletedTag) -> int:
-        """Put a deleted tag back on the annotations it was removed from (those that still exist) and its
-        codebook entries back; tags added to those annotations since are kept. Returns annotations changed.
-        """
-        by_article: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
-        for article_id, annotation_id, old_tags in deleted.changes:
-            by_article[article_id].append((annotation_id, old_tags))
-        restored = 0
-        with self.store._locked():
-            for article_id, items in by_article.items():
-                records = {r["id"]: r for r in self.store.records(article_id)}
-                updated = []
-                for annotation_id, old_tags in items:
-                    record = records.get(annotation_id)
-                    if record is None:
-                        continue
-                    tags = normalise_tags((*old_tags, *record["tags"]))
-                    if tags != tuple(record["tags"]):
-                        updated.append(replace(Annotation.from_dict(record), tags=tags))
-                if updated:
-                    self.store.put_many(article_id, updated)
-                    restored += len(updated)
-            if deleted.meta:
-                meta = dict(self.meta())
-                for name, m in deleted.meta.items():
-                    meta.setdefault(name, dict(m))
-                self._write_meta(meta)
-        return restored
+            count = self._retag({n: None for n in domain}, _Step(f"delete of {tag}", tag, {}))
+        return DeletedTag(tag, count)
 
     def _require(self, tag: str) -> None:
         if not self.exists(tag):
@@ -275,60 +287,126 @@ class Codebook:
         if under(target, source):
             raise UsageError(f"cannot {op} tag {source!r} into its own sub-tag {target!r}")
         domain = sorted(n for n in self.names() if under(n, source))
-        mapping = {n: target + n[len(source) :] for n in domain}
+        mapping: dict[str, str | None] = {n: target + n[len(source) :] for n in domain}
         clash = [n for n in domain if mapping[n] in mapping]
         if clash:
             raise UsageError(
                 f"cannot {op} {source!r} into {target!r}: {clash[0]!r} would become {mapping[clash[0]]!r}, "
                 f"which is renamed too; rename {clash[0]!r} first"
             )
-        return len(self._apply({"op": op, "mapping": mapping}))
+        return self._retag(mapping, _Step(f"{op} of {source} into {target}", source, {}))
 
-    def _apply(self, journal: dict[str, Any]) -> list[tuple[str, str, tuple[str, ...]]]:
-        """Write the journal, rewrite every article file, the metadata, remove the journal (lock held)."""
-        _atomic_write(self.journal_path, orjson.dumps(journal), replaces=_stat_sig(self.journal_path))
-        changes = self._replay(journal)
-        os.unlink(self.journal_path)
-        return changes
-
-    def _replay(self, journal: dict[str, Any]) -> list[tuple[str, str, tuple[str, ...]]]:
-        mapping: dict[str, str | None] = journal["mapping"]
-
-        def retag(tags: tuple[str, ...]) -> tuple[str, ...]:
-            out = []
-            for t in tags:
-                if t in mapping:
-                    t2 = mapping[t]
-                    if t2 is not None:
-                        out.append(t2)
-                else:
-                    out.append(t)
-            return tuple(out)
-
-        changes = self.store.retag(retag, only=mapping)
-        meta = dict(self.meta())
-        before = dict(meta)
+    def _retag(self, mapping: dict[str, str | None], step: _Step) -> int:
+        """Apply ``mapping`` (old tag -> new tag, None to remove) to every annotation and the metadata,
+        as one journalled change (lock held). Returns annotations changed."""
+        problems = self.store.problems()
+        if problems:  # a file we cannot read may hold the tag: a partial rename is worse than none
+            raise StoreCorruptError(f"{problems[0]} (nothing was changed; set that file aside first)")
+        meta = self._writable_meta()
+        step.meta_before = dict(meta)
+        edits = []
+        for article_id, counts in sorted(self.store.article_tags().items()):
+            if mapping.keys().isdisjoint(counts):
+                continue
+            for record in self.store.records(article_id):
+                old = tuple(record["tags"])
+                new = normalise_tags(image for t in old if (image := mapping.get(t, t)) is not None)
+                if new != old:
+                    edits.append((article_id, record["id"], old, new))
         for name, image in mapping.items():
             entry = meta.pop(name, None)
             if entry is None or image is None:
                 continue
             mine = meta.get(image, {"color": "", "description": ""})
             meta[image] = {k: mine.get(k) or entry.get(k, "") for k in ("color", "description")}
-        if meta != before:
-            self._write_meta(meta)
-        return changes
+        step.changes = edits
+        return self._commit(step, edits, meta)
 
-    def recover(self) -> bool:
-        """Complete an operation interrupted by a crash (a leftover journal); True if there was one."""
-        with self.store._locked():
-            try:
-                journal = orjson.loads(self.journal_path.read_bytes())
-                if not isinstance(journal["mapping"], dict):
-                    raise TypeError("mapping is not an object")
-            except FileNotFoundError:
-                return False
-            except (OSError, ValueError, TypeError, KeyError) as e:
-                raise StoreCorruptError(f"{self.journal_path}: unreadable codebook journal ({e})") from e
-            self._replay(journal)
-            os.unlink(self.journal_path)
-        return True
+    def _commit(
+        self,
+        step: _Step | None,
+        edits: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
+        meta: Meta,
+    ) -> int:
+        """Write ``edits`` (new tags, ``modified`` stamped) and ``meta`` as one change; remember ``step``."""
+        now = now_iso()
+        by_article: dict[str, Change] = {}
+        records: dict[str, dict[str, dict[str, Any]]] = {}
+        for article_id, annotation_id, _, new in edits:
+            if article_id not in records:
+                records[article_id] = {r["id"]: r for r in self.store.records(article_id)}
+            record = records[article_id].get(annotation_id)
+            if record is None:
+                continue
+            change = by_article.setdefault(article_id, Change(article_id))
+            change.puts.append({**record, "tags": list(new), "modified": now})
+        files = {CODEBOOK_NAME: self._payload(meta)} if meta != self.meta() else {}
+        label = step.label if step is not None else "codebook change"
+        self.store.commit(by_article.values(), files=files, what=label)
+        self._meta, self._version = meta, self.store.file_version(CODEBOOK_NAME)
+        if step is not None:
+            self._undo.append(step)
+        return len(edits)
+
+    # -- undo
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> Undone:
+        """Undo the last change made through this Codebook (UsageError if there is none).
+
+        Annotations changed by it get back their tags from before it; tags added to them since are kept.
+        The metadata (colours, descriptions) goes back to what it was before it.
+        """
+        if not self._undo:
+            raise UsageError("nothing to undo")
+        step = self._undo[-1]
+        with self.store.locked():
+            self._writable_meta()
+            edits = []
+            for article_id, annotation_id, before, after in step.changes:
+                current = self.store.get(article_id, annotation_id)
+                if current is None:
+                    continue
+                now = current.tags
+                if now == after:
+                    back = before
+                else:  # changed since: put back what the change removed, keep what was added since
+                    back = normalise_tags((*before, *(t for t in now if t not in after)))
+                if back != now:
+                    edits.append((article_id, annotation_id, now, back))
+            count = self._commit(None, edits, dict(step.meta_before))
+        self._undo.pop()
+        return Undone(step.label, count, step.select)
+
+    # -- schema 1
+
+    def _recover_legacy(self) -> None:
+        """Finish a tag operation that a schema-1 reader journalled in codebook-journal.json."""
+        path = self.store.path / LEGACY_JOURNAL_NAME
+        try:
+            journal = orjson.loads(path.read_bytes())
+            mapping = journal["mapping"]
+            if not isinstance(mapping, dict) or not all(
+                isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in mapping.items()
+            ):
+                raise TypeError("mapping is not an object of tag names")
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, TypeError, KeyError) as e:
+            raise StoreCorruptError(
+                f"{path}: unreadable journal of an interrupted tag change ({e}); move it aside"
+            ) from e
+        with self.store.locked():
+            self._retag(mapping, _Step("interrupted tag change", None, {}))
+            self._undo.clear()
+            path.unlink()
+
+
+def _existing(name: str) -> str:
+    """A tag name as given for a tag that exists (normalised, not checked: a bad one can be fixed)."""
+    tags = normalise_tags([name])
+    if not tags:
+        raise UsageError("a tag name cannot be empty")
+    return tags[0]

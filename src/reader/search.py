@@ -223,7 +223,7 @@ class CorpusSearch:
     def __init__(self, workspace: Workspace, cache_dir: Path | None = None) -> None:
         self.workspace = workspace
         self.converter = workspace.converter
-        default = workspace.store.path / "cache" / "search"
+        default = workspace.store.local_dir / "cache" / "search"
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default
         self._index: _Index | None = None
         self._lock = threading.Lock()

@@ -7,6 +7,7 @@ stays a thin layer (tests construct a Workspace on temporary folders).
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +24,8 @@ from reader.store import (
     make_annotation,
     now_iso,
 )
-from reader.tags import normalise_tags
+from reader.errors import ConflictError
+from reader.tags import check_tag, normalise_tags
 
 DEFAULT_ARTICLES = Path("seeds")
 DEFAULT_DB = Path("annotations")
@@ -45,10 +47,16 @@ class Paths:
 
 class Workspace:
     def __init__(self, articles_root: Path, db_path: Path, converter: Converter | None = None) -> None:
-        self.library = Library(articles_root, cache_dir=db_path / "cache")
-        self.converter = converter or Converter()
         self.store = AnnotationStore(db_path)
+        # caches are local data: never synced with the annotations (see reader.store)
+        self.library = Library(articles_root, cache_dir=self.store.local_dir / "cache")
+        self.converter = converter or Converter()
         self.codebook = Codebook(self.store)
+
+    @property
+    def read_only(self) -> bool:
+        """The database folder cannot be written: everything can be read, nothing saved."""
+        return self.store.read_only
 
     # -- articles -----------------------------------------------------------------------------------
     def articles(self) -> list[ArticleInfo]:
@@ -93,8 +101,9 @@ class Workspace:
         color: str = "",
         view: str = "original",
     ) -> Annotation:
+        tags = [check_tag(t) for t in tags]
         annotation = make_annotation(article, start, end, tags=tags, note=note, color=color, view=view)
-        return self.store.add(annotation)
+        return self.store.add(annotation, fresh=True)  # a new uuid: the article's others are not read
 
     def edit(
         self,
@@ -104,6 +113,13 @@ class Workspace:
         note: str | None = None,
         color: str | None = None,
     ) -> Annotation:
+        """Save an edit of ``annotation`` (as the editor opened it). ConflictError (with both versions)
+        if another copy of reader changed or deleted it since; :meth:`resolve` then does what the user
+        chose."""
+        if tags is not None:
+            for tag in normalise_tags(tags):
+                if tag not in annotation.tags:  # a badly formed old tag may stay; a new one must be valid
+                    check_tag(tag)
         changed = replace(
             annotation,
             tags=normalise_tags(tags) if tags is not None else annotation.tags,
@@ -111,7 +127,25 @@ class Workspace:
             color=color if color is not None else annotation.color,
             modified=now_iso(),
         )
-        return self.store.update(changed)
+        return self.store.update(changed, expected=annotation)
+
+    def resolve(self, conflict: ConflictError, choice: str) -> Annotation | None:
+        """Settle a conflict from :meth:`edit`: ``mine`` saves this edit over theirs, ``theirs`` keeps the
+        stored version (returned; None if it was deleted), ``both`` keeps theirs and saves mine as a new
+        annotation."""
+        mine = conflict.mine
+        assert isinstance(mine, Annotation)
+        if choice == "theirs":
+            return conflict.theirs if isinstance(conflict.theirs, Annotation) else None
+        if choice == "mine":
+            stamped = replace(mine, modified=now_iso())
+            if self.store.get(mine.article_id, mine.id) is None:
+                return self.store.add(stamped)
+            return self.store.update(stamped)
+        if choice == "both":
+            now = now_iso()
+            return self.store.add(replace(mine, id=str(uuid.uuid4()), created=now, modified=now), fresh=True)
+        raise ValueError(f"unknown choice {choice!r}")
 
     def delete(self, annotation: Annotation) -> Annotation:
         return self.store.delete(annotation.article_id, annotation.id)

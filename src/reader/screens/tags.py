@@ -1,6 +1,6 @@
 """The codebook: every tag as a tree (``a/b`` is a child of ``a``) with its colour, counts and description.
 
-Create, rename, merge, recolour, describe and delete tags (a delete is undone with `u`); Enter lists the
+Create, rename, merge, recolour, describe and delete tags (`u` undoes the last change); Enter lists the
 passages of the tag (and of every tag marked with space) across the corpus.
 """
 
@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from reader.codebook import DeletedTag, TagInfo
+from reader.codebook import TagInfo
 from reader.colors import COLORS, hex_for
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
@@ -44,7 +44,7 @@ class TagsScreen(Screen[None]):
         Binding("k", "color", "Colour", id="tags.color", tooltip="Choose the tag's highlight colour"),
         Binding("i", "describe", "Describe", id="tags.describe", tooltip="Edit the tag's description"),
         Binding("d", "delete", "Delete", id="tags.delete", tooltip="Delete the tag from every passage"),
-        Binding("u", "undo", "Undo", id="tags.undo", tooltip="Undo the last delete"),
+        Binding("u", "undo", "Undo", id="tags.undo", tooltip="Undo the last change to the codebook"),
         Binding("escape", "back", "Back", id="tags.back", tooltip="Close the codebook"),
     ]
 
@@ -53,7 +53,6 @@ class TagsScreen(Screen[None]):
         self.workspace = workspace
         self.infos: list[TagInfo] = []
         self.marked: set[str] = set()
-        self._deleted: list[DeletedTag] = []
         #: set when a passages list is opened from here: coming back, the counts are re-read
         self._reload_on_resume = False
 
@@ -282,7 +281,6 @@ class TagsScreen(Screen[None]):
 
                 def run() -> str:
                     deleted = codebook.delete(info.name)
-                    self._deleted.append(deleted)
                     return f"Deleted {info.name} from {deleted.count} passage(s) · u undoes"
 
                 self._change(run, None)
@@ -290,17 +288,16 @@ class TagsScreen(Screen[None]):
         self.app.push_screen(ChoiceDialog(title, confirm_choices(f"Delete {info.name}")), delete)
 
     def action_undo(self) -> None:
-        if not self._deleted:
+        codebook = self.workspace.codebook
+        if not codebook.can_undo():
             self.notify("Nothing to undo.", markup=False)
             return
-        deleted = self._deleted.pop()
-        codebook = self.workspace.codebook
 
         def run() -> str:
-            count = codebook.undo_delete(deleted)
-            return f"Restored {deleted.name} on {count} passage(s)"
+            undone = codebook.undo()
+            return f"Undid {undone.label} ({undone.count} passage(s))"
 
-        self._change(run, deleted.name)
+        self._change(run, None)
 
     def action_mark(self) -> None:
         info = self.current()

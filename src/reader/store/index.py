@@ -132,6 +132,25 @@ class Index:
         self.problems.pop(af.stem, None)
         self.dirty = True
 
+    def known(self, stem: str) -> tuple[Signature | None, int, int, int] | None:
+        """(snapshot signature, log inode, offset, seq) of the checked version the entry was made from."""
+        self._load()
+        e = self.entries.get(stem)
+        if e is None or e.get("ino") is None or stem in self.problems:
+            return None
+        snap, ino, off = _key_of(e)
+        assert ino is not None
+        return snap, ino, off, e["seq"]
+
+    def follow(self, stem: str, ops: list[Op], offset: int) -> None:
+        """Bring the entry to ``offset`` with ``ops`` read or appended after it (see :meth:`known`)."""
+        e = self.entries[stem]
+        if apply_ops(e, ops):
+            e["off"] = offset
+        else:  # pragma: no cover - a del without 'was': recount next time
+            del self.entries[stem]
+        self.dirty = True
+
     def replace(self, af: ArticleFile) -> None:
         """After a compaction or a full load of ``af``."""
         self.entries[af.stem] = entry_from(af)

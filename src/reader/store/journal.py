@@ -115,7 +115,13 @@ class Journal:
             "journal": JOURNAL_SCHEMA,
             "what": what,
             "articles": [
-                {"article_id": c.article_id, "ino": af.log_ino, "size": af.log_off, "puts": c.puts, "dels": c.dels}
+                {
+                    "article_id": c.article_id,
+                    "ino": af.log_ino,
+                    "size": af.log_off,
+                    "puts": c.puts,
+                    "dels": c.dels,
+                }
                 for c, _, af in prepared
             ],
             "files": {name: payload.decode("utf-8") for name, payload in files.items()},

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,9 @@ def encode(op: Op) -> bytes:
 
 
 def header(article_id: str, after: int) -> bytes:
-    return orjson.dumps({"log": SCHEMA, "article_id": article_id, "after": after}, option=orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps(
+        {"log": SCHEMA, "article_id": article_id, "after": after}, option=orjson.OPT_APPEND_NEWLINE
+    )
 
 
 def _decode(line: bytes, article_id: str | None) -> Op:
@@ -289,13 +292,11 @@ class ArticleFile:
     def _read_whole_log(self, data: bytes, ino: int) -> None:
         self.log_ino = ino
         end = data.find(b"\n")
-        if end < 0:
-            return  # a torn header: the log holds nothing yet
-        try:
+        try:  # a log is created whole (atomically), so its first line is always complete
+            if end < 0:
+                raise ValueError("no complete first line")
             article_id, after = _decode_header(data[:end])
         except ValueError as e:
-            if end == len(data) - 1:
-                return  # a torn (only) line
             raise corrupt(self.log_path, f"change log has no valid header ({e})") from e
         if self.article_id is not None and article_id != self.article_id:
             raise corrupt(self.log_path, f"holds article {article_id!r}, expected {self.article_id!r}")
@@ -438,80 +439,45 @@ class ArticleFile:
         self._truncate(size)
         self.docs = None  # read again next time
 
-    def snapshot_size_on_disk(self) -> int:
-        sig = stat_signature(self.snapshot_path)
-        return 0 if sig is None else sig[1]
+    def append_after(
+        self, record: JsonDict, known: tuple[Signature | None, int, int, int]
+    ) -> tuple[list[Op], int] | None:
+        """Append a ``put`` of a record with a new id, reading only what the log gained since ``known``.
 
-    def append_fresh(self, record: JsonDict) -> tuple[Op, int]:
-        """Append a ``put`` of a record whose id is new, reading only the end of the log (not the records).
-
-        For ``reader annotate`` on an article of 100,000 annotations. Falls back to :meth:`prepare` when
-        the log is missing or its end is not a clean line. Returns the op and the log's new size.
+        ``known`` is (snapshot signature, log inode, offset, seq) of a version already read and checked
+        (the index's entry), so the article's existing annotations are not read at all: for ``reader
+        annotate`` on an article of 100,000 annotations. Returns the changes read (another process's) and
+        appended, with the log's new size; None if the files are no longer that version (the caller then
+        takes the ordinary way).
         """
-        last = self._last_seq()
-        if last is None or self.docs is not None:
-            self.prepare()
-            ops = self.ops_for([record], [])
-            self.append(ops)
-            return ops[0], self.log_off
-        op = Op("put", last + 1, record, record["id"], None)
+        snap, ino, offset, seq = known
+        if stat_signature(self.snapshot_path) != snap:
+            return None
+        got = read_tail(self.log_path, ino, offset, seq)
+        if got is None:
+            return None
+        ops, end = got
+        op = Op("put", (ops[-1].seq if ops else seq) + 1, record, record["id"], None)
         payload = encode(op)
         try:
             fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError as e:
             raise cannot(self.log_path, "save annotations", e) from e
         try:
-            size = os.fstat(fd).st_size
+            st = os.fstat(fd)
+            if st.st_ino != ino or st.st_size < end:  # pragma: no cover - we hold the lock
+                return None
+            if st.st_size > end:  # a torn line nobody acknowledged
+                os.ftruncate(fd, end)
             write_all(fd, payload)
             os.fsync(fd)
         except OSError as e:
-            try:
-                os.ftruncate(fd, size)
-            except OSError:
-                pass
+            with suppress(OSError):
+                os.ftruncate(fd, end)
             raise cannot(self.log_path, "save annotations", e) from e
         finally:
             os.close(fd)
-        return op, size + len(payload)
-
-    def _last_seq(self) -> int | None:
-        """The seq of the log's last line, cutting a torn tail first; None if that cannot be told cheaply."""
-        try:
-            fd = os.open(self.log_path, os.O_RDWR | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            raise cannot(self.log_path, "open", e) from e
-        try:
-            size = os.fstat(fd).st_size
-            chunk = _TAIL_CHUNK
-            while True:
-                start = max(0, size - chunk)
-                data = os.pread(fd, size - start, start)
-                cut = data.rfind(b"\n")
-                prev = data.rfind(b"\n", 0, cut) if cut > 0 else -1
-                if prev >= 0 or start == 0:
-                    break
-                chunk *= 4
-            if cut < 0:
-                return None
-            if cut != len(data) - 1:  # a torn line after the last newline
-                os.ftruncate(fd, start + cut + 1)
-                os.fsync(fd)
-            line = data[prev + 1 : cut]
-        except OSError as e:
-            raise cannot(self.log_path, "save annotations", e) from e
-        finally:
-            os.close(fd)
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            return None
-        if type(obj) is dict and type(obj.get("seq")) is int:
-            return int(obj["seq"])
-        if prev < 0 and type(obj) is dict and type(obj.get("after")) is int and obj.get("log") == SCHEMA:
-            return int(obj["after"])
-        return None
+        return [*ops, op], end + len(payload)
 
     def compact_due(self) -> bool:
         return self.docs is not None and self.log_off > max(self.snapshot_size, MIN_COMPACT_BYTES)

@@ -220,19 +220,28 @@ class AnnotationStore:
         record = annotation.to_dict()
         with self.locked():
             af = self._article(annotation.article_id)
-            if fresh and af.docs is None:
-                before = self._position(af)
-                op, log_size = af.append_fresh(record)
-                self._index.note(af, before, [op])
-                if log_size > max(MIN_COMPACT_BYTES, af.snapshot_size_on_disk()):
-                    af.prepare()
-                    self._maybe_compact(af)
+            if fresh and af.docs is None and self._add_fresh(af, record):
                 return annotation
             af.prepare()
             if annotation.id in (af.docs or {}):
                 raise UsageError(f"annotation {annotation.id} already exists in {annotation.article_id}")
             self._append(af, af.ops_for([record], []))
         return annotation
+
+    def _add_fresh(self, af: ArticleFile, record: JsonDict) -> bool:
+        """Append after the version the index knows (checked when it was indexed); False if it cannot."""
+        known = self._index.known(af.stem)
+        if known is None:
+            return False
+        got = af.append_after(record, known)
+        if got is None:
+            return False
+        ops, size = got
+        self._index.follow(af.stem, ops, size)
+        snap = af.snapshot_path.stat().st_size if af.snapshot_path.exists() else 0
+        if size > max(MIN_COMPACT_BYTES, snap):
+            self._maybe_compact(af)
+        return True
 
     def update(self, annotation: Annotation, *, expected: Annotation | None = None) -> Annotation:
         """Replace a stored annotation (same id and article) with ``annotation`` as given.
@@ -360,7 +369,7 @@ class AnnotationStore:
         self._maybe_compact(af)
 
     def _maybe_compact(self, af: ArticleFile) -> None:
-        if af.compact_due():
+        if af.docs is None or af.compact_due():
             self.compact(af.article_id or "")
 
     # -- annotations: reading
