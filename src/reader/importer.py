@@ -13,8 +13,8 @@ All or nothing, in three steps:
    quote still matches there, else moved to the exact quote nearest the old position, else to a fuzzy
    match (:func:`reader.anchoring.reanchor`), else kept as an orphan, as is one whose article is not in
    the library (or cannot be read). Nothing is dropped; every orphan is reported.
-3. **Write**, one save per article file (:meth:`reader.store.AnnotationStore.put_many`). Nothing is
-   written if steps 1–2 found a problem.
+3. **Write** everything as one journalled change (:meth:`reader.store.AnnotationStore.commit`): all or
+   nothing even across a kill -9 or a full disk. Nothing is written if steps 1–2 found a problem.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from reader.colors import check_color
 from reader.errors import ArticleError, StoreCorruptError, UsageError
 from reader.sanitise import safe_line
 from reader.schemacheck import SchemaViolation, compile_schema, format_path, parse_date_time
-from reader.store import Annotation
+from reader.store import Annotation, Change
+from reader.tags import check_tag
 from reader.workspace import Workspace
 
 FORMAT_NAMES = {
@@ -285,7 +286,12 @@ def plan_import(
     listed = {info.id for info in workspace.articles()}
     articles: dict[str, Article | str] = {}  # article id -> the article, or why it cannot be used
 
-    for _, a in annotations:
+    for where, a in annotations:
+        for tag in a.tags:
+            try:
+                check_tag(tag)
+            except UsageError as exc:
+                raise _problem(Path(path), (*where, "tags"), str(exc)) from None
         old = existing.get(a.id)
         if old is not None:
             old_article, old_modified = old
@@ -325,12 +331,17 @@ def plan_import(
 
 
 def apply(workspace: Workspace, plan: Plan, progress: Callable[[int, int], None] | None = None) -> None:
-    store = workspace.store
-    article_ids = sorted(set(plan.upserts) | set(plan.removals))
-    for done, article_id in enumerate(article_ids, 1):
-        store.put_many(article_id, plan.upserts.get(article_id, ()), remove=plan.removals.get(article_id, ()))
-        if progress is not None:
-            progress(done, len(article_ids))
+    """Write the plan as one change (:meth:`reader.store.AnnotationStore.commit`): all of it or, after a
+    crash or a full disk, none of it; an annotation moved to another article is never missing."""
+    changes = [
+        Change.of(article_id, plan.upserts.get(article_id, ()), sorted(plan.removals.get(article_id, ())))
+        for article_id in sorted(set(plan.upserts) | set(plan.removals))
+    ]
+    if progress is not None:
+        progress(0, 1)
+    workspace.store.commit(changes, what=f"import of {plan.report.path}")
+    if progress is not None:
+        progress(1, 1)
 
 
 def import_file(

@@ -17,6 +17,7 @@ from reader.articles import Article, ArticleInfo, Library
 from reader.codebook import Codebook
 from reader.colors import COLORS, DEFAULT_COLOR, hex_for
 from reader.convert import Converter, ViewText, check_view
+from reader.errors import ConflictError
 from reader.store import (
     Annotation,
     AnnotationStore,
@@ -24,7 +25,6 @@ from reader.store import (
     make_annotation,
     now_iso,
 )
-from reader.errors import ConflictError
 from reader.tags import check_tag, normalise_tags
 
 DEFAULT_ARTICLES = Path("seeds")

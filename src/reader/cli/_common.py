@@ -179,3 +179,8 @@ def report_bug(exc: BaseException) -> int:
         file=sys.stderr,
     )
     return EXIT_BUG
+
+
+def warn(message: str) -> None:
+    """A problem that did not stop the command (one line on stderr)."""
+    print(f"reader: warning: {safe_line(message, 1000)}", file=sys.stderr)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reader.cli._common import info, out, workspace
+from reader.cli._common import EXIT_USAGE, fail, info, out, workspace
 from reader.errors import UsageError
 from reader.sanitise import safe_line
 
@@ -108,6 +108,7 @@ def run_export(args: argparse.Namespace) -> int:
         WORKSPACE_FORMATS,
         build_export,
         check_output,
+        left_out,
         render_bytes,
         write_atomically,
     )
@@ -123,6 +124,7 @@ def run_export(args: argparse.Namespace) -> int:
         check_output(output, protected)  # before the (long) export: a wrong path is told at once
     ws = workspace(args)
     data = build_export(ws, args.view, tags=args.tag, article_ids=args.article)
+    missing = left_out(ws, args.article)
     if args.format in WORKSPACE_FORMATS:
         payload = render_bytes(data, args.format, workspace=ws, **options)
     else:
@@ -136,7 +138,9 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
-    return 0
+    for line in missing:
+        fail(f"left out of the export: {line}")
+    return EXIT_USAGE if missing else 0
 
 
 def run_import(args: argparse.Namespace) -> int:

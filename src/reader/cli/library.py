@@ -40,7 +40,7 @@ def run_list(args: argparse.Namespace) -> int:
             "chars": info.chars,
             "chars_exact": info.chars_exact,
             "annotations": counts.get(info.id, 0),
-            "error": info.error,
+            "error": info.error or ws.store.problem_for(info.id),
         }
         for info in ws.articles()
     ]

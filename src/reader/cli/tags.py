@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from reader.cli._common import Parser, out, out_json, workspace
+from reader.cli._common import Parser, out, out_json, warn, workspace
 from reader.sanitise import safe_line
 
 
@@ -79,6 +79,9 @@ def _print_codebook(ws: Any, *, as_json: bool) -> int:
     from rich.cells import cell_len
 
     infos = ws.codebook.tags()
+    for problem in [ws.codebook.problem, *ws.store.problems()]:
+        if problem:
+            warn(problem)
     if as_json:
         rows = [
             {

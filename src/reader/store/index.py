@@ -11,7 +11,6 @@ only when the lock happens to be free.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path

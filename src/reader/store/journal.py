@@ -3,7 +3,7 @@
 ``local/journal.json`` holds the whole change before any article file is touched::
 
     {"journal": 1, "what": "import of export.json",
-     "articles": [{"article_id": "...", "ino": 123, "size": 4567, "puts": [{...record...}], "dels": ["<id>"]}],
+     "articles": [{"article_id": "...", "ino": 123, "size": 4567, "puts": [{...}], "dels": ["<id>"]}],
      "files": {"codebook.json": "<the new file's text>"}}
 
 Under the database lock: every article's log is prepared (read, torn tail cut, created if missing) and

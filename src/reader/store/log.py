@@ -303,7 +303,7 @@ class ArticleFile:
         if after > self.snap_seq:
             raise corrupt(
                 self.log_path,
-                f"follows snapshot change {after} but {self.snapshot_path.name} holds only up to {self.snap_seq}",
+                f"follows change {after} but {self.snapshot_path.name} holds changes up to {self.snap_seq}",
             )
         self.article_id = article_id
         ops, used = parse_lines(self.log_path, data[end + 1 :], article_id, after)
@@ -423,10 +423,8 @@ class ArticleFile:
             if sync:
                 os.fsync(fd)
         except OSError as e:
-            try:
+            with suppress(OSError):
                 os.ftruncate(fd, before)  # the unacknowledged part goes: the file is as it was
-            except OSError:
-                pass
             raise cannot(self.log_path, "save annotations", e) from e
         finally:
             os.close(fd)

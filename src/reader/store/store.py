@@ -151,7 +151,7 @@ class AnnotationStore:
             raise StoreError(f"{self.path}: annotation store is closed")
         if self.read_only:
             raise StoreReadOnlyError(
-                f"{self.path}: the annotation folder is read-only; nothing can be saved (check its permissions)"
+                f"{self.path}: the annotation folder is read-only; nothing can be saved (check permissions)"
             )
         with self._lock.mutex:
             first = not self._lock.held
@@ -438,22 +438,26 @@ class AnnotationStore:
         with self._lock.mutex:
             self._fresh()
             lines = [message for _, message in self._index.problems.values()]
-        if self.read_only and self.journal.pending():
-            try:
-                check_readable(self.journal.path)
-                lines.append(
-                    f"{self.journal.path}: an interrupted change is pending; open the database with write "
-                    "access (any reader command) to finish it"
-                )
-            except StoreCorruptError as e:
-                lines.append(str(e))
-        return lines
+        pending = self.pending_problem()
+        return lines if pending is None else [*lines, pending]
+
+    def pending_problem(self) -> str | None:
+        """Why an interrupted multi-article change cannot be finished here (a read-only database), if so."""
+        if not (self.read_only and self.journal.pending()):
+            return None
+        try:
+            check_readable(self.journal.path)
+        except StoreCorruptError as e:
+            return str(e)
+        return (
+            f"{self.journal.path}: an interrupted change is pending; open the database with write access "
+            "(any reader command) to finish it"
+        )
 
     def problem_for(self, article_id: str) -> str | None:
-        """Why this article's annotations cannot be read, or None (see :meth:`problems`)."""
-        with self._lock.mutex:
-            self._fresh()
-            got = self._index.problems.get(_stem(article_id))
+        """Why this article's annotations cannot be read, or None, as of the last :meth:`counts`,
+        :meth:`tags` or :meth:`problems` (call one of those first; this one reads no file)."""
+        got = self._index.problems.get(_stem(article_id))
         return None if got is None else got[1]
 
     def _fresh(self) -> dict[str, JsonDict]:
