@@ -133,9 +133,9 @@ class Journal:
         sizes = [(af, af.log_off) for _, _, af in prepared]
         try:
             self._apply([(af, ops) for _, ops, af in prepared], files)
-        except OSError as e:
+        except (OSError, StoreError) as e:
             self._roll_back(sizes)
-            raise StoreError(f"{what}: {e.strerror or e}; nothing was changed (free some space)") from e
+            raise StoreError(f"{what} was not done: {_detail(e)}; nothing was changed") from e
         return {af.article_id or "": ops for _, ops, af in prepared if ops}
 
     def _prepare(
@@ -204,13 +204,19 @@ class Journal:
             work.append((af, af.ops_for(change.puts, change.dels)))
         try:
             self._apply(work, files)
-        except OSError as e:
+        except (OSError, StoreError) as e:
             self._roll_back(sizes)
             raise StoreError(
-                f"{self.path}: an interrupted change ({what}) could not be finished ({e.strerror or e}) "
+                f"{self.path}: an interrupted change ({what}) could not be finished ({_detail(e)}) "
                 "and was rolled back; nothing of it remains"
             ) from e
         return what
+
+
+def _detail(e: Exception) -> str:
+    if isinstance(e, OSError):
+        return f"{e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}; free some space or check permissions"
+    return str(e)
 
 
 def check_readable(path: Path) -> None:

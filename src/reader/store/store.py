@@ -122,6 +122,8 @@ class AnnotationStore:
                 self._recover()
         except StoreLockedError:
             pass  # another process is writing: it recovers (every writer does before it writes)
+        except StoreCorruptError:
+            pass  # a damaged journal: reading goes on, writing refuses (see pending_problem())
 
     def close(self) -> None:
         """Write index.json if our saves changed it and the lock is free; forget cached articles."""
@@ -442,13 +444,16 @@ class AnnotationStore:
         return lines if pending is None else [*lines, pending]
 
     def pending_problem(self) -> str | None:
-        """Why an interrupted multi-article change cannot be finished here (a read-only database), if so."""
-        if not (self.read_only and self.journal.pending()):
+        """Why an interrupted multi-article change cannot be finished (a damaged journal, or a read-only
+        database), if so."""
+        if not self.journal.pending():
             return None
         try:
             check_readable(self.journal.path)
         except StoreCorruptError as e:
             return str(e)
+        if not self.read_only:
+            return None  # the next write finishes it
         return (
             f"{self.journal.path}: an interrupted change is pending; open the database with write access "
             "(any reader command) to finish it"
