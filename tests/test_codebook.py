@@ -153,3 +153,110 @@ def test_codebook_only_tag_can_be_renamed_described_and_deleted(workspace):
         cb.create("a//b")
     with pytest.raises(UsageError, match="no tag"):
         cb.set_color("ghost", "red")
+
+
+# ------------------------------------------------------------------------------- undo, modified, rules
+
+
+def test_undo_undoes_the_last_change_whatever_it_was(tagged):
+    cb = tagged.codebook
+    start = all_tags(tagged)
+    cb.delete("来源")
+    after_delete = all_tags(tagged)
+    cb.merge("framing/economy", "framing")
+    assert cb.undo().label == "merge of framing/economy into framing"  # the merge, not the earlier delete
+    assert all_tags(tagged) == after_delete
+    assert cb.undo().label == "delete of 来源"
+    assert all_tags(tagged) == start
+    cb.rename("framing", "框架")
+    cb.set_color("框架", "red")
+    assert cb.undo().label == "colour of 框架"
+    assert cb.color_of("框架") != "red"
+    undone = cb.undo()
+    assert (undone.label, undone.count) == ("rename of framing into 框架", 3)
+    assert all_tags(tagged) == start
+    assert not cb.can_undo()
+    with pytest.raises(UsageError, match="nothing to undo"):
+        cb.undo()
+
+
+def test_undo_keeps_tags_added_since_the_change(tagged):
+    cb = tagged.codebook
+    cb.rename("来源", "source")
+    a = next(a for a in tagged.store.all() if a.tags == ("source",))
+    tagged.edit(a, tags=["source", "later"])
+    cb.undo()
+    assert tagged.store.get(a.article_id, a.id).tags == ("来源", "later")  # type: ignore[union-attr]
+
+
+def test_rename_merge_delete_stamp_modified_so_the_change_travels_by_import(tagged, seeds_dir, tmp_path):
+    from reader.export import build_export, render_bytes
+    from reader.importer import import_file
+
+    def export(ws: Workspace) -> object:
+        path = tmp_path / "out.json"
+        path.write_bytes(render_bytes(build_export(ws, "original"), "json"))
+        return path
+
+    other = Workspace(seeds_dir, tmp_path / "other-db")
+    import_file(other, export(tagged))
+    before = {a.id: a.modified for a in tagged.store.all()}
+    assert tagged.codebook.rename("framing", "框架") == 3
+    changed = {a.id for a in tagged.store.all() if a.modified != before[a.id]}
+    assert len(changed) == 3
+    report = import_file(other, export(tagged))
+    assert (report.updated, report.unchanged) == (3, 1)
+    assert all_tags(other) == RENAMED
+
+
+@pytest.mark.parametrize("bad", ["", "/", "a//b", "/lead", "trail/", " / "])
+def test_tags_with_an_empty_part_are_refused_at_every_entry_point(workspace, bad, tmp_path):
+    from reader.store import make_annotation
+
+    simp = workspace.load(SIMP)
+    rule = r"empty"
+    with pytest.raises(UsageError, match=rule):
+        workspace.annotate(simp, 0, 5, tags=["ok", bad])
+    a = workspace.annotate(simp, 0, 5, tags=["ok"])
+    with pytest.raises(UsageError, match=rule):
+        workspace.edit(a, tags=["ok", bad])
+    with pytest.raises(UsageError, match=rule):
+        workspace.codebook.create(bad)
+    with pytest.raises(UsageError, match=rule):
+        workspace.codebook.rename("ok", bad)
+    assert all_tags(workspace) == [("ok",)]
+    if bad.strip():  # an old, badly formed tag (stored before the rule) can still be fixed or removed
+        old = workspace.store.add(make_annotation(simp, 6, 9, tags=[bad]))
+        assert workspace.edit(old, note="still editable").tags == old.tags
+        assert workspace.codebook.rename(bad, "fixed") == 1
+        workspace.store.add(make_annotation(simp, 9, 12, tags=[bad]))
+        assert workspace.codebook.delete(bad).count == 1
+
+
+def test_import_refuses_a_malformed_tag_and_names_where(tagged, tmp_path):
+    from reader.export import build_export, render_bytes
+    from reader.importer import import_file
+
+    data = orjson.loads(render_bytes(build_export(tagged, "original"), "json"))
+    data["annotations"][2]["tags"] = ["good", "a//b"]
+    path = tmp_path / "bad.json"
+    path.write_bytes(orjson.dumps(data))
+    with pytest.raises(UsageError, match=r"annotations\[2\]\.tags.*empty part.*nothing was imported"):
+        import_file(tagged, path)
+
+
+def test_a_damaged_codebook_costs_colours_and_descriptions_only(tagged):
+    from reader.errors import StoreCorruptError
+    from reader.export import build_export
+
+    tagged.codebook.set_color("framing", "red")
+    path = tagged.store.path / "codebook.json"
+    path.write_bytes(b'{"tags": ["not", "an", "object"]}')
+    fresh = Workspace(tagged.library.root, tagged.store.path)
+    infos = {t.name: t for t in fresh.codebook.tags()}
+    assert infos["framing"].passages == 3 and infos["framing"].color == color_for_tag("framing")
+    assert str(path) in (fresh.codebook.problem or "") and "\n" not in (fresh.codebook.problem or "")
+    assert len(build_export(fresh, "original")["annotations"]) == 4
+    with pytest.raises(StoreCorruptError, match="codebook"):
+        fresh.codebook.set_color("framing", "blue")
+    assert path.read_bytes() == b'{"tags": ["not", "an", "object"]}'

@@ -34,7 +34,11 @@ def comparable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def db_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((folder / "articles").glob("*.json"))}
+    """Every article file (snapshots and change logs) of a database, by name."""
+    articles = folder / "articles"
+    if not articles.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in sorted(articles.iterdir()) if p.suffix in (".json", ".log")}
 
 
 @pytest.fixture

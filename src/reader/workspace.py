@@ -117,9 +117,9 @@ class Workspace:
         if another copy of reader changed or deleted it since; :meth:`resolve` then does what the user
         chose."""
         if tags is not None:
-            for tag in normalise_tags(tags):
-                if tag not in annotation.tags:  # a badly formed old tag may stay; a new one must be valid
-                    check_tag(tag)
+            for tag in tags:
+                if normalise_tags(tag) != (tag,) or tag not in annotation.tags:
+                    check_tag(tag)  # a badly formed old tag may stay; a new one must be valid
         changed = replace(
             annotation,
             tags=normalise_tags(tags) if tags is not None else annotation.tags,
