@@ -224,6 +224,8 @@ class CorpusSearch:
         self.workspace = workspace
         self.converter = workspace.converter
         default = workspace.store.local_dir / "cache" / "search"
+        if workspace.store.read_only:  # a read-only database: the index lives as long as this process
+            default = _temporary_folder()
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default
         self._index: _Index | None = None
         self._lock = threading.Lock()
@@ -455,6 +457,16 @@ class CorpusSearch:
         except (ArticleError, UsageError):
             return []
         return [a for a in self.workspace.annotations(article) if a.status != "orphan"]
+
+
+def _temporary_folder() -> Path:
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="reader-search-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 @cache
