@@ -26,9 +26,10 @@ from textual.worker import get_current_worker
 from reader.articles import ArticleInfo
 from reader.colors import hex_for
 from reader.convert import VIEW_LABELS, VIEWS
-from reader.errors import ReaderError
+from reader.errors import ConflictError, ReaderError
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
+from reader.screens.conflict import ask_about_conflict
 from reader.store import Annotation
 from reader.tags import under_any
 from reader.workspace import Workspace
@@ -312,6 +313,14 @@ class PassagesScreen(Screen[None]):
     def _save(self, entry: PassageEntry, draft: AnnotationDraft) -> None:
         try:
             self.workspace.edit(entry.annotation, tags=draft.tags, note=draft.note, color=draft.color)
+        except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask
+
+            def done(message: str) -> None:
+                self.notify(message, timeout=1.5, markup=False)
+                self.load(entry)
+
+            self.app.call_from_thread(ask_about_conflict, self, self.workspace, conflict, done)
+            return
         except ReaderError as exc:
             self.app.call_from_thread(
                 self.notify, safe_line(str(exc)), title="Not saved", severity="error", markup=False

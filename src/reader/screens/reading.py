@@ -17,10 +17,11 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.articles import Article, ArticleInfo
 from reader.convert import VIEW_LABELS, VIEWS, ViewText
-from reader.errors import ReaderError
+from reader.errors import ConflictError, ReaderError
 from reader.layout import Layout, wrap_text
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
+from reader.screens.conflict import ask_about_conflict
 from reader.search import Match, find_in_text, fold_text
 from reader.store import Annotation
 from reader.widgets.document import DocumentView, Highlight
@@ -424,12 +425,21 @@ class ReadingScreen(Screen[None]):
     def _save_edit(self, annotation: Annotation, draft: AnnotationDraft) -> None:
         try:
             edited = self.workspace.edit(annotation, tags=draft.tags, note=draft.note, color=draft.color)
+        except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask
+            self.app.call_from_thread(
+                ask_about_conflict, self, self.workspace, conflict, self._after_conflict
+            )
+            return
         except ReaderError as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), title="Not saved", severity="error", markup=False
             )
             return
         self.app.call_from_thread(self._after_change, UndoStep("edit", annotation, edited), "Saved")
+
+    def _after_conflict(self, message: str) -> None:
+        self._reload_annotations()
+        self.notify(message, timeout=1.5, markup=False)
 
     def action_delete(self) -> None:
         annotation = self._annotation_at_cursor()

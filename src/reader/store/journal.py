@@ -215,7 +215,8 @@ class Journal:
 
 def _detail(e: Exception) -> str:
     if isinstance(e, OSError):
-        return f"{e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}; free some space or check permissions"
+        where = f"{e.filename}: " if e.filename else ""
+        return f"{where}{e.strerror or e}; free some space or check permissions"
     return str(e)
 
 
