@@ -122,7 +122,9 @@ def test_enospc_from_the_write_itself_rolls_every_log_back(seeded, monkeypatch: 
         assert all(b"new " not in p.read_bytes() for p in fresh.articles_dir.iterdir())
 
 
-def test_a_crash_after_the_journal_is_finished_by_the_next_open(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_after_the_journal_is_finished_by_the_next_open(
+    seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, made = seeded
     real_append = ArticleFile.append
 
@@ -143,7 +145,9 @@ def test_a_crash_after_the_journal_is_finished_by_the_next_open(seeded, monkeypa
     assert sum(len(v) for v in after.values()) == 6
 
 
-def test_a_crash_before_the_journal_is_complete_changes_nothing(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_before_the_journal_is_complete_changes_nothing(
+    seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, made = seeded
     before = snapshot(store)
 

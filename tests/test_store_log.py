@@ -60,7 +60,11 @@ def test_a_save_appends_one_line_and_leaves_the_snapshot_alone(store: Annotation
     log_before = log_of(store, "论语/学而.txt").read_bytes()
     a = store.add(make_annotation(article(), 3, 9, tags=["新"]))
     after = snapshot.stat()
-    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
+        before.st_ino,
+        before.st_mtime_ns,
+        before.st_size,
+    )
     log_after = log_of(store, "论语/学而.txt").read_bytes()
     assert log_after.startswith(log_before)
     added = log_after[len(log_before) :]
@@ -237,7 +241,12 @@ def _schema_1_database(folder: Path) -> tuple[list[dict], dict]:
     """A database as the schema-1 store wrote it: indented article file with meta/annotations/state."""
     art = article("旧.txt")
     records = [make_annotation(art, i, i + 3, tags=["旧", f"t{i}"]).to_dict() for i in range(5)]
-    state = {"article_id": "旧.txt", "position": 77, "view": "hongkong", "updated": "2026-01-01T00:00:00+00:00"}
+    state = {
+        "article_id": "旧.txt",
+        "position": 77,
+        "view": "hongkong",
+        "updated": "2026-01-01T00:00:00+00:00",
+    }
     stem = hashlib.sha1(b"\xe6\x97\xa7.txt", usedforsecurity=False).hexdigest()[:20]
     (folder / "articles").mkdir(parents=True)
     data = {
@@ -256,10 +265,14 @@ def test_a_schema_1_database_opens_and_is_upgraded_on_the_first_write(tmp_path: 
     folder = tmp_path / "db"
     records, state = _schema_1_database(folder)
     with AnnotationStore(folder) as store:
-        assert sorted(r.to_dict()["id"] for r in store.for_article("旧.txt")) == sorted(r["id"] for r in records)
+        assert sorted(r.to_dict()["id"] for r in store.for_article("旧.txt")) == sorted(
+            r["id"] for r in records
+        )
         assert store.counts() == {"旧.txt": 5} and store.tags()["旧"] == 5
         assert store.get_state("旧.txt") == ArticleState.from_dict(state)
-        assert orjson.loads((folder / "reader-db.json").read_bytes())["schema"] == 1  # reading changes nothing
+        assert (
+            orjson.loads((folder / "reader-db.json").read_bytes())["schema"] == 1
+        )  # reading changes nothing
         new = store.add(make_annotation(article("旧.txt"), 9, 12, tags=["新"]))
         assert orjson.loads((folder / "reader-db.json").read_bytes())["schema"] == 2
         assert not (folder / "reader-db.lock").exists() and not (folder / "index.json").exists()

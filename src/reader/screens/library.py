@@ -15,7 +15,9 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from reader.articles import ArticleInfo
+from reader.errors import ReaderError
 from reader.sanitise import safe_line
+from reader.screens.dialogs import ChoiceDialog, confirm_choices
 from reader.workspace import Workspace
 
 SCRIPT_LABELS = {"simplified": "简", "traditional": "繁", "mixed": "混", "none": "–", "": ""}
@@ -90,6 +92,13 @@ class LibraryScreen(Screen[None]):
             "ctrl+t", "app.tags", "Tags", id="tags", priority=True, tooltip="Open the codebook: every tag"
         ),
         Binding("q", "app.quit", "Quit", id="quit-library"),
+        Binding(
+            "ctrl+r",
+            "set_aside",
+            "Start afresh",
+            id="set-aside",
+            tooltip="Move the article's damaged annotation file aside and start its annotations afresh",
+        ),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -105,7 +114,10 @@ class LibraryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         # paths and file names are data: safe_line makes control characters (ESC…) visible symbols
-        yield Static(Text(f"reader · {safe_line(str(self.workspace.library.root))}"), id="library-header")
+        header = f"reader · {safe_line(str(self.workspace.library.root))}"
+        if self.workspace.read_only:  # the database folder cannot be written
+            header += " · read-only: nothing can be saved"
+        yield Static(Text(header), id="library-header")
         # select_on_focus=False: type-to-filter focuses the box *after* inserting the first character,
         # and select-all-on-focus would make the second character replace it.
         yield FilterInput(
@@ -213,6 +225,8 @@ class LibraryScreen(Screen[None]):
             title = Text(safe_line(info.title), style=style, no_wrap=True, overflow="ellipsis")
             if info.error:
                 title.append("  ⚠ cannot read", style="dim italic")
+            elif self.workspace.store.problem_for(info.id):
+                title.append("  ⚠ annotations damaged", style="red italic")
             chars = f"{'' if info.chars_exact else '~'}{info.chars:,}"
             rows.append(
                 (
@@ -254,8 +268,9 @@ class LibraryScreen(Screen[None]):
             )
             return
         text = Text(safe_line(info.id), style="bold")
-        if info.error:
-            text.append(f"  {safe_line(info.error)}", style="red")
+        problem = self.workspace.store.problem_for(info.id)
+        if info.error or problem:
+            text.append(f"  {safe_line(info.error or problem or '')}", style="red")
         else:
             text.append(f"  {info.paragraphs} paragraphs · {self._counts.get(info.id, 0)} annotations")
         detail.update(text)
@@ -263,6 +278,37 @@ class LibraryScreen(Screen[None]):
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self) -> None:
         self._show_detail()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "set_aside":  # only on a row whose annotation file is damaged
+            article_id = self._current_id()
+            return article_id is not None and self.workspace.store.problem_for(article_id) is not None
+        return True
+
+    def action_set_aside(self) -> None:
+        article_id = self._current_id()
+        if article_id is None or self.workspace.store.problem_for(article_id) is None:
+            return
+        title = Text(
+            f"Start the annotations of {safe_line(article_id)} afresh? The damaged file is kept, renamed.",
+            style="bold",
+        )
+
+        def answer(choice: str | None) -> None:
+            if choice != "yes":
+                return
+            try:
+                moved = self.workspace.store.set_aside(article_id)
+            except ReaderError as exc:
+                self.notify(str(exc), title="Not done", severity="error", markup=False)
+                return
+            self._counts = self.workspace.store.counts()
+            self._fill_table(keep=article_id)
+            names = ", ".join(p.name for p in moved)
+            self.notify(f"Set aside as {names}; {article_id} starts afresh", timeout=4, markup=False)
+
+        self.app.push_screen(ChoiceDialog(title, confirm_choices("Set it aside")), answer)
 
     @on(DataTable.RowSelected)
     def _row_selected(self) -> None:
@@ -333,6 +379,15 @@ class LibraryScreen(Screen[None]):
         info = next(i for i in self._infos if i.id == article_id)
         if info.error:
             self.notify(safe_line(info.error), title="Cannot open", severity="error", markup=False)
+            return
+        problem = self.workspace.store.problem_for(article_id)
+        if problem:
+            self.notify(
+                f"{problem} · ctrl+r starts its annotations afresh",
+                title="Cannot open",
+                severity="error",
+                markup=False,
+            )
             return
         from reader.screens.reading import ReadingScreen
 
