@@ -1,4 +1,4 @@
-"""One bad file never blocks the rest; read-only and full disks: real `reader` commands on damaged databases."""
+"""One bad file never blocks the rest; read-only and full disks: real `reader` commands on such databases."""
 
 from __future__ import annotations
 

@@ -17,11 +17,12 @@ import orjson
 import pytest
 
 from _export_fixtures import HOSTILE_NOTE, HOSTILE_TAGS, OTHER, SIMP, TRAD, change_article, make_annotations
-from reader.errors import StoreCorruptError, UsageError
+from reader.errors import UsageError
 from reader.export import (
     build_export,
     default_export_name,
     export_schema,
+    left_out,
     render,
     render_bytes,
     write_atomically,
@@ -198,10 +199,14 @@ def test_annotations_of_a_missing_article_are_exported_with_the_error(workspace,
     assert {a["id"] for a in data["annotations"]} >= {made["other"].id}
 
 
-def test_a_damaged_database_file_stops_the_export(workspace, made, db_dir):
+def test_a_damaged_database_file_is_left_out_and_named(workspace, made, db_dir):
+    workspace.store.compact(SIMP)
     workspace.store.file_for(SIMP).write_bytes(b"{broken")
-    with pytest.raises(StoreCorruptError, match=workspace.store.file_for(SIMP).name):
-        build_export(workspace)
+    data = build_export(workspace)  # everything else is exported ...
+    assert data["annotations"] and SIMP not in {a["article_id"] for a in data["annotations"]}
+    (missing,) = left_out(workspace)  # ... and what was left out is named (the CLI exits 2)
+    assert workspace.store.file_for(SIMP).name in missing
+    assert left_out(workspace, [TRAD]) == []
 
 
 def test_empty_export(workspace):

@@ -1,4 +1,4 @@
-"""The log-structured store: saves append one line, torn tails, incremental reads, layout, schema 1, positions."""
+"""The log-structured store: one-line saves, torn tails, incremental reads, layout, schema 1, positions."""
 
 from __future__ import annotations
 

@@ -411,9 +411,18 @@ class ArticleFile:
         then syncs). Returns the log size before, for a rollback. On failure the log is cut back."""
         if not ops:
             return self.log_off
-        self.ensure_log(durable=sync)
-        before = self.log_off
         payload = b"".join(map(encode, ops))
+        if self.log_ino is None:  # a new log: header and changes in one atomic write
+            assert self.article_id is not None
+            head = header(self.article_id, self.seq)
+            try:
+                self.log_ino = atomic_write(self.log_path, head + payload, durable=sync)[2]
+            except OSError as e:
+                raise cannot(self.log_path, "save annotations", e) from e
+            self._apply(ops)
+            self.log_off = len(head) + len(payload)
+            return len(head)
+        before = self.log_off
         try:
             fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError as e:

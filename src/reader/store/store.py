@@ -76,6 +76,7 @@ class AnnotationStore:
         self.read_only = self._open_folder()
         self._check_manifest()
         if not self.read_only:
+            self._lock.prepare()  # the first save should cost what every save costs
             self._tidy_after_crash()
 
     # -- lifecycle
@@ -180,8 +181,8 @@ class AnnotationStore:
         if self._migrated:
             return
         manifest = {"schema": SCHEMA, "format": "reader annotations", "created": now_iso()}
-        try:
-            atomic_write(self.manifest_path, dumps(manifest))
+        try:  # not fsynced: it only marks the schema; a lost one is written again by the next save
+            atomic_write(self.manifest_path, dumps(manifest), durable=False)
         except OSError as e:
             raise cannot(self.manifest_path, "save", e) from e
         for name in LEGACY_LOCAL_FILES:
