@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -135,14 +134,15 @@ def _reads(folder: Path) -> None:
 
 
 def _process(cmd: list[str], env: dict[str, str], runs: int = 5) -> tuple[float, float]:
-    """Median wall time (ms) and peak RSS (MB) of a whole process."""
+    """Median wall time (ms) and peak RSS (MB, by /usr/bin/time where it exists) of a whole process."""
     times, peak = [], 0.0
+    timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         t0 = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        done = subprocess.run([*timer, *cmd], env=env, check=True, capture_output=True, text=True)
         times.append(time.perf_counter() - t0)
-        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+        if timer:
+            peak = max(peak, int(done.stderr.strip().splitlines()[-1]) / 1024)
     return statistics.median(times) * 1e3, peak
 
 

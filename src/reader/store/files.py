@@ -7,6 +7,7 @@ Nothing here knows about annotations. Every error a user can cause (permissions,
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import secrets
 import threading
@@ -69,6 +70,19 @@ def corrupt(path: Path, what: str) -> StoreCorruptError:
     return StoreCorruptError(
         f"{path}: {what}; reader will not overwrite it: move it aside or restore it from a backup"
     )
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while building many objects that hold no cycles (100,000 records):
+    the collector would otherwise walk them again and again, doubling the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def write_all(fd: int, payload: bytes) -> None:

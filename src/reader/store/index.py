@@ -141,6 +141,12 @@ class Index:
         assert ino is not None
         return snap, ino, off, e["seq"]
 
+    def checked_snapshot(self, stem: str) -> Signature | None:
+        """The signature of the snapshot version the entry was made from (its records were checked)."""
+        self._load()
+        e = self.entries.get(stem)
+        return None if e is None else _key_of(e)[0]
+
     def follow(self, stem: str, ops: list[Op], offset: int) -> None:
         """Bring the entry to ``offset`` with ``ops`` read or appended after it (see :meth:`known`)."""
         e = self.entries[stem]

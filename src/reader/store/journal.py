@@ -106,11 +106,12 @@ class Journal:
 
     def commit(
         self, article_for: ArticleFor, changes: Iterable[Change], files: dict[str, bytes], what: str
-    ) -> dict[str, list[Op]]:
-        """Apply ``changes`` and replace ``files`` all or nothing; returns the ops appended per article."""
+    ) -> list[tuple[ArticleFile, list[Op], int]]:
+        """Apply ``changes`` and replace ``files`` all or nothing; returns, per article changed, its file,
+        the ops appended and the log size before them."""
         prepared = [p for p in self._prepare(article_for, changes) if p[1]]
         if not prepared and not files:
-            return {}
+            return []
         record = {
             "journal": JOURNAL_SCHEMA,
             "what": what,
@@ -136,7 +137,7 @@ class Journal:
         except (OSError, StoreError) as e:
             self._roll_back(sizes)
             raise StoreError(f"{what} was not done: {_detail(e)}; nothing was changed") from e
-        return {af.article_id or "": ops for _, ops, af in prepared if ops}
+        return [(af, ops, size) for (_, ops, af), (_, size) in zip(prepared, sizes, strict=True)]
 
     def _prepare(
         self, article_for: ArticleFor, changes: Iterable[Change]

@@ -41,6 +41,7 @@ from reader.store.files import (
     cannot,
     corrupt,
     dumps,
+    gc_paused,
     read_bytes,
     stat_signature,
     write_all,
@@ -179,8 +180,13 @@ def read_tail(path: Path, ino: int, offset: int, seq: int) -> tuple[list[Op], in
     return ops, offset + used
 
 
-def _parse_snapshot(path: Path, raw: bytes, article_id: str | None) -> tuple[str, int, JsonDict, Any]:
-    """(article id, seq, records, legacy state) of a snapshot; StoreCorruptError naming the file."""
+def _parse_snapshot(
+    path: Path, raw: bytes, article_id: str | None, *, check_records: bool = True
+) -> tuple[str, int, JsonDict, Any]:
+    """(article id, seq, records, legacy state) of a snapshot; StoreCorruptError naming the file.
+
+    ``check_records=False`` skips checking each record: only for a version checked before (the index
+    entry was made from exactly this file: same mtime, size and inode)."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
@@ -204,7 +210,7 @@ def _parse_snapshot(path: Path, raw: bytes, article_id: str | None) -> tuple[str
     docs = data.get(ANNOTATIONS, {})
     state = data.get(STATE, {}).get(ONE)
     try:
-        for key, doc in docs.items():
+        for key, doc in docs.items() if check_records else ():
             check_annotation(doc)
             if doc["id"] != key or doc["article_id"] != found:
                 raise ValueError(f"annotation {key} has id {doc['id']!r} and article {doc['article_id']!r}")
@@ -247,13 +253,15 @@ class ArticleFile:
         self.seq = 0
         self.log_ino: int | None = None
         self.log_off = 0  # bytes of the log read (whole lines)
+        self.trusted: Signature | None = None  # a snapshot version already checked (see _parse_snapshot)
 
     # -- reading
 
     def load(self) -> dict[str, JsonDict]:
         """The records now: the new tail of the log if only that changed, else everything read again."""
         if self.docs is None or not self._catch_up():
-            self._load_whole()
+            with gc_paused():
+                self._load_whole()
         assert self.docs is not None
         return self.docs
 
@@ -281,7 +289,7 @@ class ArticleFile:
         self.snap_seq = self.seq = 0
         if snap is not None:
             found, self.snap_seq, docs, self.legacy_state = _parse_snapshot(
-                self.snapshot_path, snap[0], self.article_id
+                self.snapshot_path, snap[0], self.article_id, check_records=snap[1] != self.trusted
             )
             self.article_id, self.snap_sig, self.seq = found, snap[1], self.snap_seq
             self.docs = dict(docs)

@@ -230,7 +230,19 @@ DOCUMENT_ORDER = operator.itemgetter("start", "end", "created")
 
 
 def sorted_annotations(docs: Iterable[JsonDict]) -> list[Annotation]:
-    """Annotation objects in document order: by (start, end, created)."""
-    anns = [Annotation.from_dict(d) for d in docs]
-    anns.sort(key=lambda a: (a.start, a.end, a.created))
-    return anns
+    """Annotation objects in document order: by (start, end, created).
+
+    Only for records already checked (every record the store reads is): no field is checked again, which
+    makes opening an article of 100,000 annotations several times faster than ``from_dict`` would.
+    """
+    ordered = sorted(docs, key=DOCUMENT_ORDER)
+    new = Annotation.__new__
+    out = []
+    for d in ordered:
+        a = new(Annotation)
+        a.__dict__.update(d)  # frozen dataclass: fill the instance dict directly, as __init__ would
+        a.__dict__["tags"] = tuple(d["tags"])
+        if "status" not in d:
+            a.__dict__["status"] = "anchored"
+        out.append(a)
+    return out

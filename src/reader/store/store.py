@@ -28,6 +28,7 @@ from reader.store.files import (
     atomic_write,
     cannot,
     dumps,
+    gc_paused,
     read_bytes,
     remove_temp_files,
     stat_signature,
@@ -243,7 +244,7 @@ class AnnotationStore:
         self._index.follow(af.stem, ops, size)
         snap = af.snapshot_path.stat().st_size if af.snapshot_path.exists() else 0
         if size > max(MIN_COMPACT_BYTES, snap):
-            self._maybe_compact(af)
+            self.compact(af.article_id or "")  # reads the article: once per doubling of the log
         return True
 
     def update(self, annotation: Annotation, *, expected: Annotation | None = None) -> Annotation:
@@ -308,14 +309,11 @@ class AnnotationStore:
         x.json"). Returns the number of annotations changed."""
         changes = list(changes)  # records checked by Change.of (as every save checks them)
         with self.locked():
-            befores = {c.article_id: self._position(self._article(c.article_id)) for c in changes}
             done = self.journal.commit(self._article, changes, files or {}, what)
-            for article_id, ops in done.items():
-                af = self._article(article_id)
-                self._index.note(af, befores.get(article_id, (None, None, 0)), ops)
-            for article_id in done:
-                self._maybe_compact(self._article(article_id))
-        return sum(len(ops) for ops in done.values())
+            for af, ops, size in done:
+                self._index.note(af, (af.snap_sig, af.log_ino, size), ops)
+                self._maybe_compact(af)
+        return sum(len(ops) for _, ops, _ in done)
 
     def compact(self, article_id: str) -> None:
         """Write the article's snapshot now (it is also done by itself when the log outgrows it)."""
@@ -372,7 +370,7 @@ class AnnotationStore:
         self._maybe_compact(af)
 
     def _maybe_compact(self, af: ArticleFile) -> None:
-        if af.docs is None or af.compact_due():
+        if af.compact_due():
             self.compact(af.article_id or "")
 
     # -- annotations: reading
@@ -386,7 +384,8 @@ class AnnotationStore:
         """The article's annotations in document order (start, end, created)."""
         with self._lock.mutex:
             docs = list(self._load(article_id).values())
-        return sorted_annotations(docs)
+        with gc_paused():
+            return sorted_annotations(docs)
 
     def records(self, article_id: str) -> list[JsonDict]:
         """The article's annotations as stored records (plain dicts, checked when read), in document
@@ -398,6 +397,8 @@ class AnnotationStore:
 
     def _load(self, article_id: str) -> dict[str, JsonDict]:
         af = self._article(article_id)
+        if af.docs is None:
+            af.trusted = self._index.checked_snapshot(af.stem)
         try:
             return af.load()
         except StoreError:
