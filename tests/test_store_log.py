@@ -304,3 +304,13 @@ def test_add_refuses_an_existing_id_unless_fresh_is_vouched(store: AnnotationSto
     with pytest.raises(UsageError, match="already exists"):
         store.add(a)
     assert os.path.exists(log_of(store, a.article_id))
+
+
+def test_a_line_holding_two_values_is_corruption_not_two_changes(store: AnnotationStore) -> None:
+    a = store.add(make_annotation(article(), 0, 2, tags=[]))
+    b = store.add(make_annotation(article(), 2, 4, tags=[]))
+    log = log_of(store, a.article_id)
+    head, first, second, _ = log.read_bytes().split(b"\n")
+    log.write_bytes(b"\n".join([head, first + b"," + second, second, b""]))
+    with AnnotationStore(store.path) as other, pytest.raises(StoreCorruptError, match="line 1"):
+        other.for_article(b.article_id)

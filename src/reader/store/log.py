@@ -86,9 +86,9 @@ def header(article_id: str, after: int) -> bytes:
     )
 
 
-def _decode(line: bytes, article_id: str | None) -> Op:
-    """A log line as an Op; ValueError (or orjson's) if it is not one."""
-    obj = orjson.loads(line)
+def _decode(line: bytes | Any, article_id: str | None) -> Op:
+    """A log line (or its parsed object) as an Op; ValueError (or orjson's) if it is not one."""
+    obj = orjson.loads(line) if isinstance(line, bytes) else line
     if type(obj) is not dict or type(obj.get("seq")) is not int:
         raise ValueError("not a change (no seq)")
     was = obj.get("was")
@@ -129,8 +129,14 @@ def parse_lines(
     ops: list[Op] = []
     used = 0
     last = after
-    lines = data.split(b"\n")
+    lines: list[Any] = data.split(b"\n")
     lines.pop()  # after the last newline: empty, or a torn line
+    if len(lines) > 1:  # one parse for all the lines (each parsed alone only to find a bad one)
+        sizes = [len(line) for line in lines]
+        with suppress(orjson.JSONDecodeError):
+            parsed = orjson.loads(b"[" + b",".join(lines) + b"]")
+            if len(parsed) == len(lines):  # else a line held more than one value: go line by line
+                lines = parsed
     for n, line in enumerate(lines):
         try:
             op = _decode(line, article_id)
@@ -144,7 +150,7 @@ def parse_lines(
             raise corrupt(path, f"change log line {n + 1} is not valid ({e})") from e
         ops.append(op)
         last = op.seq
-        used += len(line) + 1
+        used += (len(line) if isinstance(line, bytes) else sizes[n]) + 1
     return ops, used
 
 
