@@ -1,7 +1,7 @@
 """The words of a workspace's articles: segmented once per version, cached; the user's words.
 
 :mod:`reader.segmentation` cuts text and maps boundaries between views; this module decides when to cut:
-the result is kept in memory (LRU) and on disk (``<db>/cache/words/<sha256>.words``: the gaps between
+the result is kept in memory (LRU) and on disk (``<db>/local/cache/words/<sha256>.words``: the gaps between
 boundaries, zlib), keyed by a fingerprint of the segmenter and the user's words (codebook tags and
 ``<db>/user-words.txt``), so an article is segmented again only when its text or those words change.
 Segmenting zuozhuan (624k chars) takes ~0.2 s plus the segmenter's one-off load (~0.2 s); reading it back
@@ -285,7 +285,7 @@ _SHARED_LOCK = threading.Lock()
 
 
 def dictionary_for(workspace: Workspace) -> Dictionary:
-    """The workspace's CC-CEDICT (index in ``<db>/cache/dictionary``), one per workspace."""
+    """The workspace's CC-CEDICT (index in ``<db>/local/cache/dictionary``), one per workspace."""
     from reader.dictionary import Dictionary
 
     with _SHARED_LOCK:
@@ -293,7 +293,7 @@ def dictionary_for(workspace: Workspace) -> Dictionary:
         if found is None:
             converter = workspace.converter
             found = Dictionary(
-                workspace.store.path / "cache" / "dictionary",
+                workspace.store.local_dir / "cache" / "dictionary",  # local data, never shared
                 fold=lambda w: converter.convert(w, "simplified"),
             )
             _DICTIONARIES[workspace] = found
@@ -320,7 +320,7 @@ def words_for(workspace: Workspace) -> Words:
             found = Words(
                 workspace.converter,
                 dictionary=dictionary,
-                cache_dir=db / "cache" / "words",
+                cache_dir=workspace.store.local_dir / "cache" / "words",
                 user_words=user_words,
             )
             _WORDS[workspace] = found
