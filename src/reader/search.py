@@ -6,7 +6,7 @@ original; ASCII letters are lower-cased too (also one-for-one). A query is searc
 (:func:`query_variants`): its folded form, the folded forms of its Taiwan and Hong Kong phrasings and the
 mainland form of a Taiwan/HK phrase, so 数据 finds 數據, 软件 finds 軟體 and 軟體 finds 软件.
 
-The corpus index (:class:`CorpusSearch`), kept in ``<db>/cache/search/``:
+The corpus index (:class:`CorpusSearch`), kept in ``<db>/local/cache/search/``:
 
 * ``corpus-<gen>.folded``: the folded text of every article, UTF-8, concatenated in library order;
 * ``corpus-<gen>.orig``: the original (normalised) texts, the same way, for the context of each hit;

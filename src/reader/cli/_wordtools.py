@@ -22,7 +22,7 @@ def user_cache_dir() -> Path:
 
 def word_services(args: argparse.Namespace) -> tuple[Words, Dictionary]:
     """The segmenter and dictionary: the workspace's if there is an articles folder (its codebook tags
-    and user words count, caches in ``<db>/cache``), else stand-alone ones (user words from
+    and user words count, caches in ``<db>/local/cache``), else stand-alone ones (user words from
     ``<db>/user-words.txt`` if it exists, the index in :func:`user_cache_dir`; nothing created in ``.``)."""
     from reader.convert import Converter
     from reader.dictionary import Dictionary
