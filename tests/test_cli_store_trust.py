@@ -190,3 +190,14 @@ def test_a_full_disk_during_import_and_rename_changes_nothing_and_says_so(run_re
         run_reader("tags", "rename", "公司", "company", env=env, check=True)
         after = json.loads(run_reader("export", env=env, check=True).stdout)
         assert {tuple(a["tags"]) for a in after["annotations"]} == {("company",)}
+
+
+@pytest.mark.parametrize("bad", ["a//b", "/lead", "trail/", "/"])
+def test_malformed_tags_are_refused_by_the_command_line(run_reader, bad) -> None:
+    refused = run_reader("annotate", SIMP_SEED, "--start", "1", "--end", "4", "--tag", bad)
+    assert refused.returncode == 2
+    _one_line(refused.stderr, "empty part")
+    for args in (("tags", "create", bad), ("tags", "rename", "公司", bad)):
+        result = run_reader(*args)
+        assert result.returncode == 2, args
+        _one_line(result.stderr, "empty part")

@@ -185,7 +185,9 @@ def test_segmented_once_per_version_then_read_from_the_cache(ws, db_dir, monkeyp
     article = ws.load(SIMPLIFIED)
     first = words_for(ws).for_article(article)
     assert list((db_dir / "local" / "cache" / "words").glob(f"{article.sha256}.words"))
-    fresh = Words(ws.converter, cache_dir=db_dir / "local" / "cache" / "words", dictionary=words_for(ws).dictionary)
+    fresh = Words(
+        ws.converter, cache_dir=db_dir / "local" / "cache" / "words", dictionary=words_for(ws).dictionary
+    )
 
     def no_segmenting(text):
         raise AssertionError("segmented again")
@@ -200,7 +202,9 @@ def test_a_damaged_cache_file_is_segmented_again(ws, db_dir):
     article = ws.load(SIMPLIFIED)
     first = words_for(ws).for_article(article)
     (db_dir / "local" / "cache" / "words" / f"{article.sha256}.words").write_bytes(b"garbage\n\x00\x01")
-    fresh = Words(ws.converter, cache_dir=db_dir / "local" / "cache" / "words", dictionary=words_for(ws).dictionary)
+    fresh = Words(
+        ws.converter, cache_dir=db_dir / "local" / "cache" / "words", dictionary=words_for(ws).dictionary
+    )
     assert list(fresh.for_article(article).starts) == list(first.starts)
 
 

@@ -44,12 +44,16 @@ their files are valid snapshots, and the first write upgrades the manifest and m
 into ``local/``.
 
 Modules: :mod:`~reader.store.records` (dataclasses and their checks), :mod:`~reader.store.files` (atomic
-writes, fsync/syncfs, the lock), :mod:`~reader.store.log` (one article's snapshot and log),
-:mod:`~reader.store.journal`, :mod:`~reader.store.index`, :mod:`~reader.store.store` (AnnotationStore).
+writes, fsync/syncfs, the lock), :mod:`~reader.store.changes` (the log's line format),
+:mod:`~reader.store.log` (one article's snapshot and log), :mod:`~reader.store.journal`,
+:mod:`~reader.store.index`, :mod:`~reader.store.positions`, :mod:`~reader.store.folder` (manifest, layout,
+upgrade) and :mod:`~reader.store.store` (AnnotationStore).
 """
 
+from reader.store.changes import SCHEMA
+from reader.store.folder import LOCAL_DIR, MANIFEST_NAME
 from reader.store.journal import Change
-from reader.store.log import ANNOTATIONS, META, SCHEMA
+from reader.store.log import ANNOTATIONS, META
 from reader.store.records import (
     CONTEXT_CHARS,
     Annotation,
@@ -59,7 +63,7 @@ from reader.store.records import (
     make_annotation,
     now_iso,
 )
-from reader.store.store import DEFAULT_PATH, LOCAL_DIR, MANIFEST_NAME, AnnotationStore
+from reader.store.store import DEFAULT_PATH, AnnotationStore
 from reader.tags import normalise_tags
 
 SCHEMA_VERSION = SCHEMA

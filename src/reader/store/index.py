@@ -19,8 +19,9 @@ from typing import Any
 import orjson
 
 from reader.errors import StoreError
+from reader.store.changes import Op, read_tail
 from reader.store.files import Signature, atomic_write, cannot, read_bytes, signature
-from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile, Op, read_tail
+from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.records import JsonDict
 
 INDEX_SCHEMA = 2

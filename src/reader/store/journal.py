@@ -30,8 +30,9 @@ from typing import Any
 import orjson
 
 from reader.errors import StoreCorruptError, StoreError, UsageError
+from reader.store.changes import Op
 from reader.store.files import atomic_write, cannot, corrupt, fsync_dir, sync_files
-from reader.store.log import ArticleFile, Op
+from reader.store.log import ArticleFile
 from reader.store.records import Annotation, JsonDict, check_annotation, checked
 
 JOURNAL_NAME = "journal.json"

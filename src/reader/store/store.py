@@ -11,8 +11,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import orjson
-
 from reader.errors import (
     ConflictError,
     ReaderError,
@@ -22,20 +20,30 @@ from reader.errors import (
     StoreReadOnlyError,
     UsageError,
 )
+from reader.store.changes import SCHEMA, Op
 from reader.store.files import (
     DatabaseLock,
     Signature,
     atomic_write,
     cannot,
-    dumps,
     gc_paused,
     read_bytes,
     remove_temp_files,
     stat_signature,
 )
+from reader.store.folder import (
+    ARTICLES_DIR,
+    LOCAL_DIR,
+    MANIFEST_NAME,
+    make_folders,
+    manifest_schema,
+    open_folder,
+    upgrade,
+)
 from reader.store.index import Index
 from reader.store.journal import JOURNAL_NAME, Change, Journal, check_readable
-from reader.store.log import LEGACY_SCHEMA, MIN_COMPACT_BYTES, SCHEMA, ArticleFile, Op
+from reader.store.log import MIN_COMPACT_BYTES, ArticleFile
+from reader.store.positions import Positions
 from reader.store.records import (
     DOCUMENT_ORDER,
     Annotation,
@@ -47,13 +55,9 @@ from reader.store.records import (
 )
 
 DEFAULT_PATH = Path("annotations")
-MANIFEST_NAME = "reader-db.json"
-ARTICLES_DIR = "articles"
-LOCAL_DIR = "local"
 LOCK_NAME = "lock"
 INDEX_NAME = "index.json"
 POSITIONS_DIR = "positions"
-LEGACY_LOCAL_FILES = ("reader-db.lock", "index.json")  # schema 1 kept these at the top
 
 
 class AnnotationStore:
@@ -67,49 +71,20 @@ class AnnotationStore:
         self.manifest_path = self.path / MANIFEST_NAME
         self.lock_path = self.local_dir / LOCK_NAME
         self.positions_dir = self.local_dir / POSITIONS_DIR
+        self._positions = Positions(self.positions_dir)
         self.journal = Journal(self.local_dir / JOURNAL_NAME, self.path, self.articles_dir)
         self._cache_size = cache_size
         self._lock = DatabaseLock(self.lock_path, lock_timeout)
         self._files: OrderedDict[str, ArticleFile] = OrderedDict()
         self._index = Index(self.local_dir / INDEX_NAME, self.articles_dir)
-        self._migrated = False
         self._closed = False
-        self.read_only = self._open_folder()
-        self._check_manifest()
+        self.read_only = open_folder(self.path)
+        self._migrated = manifest_schema(self.path) == SCHEMA
         if not self.read_only:
             self._lock.prepare()  # the first save should cost what every save costs
             self._tidy_after_crash()
 
     # -- lifecycle
-
-    def _open_folder(self) -> bool:
-        """Create the folder if it is missing; True if it cannot be written (reading still works)."""
-        if not self.path.exists():
-            try:
-                self.path.mkdir(parents=True)
-            except OSError:
-                return True
-        if not self.path.is_dir():
-            raise StoreError(f"{self.path}: a file, not an annotation folder; pass --db with a folder")
-        folders = [p for p in (self.path, self.articles_dir, self.local_dir) if p.exists()]
-        return not all(os.access(p, os.W_OK | os.X_OK) for p in folders)
-
-    def _check_manifest(self) -> None:
-        got = read_bytes(self.manifest_path)
-        if got is None:
-            return
-        try:
-            schema = orjson.loads(got[0]).get("schema")
-        except (orjson.JSONDecodeError, AttributeError) as e:
-            raise StoreCorruptError(
-                f"{self.manifest_path}: not a valid reader database manifest; move it aside or restore it"
-            ) from e
-        if schema not in (SCHEMA, LEGACY_SCHEMA):
-            raise StoreCorruptError(
-                f"{self.manifest_path}: written with schema version {schema!r} but this reader understands "
-                f"{SCHEMA}; upgrade reader (the file is left untouched)"
-            )
-        self._migrated = schema == SCHEMA
 
     def _tidy_after_crash(self) -> None:
         """Finish an interrupted change and remove temp files, if there are any and the lock is free."""
@@ -160,36 +135,14 @@ class AnnotationStore:
         with self._lock.mutex:
             first = not self._lock.held
             if first:
-                self._make_folders()
+                make_folders(self.path)
             with self._lock.hold():
                 if first:
-                    self._migrate()
+                    if not self._migrated:
+                        upgrade(self.path)
+                        self._migrated = True
                     self._recover()
                 yield
-
-    def _make_folders(self) -> None:
-        try:
-            self.articles_dir.mkdir(parents=True, exist_ok=True)
-            self.local_dir.mkdir(exist_ok=True)
-            ignore = self.local_dir / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# local to this computer: never shared\n*\n", encoding="utf-8")
-        except OSError as e:
-            raise cannot(self.local_dir, "create", e) from e
-
-    def _migrate(self) -> None:
-        """First write of this process: write the schema-2 manifest (a schema-1 database is upgraded)."""
-        if self._migrated:
-            return
-        manifest = {"schema": SCHEMA, "format": "reader annotations", "created": now_iso()}
-        try:  # not fsynced: it only marks the schema; a lost one is written again by the next save
-            atomic_write(self.manifest_path, dumps(manifest), durable=False)
-        except OSError as e:
-            raise cannot(self.manifest_path, "save", e) from e
-        for name in LEGACY_LOCAL_FILES:
-            with suppress(OSError):
-                (self.path / name).unlink()
-        self._migrated = True
 
     def _recover(self) -> None:
         if self.journal.pending():
@@ -242,6 +195,7 @@ class AnnotationStore:
             return False
         ops, size = got
         self._index.follow(af.stem, ops, size)
+        self._index.save()  # so that the next process reads only what comes after this (no fsync: a cache)
         snap = af.snapshot_path.stat().st_size if af.snapshot_path.exists() else 0
         if size > max(MIN_COMPACT_BYTES, snap):
             self.compact(af.article_id or "")  # reads the article: once per doubling of the log
@@ -321,8 +275,8 @@ class AnnotationStore:
             af = self._article(article_id)
             af.prepare()
             if af.article_id is not None and (af.docs or af.snapshot_path.exists()):
-                if af.legacy_state is not None and not self._position_path(af.stem).exists():
-                    self._write_position(af.stem, af.legacy_state)
+                if af.legacy_state is not None and not self._positions.exists(af.stem):
+                    self._positions.write(af.stem, af.legacy_state)
                 af.compact()
                 self._index.replace(af)
 
@@ -488,16 +442,12 @@ class AnnotationStore:
         except StoreError:
             pass  # locked or unwritable: the index is a cache, written next time
 
-    # -- reading positions (local, never shared; no lock: last writer wins)
+    # -- reading positions (local, never shared; no lock: last writer wins; see reader.store.positions)
 
     def get_state(self, article_id: str) -> ArticleState | None:
-        got = None
-        with suppress(StoreError):
-            got = read_bytes(self._position_path(_stem(article_id)))
-        if got is not None:
-            with suppress(orjson.JSONDecodeError, ValueError, TypeError):
-                return ArticleState.from_dict(orjson.loads(got[0]))
-            return None
+        found = self._positions.read(_stem(article_id))
+        if found is not False:
+            return found if isinstance(found, ArticleState) else None
         try:  # a schema-1 database kept it in the article file
             self._load(article_id)
         except StoreError:
@@ -516,18 +466,8 @@ class AnnotationStore:
         if not state.updated:
             state = replace(state, updated=now_iso())
         if not self.read_only:
-            self._write_position(_stem(state.article_id), state.to_dict())
+            self._positions.write(_stem(state.article_id), state.to_dict())
         return state
-
-    def _position_path(self, stem: str) -> Path:
-        return self.positions_dir / f"{stem}.json"
-
-    def _write_position(self, stem: str, state: JsonDict) -> None:
-        try:
-            self.positions_dir.mkdir(parents=True, exist_ok=True)
-            atomic_write(self._position_path(stem), orjson.dumps(state), durable=False)
-        except OSError as e:
-            raise cannot(self._position_path(stem), "save the reading position", e) from e
 
 
 def _stem(article_id: str) -> str:
