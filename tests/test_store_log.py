@@ -314,3 +314,16 @@ def test_a_line_holding_two_values_is_corruption_not_two_changes(store: Annotati
     log.write_bytes(b"\n".join([head, first + b"," + second, second, b""]))
     with AnnotationStore(store.path) as other, pytest.raises(StoreCorruptError, match="line 1"):
         other.for_article(b.article_id)
+
+
+def test_a_record_missing_a_default_field_is_no_conflict(store: AnnotationStore) -> None:
+    a = store.add(make_annotation(article(), 0, 2, tags=[]))
+    store.compact(a.article_id)
+    path = store.file_for(a.article_id)
+    data = orjson.loads(path.read_bytes())
+    del data["annotations"][a.id]["status"]  # as an older version wrote it
+    path.write_bytes(orjson.dumps(data))
+    with AnnotationStore(store.path) as other:
+        opened = other.get(a.article_id, a.id)
+        assert opened == a
+        assert other.update(replace(opened, note="edited"), expected=opened).note == "edited"
