@@ -83,11 +83,11 @@ def test_a_full_disk_midway_changes_nothing_and_says_so(seeded, monkeypatch: pyt
     real_append = ArticleFile.append
     calls = []
 
-    def append(self: ArticleFile, ops: list, *, sync: bool = True) -> int:
+    def append(self: ArticleFile, ops: list, **kwargs: bool) -> int:
         calls.append(self.article_id)
         if len(calls) == 2:  # the second article file: no space left
             raise StoreError(f"{self.log_path}: cannot save annotations (No space left on device)")
-        return real_append(self, ops, sync=sync)
+        return real_append(self, ops, **kwargs)
 
     monkeypatch.setattr(ArticleFile, "append", append)
     with pytest.raises(StoreError) as exc:
@@ -128,8 +128,8 @@ def test_a_crash_after_the_journal_is_finished_by_the_next_open(
     store, made = seeded
     real_append = ArticleFile.append
 
-    def append_then_die(self: ArticleFile, ops: list, *, sync: bool = True) -> int:
-        real_append(self, ops, sync=sync)
+    def append_then_die(self: ArticleFile, ops: list, **kwargs: bool) -> int:
+        real_append(self, ops, **kwargs)
         raise KeyboardInterrupt("kill -9 after the first article")
 
     monkeypatch.setattr(ArticleFile, "append", append_then_die)
@@ -199,3 +199,50 @@ def test_journal_records_the_whole_change_before_any_article_is_touched(
     assert set(entries) == {"a.txt", "b.txt", "c.txt"}
     assert len(entries["c.txt"]["puts"]) == 3 and entries["a.txt"]["dels"] == [made["a.txt"][0].id]
     assert {store.file_for(k).with_suffix(".log").name: v["size"] for k, v in entries.items()} == seen["logs"]
+
+
+def test_a_crash_while_creating_new_article_logs_is_finished_too(tmp_path: Path, monkeypatch) -> None:
+    """New articles' logs are written in place during the change; a torn one is started again."""
+    changes = [
+        Change.of(f"new{n}.txt", [make_annotation(article(f"new{n}.txt"), 0, 3, tags=["x"])])
+        for n in range(3)
+    ]
+    with AnnotationStore(tmp_path / "db") as store:
+        real_append = ArticleFile.append
+
+        def append_then_die(self: ArticleFile, ops: list, **kwargs: bool) -> int:
+            real_append(self, ops, **kwargs)
+            raise KeyboardInterrupt("kill -9 after the first new article")
+
+        monkeypatch.setattr(ArticleFile, "append", append_then_die)
+        with pytest.raises(KeyboardInterrupt):
+            store.commit(changes, what="import of new articles")
+        monkeypatch.undo()
+        (created,) = [p for p in store.articles_dir.iterdir() if p.suffix == ".log"]
+        created.write_bytes(created.read_bytes()[:10])  # and torn by the crash, mid-header
+    with AnnotationStore(tmp_path / "db") as reopened:
+        assert not reopened.journal.pending() and reopened.problems() == []
+        assert reopened.counts() == {f"new{n}.txt": 1 for n in range(3)}
+
+
+def test_a_full_disk_while_creating_new_logs_removes_them(tmp_path: Path, monkeypatch) -> None:
+    changes = [
+        Change.of(f"new{n}.txt", [make_annotation(article(f"new{n}.txt"), 0, 3, tags=["x"])])
+        for n in range(3)
+    ]
+    with AnnotationStore(tmp_path / "db") as store:
+        real_append = ArticleFile.append
+        calls = []
+
+        def append(self: ArticleFile, ops: list, **kwargs: bool) -> int:
+            calls.append(1)
+            if len(calls) == 3:
+                raise StoreError(f"{self.log_path}: cannot save annotations (No space left on device)")
+            return real_append(self, ops, **kwargs)
+
+        monkeypatch.setattr(ArticleFile, "append", append)
+        with pytest.raises(StoreError, match="nothing was changed"):
+            store.commit(changes, what="import of new articles")
+        monkeypatch.undo()
+        assert [p for p in store.articles_dir.iterdir() if p.suffix == ".log"] == []
+        assert store.counts() == {}

@@ -7,7 +7,8 @@
      "files": {"codebook.json": "<the new file's text>"}}
 
 Under the database lock: every article's log is prepared (read, torn tail cut, created if missing) and
-its inode and size noted; the journal is written atomically and fsynced (the commit point); the puts and
+its inode and size noted (a log that does not exist yet is noted as new, and written whole when the
+change is applied); the journal is written atomically and fsynced (the commit point); the puts and
 dels are appended to each log without an fsync each; one ``syncfs`` makes them all durable; the files are
 replaced; the journal is removed (and that removal made durable, so a stale journal can never be replayed
 over later saves). A failure before the commit changes nothing; a failure after it (a full disk) cuts every
@@ -64,7 +65,7 @@ class Change:
 ArticleFor = Callable[[str], ArticleFile]
 
 
-def _validate(path: Path, data: Any) -> tuple[str, list[tuple[Change, int, int]], dict[str, bytes]]:
+def _validate(path: Path, data: Any) -> tuple[str, list[tuple[Change, int | None, int]], dict[str, bytes]]:
     """The journal's parts, checked; StoreCorruptError naming the file on any problem."""
     try:
         if type(data) is not dict or data.get("journal") != JOURNAL_SCHEMA:
@@ -73,7 +74,11 @@ def _validate(path: Path, data: Any) -> tuple[str, list[tuple[Change, int, int]]
         parts = []
         for a in data["articles"]:
             article_id, ino, size, puts, dels = a["article_id"], a["ino"], a["size"], a["puts"], a["dels"]
-            if type(article_id) is not str or type(ino) is not int or type(size) is not int:
+            if (
+                type(article_id) is not str
+                or (ino is not None and type(ino) is not int)
+                or type(size) is not int
+            ):
                 raise ValueError("an article entry has a wrong type")
             if type(puts) is not list or type(dels) is not list or not all(type(d) is str for d in dels):
                 raise ValueError(f"the changes of {article_id!r} are not lists")
@@ -146,18 +151,15 @@ class Journal:
         out = []
         for change in changes:
             af = article_for(change.article_id)
-            af.prepare()
-            ops = af.ops_for(change.puts, change.dels)
-            if ops:
-                af.ensure_log(durable=False)  # made durable with everything else (sync_files)
-            out.append((change, ops, af))
+            af.prepare()  # a new article's log is written whole when the change is applied
+            out.append((change, af.ops_for(change.puts, change.dels), af))
         return out
 
     def _apply(self, work: list[tuple[ArticleFile, list[Op]]], files: dict[str, bytes]) -> None:
         touched = []
         for af, ops in work:
             if ops:
-                af.append(ops, sync=False)
+                af.append(ops, sync=False, fresh_log=True)  # made durable below, all at once
                 touched.append(af.log_path)
         sync_files(self.articles_dir, touched)
         for name, payload in files.items():
@@ -171,10 +173,11 @@ class Journal:
     def _roll_back(self, sizes: list[tuple[ArticleFile, int]]) -> None:
         """Cut every log back to where it was before the change; then the journal goes."""
         for af, size in sizes:
-            af.roll_back(size)
-            with contextlib.suppress(StoreError, OSError):
-                af.load()
-                af.compact()  # a new inode, so that another process re-reads the log whole
+            af.roll_back(size)  # size 0: a log this change created (removed)
+            if size:
+                with contextlib.suppress(StoreError, OSError):
+                    af.load()
+                    af.compact()  # a new inode, so that another process re-reads the log whole
         try:
             self._remove()
         except FileNotFoundError:
@@ -199,9 +202,11 @@ class Journal:
         sizes = []
         for change, ino, size in parts:
             af = article_for(change.article_id)
+            if ino is None:  # the interrupted change was creating this log: start it again
+                af.roll_back(0)
+                sizes.append((af, 0))
             af.prepare()
-            af.ensure_log(durable=False)
-            if af.log_ino == ino and af.log_off >= size:
+            if ino is not None and af.log_ino == ino and af.log_off >= size:
                 sizes.append((af, size))
             work.append((af, af.ops_for(change.puts, change.dels)))
         try:

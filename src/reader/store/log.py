@@ -114,6 +114,16 @@ def _read_log(path: Path) -> tuple[bytes, int] | None:
         raise cannot(path, "read", e) from e
 
 
+def _create(path: Path, payload: bytes) -> int:
+    """Write a new file in place (no temp file, no fsync); its inode."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        write_all(fd, payload)
+        return os.fstat(fd).st_ino
+    finally:
+        os.close(fd)
+
+
 class ArticleFile:
     """One article's snapshot and log, with its records in memory once loaded.
 
@@ -294,17 +304,20 @@ class ArticleFile:
             current[key] = rec
         return ops
 
-    def append(self, ops: list[Op], *, sync: bool = True) -> int:
+    def append(self, ops: list[Op], *, sync: bool = True, fresh_log: bool = False) -> int:
         """Append ``ops`` (from :meth:`ops_for`) in one write; fsynced unless ``sync`` is False (the caller
         then syncs). Returns the log size before, for a rollback. On failure the log is cut back."""
         if not ops:
             return self.log_off
         payload = b"".join(map(encode, ops))
-        if self.log_ino is None:  # a new log: header and changes in one atomic write
+        if self.log_ino is None:  # a new log: header and changes in one write
             assert self.article_id is not None
             head = header(self.article_id, self.seq)
             try:
-                self.log_ino = atomic_write(self.log_path, head + payload, durable=sync)[2]
+                if fresh_log:  # written in place: the journal knows it is new (see reader.store.journal)
+                    self.log_ino = _create(self.log_path, head + payload)
+                else:
+                    self.log_ino = atomic_write(self.log_path, head + payload, durable=sync)[2]
             except OSError as e:
                 raise cannot(self.log_path, "save annotations", e) from e
             self._apply(ops)
@@ -330,9 +343,19 @@ class ArticleFile:
         return before
 
     def roll_back(self, size: int) -> None:
-        """Cut the log back to ``size`` bytes (undo of appends whose change could not be completed)."""
-        self._truncate(size)
+        """Cut the log back to ``size`` bytes (undo of appends whose change could not be completed); size
+        0 removes a log that the change created."""
+        if size == 0:
+            try:
+                os.unlink(self.log_path)
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                raise cannot(self.log_path, "remove", e) from e
+        else:
+            self._truncate(size)
         self.docs = None  # read again next time
+        self.log_ino, self.log_off = None, 0
 
     def append_after(
         self, record: JsonDict, known: tuple[Signature | None, int, int, int]
