@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -20,9 +19,11 @@ from reader.store.records import JsonDict, check_annotation
 SCHEMA = 2  # of the manifest, the snapshots' meta and the logs' header
 
 
-@dataclass(frozen=True)
-class Op:
-    """One change: ``put`` of a whole record or ``del`` of an id; ``was``: the tags it replaced/removed."""
+class Op(NamedTuple):
+    """One change: ``put`` of a whole record or ``del`` of an id; ``was``: the tags it replaced/removed.
+
+    A NamedTuple, not a frozen dataclass: reading an article builds one per log line, and this is ~3x
+    cheaper to build."""
 
     kind: str  # "put" | "del"
     seq: int
