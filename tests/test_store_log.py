@@ -327,3 +327,20 @@ def test_a_record_missing_a_default_field_is_no_conflict(store: AnnotationStore)
         opened = other.get(a.article_id, a.id)
         assert opened == a
         assert other.update(replace(opened, note="edited"), expected=opened).note == "edited"
+
+
+def test_a_record_edited_in_place_in_an_already_checked_log_is_still_caught(store: AnnotationStore) -> None:
+    """Reads skip re-checking a log prefix only while its CRC-32 matches the index's: an edit in place
+    (same inode, same length) by another tool is found."""
+    a = store.add(make_annotation(article(), 0, 2, tags=["x"]))
+    store.add(make_annotation(article(), 2, 4, tags=["y"]))
+    store.counts()
+    store.close()  # the index (with the log's CRC) is on disk
+    log = log_of(store, a.article_id)
+    raw = log.read_bytes()
+    edited = raw.replace(b'"note":""', b'"note":0 ', 1)  # a wrong type, the same length
+    assert len(edited) == len(raw) and edited != raw
+    with open(log, "r+b") as f:  # in place: the inode stays
+        f.write(edited)
+    with AnnotationStore(store.path) as other, pytest.raises(StoreCorruptError, match="note"):
+        other.records(a.article_id)

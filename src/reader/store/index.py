@@ -11,6 +11,7 @@ only when the lock happens to be free.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -38,6 +39,7 @@ def entry_from(af: ArticleFile) -> JsonDict:
         "snap": None if af.snap_sig is None else list(af.snap_sig),
         "ino": af.log_ino,
         "off": af.log_off,
+        "crc": af.log_crc,
         "seq": af.seq,
     }
 
@@ -77,6 +79,7 @@ def _valid(e: Any) -> bool:
         and (e.get("snap") is None or (type(e["snap"]) is list and len(e["snap"]) == 3))
         and (e.get("ino") is None or type(e["ino"]) is int)
         and type(e.get("off")) is int
+        and type(e.get("crc")) is int
         and type(e.get("seq")) is int
     )
 
@@ -124,7 +127,7 @@ class Index:
         e = self.entries.get(af.stem)
         snap, ino, off = before
         if e is not None and _key_of(e) == (snap, ino, off) and apply_ops(e, ops):
-            e["off"], e["ino"] = af.log_off, af.log_ino
+            e["off"], e["ino"], e["crc"] = af.log_off, af.log_ino, af.log_crc
         elif af.docs is not None:
             self.entries[af.stem] = entry_from(af)
         else:
@@ -142,17 +145,22 @@ class Index:
         assert ino is not None
         return snap, ino, off, e["seq"]
 
-    def checked_snapshot(self, stem: str) -> Signature | None:
-        """The signature of the snapshot version the entry was made from (its records were checked)."""
+    def checked(self, stem: str) -> tuple[Signature | None, tuple[int, int, int] | None]:
+        """What the entry was made from, whose records were checked: the snapshot's signature, and the
+        log's (inode, length, CRC-32 of that length)."""
         self._load()
         e = self.entries.get(stem)
-        return None if e is None else _key_of(e)[0]
+        if e is None:
+            return None, None
+        snap, ino, off = _key_of(e)
+        return snap, (None if ino is None else (ino, off, e["crc"]))
 
-    def follow(self, stem: str, ops: list[Op], offset: int) -> None:
-        """Bring the entry to ``offset`` with ``ops`` read or appended after it (see :meth:`known`)."""
+    def follow(self, stem: str, ops: list[Op], offset: int, gained: bytes) -> None:
+        """Bring the entry to ``offset`` with ``ops`` read or appended after it (see :meth:`known`);
+        ``gained``: the log's bytes from the entry's offset to ``offset``."""
         e = self.entries[stem]
         if apply_ops(e, ops):
-            e["off"] = offset
+            e["off"], e["crc"] = offset, zlib.crc32(gained, e["crc"])
         else:  # pragma: no cover - a del without 'was': recount next time
             del self.entries[stem]
         self.dirty = True
@@ -200,7 +208,7 @@ class Index:
                 if got is not None:
                     trial = {**e, "tags": dict(e["tags"])}
                     if apply_ops(trial, got[0]):
-                        trial["off"] = got[1]
+                        trial["off"], trial["crc"] = got[1], zlib.crc32(got[2], e["crc"])
                         self.entries[stem] = trial
                         self.dirty = self.dirty or bool(got[0])
                         return

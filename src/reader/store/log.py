@@ -26,6 +26,7 @@ changed and reads again.
 from __future__ import annotations
 
 import os
+import zlib
 from collections import Counter
 from contextlib import suppress
 from pathlib import Path
@@ -143,7 +144,10 @@ class ArticleFile:
         self.seq = 0
         self.log_ino: int | None = None
         self.log_off = 0  # bytes of the log read (whole lines)
-        self.trusted: Signature | None = None  # a snapshot version already checked (see _parse_snapshot)
+        self.log_crc = 0  # CRC-32 of those bytes
+        # versions already checked (from the index): the snapshot's signature; the log's inode, length, CRC
+        self.trusted: Signature | None = None
+        self.trusted_log: tuple[int, int, int] | None = None
 
     # -- reading
 
@@ -163,7 +167,8 @@ class ArticleFile:
         got = read_tail(self.log_path, self.log_ino, self.log_off, self.seq)
         if got is None:
             return False
-        ops, self.log_off = got
+        ops, self.log_off, consumed = got
+        self.log_crc = zlib.crc32(consumed, self.log_crc)
         self._apply(ops)
         return True
 
@@ -183,7 +188,7 @@ class ArticleFile:
             )
             self.article_id, self.snap_sig, self.seq = found, snap[1], self.snap_seq
             self.docs = dict(docs)
-        self.log_ino, self.log_off = None, 0
+        self.log_ino, self.log_off, self.log_crc = None, 0, 0
         if log is not None:
             self._read_whole_log(*log)
 
@@ -204,9 +209,23 @@ class ArticleFile:
                 f"follows change {after} but {self.snapshot_path.name} holds changes up to {self.snap_seq}",
             )
         self.article_id = article_id
-        ops, used = parse_lines(self.log_path, data[end + 1 :], article_id, after)
+        ops, used = parse_lines(
+            self.log_path,
+            data[end + 1 :],
+            article_id,
+            after,
+            trusted=self._trusted_bytes(data, ino) - end - 1,
+        )
         self.log_off = end + 1 + used
+        self.log_crc = zlib.crc32(data[: self.log_off])
         self._apply([op for op in ops if op.seq > self.snap_seq])
+
+    def _trusted_bytes(self, data: bytes, ino: int) -> int:
+        """How many bytes at the start of the log were checked before (same inode, same CRC), else 0."""
+        known = self.trusted_log
+        if known is None or known[0] != ino or known[1] > len(data):
+            return 0
+        return known[1] if zlib.crc32(data[: known[1]]) == known[2] else 0
 
     def _apply(self, ops: list[Op]) -> None:
         docs = self.docs
@@ -276,6 +295,7 @@ class ArticleFile:
         except OSError as e:
             raise cannot(self.log_path, "save annotations", e) from e
         self.log_off = len(head)
+        self.log_crc = zlib.crc32(head)
 
     def ops_for(self, puts: list[JsonDict], dels: list[str]) -> list[Op]:
         """The changes that make ``puts`` and ``dels`` true (those already true are left out)."""
@@ -322,6 +342,7 @@ class ArticleFile:
                 raise cannot(self.log_path, "save annotations", e) from e
             self._apply(ops)
             self.log_off = len(head) + len(payload)
+            self.log_crc = zlib.crc32(head + payload)
             return len(head)
         before = self.log_off
         try:
@@ -340,6 +361,7 @@ class ArticleFile:
             os.close(fd)
         self._apply(ops)
         self.log_off = before + len(payload)
+        self.log_crc = zlib.crc32(payload, self.log_crc)
         return before
 
     def roll_back(self, size: int) -> None:
@@ -355,18 +377,18 @@ class ArticleFile:
         else:
             self._truncate(size)
         self.docs = None  # read again next time
-        self.log_ino, self.log_off = None, 0
+        self.log_ino, self.log_off, self.log_crc = None, 0, 0
 
     def append_after(
         self, record: JsonDict, known: tuple[Signature | None, int, int, int]
-    ) -> tuple[list[Op], int] | None:
+    ) -> tuple[list[Op], int, bytes] | None:
         """Append a ``put`` of a record with a new id, reading only what the log gained since ``known``.
 
         ``known`` is (snapshot signature, log inode, offset, seq) of a version already read and checked
         (the index's entry), so the article's existing annotations are not read at all: for ``reader
         annotate`` on an article of 100,000 annotations. Returns the changes read (another process's) and
-        appended, with the log's new size; None if the files are no longer that version (the caller then
-        takes the ordinary way).
+        appended, with the log's new size and the bytes it gained (for its CRC); None if the files are no
+        longer that version (the caller then takes the ordinary way).
         """
         snap, ino, offset, seq = known
         if stat_signature(self.snapshot_path) != snap:
@@ -374,7 +396,7 @@ class ArticleFile:
         got = read_tail(self.log_path, ino, offset, seq)
         if got is None:
             return None
-        ops, end = got
+        ops, end, consumed = got
         op = Op("put", (ops[-1].seq if ops else seq) + 1, record, record["id"], None)
         payload = encode(op)
         try:
@@ -395,7 +417,7 @@ class ArticleFile:
             raise cannot(self.log_path, "save annotations", e) from e
         finally:
             os.close(fd)
-        return [*ops, op], end + len(payload)
+        return [*ops, op], end + len(payload), consumed + payload
 
     def compact_due(self) -> bool:
         return self.docs is not None and self.log_off > max(self.snapshot_size, MIN_COMPACT_BYTES)

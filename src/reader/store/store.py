@@ -193,8 +193,8 @@ class AnnotationStore:
         got = af.append_after(record, known)
         if got is None:
             return False
-        ops, size = got
-        self._index.follow(af.stem, ops, size)
+        ops, size, gained = got
+        self._index.follow(af.stem, ops, size, gained)
         self._index.save()  # so that the next process reads only what comes after this (no fsync: a cache)
         snap = af.snapshot_path.stat().st_size if af.snapshot_path.exists() else 0
         if size > max(MIN_COMPACT_BYTES, snap):
@@ -353,7 +353,7 @@ class AnnotationStore:
     def _load(self, article_id: str) -> dict[str, JsonDict]:
         af = self._article(article_id)
         if af.docs is None:
-            af.trusted = self._index.checked_snapshot(af.stem)
+            af.trusted, af.trusted_log = self._index.checked(af.stem)
         try:
             return af.load()
         except StoreError:
