@@ -1,9 +1,8 @@
 """Command line: ``reader`` opens the app; sub-commands are the scripting face of the same core.
 
 One module per command family (``library``, ``annotate``, ``exchange``, ``tags``, ``search``, ``gloss``,
-``words``, ``agreement``); each has
-``register(sub, common)``, which adds its parsers with ``set_defaults(run=...)``. A new command is a new
-module listed in :data:`COMMAND_MODULES`.
+``words``, ``agreement``, ``add``, ``show``); each has ``register(sub, common)``, which adds its parsers
+with ``set_defaults(run=...)``. A new command is a new module listed in :data:`COMMAND_MODULES`.
 
 Exit codes are one rule (README, "Command line"): 0 success; 2 a user or data problem explained in one line
 on stderr (a mistake, a bad or damaged file, a locked database, a broken environment; never a traceback);
@@ -41,7 +40,9 @@ _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them
-COMMAND_MODULES = ("library", "annotate", "exchange", "tags", "search", "gloss", "words", "agreement")
+COMMAND_MODULES = (
+    "library", "annotate", "exchange", "tags", "search", "gloss", "words", "agreement", "add", "show",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,6 +45,7 @@ def run_list(args: argparse.Namespace) -> int:
         for info in ws.articles()
     ]
     if args.json:
+        _add_structure(args, ws, rows)
         out_json(rows)
         return 0
     # file names, titles and errors are data: one line each, controls shown as symbols
@@ -60,6 +61,24 @@ def run_list(args: argparse.Namespace) -> int:
         )
     out("\n".join(lines) + "\n")
     return 0
+
+
+def _add_structure(args: argparse.Namespace, ws: Any, rows: list[dict[str, Any]]) -> None:
+    """``body_chars``, ``damage``, ``regions``, ``appended``, ``detected_title`` (cached per article
+    version: see reader.analysis) and the ``site`` / ``date`` of articles brought in by ``reader add``."""
+    from reader.analysis import Analyser
+    from reader.ingest import read_metadata
+    from reader.workspace import Paths
+
+    analyser = Analyser(ws.library, Paths.resolve(args.articles, args.db).db)
+    summaries = analyser.summaries(ws.articles())
+    for row in rows:
+        summary = summaries.get(row["id"], {})
+        row["detected_title"] = summary.get("title")
+        for key in ("body_chars", "damage", "regions", "appended"):
+            row[key] = summary.get(key)
+        meta = read_metadata(ws.library.root, row["id"]) or {}
+        row["site"], row["date"] = meta.get("site"), meta.get("date")
 
 
 def run_convert(args: argparse.Namespace) -> int:
