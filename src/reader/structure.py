@@ -280,8 +280,12 @@ def _head(lines: list[_Line], kinds: list[str | None], limit: int) -> tuple[int,
     while i < limit:
         line = lines[i]
         kind = _marked(line, edge=True)
+        if kind == "footer":
+            kind = "navigation"  # "log in", "subscribe" above the article belong to the site's menu
         if kind is None and (line.menu_like or (line.url_line and not line.prose)):
             kind = "navigation" if title is None else "metadata"
+        if kind is None and title is None and len(line.text) <= 5 and not line.prose:
+            kind = "navigation"  # a menu written one item per line
         if kind is None and title is None and line.short and len(line.folded) >= 2:
             if line.folded in footer_text and i + 1 < limit:
                 kind = "navigation"  # the site's name, repeated in its footer
@@ -348,10 +352,10 @@ def _apply(lines: list[_Line], kinds: list[str | None], i: int, kind: str, lo: i
     step = 1 if scope == "block" else -1 if scope == "block-up" else 0
     j = i + step
     while step and lo <= j < hi and lines[j].block == lines[i].block and kinds[j] is None:
-        if scope == "block" and lines[j].prose and len(lines[j].text) > 80:
-            break
-        if scope == "block-up" and len(lines[j].text) > 80:
-            break
+        if len(lines[j].text) > 80 or lines[j].text.endswith("。"):
+            break  # a paragraph: the list or the caption ended
+        if scope == "block-up" and (abs(j - i) > 2 or len(lines[j].text) > 40):
+            break  # a caption is a line or two above its credit
         kinds[j] = kind
         j += step
 
