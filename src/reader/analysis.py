@@ -104,7 +104,8 @@ class Analyser:
         cached = _read_json(path)
         if cached is not None and cached.get("key") == self._key:
             try:
-                return _structure_from(cached["structure"]), [Damage(**d) for d in cached["damage"]]
+                structure = _structure_from(cached["structure"], len(article.text))
+                return structure, [Damage(**d) for d in cached["damage"]]
             except (KeyError, TypeError):
                 pass
         structure, damage = detect(article.text), find_damage(article.text)
@@ -212,14 +213,14 @@ def body_only_export(data: dict[str, Any], analyser: Analyser) -> dict[str, Any]
 # --------------------------------------------------------------------------------------------- files
 
 
-def _structure_from(raw: dict[str, Any]) -> Structure:
+def _structure_from(raw: dict[str, Any], length: int) -> Structure:
     span = raw["title_span"]
     return Structure(
         raw["title"],
         (span[0], span[1]) if span else None,
         (raw["body"]["start"], raw["body"]["end"]),
         tuple(Region(**r) for r in raw["regions"]),
-        raw.get("length", 0),
+        length,
     )
 
 

@@ -284,7 +284,7 @@ def _head(lines: list[_Line], kinds: list[str | None], limit: int) -> tuple[int,
             kind = "navigation"  # "log in", "subscribe" above the article belong to the site's menu
         if kind is None and (line.menu_like or (line.url_line and not line.prose)):
             kind = "navigation" if title is None else "metadata"
-        if kind is None and title is None and len(line.text) <= 5 and not line.prose:
+        if kind is None and title is None and _menu_run(lines, i, limit) >= 3:
             kind = "navigation"  # a menu written one item per line
         if kind is None and title is None and line.short and len(line.folded) >= 2:
             if line.folded in footer_text and i + 1 < limit:
@@ -303,6 +303,21 @@ def _head(lines: list[_Line], kinds: list[str | None], limit: int) -> tuple[int,
             continue
         break
     return i, title
+
+
+def _menu_run(lines: list[_Line], i: int, limit: int) -> int:
+    """How many very short lines (menu items) run from line ``i`` on, counting those before it too."""
+    def item(k: int) -> bool:
+        return 0 <= k < limit and len(lines[k].text) <= 5 and not lines[k].prose
+
+    if not item(i):
+        return 0
+    start, end = i, i
+    while item(start - 1):
+        start -= 1
+    while item(end + 1):
+        end += 1
+    return end - start + 1
 
 
 def _title_like(line: _Line) -> bool:
