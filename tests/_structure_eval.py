@@ -101,7 +101,9 @@ def evaluate(folder: Path, label_file: Path = LABELS) -> dict:
         chars.add(char_score)
         kinds_right += right
         tp_lines += tp
-        titles += expected["title"] is None and structure.title_span is None or structure.title == expected["title"]
+        titles += (expected["title"] is None and structure.title_span is None) or structure.title == expected[
+            "title"
+        ]
     for name, truth in data.get("damage", {}).items():
         damage.add(score_damage(normalise((folder / name).read_text(encoding="utf-8")), truth))
     return {

@@ -5,10 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import DATA, SEEDS
 from reader.damage import Damage, find_damage, readings, repaired_view
 from reader.sanitise import normalise
-
-from conftest import DATA, SEEDS
 
 SEED_003 = SEEDS / "003_354cf6c445f5e220.txt"
 
@@ -56,7 +55,9 @@ def test_the_repaired_view_reads_clean_and_maps_back_to_the_original() -> None:
 def test_clean_seeds_and_parentheses_in_english_are_not_damage() -> None:
     for name in ("000_7bd28feb70503cb0.txt", "001_8eaa32b1d9703bf4.txt", "004_b2f79115014bf41b.txt"):
         assert find_damage(seed(name)) == []
-    assert find_damage("社交(social)媒體(media)和(hé)") == [Damage("pinyin", 19, 24, "和", "和 followed by its reading")]
+    assert find_damage("社交(social)媒體(media)和(hé)") == [
+        Damage("pinyin", 19, 24, "和", "和 followed by its reading")
+    ]
     assert [d.kind for d in find_damage("社交(social)媒體(media)")] == []
     assert [(d.kind, d.repair) for d in find_damage("人(rén)")] == [("pinyin", "人")]
     assert find_damage("人(rèn)") == []  # not one of 人's readings

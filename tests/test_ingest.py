@@ -23,8 +23,21 @@ SIMPLIFIED_BODY = [
     "专家提醒，用户迁移往往具有偶然性",
 ]
 SIMPLIFIED_BOILERPLATE = [
-    "当前位置", "下载客户端", "字号", "来源：环球观察网", "图片来源", "资料图", "责任编辑", "分享到",
-    "相关新闻", "九十天宽限期", "网友评论", "欢迎美国朋友", "关于我们", "京ICP备", "Copyright",
+    "当前位置",
+    "下载客户端",
+    "字号",
+    "来源：环球观察网",
+    "图片来源",
+    "资料图",
+    "责任编辑",
+    "分享到",
+    "相关新闻",
+    "九十天宽限期",
+    "网友评论",
+    "欢迎美国朋友",
+    "关于我们",
+    "京ICP备",
+    "Copyright",
 ]
 TRADITIONAL_BODY = [
     "台灣即將邁入超高齡社會，外送平台也看準銀髮族商機。",
@@ -33,8 +46,18 @@ TRADITIONAL_BODY = [
     "學者分析指出，高齡消費市場潛力龐大",
 ]
 TRADITIONAL_BOILERPLATE = [
-    "會員登入", "首頁 ›", "記者陳怡君", "圖／", "#外送", "延伸閱讀", "長照2.0", "熱門新聞", "讀者留言",
-    "我爸媽", "關於我們", "All Rights Reserved",
+    "會員登入",
+    "首頁 ›",
+    "記者陳怡君",
+    "圖／",
+    "#外送",
+    "延伸閱讀",
+    "長照2.0",
+    "熱門新聞",
+    "讀者留言",
+    "我爸媽",
+    "關於我們",
+    "All Rights Reserved",
 ]
 
 
@@ -121,7 +144,9 @@ def test_mhtml_web_archive(run_reader, tmp_path: Path, seeds_dir: Path) -> None:
     path.write_bytes(archive.as_bytes())
     records, _ = add(run_reader, path)
     text = (seeds_dir / records[0]["article"]).read_text(encoding="utf-8")
-    assert_clean_article(text, "小红书迎来大批美国用户 平台连夜上线翻译功能", SIMPLIFIED_BODY, SIMPLIFIED_BOILERPLATE)
+    assert_clean_article(
+        text, "小红书迎来大批美国用户 平台连夜上线翻译功能", SIMPLIFIED_BODY, SIMPLIFIED_BOILERPLATE
+    )
 
 
 EPUB_CHAPTERS = [
@@ -150,7 +175,8 @@ def make_epub(path: Path) -> None:
         book.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         book.writestr(
             "META-INF/container.xml",
-            '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+            '<?xml version="1.0"?><container version="1.0" '
+            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
             '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
             "</rootfiles></container>",
         )
@@ -172,7 +198,9 @@ def test_epub_chapters_in_spine_order(run_reader, tmp_path: Path, seeds_dir: Pat
     records, result = add(run_reader, path)
     assert records[0]["status"] == "added", result.stderr
     text = (seeds_dir / "book.txt").read_text(encoding="utf-8")
-    expected = ["出海简史"] + [line for heading, paragraphs in EPUB_CHAPTERS for line in (heading, *paragraphs)]
+    expected = ["出海简史"] + [
+        line for heading, paragraphs in EPUB_CHAPTERS for line in (heading, *paragraphs)
+    ]
     assert [line for line in text.split("\n") if line] == expected
     meta = json.loads((seeds_dir / "book.meta.json").read_text(encoding="utf-8"))
     assert (meta["author"], meta["date"], meta["site"]) == ("张三", "2024-06-01", "示例出版社")
@@ -184,7 +212,11 @@ def test_docx_paragraphs_and_properties(run_reader, tmp_path: Path, seeds_dir: P
 
     document = docx.Document()
     document.add_heading("平台治理的三个难题", level=0)
-    paragraphs = ["第一，内容审核需要懂得当地语言的人。", "第二，数据安全规则各国不同。", "第三，商业化要尊重用户。"]
+    paragraphs = [
+        "第一，内容审核需要懂得当地语言的人。",
+        "第二，数据安全规则各国不同。",
+        "第三，商业化要尊重用户。",
+    ]
     for paragraph in paragraphs:
         document.add_paragraph(paragraph)
     document.core_properties.author = "王五"
@@ -227,5 +259,17 @@ def test_pdf_with_chinese_text(run_reader, tmp_path: Path, seeds_dir: Path) -> N
 
 
 def test_pdf_lines_join_into_paragraphs() -> None:
-    lines = ["这是一段很长的文字，它在页面上", "被折成了两行，到这里结束。", "", "第二段很短。", "Hello", "world"]
-    assert join_pdf_lines(lines) == ["这是一段很长的文字，它在页面上被折成了两行，到这里结束。", "第二段很短。", "Hello", "world"]
+    lines = [
+        "这是一段很长的文字，它在页面上",
+        "被折成了两行，到这里结束。",
+        "",
+        "第二段很短。",
+        "Hello",
+        "world",
+    ]
+    assert join_pdf_lines(lines) == [
+        "这是一段很长的文字，它在页面上被折成了两行，到这里结束。",
+        "第二段很短。",
+        "Hello",
+        "world",
+    ]

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from _structure_eval import evaluate
 
+from _structure_eval import evaluate
 from conftest import DATA, SEEDS
 from reader.analysis import Analyser
 from reader.articles import Library
@@ -182,6 +182,8 @@ def test_structure_is_cached_per_article_version(seeds_dir: Path, db_dir: Path, 
     library, analyser = analyser_for(seeds_dir, db_dir)
     again = analyser.summaries(library.list())
     assert len(calls) == 1  # only the changed article
-    assert again["001_8eaa32b1d9703bf4.txt"]["body_chars"] == first["001_8eaa32b1d9703bf4.txt"]["body_chars"] + 2
+    assert (
+        again["001_8eaa32b1d9703bf4.txt"]["body_chars"] == first["001_8eaa32b1d9703bf4.txt"]["body_chars"] + 2
+    )
     index = json.loads((db_dir / "cache" / "structure-index.json").read_text(encoding="utf-8"))
     assert set(index["entries"]) == set(first)

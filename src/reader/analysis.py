@@ -117,6 +117,14 @@ class Analyser:
         _write_json(path, payload)
         return structure, damage
 
+    def load(self, article_id: str, path: Path | None = None) -> Article:
+        """The article, read without touching the library's metadata cache (which
+        :meth:`Library.load` rewrites whenever an article's figures become exact: at 10,000 articles,
+        once per article, that is quadratic)."""
+        from reader.articles import load_file
+
+        return load_file(path or self.library.info(article_id).path, article_id)
+
     # -- the library list
     def summaries(
         self, infos: Iterable[ArticleInfo], progress: Callable[[int], None] | None = None
@@ -138,7 +146,7 @@ class Analyser:
             entry = entries.get(info.id)
             if entry is None or entry.get("stamp") != stamp:
                 try:
-                    article = self.library.load(info.id)
+                    article = self.load(info.id, info.path)
                 except (ArticleError, UsageError):
                     continue
                 entry = {"stamp": stamp, **self._summary_of(article)}
@@ -186,7 +194,7 @@ class BodyFilter:
     def keep(self, article_id: str, start: int, end: int) -> bool:
         if article_id not in self._analyses:
             try:
-                article = self.analyser.library.load(article_id)
+                article = self.analyser.load(article_id)
                 self._analyses[article_id] = self.analyser.analyse(article)
             except (ArticleError, UsageError):
                 self._analyses[article_id] = None

@@ -23,7 +23,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -216,7 +216,9 @@ def apply(structure: Structure, text: str, corrections: list[Correction]) -> Str
         start, end = _line_range(text, c.start, c.end)
         regions = [piece for r in regions for piece in _cut(text, r, start, end)]
         if c.verdict == "not-article":
-            regions.append(Region(c.kind or "excluded", start, end, _count_lines(text, start, end), "correction"))
+            regions.append(
+                Region(c.kind or "excluded", start, end, _count_lines(text, start, end), "correction")
+            )
         regions.sort(key=lambda r: r.start)
     title_span = structure.title_span
     if title_span is not None and any(r.start <= title_span[0] < r.end for r in regions):
@@ -246,7 +248,9 @@ def _cut(text: str, region: Region, start: int, end: int) -> list[Region]:
         while a < region.end and text[a] in "\n \t\u3000":
             a += 1
         if a < region.end:
-            pieces.append(Region(region.kind, a, region.end, _count_lines(text, a, region.end), region.source))
+            pieces.append(
+                Region(region.kind, a, region.end, _count_lines(text, a, region.end), region.source)
+            )
     return pieces
 
 

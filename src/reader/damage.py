@@ -120,7 +120,9 @@ def _pinyin(text: str, taken: list[Damage]) -> list[Damage]:
     for match in _PINYIN_RUN.finditer(text):
         char, reading = match.group(1), match.group(2)
         if reading in readings(char) and _free(taken, match.start(), match.end()):
-            found.append(Damage("pinyin", match.start(), match.end(), char, f"{char} followed by its reading"))
+            found.append(
+                Damage("pinyin", match.start(), match.end(), char, f"{char} followed by its reading")
+            )
     return found
 
 
@@ -135,12 +137,10 @@ def _gbk(text: str) -> bytes | None:
 
 
 def _script_of(text: str) -> str:
-    """"simplified", "traditional" or "" from the characters that differ between the two scripts."""
-    converter = _converter()
-    simplified = converter.convert(text, "simplified")
-    traditional = converter.convert(text, "traditional")
-    simp = sum(a != b for a, b in zip(text, traditional, strict=False))  # would change going to 繁
-    trad = sum(a != b for a, b in zip(text, simplified, strict=False))
+    """ "simplified", "traditional" or "" (mixed or neither), by the library's own script tables."""
+    from reader.articles import script_counts
+
+    trad, simp = script_counts(text)
     if simp > trad:
         return "simplified"
     return "traditional" if trad > simp else ""
@@ -356,8 +356,7 @@ def _changed_span(old: str, new: str) -> tuple[int, int, str]:
         prefix += 1
     suffix = 0
     while (
-        suffix < min(len(old), len(new)) - prefix
-        and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
+        suffix < min(len(old), len(new)) - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
     ):
         suffix += 1
     start, end = prefix, len(old) - suffix

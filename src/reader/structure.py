@@ -35,6 +35,7 @@ KIND_LABELS = {
 SCOPES = ("line", "block", "block-up", "rest")
 TITLE_LIMIT = 100  # a longer first line is a paragraph, not a title
 SHORT_LINE = 30  # a line this short without final punctuation is not prose
+MARKED_LINE = 120  # a longer line is a paragraph: markers are not looked for in it
 _PROSE_END = tuple("。！？!?…」』”\"'）)")
 _MENU_SPLIT = re.compile(r"\s{2,}|\s*[|｜]\s*|\s+[>›»]\s+")
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -87,8 +88,10 @@ class Structure:
         body_start, body_end = self.body
         if end <= body_start or start >= body_end:
             return self.title_span is not None and self.title_span[0] <= start < self.title_span[1]
-        outside = end - start - sum(
-            max(0, min(end, r.end) - max(start, r.start)) for r in self.regions if r.start < end
+        outside = (
+            end
+            - start
+            - sum(max(0, min(end, r.end) - max(start, r.start)) for r in self.regions if r.start < end)
         )
         return outside * 2 > end - start
 
@@ -154,7 +157,7 @@ class _Line:
     start: int
     end: int
     text: str  # stripped original
-    folded: str  # stripped, folded to Simplified
+    folded: str  # stripped, folded to Simplified (only for lines short enough to carry a marker)
     block: int  # lines of one block have no blank line between them
     kind: str | None = None
     marker: Marker | None = None
@@ -184,7 +187,7 @@ class _Line:
         return bool(_URL.search(self.text)) and len(self.text) < 160
 
 
-def _lines(text: str, folded: str) -> list[_Line]:
+def _lines(text: str) -> list[_Line]:
     lines: list[_Line] = []
     block = 0
     pos = 0
@@ -198,12 +201,20 @@ def _lines(text: str, folded: str) -> list[_Line]:
             lead = len(raw) - len(raw.lstrip())
             start = pos + lead
             stop = start + len(stripped)
-            lines.append(_Line(start, stop, stripped, folded[start:stop], block))
+            lines.append(_Line(start, stop, stripped, "", block))
             blank = False
         else:
             blank = True
         pos = end + 1
     return lines
+
+
+@functools.lru_cache(maxsize=8)
+def _any_marker(markers: tuple[Marker, ...]) -> re.Pattern[str]:
+    """One pattern for all markers: most lines match none, and one search is cheaper than sixty."""
+    if not markers:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{m.pattern.pattern})" for m in markers), re.IGNORECASE)
 
 
 def _fold(text: str) -> str:
@@ -224,11 +235,15 @@ def _converter() -> Any:
 def detect(text: str, markers: tuple[Marker, ...] | None = None) -> Structure:
     """The structure of ``text`` (see the module docstring)."""
     markers = default_markers() if markers is None else markers
-    lines = _lines(text, _fold(text))
+    lines = _lines(text)
     if not lines:
         return Structure("", None, (0, 0), (), len(text))
-    for line in lines:
-        line.marker = next((m for m in markers if m.pattern.search(line.folded)), None)
+    short = [line for line in lines if len(line.text) <= MARKED_LINE]  # longer ones are paragraphs
+    any_marker = _any_marker(markers)
+    for line, folded in zip(short, _fold("\n".join(line.text for line in short)).split("\n"), strict=True):
+        line.folded = folded
+        if any_marker.search(folded):
+            line.marker = next(m for m in markers if m.pattern.search(folded))
     kinds: list[str | None] = [None] * len(lines)
     footer_from = _site_footer(lines, kinds)
     head_end, title_index = _head(lines, kinds, footer_from)
@@ -286,9 +301,9 @@ def _head(lines: list[_Line], kinds: list[str | None], limit: int) -> tuple[int,
             kind = "navigation" if title is None else "metadata"
         if kind is None and title is None and _menu_run(lines, i, limit) >= 3:
             kind = "navigation"  # a menu written one item per line
-        if kind is None and title is None and line.short and len(line.folded) >= 2:
-            if line.folded in footer_text and i + 1 < limit:
-                kind = "navigation"  # the site's name, repeated in its footer
+        site_word = line.short and len(line.folded) >= 2 and line.folded in footer_text
+        if kind is None and title is None and site_word and i + 1 < limit:
+            kind = "navigation"  # the site's name, repeated in its footer
         if kind is not None:
             kinds[i] = kind
             i += 1
@@ -307,6 +322,7 @@ def _head(lines: list[_Line], kinds: list[str | None], limit: int) -> tuple[int,
 
 def _menu_run(lines: list[_Line], i: int, limit: int) -> int:
     """How many very short lines (menu items) run from line ``i`` on, counting those before it too."""
+
     def item(k: int) -> bool:
         return 0 <= k < limit and len(lines[k].text) <= 5 and not lines[k].prose
 
@@ -389,17 +405,16 @@ def _assemble(text: str, lines: list[_Line], kinds: list[str | None], title_inde
             regions.append(Region(kind, line.start, line.end, 1))
         body_since_last = False
     body_lines = [
-        line for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)) if kind is None and i != title_index
+        line
+        for i, (line, kind) in enumerate(zip(lines, kinds, strict=True))
+        if kind is None and i != title_index
     ]
     if title_index is not None:
         title_line = lines[title_index]
         title, title_span = title_line.text, (title_line.start, title_line.end)
     else:
         title, title_span = _first_sentence(body_lines[0].text if body_lines else ""), None
-    if body_lines:
-        body = (body_lines[0].start, body_lines[-1].end)
-    else:
-        body = (len(text), len(text))
+    body = (body_lines[0].start, body_lines[-1].end) if body_lines else (len(text), len(text))
     return Structure(title, title_span, body, tuple(regions), len(text))
 
 

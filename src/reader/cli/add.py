@@ -38,7 +38,12 @@ def run(args: argparse.Namespace) -> int:
         if r.status == "error":
             failed += 1
         if args.json:
-            record = {"source": str(r.source), "status": r.status, "article": r.article_id, "message": r.message}
+            record = {
+                "source": str(r.source),
+                "status": r.status,
+                "article": r.article_id,
+                "message": r.message,
+            }
             out(safe_json_text(json.dumps(record, ensure_ascii=False)) + "\n")
         elif r.status == "error":
             print(f"reader: error: {safe_line(r.message, 1000)}", file=sys.stderr)

@@ -37,7 +37,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     c.add_argument("article", metavar="ARTICLE")
     verdict = c.add_mutually_exclusive_group()
     verdict.add_argument("--not-article", action="store_true", help="the passage is not the article")
-    verdict.add_argument("--article", dest="is_article", action="store_true", help="the passage is the article")
+    verdict.add_argument(
+        "--article", dest="is_article", action="store_true", help="the passage is the article"
+    )
     verdict.add_argument("--remove", metavar="ID", help="remove a correction")
     c.add_argument("--quote", help="the passage (as in the original text)")
     c.add_argument("--start", type=int, help="start offset (code points in the original)")
@@ -49,7 +51,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _analyser(args: argparse.Namespace) -> tuple[Any, Any]:
     from reader.analysis import Analyser
-
     from reader.workspace import Paths
 
     ws = workspace(args)
@@ -71,7 +72,10 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     text = article.text
     s = analysis.structure
-    lines = [f"title     {safe_line(s.title)}", f"body      {s.body[0]}-{s.body[1]} ({s.body_chars} characters)"]
+    lines = [
+        f"title     {safe_line(s.title)}",
+        f"body      {s.body[0]}-{s.body[1]} ({s.body_chars} characters)",
+    ]
     for key, value in (analysis.metadata or {}).items():
         if key in ("site", "author", "date", "url", "tool") and value:
             lines.append(f"{key:<9} {safe_line(str(value))}")

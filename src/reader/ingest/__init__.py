@@ -88,9 +88,7 @@ def sources(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-            )
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
         elif path.is_file():
             found.append(path)
         else:
@@ -181,7 +179,8 @@ def clean(extracted: Extracted) -> Extracted:
         paragraphs = paragraphs[1:]
     text = "\n\n".join([title or "", *paragraphs]) if title else "\n\n".join(paragraphs)
     structure = detect(text)
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     pos = len(title) + 2 if title else 0
     for paragraph in paragraphs:
         (dropped if structure.region_at(pos) else kept).append(paragraph)

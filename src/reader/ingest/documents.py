@@ -89,7 +89,7 @@ def extract_docx(data: bytes, where: str) -> Extracted:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ArticleError(f"{where}: not a readable DOCX file") from exc
-    paragraphs = []
+    paragraphs: list[str] = []
     title = ""
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()

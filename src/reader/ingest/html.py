@@ -14,6 +14,7 @@ import email
 import email.policy
 import re
 from email.message import Message
+from typing import Any
 
 from reader.errors import ArticleError
 from reader.ingest import Extracted
@@ -66,7 +67,9 @@ def extract_markup(markup: str, where: str, url: str | None = None) -> Extracted
     document = trafilatura.bare_extraction(
         markup, url=url, with_metadata=True, include_comments=False, include_tables=True, include_images=False
     )
-    found = document.as_dict() if document is not None else {}
+    found: dict[str, Any] = {}
+    if document is not None:
+        found = document if isinstance(document, dict) else document.as_dict()
     paragraphs = [line for line in (found.get("text") or "").split("\n") if line.strip()]
     tool = _tool("trafilatura")
     fallback = _readability(markup)

@@ -6,8 +6,33 @@ import re
 from typing import Any
 
 BLOCKS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li blockquote pre figcaption caption td th dt dd section article header "
-    "footer aside nav address tr".split()
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "blockquote",
+        "pre",
+        "figcaption",
+        "caption",
+        "td",
+        "th",
+        "dt",
+        "dd",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "address",
+        "tr",
+    ]
 )
 SKIP = frozenset(["script", "style", "noscript", "template", "head", "svg", "math"])
 _SPACE = re.compile(r"[ \t\r\n\f\v\u3000\xa0]+")
@@ -17,7 +42,7 @@ def html_to_paragraphs(markup: str | bytes) -> list[str]:
     """The visible text of ``markup`` as paragraphs: one per block element (``<br>`` also breaks)."""
     from lxml import html as lxml_html
 
-    if not (markup.strip() if isinstance(markup, str) else markup.strip()):
+    if not markup.strip():
         return []
     root = lxml_html.fromstring(markup)
     paragraphs: list[str] = []
