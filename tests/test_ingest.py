@@ -273,3 +273,14 @@ def test_pdf_lines_join_into_paragraphs() -> None:
         "Hello",
         "world",
     ]
+
+
+def test_page_metadata_with_control_characters_is_stored_as_safe_text(run_reader, tmp_path, seeds_dir):
+    page = (WEB / "xinwen_traditional.html").read_text(encoding="utf-8")
+    page = page.replace('content="台灣日報網"', 'content="台灣\x1b]0;pwned\x07日報網\u202e"')
+    path = tmp_path / "evil.html"
+    path.write_text(page, encoding="utf-8")
+    records, _ = add(run_reader, path)
+    meta = json.loads((seeds_dir / "evil.meta.json").read_text(encoding="utf-8"))
+    assert "\x1b" not in meta["site"] and "\x07" not in meta["site"] and "\u202e" not in meta["site"]
+    assert meta["site"].startswith("台灣") and records[0]["status"] == "added"

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _structure_eval import evaluate
 from conftest import DATA, SEEDS
@@ -187,3 +189,42 @@ def test_structure_is_cached_per_article_version(seeds_dir: Path, db_dir: Path, 
     )
     index = json.loads((db_dir / "cache" / "structure-index.json").read_text(encoding="utf-8"))
     assert set(index["entries"]) == set(first)
+
+
+_LINES = st.lists(
+    st.sampled_from(
+        [
+            "",
+            "标题在这里",
+            "首页  |  新闻  |  国际  |  财经  |  科技",
+            "正文说了一件重要的事情，大家都很关心这件事的后续发展。",
+            "图/ 新华社",
+            "延伸阅读：另一篇文章",
+            "往下滑看下一篇文章",
+            "© 2025 某网站 版权所有",
+            "责任编辑：某某",
+            "短句",
+            "19次阅读",
+        ]
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES)
+def test_regions_are_ordered_disjoint_whole_lines_inside_the_text(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    structure = detect(text)
+    previous_end = -1
+    for region in structure.regions:
+        assert 0 <= region.start < region.end <= len(text)
+        assert region.start > previous_end
+        assert region.start == 0 or text[region.start - 1] == "\n"  # whole lines
+        assert region.end == len(text) or text[region.end] == "\n"
+        previous_end = region.end
+    body_start, body_end = structure.body
+    assert 0 <= body_start <= body_end <= len(text)
+    assert structure.body_chars <= body_end - body_start
+    for region in structure.regions:
+        assert not structure.in_body(region.start, region.end)

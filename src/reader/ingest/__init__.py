@@ -218,16 +218,21 @@ def article_text(extracted: Extracted) -> str:
 
 
 def _metadata(source: Path, digest: str, extracted: Extracted, name: str) -> dict[str, Any]:
+    """The sidecar; every text from the page is one safe line (no control or bidi characters)."""
+
+    def text(value: str | None) -> str | None:
+        return safe_line(value, 1000) if value else None
+
     return {
-        "title": extracted.title,
+        "title": text(extracted.title),
         "source": str(source.resolve()),
         "source_sha256": digest,
         "original": f"{name}{SOURCE_INFIX}{source.suffix.lower()}",
         "format": source.suffix.lower().lstrip("."),
-        "url": extracted.url,
-        "site": extracted.site,
-        "author": extracted.author,
-        "date": extracted.date,
+        "url": text(extracted.url),
+        "site": text(extracted.site),
+        "author": text(extracted.author),
+        "date": text(extracted.date),
         "tool": extracted.tool,
         "added": datetime.now(UTC).isoformat(timespec="seconds"),
         **extracted.extra,
