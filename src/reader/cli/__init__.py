@@ -41,7 +41,16 @@ __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them
 COMMAND_MODULES = (
-    "library", "annotate", "exchange", "tags", "search", "gloss", "words", "agreement", "add", "show",
+    "library",
+    "annotate",
+    "exchange",
+    "tags",
+    "search",
+    "gloss",
+    "words",
+    "agreement",
+    "add",
+    "show",
 )
 
 
