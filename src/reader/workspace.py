@@ -15,7 +15,7 @@ from reader.anchoring import anchored_to, find_quote
 from reader.articles import Article, ArticleInfo, Library
 from reader.codebook import Codebook
 from reader.colors import COLORS, DEFAULT_COLOR, hex_for
-from reader.convert import Converter, ViewText, check_view
+from reader.convert import Converter, OverrideList, ViewText, check_view
 from reader.store import (
     Annotation,
     AnnotationStore,
@@ -46,7 +46,8 @@ class Paths:
 class Workspace:
     def __init__(self, articles_root: Path, db_path: Path, converter: Converter | None = None) -> None:
         self.library = Library(articles_root, cache_dir=db_path / "cache")
-        self.converter = converter or Converter()
+        # the user's corrections to the views live in the database folder (reader.convert.overrides)
+        self.converter = converter or Converter(overrides=OverrideList(db_path))
         self.store = AnnotationStore(db_path)
         self.codebook = Codebook(self.store)
 

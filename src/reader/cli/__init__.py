@@ -51,6 +51,7 @@ COMMAND_MODULES = (
     "agreement",
     "add",
     "show",
+    "overrides",
 )
 
 
