@@ -74,7 +74,9 @@ def query_variants(query: str, converter: Converter) -> list[str]:
     """The folded strings that count as a match for ``query``: longest first, no duplicates, none empty.
 
     The query folded to Simplified; the folded forms of its Taiwan (s2twp) and Hong Kong (s2hk) phrasing;
-    and the mainland form of a Taiwan (tw2sp) or Hong Kong (hk2s) phrase. Surrounding whitespace is
+    the mainland form of a Taiwan (tw2sp) or Hong Kong (hk2s) phrase; and, for each of the user's
+    corpus-wide overrides whose view form is in the query, the query with the source's form instead (a
+    search for what a view shows finds the article that the override changed). Surrounding whitespace is
     ignored.
     """
     query = query.strip().replace("\0", "")
@@ -88,6 +90,10 @@ def query_variants(query: str, converter: Converter) -> list[str]:
         converter.convert_config(query, "hk2s"),
         converter.convert_config(converter.convert(query, "traditional"), "tw2sp"),
     ]
+    folded_query = _fold(query, converter)
+    for override in converter.overrides.all():
+        if not override.article and _fold(override.target, converter) in folded_query:
+            forms.append(folded_query.replace(_fold(override.target, converter), _fold(override.source, converter)))
     seen: dict[str, None] = {}
     for form in forms:
         folded = _fold(form, converter)

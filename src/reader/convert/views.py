@@ -462,8 +462,9 @@ def _split_runs(out: str, lane: _Lane) -> tuple[list[str], list[int]]:
     return outs, starts
 
 
-def _chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+def _chunks(text: str, size: int | None = None) -> Iterator[tuple[int, str]]:
     """(start, piece) of whole paragraphs, about ``size`` characters each (a huge paragraph alone)."""
+    size = size or CHUNK_CHARS
     start, n = 0, len(text)
     while start < n:
         end = start + size
