@@ -34,13 +34,22 @@ from reader.workspace import Workspace
 
 SIZE = (120, 36)
 ARTICLE = "002_ced27b30dc7015ea.txt"  # Traditional, 4,564 characters
-#: a whole one-sentence paragraph of ARTICLE, phrase-aligned in every view; Taiwan turns 用戶 into 使用者,
-#: so its view offsets differ from the original's (252–287 instead of 251–285)
+#: a whole one-sentence paragraph of ARTICLE, phrase-aligned in every view. ARTICLE is Taiwanese, so since
+#: views follow the source's script its Taiwan view is the original (it used to turn 用戶 into 使用者, and
+#: the view offsets were 252–287); the 繁體 view writes OpenCC's standard forms (平台 -> 平臺)
 PASSAGE = (251, 285)
 PASSAGE_PARAGRAPH = 4  # `}` pressed this many times from the top lands on PASSAGE[0]
-#: another phrase-aligned sentence, further down (Taiwan offsets are +17 here)
+#: another phrase-aligned sentence, further down (Taiwan offsets were +17 here; now +0)
 LATER = (2159, 2184)
 LONG_ARTICLE = "000_7bd28feb70503cb0.txt"
+#: "X平台" of ARTICLE in each view (the 繁體 view writes the OpenCC standard 臺)
+X_PLATFORM = {
+    "original": "X平台",
+    "simplified": "X平台",
+    "traditional": "X平臺",
+    "taiwan": "X平台",
+    "hongkong": "X平台",
+}
 
 SCRIPTS = {
     "000_7bd28feb70503cb0.txt": "繁",
@@ -404,7 +413,7 @@ async def test_highlight_shows_exactly_in_every_view(seeds_dir: Path, db_dir: Pa
                 await cycle_view(pilot, screen)
             view = screen.view_name
             assert f"·  {VIEW_LABELS[view]}  ·" in header(screen)
-            expected = converter.convert(annotation.quote, view)
+            expected = converter.convert(annotation.quote, view, source="auto")  # a Traditional quote
             assert highlighted_texts(doc) == [expected]
             (highlight,) = doc.highlights
             assert screen.view_text is not None
@@ -419,8 +428,8 @@ async def test_highlight_shows_exactly_in_every_view(seeds_dir: Path, db_dir: Pa
             seen[view] = (expected, highlight.start, highlight.end)
         assert list(seen) == list(VIEWS)
         assert seen["simplified"][0] == "一名接近该公司人士透露,光是这两天,小红书就吸引超过70万名新用户。"
-        assert seen["taiwan"][0].endswith("新使用者。")
-        assert seen["taiwan"][1:] == (252, 287)  # view offsets differ from the original's
+        assert seen["taiwan"][0].endswith("新用戶。")  # Taiwanese already: the Taiwan view is the original
+        assert seen["taiwan"][1:] == PASSAGE
         await cycle_view(pilot, screen)
         assert screen.view_name == "original"
 
@@ -429,15 +438,17 @@ async def test_highlight_shows_exactly_in_every_view(seeds_dir: Path, db_dir: Pa
         assert screen.view_text is not None
         doc.cursor = screen.view_text.offsets.to_view(LATER[0])
         await pilot.press("v")
-        assert doc.selected_text == converter.convert(screen.article.text[slice(*LATER)], "taiwan")
+        assert doc.selected_text == converter.convert(
+            screen.article.text[slice(*LATER)], "taiwan", source="auto"
+        )
         await annotate_selection(pilot, "平台", "")
         (later,) = [a for a in app.workspace.store.for_article(ARTICLE) if a.id != annotation.id]
         assert (later.start, later.end) == LATER
         assert later.view == "taiwan"
         assert later.quote == screen.article.text[slice(*LATER)]
         assert highlighted_texts(doc) == [
-            converter.convert(annotation.quote, "taiwan"),
-            converter.convert(later.quote, "taiwan"),
+            converter.convert(annotation.quote, "taiwan", source="auto"),
+            converter.convert(later.quote, "taiwan", source="auto"),
         ]
 
 
@@ -461,11 +472,11 @@ async def test_cursor_and_selection_follow_view_switches(seeds_dir: Path, db_dir
             offsets = screen.view_text.offsets
             assert doc.cursor == offsets.to_view(end)
             assert doc.selection == offsets.range_to_view(start, end)
-            assert doc.selected_text == app.workspace.converter.convert("X平台", view)
+            assert doc.selected_text == X_PLATFORM[view]
             assert "3 selected" in header(screen)
             if view == "taiwan":
-                assert doc.selection == (start + 17, end + 17)
-                assert doc.selected_text == "X平臺"
+                assert doc.selection == (start, end)  # a Taiwanese article's Taiwan view is the original
+                assert doc.selected_text == "X平台"
             # the cursor stays on screen
             layout = doc.text_layout
             assert layout is not None
@@ -590,7 +601,7 @@ async def test_panel_lists_filters_and_jumps(seeds_dir: Path, db_dir: Path) -> N
         assert "Annotations (3)" in str(panel.query_one("#panel-title", Static).render())
         shown = "\n".join(option_lines(option_list))
         assert "#標題" not in shown and "#标题" in shown  # tags are shown as typed
-        assert "改以類X平臺" in shown  # the passage in the current (Taiwan) view
+        assert "改以類X平台" in shown  # the passage in the current (Taiwan) view: Taiwanese as written
         assert "X-style notes" in shown
 
         # filter by tag
@@ -703,7 +714,7 @@ async def test_annotation_made_in_the_app_is_in_cli_export(seeds_dir: Path, db_d
     assert exported["quote"] == exported["text"] == annotation.quote
 
     taiwan = json.loads(run_reader("export", "--view", "taiwan", check=True).stdout)
-    assert taiwan["annotations"][0]["text"].endswith("新使用者。")
+    assert taiwan["annotations"][0]["text"].endswith("新用戶。")  # Taiwanese already: not re-phrased
 
 
 # -- 9. markup and control sequences are data ----------------------------------------------------------------

@@ -105,7 +105,9 @@ def test_opencc_conformance(config: str, source: str, expected: str) -> None:
 
 # ------------------------------------------------------------------------------------------ seeds
 
-SEED = {path.name[:3]: normalise(path.read_text(encoding="utf-8")) for path in sorted(SEEDS_DIR.glob("*.txt"))}
+SEED = {
+    path.name[:3]: normalise(path.read_text(encoding="utf-8")) for path in sorted(SEEDS_DIR.glob("*.txt"))
+}
 
 
 def test_seed_phrases() -> None:
@@ -134,7 +136,12 @@ def test_seed_002_keeps_its_intervention_in_every_traditional_view() -> None:
 def test_seed_003_leftovers_are_still_repaired() -> None:
     text = SEED["003"]
     built = CONVERTER.build_view(text, "traditional")
-    for leftover, repaired in [("涌入", "湧入"), ("之后", "之後"), ("回遷并不", "回遷並不"), ("專注于", "專注於")]:
+    for leftover, repaired in [
+        ("涌入", "湧入"),
+        ("之后", "之後"),
+        ("回遷并不", "回遷並不"),
+        ("專注于", "專注於"),
+    ]:
         at = text.index(leftover)
         assert built.text[at : at + len(leftover)] == repaired
     repairs = {(r.source, r.text) for r in built.repairs}
@@ -192,7 +199,10 @@ def _check_map(text: str, built: ViewText, *, exact: bool = True) -> None:
     assert m.identity == (not m.segments)
     if exact:
         for a, b, c, d in m.segments:
-            assert CONVERTER.convert(text[a:b], built.view, source=built.source, phrases=built.phrases_on) == view[c:d]
+            assert (
+                CONVERTER.convert(text[a:b], built.view, source=built.source, phrases=built.phrases_on)
+                == view[c:d]
+            )
 
 
 def test_u_disk_segment_and_snapping() -> None:
@@ -545,7 +555,21 @@ def test_check_opencc_reports_a_missing_module(monkeypatch: pytest.MonkeyPatch) 
 mixed_chunks = st.one_of(
     chunks,
     st.sampled_from(
-        ["過度干預", "政府", "用戶", "數據", "平台", "之后", "涌入", "专注于", "臺灣", "鑒于", "並不", "群體", "台北"]
+        [
+            "過度干預",
+            "政府",
+            "用戶",
+            "數據",
+            "平台",
+            "之后",
+            "涌入",
+            "专注于",
+            "臺灣",
+            "鑒于",
+            "並不",
+            "群體",
+            "台北",
+        ]
     ),
 )
 mixed_texts = st.one_of(st.lists(mixed_chunks, max_size=24).map("".join), seed_slices)

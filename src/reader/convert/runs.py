@@ -51,102 +51,136 @@ def analyse_chunk(
 ) -> Analysis:
     """The runs of ``chunk`` (whole paragraphs, ``\\n``-separated) and the repairs in its T runs.
 
-    ``default`` is "S" (a Simplified article) or "T" (Traditional or mixed). ``protected(paragraph)``
-    gives the ranges user overrides cover: never repaired (the override decides there).
+    ``default`` is "S" (a Simplified article) or "T" (Traditional or mixed). ``protected(text)`` gives the
+    ranges user overrides cover: never repaired (the override decides there).
+
+    In a Simplified article a clause is Traditional only with at least two Traditional-only characters
+    (a lone 乾 or 覆 is normal in Simplified text, and t2s "changes" rare classical names); its Traditional
+    runs get no repairs. The chunk is compared with its conversions as whole strings (``_differences``
+    bisects with slice comparisons), so only paragraphs with something to decide are looked at closely.
     """
     folded = t2s(chunk)
     if default == "S" and folded == chunk:
         return Analysis([Run(0, len(chunk), "S")], {})  # a Simplified chunk: the common case, one run
-    paras = chunk.split("\n")
-    folded_paras = folded.split("\n")
-    if len(folded_paras) != len(paras):  # pragma: no cover - OpenCC keeps newlines
-        folded_paras = [t2s(p) for p in paras]
-    if default == "T":
-        round_trip = s2t(folded).split("\n")
-        if len(round_trip) != len(paras):  # pragma: no cover
-            round_trip = [s2t(f) for f in folded_paras]
+    if len(folded) != len(chunk):  # pragma: no cover - t2s is character for character
+        return Analysis([Run(0, len(chunk), default)], {})
+    if default == "S":
+        marks: dict[int, str] = dict.fromkeys(_differences(chunk, folded), "")
     else:
-        round_trip = [""] * len(paras)
+        back = s2t(folded)
+        if len(back) != len(chunk):  # pragma: no cover - s2t is character for character
+            return Analysis([Run(0, len(chunk), "T")], {})
+        marks = {
+            i: back[i]
+            for i in _differences(chunk, back)
+            if folded[i] == chunk[i] and (chunk[i], back[i]) not in variants and is_simplified_char(chunk[i])
+        }
+        if marks:
+            for a, b in protected(chunk):
+                for i in range(a, b):
+                    marks.pop(i, None)
     runs: list[Run] = []
     repairs: dict[int, str] = {}
-    pos = 0
-    for para, fold, back in zip(paras, folded_paras, round_trip, strict=True):
-        end = pos + len(para) + 1  # the newline belongs to the paragraph's last run
-        if default == "S" and fold == para:
-            _append(runs, Run(pos, end, "S"))
-        elif default == "T" and back == para:
-            _append(runs, Run(pos, end, "T"))
+    done = 0
+    for para_start, para_end, mine in _by_paragraph(chunk, marks):
+        if para_start > done:
+            _append(runs, Run(done, para_start, default))
+        para = chunk[para_start:para_end]
+        if default == "S":
+            found = _simplified_paragraph(para, [i - para_start for i in mine])
         else:
-            if default == "S":
-                back = s2t(fold)
-            found = _clauses(para, fold, back, default, is_simplified_char, variants, protected(para))
-            for start, stop, kind, fixes in found:
-                _append(runs, Run(pos + start, pos + stop, kind))
-                repairs.update((pos + i, ch) for i, ch in fixes)
-            last = runs[-1]
-            runs[-1] = Run(last.start, end, last.kind)
-        pos = end
-    if runs and runs[-1].end > len(chunk):  # no newline after the chunk's last paragraph
-        last = runs[-1]
-        runs[-1] = Run(last.start, len(chunk), last.kind)
+            local = {i - para_start: marks[i] for i in mine}
+            found = _traditional_paragraph(para, folded[para_start:para_end], local)
+        for start, stop, kind, fixes in found:
+            _append(runs, Run(para_start + start, para_start + stop, kind))
+            repairs.update((para_start + i, ch) for i, ch in fixes)
+        done = para_end
+    if done < len(chunk) or not runs:
+        _append(runs, Run(done, len(chunk), default))
     return Analysis(runs, repairs)
 
 
+Found = list[tuple[int, int, str, list[tuple[int, str]]]]  # (start, end, kind, repairs) per clause
+
+
+def _by_paragraph(chunk: str, marks: dict[int, str]) -> Iterable[tuple[int, int, list[int]]]:
+    """(start, end, marked positions) of each paragraph with a mark; ``end`` includes its newline."""
+    positions = sorted(marks)
+    k = 0
+    while k < len(positions):
+        i = positions[k]
+        start = chunk.rfind("\n", 0, i) + 1
+        newline = chunk.find("\n", i)
+        end = len(chunk) if newline < 0 else newline + 1
+        mine = []
+        while k < len(positions) and positions[k] < end:
+            mine.append(positions[k])
+            k += 1
+        yield start, end, mine
+
+
+def _differences(a: str, b: str) -> list[int]:
+    """Positions where equal-length ``a`` and ``b`` differ: bisects with slice comparisons (memcmp)."""
+    found: list[int] = []
+    stack = [(0, len(a))]
+    while stack:
+        lo, hi = stack.pop()
+        if a[lo:hi] == b[lo:hi]:
+            continue
+        if hi - lo > 64:
+            mid = (lo + hi) // 2
+            stack.append((mid, hi))
+            stack.append((lo, mid))
+            continue
+        found.extend(i for i in range(lo, hi) if a[i] != b[i])
+    return found
+
+
+def _simplified_paragraph(para: str, diffs: list[int]) -> Found:
+    if len(diffs) < 2:
+        return [(0, len(para), "S", [])]
+    found: Found = []
+    for start, stop, end in _clause_spans(para):
+        count = sum(1 for i in diffs if start <= i < stop)
+        _merge(found, start, end, "T" if count >= 2 else "S", [])
+    return found
+
+
+def _traditional_paragraph(para: str, fold: str, leftovers: dict[int, str]) -> Found:
+    if not leftovers:
+        return [(0, len(para), "T", [])]
+    found: Found = []
+    for start, stop, end in _clause_spans(para):
+        mine = [(i, ch) for i, ch in leftovers.items() if start <= i < stop]
+        if mine and not any(fold[i] != para[i] for i in range(start, stop)):
+            _merge(found, start, end, "S", [])  # Simplified through and through: a Simplified clause
+        else:
+            _merge(found, start, end, "T", mine)
+    return found
+
+
+def _clause_spans(para: str) -> Iterable[tuple[int, int, int]]:
+    """(start, end of the clause, end with the separators after it) for each clause of a paragraph."""
+    pieces = _separators().split(para)
+    pos = 0
+    for k in range(0, len(pieces), 2):
+        stop = pos + len(pieces[k])
+        end = stop + (len(pieces[k + 1]) if k + 1 < len(pieces) else 0)
+        yield pos, stop, end
+        pos = end
+
+
+def _merge(found: Found, start: int, end: int, kind: str, fixes: list[tuple[int, str]]) -> None:
+    if found and found[-1][2] == kind:
+        found[-1] = (found[-1][0], end, kind, found[-1][3] + fixes)
+    else:
+        found.append((start, end, kind, fixes))
+
+
 def _append(runs: list[Run], run: Run) -> None:
+    if run.start == run.end:
+        return
     if runs and runs[-1].kind == run.kind and runs[-1].end == run.start:
         runs[-1] = Run(runs[-1].start, run.end, run.kind)
     else:
         runs.append(run)
-
-
-def _clauses(
-    para: str,
-    fold: str,
-    back: str,
-    default: str,
-    is_simplified_char: Callable[[str], bool],
-    variants: frozenset[tuple[str, str]],
-    protected: Iterable[tuple[int, int]],
-) -> list[tuple[int, int, str, list[tuple[int, str]]]]:
-    """(start, end, kind, repairs) per clause of one paragraph; separators go with the clause before."""
-    same = len(fold) == len(para)
-    trip = same and len(back) == len(para)
-    guarded = set()
-    for a, b in protected:
-        guarded.update(range(a, b))
-    pieces = _separators().split(para)
-    out: list[tuple[int, int, str, list[tuple[int, str]]]] = []
-    pos = 0
-    for k in range(0, len(pieces), 2):
-        clause = pieces[k]
-        sep = pieces[k + 1] if k + 1 < len(pieces) else ""
-        start, stop = pos, pos + len(clause)
-        traditional = any(fold[i] != para[i] for i in range(start, stop)) if same else True
-        leftovers = []
-        if trip:
-            for i in range(start, stop):
-                ch, fixed = para[i], back[i]
-                if (
-                    fixed != ch
-                    and fold[i] == ch
-                    and i not in guarded
-                    and (ch, fixed) not in variants
-                    and is_simplified_char(ch)
-                ):
-                    leftovers.append((i, fixed))
-        if traditional:
-            kind = "T"
-        elif default == "S":
-            kind = "S"
-        else:
-            kind = "S" if leftovers else "T"
-        end = stop + len(sep)
-        if out and out[-1][2] == kind:
-            prev = out[-1]
-            out[-1] = (prev[0], end, kind, prev[3] + (leftovers if kind == "T" else []))
-        else:
-            out.append((start, end, kind, leftovers if kind == "T" else []))
-        pos = end
-    if not out:
-        out.append((0, len(para), "S" if default == "S" else "T", []))
-    return out

@@ -18,12 +18,20 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from reader.convert.engine import opencc_version, share_dir
 
-__all__ = ["ONE_TO_MANY_TABLE", "one_to_many", "variant_pairs", "write_one_to_many"]
+__all__ = [
+    "ONE_TO_MANY_TABLE",
+    "PHRASE_DICTIONARIES",
+    "length_changing",
+    "one_to_many",
+    "variant_pairs",
+    "write_one_to_many",
+]
 
 #: ``python -c "from reader.convert.tables import write_one_to_many; write_one_to_many()"``
 ONE_TO_MANY_TABLE = Path(__file__).resolve().parent.parent / "data" / "one_to_many.json"
@@ -90,25 +98,52 @@ def build_one_to_many() -> dict[str, tuple[str, ...]]:
     return table
 
 
+#: the only dictionaries whose entries change a text's length (checked by tests/test_convert.py)
+PHRASE_DICTIONARIES = ("TWPhrases", "TWPhrasesRev", "HKPhrases", "HKPhrasesRev")
+
+
+def build_length_changing() -> dict[str, list[str]]:
+    """Per phrase dictionary, the values of its entries whose length differs from their key's."""
+    found = {}
+    for name in PHRASE_DICTIONARIES:
+        values = {v for key, vs in _dump_dictionary(name).items() for v in vs if len(v) != len(key)}
+        found[name] = sorted(values)
+    return found
+
+
 def write_one_to_many(path: Path = ONE_TO_MANY_TABLE) -> None:
-    record = {"opencc": opencc_version(), "s2t": {k: list(v) for k, v in sorted(build_one_to_many().items())}}
+    record = {
+        "opencc": opencc_version(),
+        "s2t": {k: list(v) for k, v in sorted(build_one_to_many().items())},
+        "length_changing": build_length_changing(),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 @functools.cache
-def one_to_many() -> dict[str, tuple[str, ...]]:
-    """{Simplified character: its Traditional candidates, OpenCC's default first}."""
+def _shipped() -> dict[str, Any]:
     try:
-        shipped = orjson.loads(ONE_TO_MANY_TABLE.read_bytes())
+        shipped: dict[str, Any] = orjson.loads(ONE_TO_MANY_TABLE.read_bytes())
     except (OSError, ValueError):
-        shipped = {"opencc": "", "s2t": {}}
+        shipped = {"opencc": ""}
     if shipped.get("opencc") != opencc_version():
         try:
-            return build_one_to_many()
+            return {"s2t": build_one_to_many(), "length_changing": build_length_changing()}
         except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-            pass  # no tool in this build of the binding: the shipped table is close enough
-    return {key: tuple(values) for key, values in shipped.get("s2t", {}).items()}
+            pass  # no tool in this build of the binding: the shipped tables are close enough
+    return shipped
+
+
+def one_to_many() -> dict[str, tuple[str, ...]]:
+    """{Simplified character: its Traditional candidates, OpenCC's default first}."""
+    return {key: tuple(values) for key, values in _shipped().get("s2t", {}).items()}
+
+
+@functools.cache
+def length_changing(name: str) -> tuple[str, ...]:
+    """Values of the phrase dictionary ``name`` that are longer or shorter than their key."""
+    return tuple(_shipped().get("length_changing", {}).get(name, ()))
 
 
 def variant_pairs(convert: Callable[[str, str], str]) -> frozenset[tuple[str, str]]:

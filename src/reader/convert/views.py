@@ -10,6 +10,7 @@ with ``reader.convert.align``; the lanes' outputs are then put back in text orde
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
@@ -17,13 +18,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from reader.convert.align import _build, _CharTable, _cuts, _separators
+from reader.convert.align import _build, _CharTable, _cuts, _separators, build_with_baseline
 from reader.convert.engine import Engine, Pairs
 from reader.convert.offsets import OffsetMap, Segment
 from reader.convert.overrides import OverrideList
 from reader.convert.recipes import Recipe, check_source, recipe
 from reader.convert.runs import Analysis, Run, analyse_chunk
-from reader.convert.tables import one_to_many, variant_pairs
+from reader.convert.tables import length_changing, one_to_many, variant_pairs
 from reader.errors import UsageError
 
 __all__ = ["CHUNK_CHARS", "VIEWS", "VIEW_LABELS", "Converter", "Substitution", "ViewText", "check_view"]
@@ -41,6 +42,13 @@ _CUT_LIMIT = 256  # a clause longer than this is marked as one phrase (cutting i
 _MARK_BASE = 0x100000  # Supplementary Private Use Area-B: the markers of uncertain characters
 
 Progress = Callable[[int, int], None]
+#: the configs with a phrase layer, and the dictionary whose entries may change a length
+_PHRASE_DICTIONARY = {
+    "s2twp": "TWPhrases",
+    "s2hkp": "HKPhrases",
+    "tw2sp": "TWPhrasesRev",
+    "hk2sp": "HKPhrasesRev",
+}
 
 
 def check_view(view: str) -> str:
@@ -162,6 +170,7 @@ class Converter:
         self.overrides = overrides or OverrideList(None)
         self._tables: dict[Any, _CharTable] = {}
         self._variants: frozenset[tuple[str, str]] | None = None
+        self._suspects: dict[tuple[str, ...], Callable[[str], bool]] = {}
 
     # -- plain conversion
 
@@ -295,6 +304,23 @@ class Converter:
                 table = self._tables.setdefault(key, _CharTable(convert))
         return table
 
+    def _length_changing(self, chain: tuple[str, ...]) -> Callable[[str], bool]:
+        """A test for "this output may hold a phrase of another length" for a localising chain."""
+        found = self._suspects.get(chain)
+        if found is None:
+            values: set[str] = set()
+            for config in chain:
+                name = _PHRASE_DICTIONARY.get(config)
+                if name:
+                    for value in length_changing(name):
+                        values.add(value)
+                        values.add(self.convert_config(value, "t2s"))  # tw2sp/hk2sp simplify it after
+            pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+            found = self._suspects[chain] = (
+                (lambda text: pattern.search(text) is not None) if values else (lambda text: True)
+            )
+        return found
+
     def _variant_pairs(self) -> frozenset[tuple[str, str]]:
         if self._variants is None:
             self._variants = variant_pairs(self.convert_config)
@@ -417,10 +443,7 @@ class _Build:
                 out_starts = lane.starts
                 lane_segments.append((lane, [], out_starts))
             else:
-                converted = lane.convert(lane.source)
-                key = (lane.recipe.chain, self.view, self.article)
-                table = self.c._table(key, lane.convert)
-                out, segs = _build(lane.source, converted, lane.convert, table)
+                out, segs = self._align(lane)
                 outs, out_starts = _split_runs(out, lane)
                 lane_segments.append((lane, segs, out_starts))
             for run, piece in zip(lane.runs, outs, strict=True):
@@ -441,6 +464,24 @@ class _Build:
                 segments.append((a + shift_src, b + shift_src, c + shift_out, d + shift_out))
         segments.sort()
         return "".join(pieces), segments
+
+    def _align(self, lane: _Lane) -> tuple[str, list[Segment]]:
+        """The lane's conversion and its segments, by the cheapest exact way (see ``align``)."""
+        assert lane.convert is not None
+        converted = lane.convert(lane.source)
+        key = (lane.recipe.chain, self.view, self.article)
+        table = self.c._table(key, lane.convert)
+        if any(len(o.source) != len(o.target) for o in self.overrides):
+            return _build(lane.source, converted, lane.convert, table)
+        if not lane.recipe.localises:  # no dictionary in the chain changes a length
+            if len(converted) == len(lane.source):
+                return converted, []
+            return _build(lane.source, converted, lane.convert, table)  # pragma: no cover
+        plain = self.c._lane_converter(lane.recipe.plain, self.view, self.article)
+        if plain is None:  # pragma: no cover - every localising recipe has a plain one
+            return _build(lane.source, converted, lane.convert, table)
+        suspect = self.c._length_changing(lane.recipe.chain)
+        return build_with_baseline(lane.source, converted, plain(lane.source), lane.convert, table, suspect)
 
 
 def _split_runs(out: str, lane: _Lane) -> tuple[list[str], list[int]]:
