@@ -22,7 +22,10 @@ def changed(original: str, built: ViewText) -> int:
     """Characters the view changed: differing positions outside segments, plus each segment's longer side."""
     count = 0
     prev_o = prev_v = 0
-    for a, b, c, d in (*built.offsets.segments, (len(original), len(original), len(built.text), len(built.text))):
+    for a, b, c, d in (
+        *built.offsets.segments,
+        (len(original), len(original), len(built.text), len(built.text)),
+    ):
         count += sum(1 for x, y in zip(original[prev_o:a], built.text[prev_v:c], strict=True) if x != y)
         count += max(b - a, d - c)
         prev_o, prev_v = b, d
@@ -31,7 +34,10 @@ def changed(original: str, built: ViewText) -> int:
 
 def main() -> None:
     converter = Converter()
-    print(f"{'seed':<5}{'script':<12}{'view':<12}{'chars before':>13}{'after':>7}{'phrases before':>16}{'after':>7}")
+    print(
+        f"{'seed':<5}{'script':<12}{'view':<12}{'chars before':>13}{'after':>7}"
+        f"{'phrases before':>16}{'after':>7}"
+    )
     for path in sorted(SEEDS.glob("*.txt")):
         text = normalise(path.read_text(encoding="utf-8"))
         script = detect_script(text)
@@ -39,7 +45,8 @@ def main() -> None:
             before = converter.build_view(text, view, source="simplified")
             after = converter.build_view(text, view, source="auto", script=script)
             print(
-                f"{path.name[:3]:<5}{script:<12}{view:<12}{changed(text, before):>13}{changed(text, after):>7}"
+                f"{path.name[:3]:<5}{script:<12}{view:<12}"
+                f"{changed(text, before):>13}{changed(text, after):>7}"
                 f"{len(before.phrases):>16}{len(after.phrases):>7}"
             )
 

@@ -93,7 +93,9 @@ def query_variants(query: str, converter: Converter) -> list[str]:
     folded_query = _fold(query, converter)
     for override in converter.overrides.all():
         if not override.article and _fold(override.target, converter) in folded_query:
-            forms.append(folded_query.replace(_fold(override.target, converter), _fold(override.source, converter)))
+            forms.append(
+                folded_query.replace(_fold(override.target, converter), _fold(override.source, converter))
+            )
     seen: dict[str, None] = {}
     for form in forms:
         folded = _fold(form, converter)
