@@ -681,3 +681,40 @@ def test_views_are_built_in_chunks_with_progress(monkeypatch: pytest.MonkeyPatch
     assert len(seen) > 10 and seen[-1] == (len(text), len(text))
     assert all(a[0] < b[0] for a, b in itertools.pairwise(seen))
     assert [(p.start, p.text) for p in chunked.phrases] == [(p.start, p.text) for p in whole.phrases]
+
+
+# ------------------------------------------------------------------------------------------ OpenCC's tables
+
+
+def test_only_the_phrase_dictionaries_change_lengths() -> None:
+    """What lets a view without phrases have the identity map (and the aligner skip most paragraphs)."""
+    from reader.convert.engine import share_dir
+    from reader.convert.tables import PHRASE_DICTIONARIES, _dump_dictionary
+
+    for path in sorted(share_dir().glob("*.ocd2")):
+        table = _dump_dictionary(path.stem)
+        changing = {key for key, values in table.items() for v in values if len(v) != len(key)}
+        if path.stem in PHRASE_DICTIONARIES:
+            assert changing, path.stem
+        else:
+            assert not changing, (path.stem, sorted(changing)[:5])
+
+
+def test_shipped_tables_match_the_installed_opencc() -> None:
+    import orjson
+
+    from reader.convert.engine import opencc_version
+    from reader.convert.tables import (
+        ONE_TO_MANY_TABLE,
+        PHRASE_DICTIONARIES,
+        build_length_changing,
+        build_one_to_many,
+    )
+
+    shipped = orjson.loads(ONE_TO_MANY_TABLE.read_bytes())
+    if shipped["opencc"] != opencc_version():
+        pytest.skip("tables shipped for another OpenCC: regenerate with write_one_to_many()")
+    assert {k: tuple(v) for k, v in shipped["s2t"].items()} == build_one_to_many()
+    assert shipped["length_changing"] == build_length_changing()
+    assert set(shipped["length_changing"]) == set(PHRASE_DICTIONARIES)
+    assert shipped["s2t"]["后"] == ["後", "后"] and "个" not in shipped["s2t"]

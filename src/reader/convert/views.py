@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from reader.convert.align import _build, _CharTable, _cuts, _separators, build_with_baseline
+from reader.convert.align import _build, _CharTable, _cuts, _separators, build_localised
 from reader.convert.engine import Engine, Pairs
 from reader.convert.offsets import OffsetMap, Segment
 from reader.convert.overrides import OverrideList
@@ -170,7 +170,7 @@ class Converter:
         self.overrides = overrides or OverrideList(None)
         self._tables: dict[Any, _CharTable] = {}
         self._variants: frozenset[tuple[str, str]] | None = None
-        self._suspects: dict[tuple[str, ...], Callable[[str], bool]] = {}
+        self._suspects: dict[tuple[str, ...], re.Pattern[str] | None] = {}
 
     # -- plain conversion
 
@@ -304,10 +304,9 @@ class Converter:
                 table = self._tables.setdefault(key, _CharTable(convert))
         return table
 
-    def _length_changing(self, chain: tuple[str, ...]) -> Callable[[str], bool]:
-        """A test for "this output may hold a phrase of another length" for a localising chain."""
-        found = self._suspects.get(chain)
-        if found is None:
+    def _length_changing(self, chain: tuple[str, ...]) -> re.Pattern[str] | None:
+        """The phrase values of ``chain``'s phrase dictionaries that change a length, as one pattern."""
+        if chain not in self._suspects:
             values: set[str] = set()
             for config in chain:
                 name = _PHRASE_DICTIONARY.get(config)
@@ -315,11 +314,9 @@ class Converter:
                     for value in length_changing(name):
                         values.add(value)
                         values.add(self.convert_config(value, "t2s"))  # tw2sp/hk2sp simplify it after
-            pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
-            found = self._suspects[chain] = (
-                (lambda text: pattern.search(text) is not None) if values else (lambda text: True)
-            )
-        return found
+            ordered = sorted(values, key=len, reverse=True)
+            self._suspects[chain] = re.compile("|".join(map(re.escape, ordered))) if values else None
+        return self._suspects[chain]
 
     def _variant_pairs(self) -> frozenset[tuple[str, str]]:
         if self._variants is None:
@@ -473,15 +470,14 @@ class _Build:
         table = self.c._table(key, lane.convert)
         if any(len(o.source) != len(o.target) for o in self.overrides):
             return _build(lane.source, converted, lane.convert, table)
-        if not lane.recipe.localises:  # no dictionary in the chain changes a length
+        if not any(config in _PHRASE_DICTIONARY for config in lane.recipe.chain):
+            # no dictionary in the chain changes a length (tests/test_convert.py checks the tables)
             if len(converted) == len(lane.source):
                 return converted, []
             return _build(lane.source, converted, lane.convert, table)  # pragma: no cover
-        plain = self.c._lane_converter(lane.recipe.plain, self.view, self.article)
-        if plain is None:  # pragma: no cover - every localising recipe has a plain one
-            return _build(lane.source, converted, lane.convert, table)
-        suspect = self.c._length_changing(lane.recipe.chain)
-        return build_with_baseline(lane.source, converted, plain(lane.source), lane.convert, table, suspect)
+        return build_localised(
+            lane.source, converted, lane.convert, table, self.c._length_changing(lane.recipe.chain)
+        )
 
 
 def _split_runs(out: str, lane: _Lane) -> tuple[list[str], list[int]]:
