@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import reader.convert.align
-import reader.convert.views
+import reader.convert.build
 from reader.convert import (
     VIEW_CONFIGS,
     VIEW_LABELS,
@@ -673,7 +673,7 @@ def test_one_to_many_characters_decided_by_default_are_uncertain() -> None:
 def test_views_are_built_in_chunks_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "\n".join(SEED.values()) * 3
     whole = CONVERTER.build_view(text, "taiwan")
-    monkeypatch.setattr(reader.convert.views, "CHUNK_CHARS", 500)
+    monkeypatch.setattr(reader.convert.build, "CHUNK_CHARS", 500)
     seen: list[tuple[int, int]] = []
     chunked = Converter().build_view(text, "taiwan", progress=lambda done, total: seen.append((done, total)))
     assert chunked.text == whole.text
