@@ -117,20 +117,18 @@ class Build:
         t2s = engine.converter(("t2s",))
         s2t = engine.converter(("s2t",))
         assert t2s is not None and s2t is not None
-        table = self.c._table(("s2t",), s2t)
         sources = [o.source for o in self.overrides]
 
-        def protected(para: str) -> Iterator[tuple[int, int]]:
+        def protected(text: str) -> Iterator[tuple[int, int]]:
             for word in sources:
-                start = para.find(word)
+                start = text.find(word)
                 while start >= 0:
                     yield start, start + len(word)
-                    start = para.find(word, start + 1)
+                    start = text.find(word, start + 1)
 
-        variants = self.c._variant_pairs() if self.default == "T" or t2s(chunk) != chunk else frozenset()
-        return analyse_chunk(
-            chunk, self.default, t2s, s2t, lambda ch: table[ord(ch)] != ch, variants, protected
-        )
+        variants = self.c._variant_pairs() if self.default == "T" else frozenset()
+        simplified = self.c._simplified_chars()
+        return analyse_chunk(chunk, self.default, t2s, s2t, simplified, variants, protected)
 
     def lanes(self, chunk: str, analysis: Analysis) -> dict[str, _Lane]:
         lanes: dict[str, _Lane] = {}

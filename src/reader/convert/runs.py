@@ -17,6 +17,7 @@ the Simplified-input config (with its phrase layer).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -45,67 +46,96 @@ def analyse_chunk(
     default: str,
     t2s: Convert,
     s2t: Convert,
-    is_simplified_char: Callable[[str], bool],
+    simplified_chars: re.Pattern[str],
     variants: frozenset[tuple[str, str]],
     protected: Callable[[str], Iterable[tuple[int, int]]],
 ) -> Analysis:
     """The runs of ``chunk`` (whole paragraphs, ``\\n``-separated) and the repairs in its T runs.
 
-    ``default`` is "S" (a Simplified article) or "T" (Traditional or mixed). ``protected(text)`` gives the
-    ranges user overrides cover: never repaired (the override decides there).
+    ``default`` is "S" (a Simplified article) or "T" (Traditional or mixed). ``simplified_chars`` matches
+    the characters a Simplified conversion changes (s2t, one at a time): only they can be leftovers.
+    ``protected(text)`` gives the ranges user overrides cover: never repaired (the override decides).
 
     In a Simplified article a clause is Traditional only with at least two Traditional-only characters
     (a lone 乾 or 覆 is normal in Simplified text, and t2s "changes" rare classical names); its Traditional
-    runs get no repairs. The chunk is compared with its conversions as whole strings (``_differences``
+    runs get no repairs. The chunk is compared with its t2s conversion as whole strings (``_differences``
     bisects with slice comparisons), so only paragraphs with something to decide are looked at closely.
+    In a Traditional article only the clauses with a ``simplified_chars`` character are converted (to
+    Simplified and back) to look for leftovers.
     """
+    if default == "T":
+        return _traditional_chunk(chunk, t2s, s2t, simplified_chars, variants, protected)
     folded = t2s(chunk)
-    if default == "S" and folded == chunk:
+    if folded == chunk or len(folded) != len(chunk):
         return Analysis([Run(0, len(chunk), "S")], {})  # a Simplified chunk: the common case, one run
-    if len(folded) != len(chunk):  # pragma: no cover - t2s is character for character
-        return Analysis([Run(0, len(chunk), default)], {})
-    if default == "S":
-        marks: dict[int, str] = dict.fromkeys(_differences(chunk, folded), "")
-    else:
-        back = s2t(folded)
-        if len(back) != len(chunk):  # pragma: no cover - s2t is character for character
-            return Analysis([Run(0, len(chunk), "T")], {})
-        marks = {
-            i: back[i]
-            for i in _differences(chunk, back)
-            if folded[i] == chunk[i] and (chunk[i], back[i]) not in variants and is_simplified_char(chunk[i])
-        }
-        if marks:
-            for a, b in protected(chunk):
-                for i in range(a, b):
-                    marks.pop(i, None)
+    diffs = _differences(chunk, folded)
+    runs: list[Run] = []
+    done = 0
+    for para_start, para_end, mine in _by_paragraph(chunk, diffs):
+        if para_start > done:
+            _append(runs, Run(done, para_start, "S"))
+        found = _simplified_paragraph(chunk[para_start:para_end], [i - para_start for i in mine])
+        for start, stop, kind, _ in found:
+            _append(runs, Run(para_start + start, para_start + stop, kind))
+        done = para_end
+    if done < len(chunk) or not runs:
+        _append(runs, Run(done, len(chunk), "S"))
+    return Analysis(runs, {})
+
+
+def _traditional_chunk(
+    chunk: str,
+    t2s: Convert,
+    s2t: Convert,
+    simplified_chars: re.Pattern[str],
+    variants: frozenset[tuple[str, str]],
+    protected: Callable[[str], Iterable[tuple[int, int]]],
+) -> Analysis:
+    positions = {m.start() for m in simplified_chars.finditer(chunk)}
+    if positions:
+        for a, b in protected(chunk):
+            positions.difference_update(range(a, b))
+    clauses = [
+        (para_start + start, para_start + stop, para_start + end)
+        for para_start, para_end, mine in _by_paragraph(chunk, sorted(positions))
+        for start, stop, end in _clause_spans(chunk[para_start:para_end])
+        if any(para_start + start <= i < para_start + stop for i in mine)
+    ]
+    texts = [chunk[start:stop] for start, stop, _ in clauses]
+    folded = t2s("\n".join(texts)).split("\n")
+    back = s2t("\n".join(folded)).split("\n")
     runs: list[Run] = []
     repairs: dict[int, str] = {}
     done = 0
-    for para_start, para_end, mine in _by_paragraph(chunk, marks):
-        if para_start > done:
-            _append(runs, Run(done, para_start, default))
-        para = chunk[para_start:para_end]
-        if default == "S":
-            found = _simplified_paragraph(para, [i - para_start for i in mine])
+    for (start, _stop, end), text, fold, trip in zip(clauses, texts, folded, back, strict=False):
+        if not (len(fold) == len(trip) == len(text)):  # pragma: no cover - t2s, s2t keep lengths
+            continue
+        leftovers = {
+            start + i: trip[i]
+            for i in range(len(text))
+            if start + i in positions
+            and trip[i] != text[i]
+            and fold[i] == text[i]
+            and (text[i], trip[i]) not in variants
+        }
+        if not leftovers:
+            continue
+        _append(runs, Run(done, start, "T"))
+        if fold == text:  # Simplified through and through: a Simplified clause
+            _append(runs, Run(start, end, "S"))
         else:
-            local = {i - para_start: marks[i] for i in mine}
-            found = _traditional_paragraph(para, folded[para_start:para_end], local)
-        for start, stop, kind, fixes in found:
-            _append(runs, Run(para_start + start, para_start + stop, kind))
-            repairs.update((para_start + i, ch) for i, ch in fixes)
-        done = para_end
-    if done < len(chunk) or not runs:
-        _append(runs, Run(done, len(chunk), default))
+            _append(runs, Run(start, end, "T"))
+            repairs.update(leftovers)
+        done = end
+    _append(runs, Run(done, len(chunk), "T"))
     return Analysis(runs, repairs)
 
 
 Found = list[tuple[int, int, str, list[tuple[int, str]]]]  # (start, end, kind, repairs) per clause
 
 
-def _by_paragraph(chunk: str, marks: dict[int, str]) -> Iterable[tuple[int, int, list[int]]]:
-    """(start, end, marked positions) of each paragraph with a mark; ``end`` includes its newline."""
-    positions = sorted(marks)
+def _by_paragraph(chunk: str, positions: list[int]) -> Iterable[tuple[int, int, list[int]]]:
+    """(start, end, positions in it) of each paragraph with one of the sorted ``positions``."""
     k = 0
     while k < len(positions):
         i = positions[k]
@@ -143,19 +173,6 @@ def _simplified_paragraph(para: str, diffs: list[int]) -> Found:
     for start, stop, end in _clause_spans(para):
         count = sum(1 for i in diffs if start <= i < stop)
         _merge(found, start, end, "T" if count >= 2 else "S", [])
-    return found
-
-
-def _traditional_paragraph(para: str, fold: str, leftovers: dict[int, str]) -> Found:
-    if not leftovers:
-        return [(0, len(para), "T", [])]
-    found: Found = []
-    for start, stop, end in _clause_spans(para):
-        mine = [(i, ch) for i, ch in leftovers.items() if start <= i < stop]
-        if mine and not any(fold[i] != para[i] for i in range(start, stop)):
-            _merge(found, start, end, "S", [])  # Simplified through and through: a Simplified clause
-        else:
-            _merge(found, start, end, "T", mine)
     return found
 
 

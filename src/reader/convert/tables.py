@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -29,6 +30,7 @@ __all__ = [
     "PHRASE_DICTIONARIES",
     "length_changing",
     "one_to_many",
+    "simplified_chars",
     "variant_pairs",
     "write_one_to_many",
 ]
@@ -144,6 +146,16 @@ def one_to_many() -> dict[str, tuple[str, ...]]:
 def length_changing(name: str) -> tuple[str, ...]:
     """Values of the phrase dictionary ``name`` that are longer or shorter than their key."""
     return tuple(_shipped().get("length_changing", {}).get(name, ()))
+
+
+def simplified_chars(convert: Callable[[str, str], str]) -> re.Pattern[str]:
+    """A character class of the CJK characters that s2t changes when converted on their own."""
+    chars = [chr(code) for start, end in _CJK_BMP for code in range(start, end + 1)]
+    converted = convert("\n".join(chars), "s2t").split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - OpenCC invariant
+        converted = [convert(ch, "s2t") for ch in chars]
+    changed = "".join(re.escape(a) for a, b in zip(chars, converted, strict=True) if a != b)
+    return re.compile(f"[{changed}]" if changed else "(?!)")
 
 
 def variant_pairs(convert: Callable[[str, str], str]) -> frozenset[tuple[str, str]]:

@@ -14,7 +14,7 @@ from reader.convert.engine import Engine, Pairs
 from reader.convert.offsets import OffsetMap
 from reader.convert.overrides import OverrideList
 from reader.convert.recipes import Recipe, check_source, recipe
-from reader.convert.tables import length_changing, variant_pairs
+from reader.convert.tables import length_changing, simplified_chars, variant_pairs
 from reader.convert.viewtext import VIEW_LABELS, VIEWS, Substitution, SupportsText, ViewText, check_view
 from reader.errors import UsageError
 
@@ -39,6 +39,7 @@ class Converter:
         self.overrides = overrides or OverrideList(None)
         self._tables: dict[Any, _CharTable] = {}
         self._variants: frozenset[tuple[str, str]] | None = None
+        self._simplified: re.Pattern[str] | None = None
         self._suspects: dict[tuple[str, ...], re.Pattern[str] | None] = {}
 
     # -- plain conversion
@@ -184,6 +185,12 @@ class Converter:
                     values.add(self.convert_config(value, "t2s") if config.endswith("2sp") else value)
             self._suspects[chain] = literal_pattern(values) if values else None
         return self._suspects[chain]
+
+    def _simplified_chars(self) -> re.Pattern[str]:
+        """The characters s2t changes on their own (the only ones that can be Simplified leftovers)."""
+        if self._simplified is None:
+            self._simplified = simplified_chars(self.convert_config)
+        return self._simplified
 
     def _variant_pairs(self) -> frozenset[tuple[str, str]]:
         if self._variants is None:
