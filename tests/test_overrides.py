@@ -151,3 +151,18 @@ def test_reader_convert_passes_opencc_reference_cases(
     for (text, expected), line in zip(cases, got, strict=False):
         assert line == expected, text
     assert len(got) == len(cases) + 1
+
+
+def test_an_override_of_the_simplified_view_does_not_change_what_search_matches(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    # Folding for search is OpenCC's t2s itself: an override made after the corpus index was built must
+    # not make the index (folded without it) and the query (folded with it) disagree.
+    (seeds_dir / "praise.txt").write_text("這款軟體很好用\n", encoding="utf-8")
+    ws = Workspace(seeds_dir, db_dir)
+    assert [h.article_id for h in CorpusSearch(ws).search("好用")] == ["praise.txt"]
+    ws.converter.overrides.add(check_override("simplified", "好用", "难用"))
+    assert ws.view(ws.load("praise.txt"), "simplified").text == "这款软体很难用\n"
+    assert [h.article_id for h in CorpusSearch(ws).search("好用")] == ["praise.txt"]
+    text = "這款軟體很好用"
+    assert [text[m.start : m.end] for m in find_in_text(text, "好用", ws.converter)] == ["好用"]
