@@ -111,7 +111,9 @@ class Build:
         return result
 
     def _analyse(self, chunk: str) -> Analysis:
-        if self.source != "auto":
+        if self.source != "auto" or self.recipes["S"] == self.recipes["T"]:
+            # one script, or one recipe for both (简体 without phrases is t2s either way, and t2s would
+            # undo a leftover's repair): nothing to decide
             return Analysis([Run(0, len(chunk), self.default)], {})
         engine = self.c.engine
         t2s = engine.converter(("t2s",))

@@ -153,19 +153,13 @@ class Engine:
         else:
             instance = opencc.OpenCC(str(self._write_config(chain, overrides, markers)))
         raw = instance.convert
-        last: list[str] = ["", ""]  # the last big input and its output: analysis and view share a t2s
 
         def convert(text: str) -> str:
-            if text is last[0] and len(text) > 4096:
-                return last[1]
             try:
-                result = str(raw(text))
+                return str(raw(text))
             except UnicodeEncodeError:  # lone surrogates cannot cross into C++: keep them as they are
                 parts = _SURROGATES.split(text)
-                result = "".join(p if i % 2 else str(raw(p)) for i, p in enumerate(parts))
-            if len(text) > 4096:
-                last[0], last[1] = text, result
-            return result
+                return "".join(p if i % 2 else str(raw(p)) for i, p in enumerate(parts))
 
         return convert
 
