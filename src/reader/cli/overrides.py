@@ -8,10 +8,9 @@ app all apply them (``reader.convert.overrides``).
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from reader.cli._common import Parser, out
+from reader.cli._common import Parser, out, out_json
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -44,7 +43,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from reader.cli._common import workspace
     from reader.convert import check_override
-    from reader.sanitise import safe_json_text, safe_line
+    from reader.sanitise import safe_line
 
     ws = workspace(args)
     overrides = ws.converter.overrides
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     items = overrides.all()
     if args.json:
-        out(safe_json_text(json.dumps([o.to_json() for o in items], ensure_ascii=False, indent=2)) + "\n")
+        out_json([o.to_json() for o in items])
         return 0
     if not items:
         out("no overrides (add one with `reader overrides add SOURCE TARGET --view VIEW`)\n")
