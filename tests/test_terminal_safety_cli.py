@@ -166,6 +166,23 @@ def test_word_commands(hostile):
         assert result.returncode in (0, 2), (args, result.stderr)
 
 
+def test_override_commands(hostile):
+    for args in (
+        ("overrides", "add", HOSTILE, "x", "--view", "taiwan"),  # refused: a control in the phrase
+        ("overrides", "add", "字节", "字節", "--view", "taiwan", "--article", HOSTILE_FILE),
+        ("overrides", "list"),
+        ("overrides", "list", "--json"),
+        ("overrides", "--json"),
+        ("overrides", "remove", HOSTILE, "--view", "taiwan"),  # refused: no such override
+        ("overrides", "remove", "字节", "--view", "taiwan", "--article", HOSTILE_FILE),
+        ("convert", HOSTILE_FILE, "--to", "taiwan", "--from", "traditional", "--phrases", "on"),
+    ):
+        result = hostile(*args)
+        assert_safe(result)
+        assert result.returncode in (0, 2), (args, result.stderr)
+    assert hostile("overrides", "add", HOSTILE, "x", "--view", "taiwan").returncode == 2
+
+
 def test_agreement(hostile, tmp_path):
     exports = []
     for coder in ("甲" + HOSTILE.replace("/", ""), "乙"):
