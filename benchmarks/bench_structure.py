@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from _structure_eval import evaluate
 from reader.analysis import Analyser
-from reader.articles import Library
 from reader.damage import find_damage
+from reader.library import Library
 from reader.structure import detect
 
 ARTICLES = 10_000

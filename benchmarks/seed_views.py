@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reader.articles import detect_script
 from reader.convert import Converter, ViewText
 from reader.sanitise import normalise
+from reader.scripts import detect_script
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 VIEWS = ("simplified", "traditional", "taiwan", "hongkong")

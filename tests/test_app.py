@@ -18,9 +18,9 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from _pilot import palette_search, record_notifications, settle
 from reader.app import ReaderApp
-from reader.articles import Library
 from reader.colors import effective_color, hex_for
 from reader.convert import VIEW_LABELS, VIEWS
+from reader.library import Library
 from reader.sanitise import normalise
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.export import ExportDialog

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from _structure_eval import evaluate
 from conftest import DATA, SEEDS
 from reader.analysis import Analyser
-from reader.articles import Library
 from reader.errors import StoreCorruptError
+from reader.library import Library
 from reader.sanitise import normalise
 from reader.structure import detect, parse_markers
 

@@ -24,8 +24,9 @@ from reader.errors import ArticleError, UsageError
 from reader.structure import Region, Structure, detect, markers_version
 
 if TYPE_CHECKING:
-    from reader.articles import Article, ArticleInfo, Library
+    from reader.articles import Article, ArticleInfo
     from reader.convert import ViewText
+    from reader.library import Library
 
 #: bump when detection changes in a way the markers' hash does not show
 DETECTOR_VERSION = 1

@@ -138,7 +138,7 @@ def _gbk(text: str) -> bytes | None:
 
 def _script_of(text: str) -> str:
     """ "simplified", "traditional" or "" (mixed or neither), by the library's own script tables."""
-    from reader.articles import script_counts
+    from reader.scripts import script_counts
 
     trad, simp = script_counts(text)
     if simp > trad:

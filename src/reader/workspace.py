@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reader.anchoring import anchored_to, find_quote
-from reader.articles import Article, ArticleInfo, Library
+from reader.articles import Article, ArticleInfo
 from reader.codebook import Codebook
 from reader.colors import COLORS, DEFAULT_COLOR, hex_for
 from reader.convert import Converter, OverrideList, ViewText, check_view
+from reader.library import Library
 from reader.store import (
     Annotation,
     AnnotationStore,

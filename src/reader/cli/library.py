@@ -101,7 +101,7 @@ def _shares(ws: Any, info: Any) -> dict[str, Any]:
     """For a mixed article, the share of each script among its distinctive characters (``reader list``)."""
     if info.script != "mixed" or info.error:
         return {}
-    from reader.articles import script_counts
+    from reader.scripts import script_counts
 
     try:
         trad, simp = script_counts(ws.load(info.id).text)
@@ -113,8 +113,9 @@ def _shares(ws: Any, info: Any) -> dict[str, Any]:
 
 def run_convert(args: argparse.Namespace) -> int:
     """An article of the library, else any file; reads the database's overrides, never writes to it."""
-    from reader.articles import Library, load_file
+    from reader.articles import load_file
     from reader.convert import Converter, OverrideList
+    from reader.library import Library
     from reader.workspace import Paths
 
     paths = Paths.resolve(args.articles, args.db)

@@ -152,7 +152,7 @@ class Converter:
             return ViewText(view, text, OffsetMap.identity_map(len(text)), "original", script or "")
         check_source(source)
         if source == "auto" and script is None:
-            from reader.articles import detect_script
+            from reader.scripts import detect_script
 
             script = detect_script(text)
         build = Build(self, text, view, source, phrases, script or "", article)
