@@ -374,6 +374,14 @@ def test_normalise_is_newlines_then_controls(text: str) -> None:
 # --------------------------------------------------------------------------------------------- metadata
 
 
+@given(st.text(alphabet=st.sampled_from("a 中\n\t\u3000\u2400"), max_size=60))
+def test_a_listing_counts_paragraphs_and_takes_the_title_as_loading_does(text: str) -> None:
+    """A listing counts paragraphs without making their spans: the same figures as a load."""
+    listed, spans = articles._describe("a.txt", Path("a.txt"), text, 1, 1, spans_needed=False)
+    loaded, _ = articles._describe("a.txt", Path("a.txt"), text, 1, 1)
+    assert listed == loaded and spans == ()
+
+
 def test_title_is_the_first_non_empty_line_collapsed(tmp_path: Path) -> None:
     write(tmp_path / "t.txt", "\n   \n\u3000\u3000 标题\t 第二部分 \n正文\n")
     [info] = Library(tmp_path).list()

@@ -74,11 +74,21 @@ def paragraph_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-def _title(text: str, spans: tuple[tuple[int, int], ...], stem: str) -> str:
-    if not spans:
+def _paragraphs_and_title(text: str) -> tuple[int, str | None]:
+    """How many paragraphs :func:`paragraph_spans` finds, and the first one (what a listing needs).
+
+    Without building the spans: every step runs over the lines in C, not in a Python loop.
+    """
+    lines = text.split("\n")
+    paragraphs = len(lines) - lines.count("") - sum(map(str.isspace, lines))
+    first = next(filter(str.strip, lines), None)
+    return paragraphs, first
+
+
+def _title(first: str | None, stem: str) -> str:
+    if first is None:
         return safe_line(stem, TITLE_LIMIT)
-    start, end = spans[0]
-    title = " ".join(text[start:end].split())  # text is already sanitised: only collapse and cut
+    title = " ".join(first.split())  # text is already sanitised: only collapse and cut
     return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
 
 
@@ -149,21 +159,30 @@ def _describe(
     mtime_ns: int,
     scale: float | None = None,
     known_script: str | None = None,
+    *,
+    spans_needed: bool = True,
 ) -> tuple[ArticleInfo, tuple[tuple[int, int], ...]]:
     """Metadata of normalised ``text``; with ``scale`` (file size / head size) ``text`` is only a head.
 
     ``known_script``: the script already detected for this same file version (from the listing), which
-    spares opening a large article the one-off cost of building the script tables.
+    spares opening a large article the one-off cost of building the script tables. Without
+    ``spans_needed`` (a listing), the paragraph spans are counted, not made, and () is returned for them.
     """
-    spans = paragraph_spans(text)
-    chars, paragraphs = len(text), len(spans)
+    if spans_needed:
+        spans = paragraph_spans(text)
+        paragraphs = len(spans)
+        first = text[spans[0][0] : spans[0][1]] if spans else None
+    else:
+        spans = ()
+        paragraphs, first = _paragraphs_and_title(text)
+    chars = len(text)
     if scale is not None:
         chars = max(chars, round(chars * scale))
         paragraphs = max(paragraphs, round(paragraphs * scale))
     info = ArticleInfo(
         id=article_id,
         path=path,
-        title=_title(text, spans, _stem(article_id)),
+        title=_title(first, _stem(article_id)),
         script=known_script or detect_script(text),
         chars=chars,
         chars_exact=scale is None,
@@ -197,7 +216,8 @@ def head_info(article_id: str, path: Path, size: int, mtime_ns: int) -> ArticleI
         return error_info(article_id, path, size, mtime_ns, str(read_error(path, exc)))
     except ArticleError as exc:
         return error_info(article_id, path, size, mtime_ns, str(exc))
-    return _describe(article_id, path, text, size, mtime_ns, None if whole else size / len(data))[0]
+    scale = None if whole else size / len(data)
+    return _describe(article_id, path, text, size, mtime_ns, scale, spans_needed=False)[0]
 
 
 def load_file(path: Path, article_id: str | None = None) -> Article:
