@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
-import json
 import operator
 import os
 import re
@@ -20,7 +19,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from reader.articles import Article
 from reader.convert import check_view
 from reader.errors import ArticleError, StoreCorruptError, UsageError
 from reader.sanitise import safe_json_bytes, safe_line, safe_xml_bytes
+from reader.schema import export_schema as export_schema  # the schema of the "json" format, named here too
 from reader.store import Annotation
 from reader.tags import normalise_tags
 from reader.workspace import Workspace
@@ -73,12 +72,6 @@ _PASSAGE_FIELDS: Callable[[dict[str, Any]], tuple[str, int, int, list[str], str]
     "quote", "start", "end", "tags", "color"
 )
 _STATUS = operator.methodcaller("get", "status", "anchored")
-
-
-def export_schema() -> dict[str, Any]:
-    """The JSON Schema every ``reader export --format json`` file validates against."""
-    text = resources.files("reader").joinpath("schemas/export.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
 
 
 def check_format(fmt: str) -> str:

@@ -36,7 +36,8 @@ from reader import __version__
 from reader.colors import check_color, hex_for
 from reader.convert import VIEWS
 from reader.errors import UsageError
-from reader.schemacheck import SchemaViolation, is_date_time
+from reader.schema import SchemaViolation
+from reader.timestamps import is_date_time
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 READER_NS = "https://github.com/reader/reader/ns#"
