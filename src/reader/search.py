@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from reader.anchoring import fold
+from reader.anchoring import fold as fold_script
 from reader.convert import check_view
 from reader.errors import ArticleError, UsageError
 from reader.tags import under_any
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from reader.words import ArticleWords
     from reader.workspace import Workspace
 
-__all__ = ["CONTEXT", "CorpusSearch", "Match", "SearchHit", "find_in_text", "query_variants"]
+__all__ = ["CONTEXT", "CorpusSearch", "Match", "SearchHit", "find_in_text", "fold", "query_variants"]
 
 #: characters of context each side of a corpus hit
 CONTEXT = 30
@@ -65,9 +65,10 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 _ASCII_LOWER_BYTES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 
 
-def _fold(text: str, converter: Converter) -> str:
-    """Simplified and ASCII lower-case; same length as ``text`` (offsets carry over)."""
-    return fold(text, converter).translate(_ASCII_LOWER)
+def fold(text: str, converter: Converter) -> str:
+    """What searches compare: Simplified and ASCII lower-case; same length as ``text`` (offsets carry
+    over). :func:`find_in_text` takes it ready-made (cache it per article)."""
+    return fold_script(text, converter).translate(_ASCII_LOWER)
 
 
 def query_variants(query: str, converter: Converter) -> list[str]:
@@ -98,7 +99,7 @@ def query_variants(query: str, converter: Converter) -> list[str]:
             )
     seen: dict[str, None] = {}
     for form in forms:
-        folded = _fold(form, converter)
+        folded = fold(form, converter)
         if folded:
             seen.setdefault(folded, None)
     return sorted(seen, key=len, reverse=True)
@@ -125,14 +126,14 @@ def find_in_text(
     """Every non-overlapping match of ``query`` (any script, any variant) in ``text``, in order.
 
     ``folded`` is ``text`` already folded (pass it when searching the same text repeatedly; it must be
-    what this module's folding gives, i.e. :func:`fold_text`). ``words``: the text's words
-    (``reader.words``); if given, only whole-word matches count (数据 not inside 大数据).
+    what :func:`fold` gives). ``words``: the text's words (``reader.words``); if given, only whole-word
+    matches count (数据 not inside 大数据).
     """
     variants = query_variants(query, converter)
     if not variants:
         return []
     if folded is None or len(folded) != len(text):
-        folded = _fold(text, converter)
+        folded = fold(text, converter)
     found = [Match(m.start(), m.end()) for m in _pattern(variants).finditer(folded)]
     if words is not None:
         found = [m for m in found if _whole(words, m.start, m.end)]
@@ -142,11 +143,6 @@ def find_in_text(
 def _whole(words: ArticleWords, start: int, end: int) -> bool:
     """A match that starts and ends on word boundaries (the whole-word filter of ``--word``)."""
     return words.is_boundary(start) and words.is_boundary(end)
-
-
-def fold_text(text: str, converter: Converter) -> str:
-    """The folded form of ``text`` that :func:`find_in_text` searches (cache it per article)."""
-    return _fold(text, converter)
 
 
 class SearchHit(NamedTuple):

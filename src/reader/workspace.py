@@ -17,6 +17,7 @@ from reader.codebook import Codebook
 from reader.colors import COLORS, DEFAULT_COLOR, hex_for
 from reader.convert import Converter, OverrideList, ViewText, check_view
 from reader.library import Library
+from reader.passages import PassageEntry, corpus_passages
 from reader.store import (
     Annotation,
     AnnotationStore,
@@ -142,6 +143,14 @@ class Workspace:
 
     def find(self, article: Article, quote: str) -> list[tuple[int, int]]:
         return find_quote(article, quote, self.converter)
+
+    def passages(
+        self, tags: Sequence[str], articles: Sequence[str] = (), view: str = "original"
+    ) -> list[PassageEntry]:
+        """Every passage tagged with one of ``tags`` (sub-tags included), across the corpus or ``articles``,
+        in library then document order, as it reads in ``view``."""
+        check_view(view)
+        return corpus_passages(self, tuple(tags), tuple(articles), view)
 
     # -- reading state --------------------------------------------------------------------------------
     def reading_state(self, article_id: str) -> ArticleState | None:
