@@ -18,7 +18,6 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from _pilot import palette_search, record_notifications, settle
 from reader.app import ReaderApp
-from reader.colors import effective_color, hex_for
 from reader.convert import VIEW_LABELS, VIEWS
 from reader.library import Library
 from reader.sanitise import normalise
@@ -133,8 +132,9 @@ def cell_styles(doc: DocumentView) -> dict[int, Style]:
     return styles
 
 
-def colour_of(annotation: Annotation) -> Color:
-    return Color.parse(hex_for(effective_color(annotation.color, annotation.tags)))
+def colour_of(workspace: Workspace, annotation: Annotation) -> Color:
+    """The colour the annotation is drawn in: its own, else its first tag's in the codebook."""
+    return Color.parse(workspace.color_for(annotation))
 
 
 def painted(style: Style, colour: Color) -> bool:
@@ -390,7 +390,7 @@ async def test_cursor_selection_and_annotate(seeds_dir: Path, db_dir: Path) -> N
         # visible: the highlight is drawn over exactly the passage, in the tag's colour
         assert [(h.start, h.end, h.key) for h in doc.highlights] == [(*PASSAGE, saved.id)]
         styles = cell_styles(doc)
-        colour = colour_of(saved)
+        colour = colour_of(screen.workspace, saved)
         assert all(painted(styles[offset], colour) for offset in range(*PASSAGE))
         outside = [offset for offset in (PASSAGE[0] - 2, PASSAGE[0] - 1, PASSAGE[1] + 2) if offset in styles]
         assert outside
@@ -421,10 +421,8 @@ async def test_highlight_shows_exactly_in_every_view(seeds_dir: Path, db_dir: Pa
             # and it is what is drawn: scroll it into view, then every cell of it carries the colour
             doc.move_cursor(highlight.start)
             await pilot.pause()
-            styles = cell_styles(doc)
-            assert all(
-                painted(styles[o], colour_of(annotation)) for o in range(highlight.start, highlight.end)
-            )
+            styles, colour = cell_styles(doc), colour_of(screen.workspace, annotation)
+            assert all(painted(styles[o], colour) for o in range(highlight.start, highlight.end))
             seen[view] = (expected, highlight.start, highlight.end)
         assert list(seen) == list(VIEWS)
         assert seen["simplified"][0] == "一名接近该公司人士透露,光是这两天,小红书就吸引超过70万名新用户。"
@@ -538,7 +536,7 @@ async def test_edit_delete_and_undo(seeds_dir: Path, db_dir: Path) -> None:
         assert store.for_article(ARTICLE) == []
         assert doc.highlights == []
         assert "0 annotations" in header(screen)
-        assert not any(painted(s, colour_of(added)) for s in cell_styles(doc).values())
+        assert not any(painted(s, colour_of(screen.workspace, added)) for s in cell_styles(doc).values())
 
         # `u` brings it back: same id, tags and note, drawn again
         await pilot.press("u")
