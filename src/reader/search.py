@@ -27,6 +27,7 @@ from the previous generation. A new generation is written to fresh files and pub
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import re
@@ -44,7 +45,7 @@ import orjson
 
 from reader.anchoring import fold as fold_script
 from reader.convert import check_view
-from reader.errors import ArticleError, UsageError
+from reader.errors import ArticleError, StoreError, UsageError
 from reader.tags import under_any
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
     from reader.workspace import Workspace
 
 __all__ = ["CONTEXT", "CorpusSearch", "Match", "SearchHit", "find_in_text", "fold", "query_variants"]
+
+log = logging.getLogger(__name__)
 
 #: characters of context each side of a corpus hit
 CONTEXT = 30
@@ -273,7 +276,10 @@ class CorpusSearch:
             if entries and (folded_size != entries[-1].f1 + 1 or orig_size != entries[-1].o1):
                 return None  # damaged or half-written: rebuild
             return _Index(self.cache_dir, generation, entries)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError) as e:
+            log.debug("rebuilding the search index in %s: %s", self.cache_dir, e)
             return None
 
     def _build(self, infos: list[Any], old: _Index | None) -> _Index:
@@ -282,7 +288,7 @@ class CorpusSearch:
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise UsageError(f"{self.cache_dir}: cannot create the search cache ({e.strerror})") from e
+            raise StoreError(f"{self.cache_dir}: cannot create the search cache ({e.strerror})") from e
         generation = secrets.token_hex(6)
         folded_path = self.cache_dir / f"corpus-{generation}.folded"
         orig_path = self.cache_dir / f"corpus-{generation}.orig"
@@ -301,7 +307,8 @@ class CorpusSearch:
                     else:
                         try:
                             article = load_file(info.path, info.id)
-                        except ArticleError:
+                        except ArticleError as e:
+                            log.debug("not searchable: %s", e)
                             fb = ob = b""
                             title, sha = info.title, ""
                         else:
@@ -336,12 +343,14 @@ class CorpusSearch:
             for p in (folded_path, orig_path):
                 with suppress(OSError):
                     p.unlink()
-            raise UsageError(f"{self.cache_dir}: cannot write the search cache ({e.strerror})") from e
+            raise StoreError(f"{self.cache_dir}: cannot write the search cache ({e.strerror})") from e
         # Older generations: nobody will open them again (a process that mapped one keeps its pages).
         for p in self.cache_dir.glob("corpus-*"):
             if generation not in p.name:
-                with suppress(OSError):
+                try:
                     p.unlink()
+                except OSError as e:
+                    log.debug("cannot remove the old search index file %s: %s", p, e)
         self.last_build = {"read": read, "copied": copied}
         return _Index(self.cache_dir, generation, entries)
 

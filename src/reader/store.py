@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import operator
 import os
 import secrets
@@ -60,6 +61,8 @@ from tinydb.table import Document, Table
 
 from reader.errors import ReaderError, StoreCorruptError, StoreError, StoreLockedError, UsageError
 from reader.tags import normalise_tags
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 CONTEXT_CHARS = 32
@@ -894,8 +897,10 @@ class AnnotationStore:
         try:
             for folder in (self.path, self.articles_dir):
                 for p in folder.glob(".*.tmp"):
-                    with suppress(OSError):
+                    try:
                         p.unlink()
+                    except OSError as e:
+                        log.debug("cannot remove the stale temporary file %s: %s", p, e)
         finally:
             self._unlock()
 
@@ -931,7 +936,8 @@ class AnnotationStore:
         try:
             self._index_sig = _atomic_write(self.index_path, payload, replaces=self._index_sig, durable=False)
             self._dirty.clear()
-        except OSError:
+        except OSError as e:
+            log.debug("cannot write %s: %s", self.index_path, e)
             self._index_sig = None  # a cache: failing to write it is not worth failing anything for
 
     def _fresh_index(self) -> dict[str, JsonDict]:

@@ -65,10 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_help = "annotation database folder (default: $READER_DB or ./annotations)"
     parser.add_argument("--articles", metavar="DIR", help=articles_help)
     parser.add_argument("--db", metavar="PATH", help=db_help)
+    log_help = "append a debug log to FILE (default: $READER_LOG, else no log)"
+    parser.add_argument("--log", metavar="FILE", help=log_help)
     # Sub-commands accept the same options after their name; SUPPRESS keeps a value given before it.
     common = Parser(add_help=False)
     common.add_argument("--articles", metavar="DIR", default=argparse.SUPPRESS, help=articles_help)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+    common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS, help=log_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"reader.cli.{name}").register(sub, common)
@@ -87,7 +90,9 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         from reader.convert import check_opencc
+        from reader.logs import configure
 
+        configure(args.log)
         check_opencc()
         return _dispatch(args)
     except ReaderError as exc:  # a user or data problem: one line
