@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
+if TYPE_CHECKING:
+    import jsonschema_rs
 
 Place = tuple[str | int, ...]
 
@@ -43,12 +44,16 @@ def export_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Any:
+    import jsonschema_rs  # lazily: only an import needs it, and every command imports this module
+
     # Formats are checked by the library: its date-time is RFC 3339, as reader.timestamps (tested).
     return jsonschema_rs.validator_for(export_schema(), validate_formats=True)
 
 
 def check_export(doc: Any) -> None:
     """Raise :class:`SchemaViolation` at the first place ``doc`` breaks the export schema."""
+    import jsonschema_rs
+
     try:
         _validator().validate(doc)
     except jsonschema_rs.ValidationError as error:
@@ -74,6 +79,8 @@ def _show(value: Any, limit: int = 60) -> str:
 
 def _described(error: jsonschema_rs.ValidationError) -> tuple[Place, str]:
     """The place and our one-line message for the library's error (its own message for the rare rest)."""
+    import jsonschema_rs
+
     place: Place = tuple(error.instance_path)
     kind, value, kinds = error.kind, error.instance, jsonschema_rs.ValidationErrorKind
     if isinstance(kind, kinds.Required):
