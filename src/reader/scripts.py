@@ -119,16 +119,27 @@ class _Script:
 
     A regex match costs far more than a character scanned, so a common script is counted in blocks: one
     match of ``blocks`` takes up to 32 of its characters (and what lies between them), and only the last,
-    shorter block is counted character by character.
+    shorter block is counted character by character. Compiling a class of ~4,000 characters takes a few
+    milliseconds (a first listing pays it): ``blocks`` is compiled only once needed.
     """
 
     def __init__(self, chars: frozenset[str]) -> None:
-        bmp = _ranges(ch for ch in chars if ch < "\U00010000")
-        self.bmp = re.compile(f"[{bmp}]" if bmp else "(?!)")
-        self.blocks = re.compile(f"(?:[{bmp}][^{bmp}]*+){{1,{_BLOCK}}}+" if bmp else "(?!)")
+        self._bmp = _ranges(ch for ch in chars if ch < "\U00010000")
         #: its BMP characters and any astral one (astral characters are rare: they are sorted out after)
-        self.bmp_or_astral = re.compile(f"[{bmp}{_ASTRAL}]")
+        self.bmp_or_astral = re.compile(f"[{self._bmp}{_ASTRAL}]")
         self.astral = frozenset(ch for ch in chars if ch >= "\U00010000")
+
+    @functools.cached_property
+    def blocks(self) -> re.Pattern[str]:
+        bmp = self._bmp
+        return re.compile(f"(?:[{bmp}][^{bmp}]*+){{1,{_BLOCK}}}+" if bmp else "(?!)")
+
+    def bmp_found(self, text: str) -> int:
+        """Its BMP characters in ``text`` (fast when they are few)."""
+        found = self.bmp_or_astral.findall(text)
+        if found and max(found) >= "\U00010000":
+            return sum(ch < "\U00010000" for ch in found)
+        return len(found)
 
     def rare_count(self, text: str) -> tuple[int, list[str]]:
         """Its characters in ``text`` (fast when they are few), and every astral character of ``text``."""
@@ -144,7 +155,7 @@ class _Script:
     def bmp_count(self, text: str, start: int = 0, end: int | None = None) -> int:
         """Its BMP characters in ``text[start:end]`` (fast when they are many)."""
         blocks = self.blocks.findall(text, start, len(text) if end is None else end)
-        return _BLOCK * (len(blocks) - 1) + len(self.bmp.findall(blocks[-1])) if blocks else 0
+        return _BLOCK * (len(blocks) - 1) + self.bmp_found(blocks[-1]) if blocks else 0
 
     def count_until(self, text: str, wanted: int, density: float) -> int:
         """Its BMP characters in a prefix of ``text`` holding ``wanted`` of them, else in all of it.
@@ -205,7 +216,7 @@ def detect_script(text: str) -> str:
     """
     trad, simp = _scripts()
     head = text[:_GUESS_CHARS]
-    head_trad, head_simp = len(trad.bmp.findall(head)), len(simp.bmp.findall(head))
+    head_trad, head_simp = trad.bmp_found(head), simp.bmp_found(head)
     common, rare = (trad, simp) if head_trad >= head_simp else (simp, trad)
     rare_count, astral = rare.rare_count(text)
     wanted = max(DOMINANCE * rare_count, 1)
