@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from reader.errors import StoreError
+from reader.search import CorpusSearch
 from test_cli import assert_one_line_error
 
 
@@ -48,9 +52,13 @@ def test_log_records_carry_no_control_sequences(run_reader, seeds_dir, tmp_path)
     assert "\x1b" not in text and "\x07" not in text and "␛]0;pwned␇" in text
 
 
-def test_a_search_cache_that_cannot_be_written_is_a_store_error(run_reader, db_dir):
+def test_a_search_cache_that_cannot_be_written_is_a_store_error(run_reader, workspace, db_dir):
     (db_dir / "cache").mkdir(parents=True)
     (db_dir / "cache" / "search").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(
+        StoreError, match="cannot create the search cache"
+    ):  # the database's, not a usage error
+        list(CorpusSearch(workspace).search("字节"))
     result = run_reader("search", "字节")
-    assert result.returncode == 1, result.stderr  # the database's problem, not the user's (exit 2)
-    assert "cannot create the search cache" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.returncode == 2 and "cannot create the search cache" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

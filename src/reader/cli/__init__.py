@@ -133,7 +133,9 @@ def _discard_stdout() -> None:
 
 
 #: arguments that name files (any bytes the file system allows); every other one is text that may be stored
-_PATH_ARGUMENTS = frozenset({"articles", "db", "output", "file", "source", "stopwords", "from_exports"})
+_PATH_ARGUMENTS = frozenset(
+    {"articles", "db", "log", "output", "file", "source", "stopwords", "from_exports"}
+)
 
 
 def check_text_arguments(args: argparse.Namespace) -> None:
