@@ -94,11 +94,11 @@ def query_variants(query: str, converter: Converter) -> list[str]:
         converter.convert_config(query, "hk2s"),
         converter.convert_config(converter.convert(query, "traditional"), "tw2sp"),
     ]
-    folded_query = _fold(query, converter)
+    folded_query = fold(query, converter)
     for override in converter.overrides.all():
-        if not override.article and _fold(override.target, converter) in folded_query:
+        if not override.article and fold(override.target, converter) in folded_query:
             forms.append(
-                folded_query.replace(_fold(override.target, converter), _fold(override.source, converter))
+                folded_query.replace(fold(override.target, converter), fold(override.source, converter))
             )
     seen: dict[str, None] = {}
     for form in forms:
