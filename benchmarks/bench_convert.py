@@ -1,13 +1,19 @@
 """Script views: building a view and its offset map vs. OpenCC's bare conversion (target: <= 3x).
 
-Run with ``python benchmarks/run.py convert``. Text: shared/corpus/zuozhuan.txt (624k chars, Simplified).
+Run with ``python benchmarks/run.py convert``. Text: shared/corpus/zuozhuan.txt (624k chars, Simplified),
+and a 50 MB article made of it (the "scale" issue: to 臺灣 <= 5 s, peak memory <= 4x the text), each
+measured in a fresh process beside bare OpenCC on the same text in another fresh process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import opencc
@@ -18,6 +24,69 @@ from reader.sanitise import normalise
 
 TARGET = 3.0
 REPEAT = 5
+BIG_MB = 50
+BIG_TARGET_S = 5.0
+BIG_MEMORY_FACTOR = 4.0
+
+# Run in a fresh interpreter: the text is built and loaded first, then peak RSS (ru_maxrss) is read before
+# and after the conversion, so the figure is what converting adds.
+_CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from _report import ZUOZHUAN
+from reader.sanitise import normalise
+kind, view, mb = sys.argv[2], sys.argv[3], int(sys.argv[4])
+part = normalise(ZUOZHUAN.read_text(encoding="utf-8"))
+text = "\n".join([part] * max(1, round(mb * 1e6 / len(part.encode("utf-8")))))
+if kind == "bare":
+    import opencc
+    engine = opencc.OpenCC({"taiwan": "s2twp", "simplified": "t2s"}[view])
+    engine.convert("软件")
+    run = lambda: engine.convert(text)
+else:
+    from reader.convert import Converter
+    converter = Converter()
+    converter.build_view("软件\n軟體", view)
+    run = lambda: converter.build_view(text, view, script="simplified")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+run()
+seconds = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "text_mb": len(text.encode("utf-8")) / 1e6}))
+"""
+
+
+def _child(kind: str, view: str, mb: int) -> dict[str, float]:
+    here = str(Path(__file__).resolve().parent)
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD, here, kind, view, str(mb)], capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(result.stdout))
+
+
+def big_article() -> None:
+    """The 50 MB article: reader's view (chunked) beside bare OpenCC, each in a fresh process."""
+    for view in ("taiwan", "simplified"):
+        bare = _child("bare", view, BIG_MB)
+        built = _child("reader", view, BIG_MB)
+        label = f"{BIG_MB} MB article to {view}"
+        report(f"{label}: bare OpenCC.convert", bare["seconds"], "s", f"peak +{bare['peak_mb']:.0f} MB")
+        report(
+            f"{label}: reader view + map",
+            built["seconds"],
+            "s",
+            f"{built['seconds'] / bare['seconds']:.2f}x bare (target <= {BIG_TARGET_S:.0f} s)",
+            built["seconds"] <= BIG_TARGET_S,
+        )
+        factor = built["peak_mb"] / built["text_mb"]
+        report(
+            f"{label}: reader peak memory added",
+            built["peak_mb"],
+            "MB",
+            f"{factor:.2f}x the {built['text_mb']:.0f} MB text (target <= {BIG_MEMORY_FACTOR:.0f}x)",
+            factor <= BIG_MEMORY_FACTOR,
+        )
 
 
 def main() -> None:
@@ -32,13 +101,15 @@ def main() -> None:
         bare_cold = time.perf_counter() - t0
         converter = Converter()
         t0 = time.perf_counter()
-        first = converter.build_view(text, view)
+        first = converter.build_view(text, view, script="simplified")
         cold = time.perf_counter() - t0
         # Alternate the two measurements so that load from other processes hits both alike.
         bare_times, built_times = [], []
         for _ in range(REPEAT):
             bare_times.append(timed(lambda engine=engine: engine.convert(text), repeat=1))
-            built_times.append(timed(lambda c=converter, v=view: c.build_view(text, v), repeat=1))
+            built_times.append(
+                timed(lambda c=converter, v=view: c.build_view(text, v, script="simplified"), repeat=1)
+            )
         bare, built = statistics.median(bare_times), statistics.median(built_times)
         report(f"{config}: bare OpenCC.convert", bare * 1000, "ms", "reference")
         report(
@@ -66,3 +137,4 @@ def main() -> None:
         converter.view(article, view)
         cached = timed(lambda converter=converter, view=view: converter.view(article, view), repeat=50)
         report(f"{config}: cached view() call", cached * 1e6, "us", "target < 1000 us", cached < 1e-3)
+    big_article()

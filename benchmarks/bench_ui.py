@@ -419,15 +419,16 @@ async def _inprocess_startup(seeds: Path, primed: Path, workdir: Path) -> tuple[
 def _components() -> dict[str, float]:
     """Where opening and switching spend their time (ms, in this process): context for the figures."""
     from reader import articles as articles_module
+    from reader import scripts
     from reader.convert import Converter
     from reader.layout import wrap_text
 
     out = {}
-    articles_module._script_patterns.cache_clear()
-    articles_module._script_chars.cache_clear()
-    articles_module._opencc.cache_clear()
+    scripts._scripts.cache_clear()
+    scripts._script_chars.cache_clear()
+    scripts.opencc_converter.cache_clear()
     t0 = time.perf_counter()
-    articles_module._script_patterns()
+    scripts._scripts()
     out["script_tables"] = (time.perf_counter() - t0) * 1e3
     t0 = time.perf_counter()
     article = articles_module.load_file(ZUOZHUAN)

@@ -22,7 +22,7 @@ def dictionary_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def install_dictionary(index: Path, db: Path) -> None:
-    target = db / "cache" / "dictionary"
+    target = db / "local" / "cache" / "dictionary"
     target.mkdir(parents=True, exist_ok=True)
     link = target / index.name
     if not link.exists():

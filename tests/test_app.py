@@ -18,9 +18,8 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from _pilot import palette_search, record_notifications, settle
 from reader.app import ReaderApp
-from reader.articles import Library
-from reader.colors import effective_color, hex_for
 from reader.convert import VIEW_LABELS, VIEWS
+from reader.library import Library
 from reader.sanitise import normalise
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.export import ExportDialog
@@ -34,13 +33,22 @@ from reader.workspace import Workspace
 
 SIZE = (120, 36)
 ARTICLE = "002_ced27b30dc7015ea.txt"  # Traditional, 4,564 characters
-#: a whole one-sentence paragraph of ARTICLE, phrase-aligned in every view; Taiwan turns 用戶 into 使用者,
-#: so its view offsets differ from the original's (252–287 instead of 251–285)
+#: a whole one-sentence paragraph of ARTICLE, phrase-aligned in every view. ARTICLE is Taiwanese, so since
+#: views follow the source's script its Taiwan view is the original (it used to turn 用戶 into 使用者, and
+#: the view offsets were 252–287); the 繁體 view writes OpenCC's standard forms (平台 -> 平臺)
 PASSAGE = (251, 285)
 PASSAGE_PARAGRAPH = 4  # `}` pressed this many times from the top lands on PASSAGE[0]
-#: another phrase-aligned sentence, further down (Taiwan offsets are +17 here)
+#: another phrase-aligned sentence, further down (Taiwan offsets were +17 here; now +0)
 LATER = (2159, 2184)
 LONG_ARTICLE = "000_7bd28feb70503cb0.txt"
+#: "X平台" of ARTICLE in each view (the 繁體 view writes the OpenCC standard 臺)
+X_PLATFORM = {
+    "original": "X平台",
+    "simplified": "X平台",
+    "traditional": "X平臺",
+    "taiwan": "X平台",
+    "hongkong": "X平台",
+}
 
 SCRIPTS = {
     "000_7bd28feb70503cb0.txt": "繁",
@@ -124,8 +132,9 @@ def cell_styles(doc: DocumentView) -> dict[int, Style]:
     return styles
 
 
-def colour_of(annotation: Annotation) -> Color:
-    return Color.parse(hex_for(effective_color(annotation.color, annotation.tags)))
+def colour_of(workspace: Workspace, annotation: Annotation) -> Color:
+    """The colour the annotation is drawn in: its own, else its first tag's in the codebook."""
+    return Color.parse(workspace.color_for(annotation))
 
 
 def painted(style: Style, colour: Color) -> bool:
@@ -381,7 +390,7 @@ async def test_cursor_selection_and_annotate(seeds_dir: Path, db_dir: Path) -> N
         # visible: the highlight is drawn over exactly the passage, in the tag's colour
         assert [(h.start, h.end, h.key) for h in doc.highlights] == [(*PASSAGE, saved.id)]
         styles = cell_styles(doc)
-        colour = colour_of(saved)
+        colour = colour_of(screen.workspace, saved)
         assert all(painted(styles[offset], colour) for offset in range(*PASSAGE))
         outside = [offset for offset in (PASSAGE[0] - 2, PASSAGE[0] - 1, PASSAGE[1] + 2) if offset in styles]
         assert outside
@@ -404,7 +413,7 @@ async def test_highlight_shows_exactly_in_every_view(seeds_dir: Path, db_dir: Pa
                 await cycle_view(pilot, screen)
             view = screen.view_name
             assert f"·  {VIEW_LABELS[view]}  ·" in header(screen)
-            expected = converter.convert(annotation.quote, view)
+            expected = converter.convert(annotation.quote, view, source="auto")  # a Traditional quote
             assert highlighted_texts(doc) == [expected]
             (highlight,) = doc.highlights
             assert screen.view_text is not None
@@ -412,15 +421,13 @@ async def test_highlight_shows_exactly_in_every_view(seeds_dir: Path, db_dir: Pa
             # and it is what is drawn: scroll it into view, then every cell of it carries the colour
             doc.move_cursor(highlight.start)
             await pilot.pause()
-            styles = cell_styles(doc)
-            assert all(
-                painted(styles[o], colour_of(annotation)) for o in range(highlight.start, highlight.end)
-            )
+            styles, colour = cell_styles(doc), colour_of(screen.workspace, annotation)
+            assert all(painted(styles[o], colour) for o in range(highlight.start, highlight.end))
             seen[view] = (expected, highlight.start, highlight.end)
         assert list(seen) == list(VIEWS)
         assert seen["simplified"][0] == "一名接近该公司人士透露,光是这两天,小红书就吸引超过70万名新用户。"
-        assert seen["taiwan"][0].endswith("新使用者。")
-        assert seen["taiwan"][1:] == (252, 287)  # view offsets differ from the original's
+        assert seen["taiwan"][0].endswith("新用戶。")  # Taiwanese already: the Taiwan view is the original
+        assert seen["taiwan"][1:] == PASSAGE
         await cycle_view(pilot, screen)
         assert screen.view_name == "original"
 
@@ -429,15 +436,17 @@ async def test_highlight_shows_exactly_in_every_view(seeds_dir: Path, db_dir: Pa
         assert screen.view_text is not None
         doc.cursor = screen.view_text.offsets.to_view(LATER[0])
         await pilot.press("v")
-        assert doc.selected_text == converter.convert(screen.article.text[slice(*LATER)], "taiwan")
+        assert doc.selected_text == converter.convert(
+            screen.article.text[slice(*LATER)], "taiwan", source="auto"
+        )
         await annotate_selection(pilot, "平台", "")
         (later,) = [a for a in app.workspace.store.for_article(ARTICLE) if a.id != annotation.id]
         assert (later.start, later.end) == LATER
         assert later.view == "taiwan"
         assert later.quote == screen.article.text[slice(*LATER)]
         assert highlighted_texts(doc) == [
-            converter.convert(annotation.quote, "taiwan"),
-            converter.convert(later.quote, "taiwan"),
+            converter.convert(annotation.quote, "taiwan", source="auto"),
+            converter.convert(later.quote, "taiwan", source="auto"),
         ]
 
 
@@ -461,11 +470,11 @@ async def test_cursor_and_selection_follow_view_switches(seeds_dir: Path, db_dir
             offsets = screen.view_text.offsets
             assert doc.cursor == offsets.to_view(end)
             assert doc.selection == offsets.range_to_view(start, end)
-            assert doc.selected_text == app.workspace.converter.convert("X平台", view)
+            assert doc.selected_text == X_PLATFORM[view]
             assert "3 selected" in header(screen)
             if view == "taiwan":
-                assert doc.selection == (start + 17, end + 17)
-                assert doc.selected_text == "X平臺"
+                assert doc.selection == (start, end)  # a Taiwanese article's Taiwan view is the original
+                assert doc.selected_text == "X平台"
             # the cursor stays on screen
             layout = doc.text_layout
             assert layout is not None
@@ -527,7 +536,7 @@ async def test_edit_delete_and_undo(seeds_dir: Path, db_dir: Path) -> None:
         assert store.for_article(ARTICLE) == []
         assert doc.highlights == []
         assert "0 annotations" in header(screen)
-        assert not any(painted(s, colour_of(added)) for s in cell_styles(doc).values())
+        assert not any(painted(s, colour_of(screen.workspace, added)) for s in cell_styles(doc).values())
 
         # `u` brings it back: same id, tags and note, drawn again
         await pilot.press("u")
@@ -590,7 +599,7 @@ async def test_panel_lists_filters_and_jumps(seeds_dir: Path, db_dir: Path) -> N
         assert "Annotations (3)" in str(panel.query_one("#panel-title", Static).render())
         shown = "\n".join(option_lines(option_list))
         assert "#標題" not in shown and "#标题" in shown  # tags are shown as typed
-        assert "改以類X平臺" in shown  # the passage in the current (Taiwan) view
+        assert "改以類X平台" in shown  # the passage in the current (Taiwan) view: Taiwanese as written
         assert "X-style notes" in shown
 
         # filter by tag
@@ -609,10 +618,10 @@ async def test_panel_lists_filters_and_jumps(seeds_dir: Path, db_dir: Path) -> N
         await pilot.press("home", "down", "down", "enter")
         await pilot.pause()
         start, end = offsets.range_to_view(later.start, later.end)
-        assert (start, end) == (LATER[0] + 17, LATER[0] + 23)
+        assert (start, end) == (LATER[0], LATER[0] + 6)  # the Taiwan view of a Taiwanese article: +0
         assert doc.cursor == start
         assert doc.selection == (start, end)
-        assert doc.selected_text == "改以類X平臺"
+        assert doc.selected_text == "改以類X平台"
         assert doc.has_focus
         layout = doc.text_layout
         assert layout is not None
@@ -703,7 +712,7 @@ async def test_annotation_made_in_the_app_is_in_cli_export(seeds_dir: Path, db_d
     assert exported["quote"] == exported["text"] == annotation.quote
 
     taiwan = json.loads(run_reader("export", "--view", "taiwan", check=True).stdout)
-    assert taiwan["annotations"][0]["text"].endswith("新使用者。")
+    assert taiwan["annotations"][0]["text"].endswith("新用戶。")  # Taiwanese already: not re-phrased
 
 
 # -- 9. markup and control sequences are data ----------------------------------------------------------------

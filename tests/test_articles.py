@@ -10,23 +10,18 @@ from pathlib import Path
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reader.articles as articles
-from reader.articles import (
-    CACHE_FILE,
-    HEAD_BYTES,
-    Article,
-    ArticleInfo,
-    Library,
-    decode_bytes,
-    detect_script,
-    load_file,
-    normalise_text,
-)
+import reader.library as library_module
+import reader.scripts as scripts
+from reader.articles import HEAD_BYTES, Article, ArticleInfo, load_file
+from reader.decoding import decode_bytes
 from reader.errors import ArticleError, UsageError
-from reader.sanitise import normalise
+from reader.library import CACHE_FILE, Library
+from reader.sanitise import normalise, normalise_newlines, sanitise
+from reader.scripts import detect_script, script_counts, script_of_counts
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_SCRIPTS = {
@@ -83,7 +78,7 @@ class ReadCounter:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
-        head, whole = articles._read_head, articles._read_all
+        head, whole = articles.read_head, articles.read_all
 
         def read_head(path: Path, limit: int) -> bytes:
             self.paths.append(Path(path).name)
@@ -93,8 +88,8 @@ class ReadCounter:
             self.paths.append(Path(path).name)
             return whole(path)
 
-        monkeypatch.setattr(articles, "_read_head", read_head)
-        monkeypatch.setattr(articles, "_read_all", read_all)
+        monkeypatch.setattr(articles, "read_head", read_head)
+        monkeypatch.setattr(library_module, "read_all", read_all)
 
 
 # --------------------------------------------------------------------------------------------- discovery
@@ -272,9 +267,11 @@ def test_head_cut_inside_a_multibyte_character_is_fine(tmp_path: Path) -> None:
     [
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10",
         b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)),
-        "正文".encode() + b"\x00\x00\x00" + "更多".encode(),
+        "正文".encode() + b"\x00" * 9 + "更多".encode(),
+        "正文".encode("gb18030") + b"\x00" + "更多".encode("gb18030"),
+        "正文\n".encode("utf-16-le"),
     ],
-    ids=["png", "elf", "nul-in-text"],
+    ids=["png", "elf", "many-nuls-in-text", "nul-in-gb18030", "utf16-without-bom"],
 )
 def test_binary_file_is_listed_with_an_error_and_load_names_it(tmp_path: Path, data: bytes) -> None:
     write(tmp_path / "good.txt", "好\n")
@@ -299,6 +296,26 @@ def test_binary_file_is_listed_with_an_error_and_load_names_it(tmp_path: Path, d
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("nuls", [1, 2, 8])
+def test_a_text_with_a_stray_nul_opens_with_the_nul_shown(tmp_path: Path, nuls: int) -> None:
+    body = "正文第一段\n第二段"
+    write(tmp_path / "a.txt", ("标题\n" + body[:3]).encode() + b"\x00" * nuls + body[3:].encode())
+    library = Library(tmp_path)
+    [info] = library.list()
+    assert info.error is None and info.title == "标题"
+    article = library.load("a.txt")
+    assert article.text == "标题\n正文第" + "\u2400" * nuls + "一段\n第二段"
+
+
+def test_a_big_text_may_carry_one_nul_per_thousand_bytes(tmp_path: Path) -> None:
+    line = ("中文" * 500 + "\n").encode()  # 3,001 bytes
+    write(tmp_path / "a.txt", (line + b"\x00") * 20)  # 20 NULs in ~60 kB
+    assert load_file(tmp_path / "a.txt").text.count("\u2400") == 20
+    write(tmp_path / "b.txt", (line[:900] + b"\x00") * 20)  # 20 NULs in ~18 kB: too many
+    with pytest.raises(ArticleError, match="binary"):
+        load_file(tmp_path / "b.txt")
+
+
 def test_invalid_utf16_after_a_bom_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "bad16.txt", codecs.BOM_UTF16_LE + b"\x00\xd8a\x00")  # a lone surrogate
     with pytest.raises(ArticleError, match=r"bad16\.txt.*UTF-16.*re-save it as UTF-8"):
@@ -311,7 +328,7 @@ def test_a_file_that_turns_bad_after_listing_fails_to_load_and_is_then_listed_wi
     path = write(tmp_path / "a.txt", "好\n")
     library = Library(tmp_path)
     assert library.list()[0].error is None
-    write(path, b"\x00\x01\x02\x03binary")
+    write(path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10binary")
     with pytest.raises(ArticleError, match=r"a\.txt"):
         library.load("a.txt")
     assert library.info("a.txt").error is not None
@@ -349,11 +366,20 @@ def test_escape_in_the_title_is_made_visible(tmp_path: Path) -> None:
 @given(
     st.text(alphabet=st.sampled_from("ab中\r\n\t \x00\x1b\x07\x7f\x85\x9b\u202e\u2028\ufeff"), max_size=40)
 )
-def test_fast_normalise_equals_sanitize_normalise(text: str) -> None:
-    assert normalise_text(text) == normalise(text)
+def test_normalise_is_newlines_then_controls(text: str) -> None:
+    """normalise() skips the translate when nothing would change: never a different result."""
+    assert normalise(text) == sanitise(normalise_newlines(text))
 
 
 # --------------------------------------------------------------------------------------------- metadata
+
+
+@given(st.text(alphabet=st.sampled_from("a 中\n\t\u3000\u2400"), max_size=60))
+def test_a_listing_counts_paragraphs_and_takes_the_title_as_loading_does(text: str) -> None:
+    """A listing counts paragraphs without making their spans: the same figures as a load."""
+    listed, spans = articles._describe("a.txt", Path("a.txt"), text, 1, 1, spans_needed=False)
+    loaded, _ = articles._describe("a.txt", Path("a.txt"), text, 1, 1)
+    assert listed == loaded and spans == ()
 
 
 def test_title_is_the_first_non_empty_line_collapsed(tmp_path: Path) -> None:
@@ -425,18 +451,37 @@ def test_script_detection(text: str, script: str) -> None:
     assert detect_script(text) == script
 
 
+# Traditional-only, Simplified-only and shared characters, in and beyond the BMP (\U0002005e, \U0002003e).
+_SCRIPT_SAMPLE = (
+    "這個國家經濟發展臺灣这个国家经济发展台湾中文人口大山的了是 a1\n。\U00020000\U0002005e\U0002003e"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_SCRIPT_SAMPLE), max_size=400))
+def test_script_detection_is_that_of_the_full_counts(text: str) -> None:
+    """detect_script() stops counting once the answer is decided: never a different answer."""
+    assert detect_script(text) == script_of_counts(*script_counts(text))
+
+
+@pytest.mark.parametrize("name", sorted(SEED_SCRIPTS))
+def test_seed_scripts_from_the_full_counts(name: str) -> None:
+    text = normalise(seed_text(name))
+    assert script_of_counts(*script_counts(text)) == detect_script(text) == SEED_SCRIPTS[name]
+
+
 def test_shipped_script_tables_are_what_the_installed_opencc_says() -> None:
     """The tables read at start-up (shipped, built with one OpenCC version) equal the ones built now.
 
-    If this fails after an OpenCC upgrade, regenerate them: see articles.SCRIPT_TABLES."""
-    articles._script_chars.cache_clear()
+    If this fails after an OpenCC upgrade, regenerate them: see scripts.SCRIPT_TABLES."""
+    scripts._script_chars.cache_clear()
     try:
-        traditional, simplified = articles._script_chars()
-        assert (traditional, simplified) == articles.build_script_chars()
+        traditional, simplified = scripts._script_chars()
+        assert (traditional, simplified) == scripts.build_script_chars()
         assert "經" in traditional and "经" in simplified and "中" not in traditional | simplified
     finally:
-        articles._script_chars.cache_clear()
-        articles._script_patterns.cache_clear()
+        scripts._script_chars.cache_clear()
+        scripts._scripts.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -447,15 +492,15 @@ def test_script_tables_from_another_opencc_or_damaged_are_rebuilt(
 ) -> None:
     stale = tmp_path / "script_chars.json"
     stale.write_text(content, encoding="utf-8")
-    monkeypatch.setattr(articles, "SCRIPT_TABLES", stale)
-    articles._script_chars.cache_clear()
-    articles._script_patterns.cache_clear()
+    monkeypatch.setattr(scripts, "SCRIPT_TABLES", stale)
+    scripts._script_chars.cache_clear()
+    scripts._scripts.cache_clear()
     try:
         assert detect_script("这个国家的经济发展\n") == "simplified"
         assert detect_script("中文人口大山\n") == "none"
     finally:
-        articles._script_chars.cache_clear()
-        articles._script_patterns.cache_clear()
+        scripts._script_chars.cache_clear()
+        scripts._scripts.cache_clear()
 
 
 # --------------------------------------------------------------------------------------------- cache
@@ -571,7 +616,7 @@ def test_a_corrupt_cache_file_is_ignored_and_rebuilt(tmp_path: Path, content: by
 
     assert Library(root, cache_dir).list() == expected
     rebuilt = orjson.loads((cache_dir / CACHE_FILE).read_bytes())
-    assert rebuilt["version"] == articles.CACHE_VERSION
+    assert rebuilt["version"] == library_module.CACHE_VERSION
     assert [p.name for p in cache_dir.iterdir()] == [CACHE_FILE]  # no temporary files left behind
 
 
@@ -582,7 +627,7 @@ def test_the_cache_file_is_written_once_per_call_and_only_when_something_changed
     _make_folder(root, 20)
     writes: list[str] = []
     replace = os.replace
-    monkeypatch.setattr(articles.os, "replace", lambda a, b: (writes.append(str(b)), replace(a, b)))
+    monkeypatch.setattr(library_module.os, "replace", lambda a, b: (writes.append(str(b)), replace(a, b)))
     library = Library(root, cache_dir)
 
     library.list()
@@ -680,7 +725,7 @@ def test_a_file_name_that_is_not_utf8_is_listed_with_a_printable_title(tmp_path:
 
 def test_remembered_listing_comes_from_the_cache_without_reading_files(tmp_path, seeds_dir):
     """The library screen paints this at once; the worker's list() then shows the folder as it is."""
-    from reader.articles import Library
+    from reader.library import Library
 
     cache = tmp_path / "cache"
     assert Library(seeds_dir, cache_dir=cache).remembered() == []

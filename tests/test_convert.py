@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import reader.convert
+import reader.convert.align
+import reader.convert.build
 from reader.convert import (
     VIEW_CONFIGS,
     VIEW_LABELS,
@@ -29,7 +30,6 @@ from reader.sanitise import normalise
 
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
-CONFIG_VIEWS = {config: view for view, config in VIEW_CONFIGS.items()}
 SEEDS = [normalise(p.read_text(encoding="utf-8")) for p in sorted(SEEDS_DIR.glob("*.txt"))]
 
 CONVERTER = Converter()
@@ -56,35 +56,58 @@ def test_views_and_labels() -> None:
 
 # ------------------------------------------------------------------------------------------ conformance
 
+#: every OpenCC config in the reference cases -> how the reader asks for it: (source, view, phrases)
+CONFIG_REQUESTS: dict[str, tuple[str, str, bool | None]] = {
+    "s2t": ("simplified", "traditional", None),
+    "s2tw": ("simplified", "taiwan", False),
+    "s2twp": ("simplified", "taiwan", None),
+    "s2hk": ("simplified", "hongkong", None),
+    "s2hkp": ("simplified", "hongkong", True),
+    "t2s": ("traditional", "simplified", None),
+    "t2tw": ("traditional", "taiwan", None),
+    "t2hk": ("traditional", "hongkong", None),
+    "tw2s": ("taiwan", "simplified", False),
+    "tw2sp": ("taiwan", "simplified", True),
+    "tw2t": ("taiwan", "traditional", None),
+    "hk2s": ("hongkong", "simplified", None),
+    "hk2sp": ("hongkong", "simplified", True),
+    "hk2t": ("hongkong", "traditional", None),
+}
+CASES = json.loads((DATA / "opencc-testcases.json").read_text(encoding="utf-8"))["cases"]
+
 
 def _conformance_cases() -> list:
-    data = json.loads((DATA / "opencc-testcases.json").read_text(encoding="utf-8"))
     params = []
-    for case in data["cases"]:
+    for case in CASES:
         for config, expected in case["expected"].items():
-            if config in CONFIG_VIEWS:
-                params.append(
-                    pytest.param(CONFIG_VIEWS[config], case["input"], expected, id=f"{case['id']}-{config}")
-                )
+            if config in CONFIG_REQUESTS:
+                params.append(pytest.param(config, case["input"], expected, id=f"{case['id']}-{config}"))
     return params
 
 
 CONFORMANCE = _conformance_cases()
 
 
-def test_conformance_cases_exist() -> None:
-    assert len(CONFORMANCE) > 0
-    assert {p.values[0] for p in CONFORMANCE} == set(VIEW_CONFIGS)
+def test_conformance_cases_cover_every_config_but_japanese() -> None:
+    configs = {config for case in CASES for config in case["expected"]}
+    assert configs - set(CONFIG_REQUESTS) == {"jp2t", "t2jp"}
+    assert len(CONFORMANCE) == 535
 
 
-@pytest.mark.parametrize(("view", "source", "expected"), CONFORMANCE)
-def test_opencc_conformance(view: str, source: str, expected: str) -> None:
-    assert CONVERTER.convert(source, view) == expected
-    built = CONVERTER.build_view(source, view)
+@pytest.mark.parametrize(("config", "source", "expected"), CONFORMANCE)
+def test_opencc_conformance(config: str, source: str, expected: str) -> None:
+    script, view, phrases = CONFIG_REQUESTS[config]
+    assert CONVERTER.convert(source, view, source=script, phrases=phrases) == expected
+    built = CONVERTER.build_view(source, view, source=script, phrases=phrases)
     assert built.text == expected
+    _check_map(source, built)
 
 
-# ------------------------------------------------------------------------------------------ seeds regressions
+# ------------------------------------------------------------------------------------------ seeds
+
+SEED = {
+    path.name[:3]: normalise(path.read_text(encoding="utf-8")) for path in sorted(SEEDS_DIR.glob("*.txt"))
+}
 
 
 def test_seed_phrases() -> None:
@@ -96,16 +119,47 @@ def test_seed_phrases() -> None:
     assert CONVERTER.convert("合作伙伴", "traditional") == "合作伙伴"
 
 
-def test_seed_articles_in_every_view() -> None:
-    joined = {view: "".join(CONVERTER.build_view(seed, view).text for seed in SEEDS) for view in VIEWS}
-    assert "恢復相關" in joined["taiwan"] and "恢复相关" in joined["original"]
-    assert "字節跳動" in joined["traditional"]
-    assert "演算法" in joined["taiwan"] and "演演算法" not in joined["taiwan"]
-    for seed in SEEDS:
+@pytest.mark.parametrize("seed", ["000", "002"])
+def test_taiwanese_seeds_are_unchanged_in_the_taiwan_view(seed: str) -> None:
+    # s2twp rewrote 95 and 69 places here (用戶 -> 使用者, 數據 -> 資料, 從未在線上購買 -> 從未線上上購買)
+    built = CONVERTER.build_view(SEED[seed], "taiwan")
+    assert built.text == SEED[seed]
+    assert built.offsets.identity and not built.phrases_on and not built.phrases
+
+
+def test_seed_002_keeps_its_intervention_in_every_traditional_view() -> None:
+    assert "政府過度干預企業" in SEED["002"]
+    for view in ("traditional", "taiwan", "hongkong"):
+        assert "過度干預" in CONVERTER.build_view(SEED["002"], view).text, view
+
+
+def test_seed_003_leftovers_are_still_repaired() -> None:
+    text = SEED["003"]
+    built = CONVERTER.build_view(text, "traditional")
+    for leftover, repaired in [
+        ("涌入", "湧入"),
+        ("之后", "之後"),
+        ("回遷并不", "回遷並不"),
+        ("專注于", "專注於"),
+    ]:
+        at = text.index(leftover)
+        assert built.text[at : at + len(leftover)] == repaired
+    repairs = {(r.source, r.text) for r in built.repairs}
+    assert {("涌", "湧"), ("后", "後"), ("于", "於"), ("并", "並")} <= repairs
+    assert all(built.text[r.view_start : r.view_end] == r.text for r in built.repairs)
+
+
+def test_simplified_seeds_keep_their_taiwan_phrasing() -> None:
+    assert "字節跳動" in CONVERTER.build_view(SEED["001"], "taiwan").text
+    assert "恢復相關" in CONVERTER.build_view(SEED["004"], "taiwan").text
+
+
+def test_seed_views_are_consistent() -> None:
+    for text in SEED.values():
         for view in VIEWS:
-            built = CONVERTER.build_view(seed, view)
-            assert built.text == CONVERTER.convert(seed, view)
-            _check_map(seed, built)
+            built = CONVERTER.build_view(text, view)
+            _check_map(text, built, exact=False)
+            assert CONVERTER.convert(text, view, source="auto") == built.text
 
 
 def test_original_and_unknown_views() -> None:
@@ -119,7 +173,7 @@ def test_original_and_unknown_views() -> None:
 
 def test_lone_surrogates_do_not_crash() -> None:
     assert CONVERTER.convert("软\ud800件", "traditional") == "軟\ud800件"
-    built = CONVERTER.build_view("买U盘\ud800软件", "taiwan")
+    built = CONVERTER.build_view("买U盘\ud800软件", "taiwan", source="simplified")
     assert built.text == "買隨身碟\ud800軟體"
     assert built.offsets.range_to_view(3, 4) == (4, 5)
 
@@ -127,11 +181,14 @@ def test_lone_surrogates_do_not_crash() -> None:
 # ------------------------------------------------------------------------------------------ offset maps
 
 
-def _check_map(text: str, built: ViewText) -> None:
-    """Invariants of every map: ends, monotonicity both ways and sides, segments really convert."""
+def _check_map(text: str, built: ViewText, *, exact: bool = True) -> None:
+    """Invariants of every map: ends, monotonicity both ways and sides, segments really convert.
+
+    ``exact``: the view was made by one recipe (an explicit source), so each segment is that recipe's
+    conversion of its original; with "auto" each run has its own recipe.
+    """
     m, view = built.offsets, built.text
     n = len(text)
-    config = VIEW_CONFIGS.get(built.view)
     for side in ("start", "end"):
         forward = [m.to_view(i, side) for i in range(n + 1)]
         backward = [m.to_original(i, side) for i in range(len(view) + 1)]
@@ -140,14 +197,17 @@ def _check_map(text: str, built: ViewText) -> None:
         assert all(x <= y for x, y in itertools.pairwise(forward))
         assert all(x <= y for x, y in itertools.pairwise(backward))
     assert m.identity == (not m.segments)
-    for a, b, c, d in m.segments:
-        assert config is not None
-        assert CONVERTER.convert(text[a:b], built.view) == view[c:d]
+    if exact:
+        for a, b, c, d in m.segments:
+            assert (
+                CONVERTER.convert(text[a:b], built.view, source=built.source, phrases=built.phrases_on)
+                == view[c:d]
+            )
 
 
 def test_u_disk_segment_and_snapping() -> None:
     text = "我买了U盘。"
-    built = CONVERTER.build_view(text, "taiwan")
+    built = CONVERTER.build_view(text, "taiwan", source="simplified")
     assert built.text == "我買了隨身碟。"
     m = built.offsets
     assert m.segments == ((3, 5, 3, 6),)
@@ -160,7 +220,7 @@ def test_u_disk_segment_and_snapping() -> None:
 
 def test_highlight_made_in_view_round_trips() -> None:
     text = "我买了U盘。"
-    built = CONVERTER.build_view(text, "taiwan")
+    built = CONVERTER.build_view(text, "taiwan", source="simplified")
     for start, end in [(3, 6), (4, 5), (3, 4), (2, 6), (4, 7)]:
         orig = built.offsets.range_to_original(start, end)
         back = built.offsets.range_to_view(*orig)
@@ -174,7 +234,7 @@ def test_highlight_made_in_view_round_trips() -> None:
 
 def test_equal_length_run_hiding_a_length_change() -> None:
     # U盘 grows by one and 方便面 shrinks by one inside one run: the map must still see both.
-    built = CONVERTER.build_view("买U盘方便面吗", "taiwan")
+    built = CONVERTER.build_view("买U盘方便面吗", "taiwan", source="simplified")
     assert built.text == "買隨身碟泡麵嗎"
     assert built.offsets.segments == ((1, 3, 1, 4), (3, 6, 4, 6))
     assert built.offsets.to_view(3) == 4
@@ -183,7 +243,7 @@ def test_equal_length_run_hiding_a_length_change() -> None:
 def test_identity_views() -> None:
     text = "正在恢复相关服务，字节跳动。\n"
     for view in ("original", "traditional", "hongkong", "simplified"):
-        assert CONVERTER.build_view(text, view).offsets.identity
+        assert CONVERTER.build_view(text, view, source="simplified").offsets.identity
     assert OffsetMap.identity_map(3).to_view(5) == 3  # clamped
     assert OffsetMap.identity_map(3).to_original(-1) == 0
 
@@ -208,7 +268,7 @@ def test_offset_map_rejects_inconsistent_segments() -> None:
 )
 def test_every_phrase_aligned_pair_exhaustively(text: str) -> None:
     for view in VIEWS:
-        built = CONVERTER.build_view(text, view)
+        built = CONVERTER.build_view(text, view, source="simplified")
         _check_map(text, built)
         whole = CONVERTER.convert(text, view)
         for a in range(len(text) + 1):
@@ -235,9 +295,9 @@ def _assert_aligned_pairs_exact(text: str, built: ViewText, convert) -> None:
 @pytest.mark.parametrize("limit", [8, 3])
 def test_long_unpunctuated_runs_are_chunked(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "数据库局部航天飞机国么比我用算法和U盘还有方便面内存条三文鱼松松发布打印机和鼠标"
-    monkeypatch.setattr(reader.convert, "_WALK_LIMIT", limit)
+    monkeypatch.setattr(reader.convert.align, "_WALK_LIMIT", limit)
     for view in ("taiwan", "traditional"):
-        built = CONVERTER.build_view(text, view)
+        built = CONVERTER.build_view(text, view, source="simplified")
         assert built.text == CONVERTER.convert(text, view)
         _check_map(text, built)
         if limit == 8:  # chunks of 4..8 characters still find every cut
@@ -245,8 +305,8 @@ def test_long_unpunctuated_runs_are_chunked(limit: int, monkeypatch: pytest.Monk
 
 
 def _synthetic_build(text: str, convert) -> ViewText:
-    table = reader.convert._CharTable(convert)
-    out, segments = reader.convert._build(text, convert(text), convert, table)
+    table = reader.convert.align._CharTable(convert)
+    out, segments = reader.convert.align._build(text, convert(text), convert, table)
     return ViewText("synthetic", out, OffsetMap(len(text), len(out), segments))
 
 
@@ -281,12 +341,12 @@ def test_few_isolated_changes_agrees_with_the_simple_scan(text: str, flips: list
         if i < len(changed):
             changed[i] = "x"
     other = "".join(changed)
-    expected = reader.convert._isolated_changes(text, other)
+    expected = reader.convert.align._isolated_changes(text, other)
     budget = len(text) // 64 + 4
     if sum(x != y for x, y in zip(text, other, strict=True)) <= budget:
-        assert reader.convert._few_isolated_changes(text, other) == expected
+        assert reader.convert.align._few_isolated_changes(text, other) == expected
     elif not expected:
-        assert not reader.convert._few_isolated_changes(text, other)
+        assert not reader.convert.align._few_isolated_changes(text, other)
 
 
 # ------------------------------------------------------------------------------------------ properties
@@ -356,7 +416,7 @@ def text_and_range(draw: st.DrawFn) -> tuple[str, int, int]:
 @given(texts)
 def test_map_invariants(text: str) -> None:
     for view in VIEWS:
-        built = CONVERTER.build_view(text, view)
+        built = CONVERTER.build_view(text, view, source="simplified")
         assert built.text == CONVERTER.convert(text, view)
         _check_map(text, built)
 
@@ -366,7 +426,7 @@ def test_map_invariants(text: str) -> None:
 def test_ranges_round_trip_contain_the_original(case: tuple[str, int, int]) -> None:
     text, a, b = case
     for view in VIEWS:
-        m = CONVERTER.build_view(text, view).offsets
+        m = CONVERTER.build_view(text, view, source="simplified").offsets
         vs, ve = m.range_to_view(a, b)
         assert vs <= ve
         os_, oe = m.range_to_original(vs, ve)
@@ -386,7 +446,7 @@ def test_phrase_aligned_ranges_map_exactly(view: str, case: tuple[str, int, int]
     middle = CONVERTER.convert(text[a:b], view)
     aligned = CONVERTER.convert(text[:a], view) + middle + CONVERTER.convert(text[b:], view)
     assume(aligned == CONVERTER.convert(text, view))
-    built = CONVERTER.build_view(text, view)
+    built = CONVERTER.build_view(text, view, source="simplified")
     m = built.offsets
     assert built.text[m.to_view(a, "start") : m.to_view(b, "end")] == middle
 
@@ -488,3 +548,173 @@ def test_check_opencc_reports_a_missing_module(monkeypatch: pytest.MonkeyPatch) 
         check_opencc()
     message = _one_line(exc)
     assert "not importable" in message and "pip install OpenCC" in message
+
+
+# ------------------------------------------------------------------------------------------ sources and runs
+
+mixed_chunks = st.one_of(
+    chunks,
+    st.sampled_from(
+        [
+            "過度干預",
+            "政府",
+            "用戶",
+            "數據",
+            "平台",
+            "之后",
+            "涌入",
+            "专注于",
+            "臺灣",
+            "鑒于",
+            "並不",
+            "群體",
+            "台北",
+        ]
+    ),
+)
+mixed_texts = st.one_of(st.lists(mixed_chunks, max_size=24).map("".join), seed_slices)
+
+
+@st.composite
+def mixed_text_and_range(draw: st.DrawFn) -> tuple[str, int, int]:
+    text = draw(mixed_texts)
+    a, b = _positions(draw, text)
+    return text, a, b
+
+
+@PROPERTY_SETTINGS
+@given(mixed_texts, st.sampled_from(["auto", "simplified", "traditional", "taiwan", "hongkong"]))
+def test_map_invariants_for_every_source(text: str, source: str) -> None:
+    for view in VIEWS:
+        built = CONVERTER.build_view(text, view, source=source)
+        _check_map(text, built, exact=source != "auto")
+        for sub in built.substitutions():
+            assert built.text[sub.view_start : sub.view_end] == sub.text
+            assert text[sub.start : sub.end] == sub.source
+
+
+@PROPERTY_SETTINGS
+@given(mixed_text_and_range(), st.sampled_from(VIEWS))
+def test_a_highlight_made_in_any_view_shows_on_the_same_characters_in_every_other(
+    case: tuple[str, int, int], made_in: str
+) -> None:
+    text, a, b = case
+    origin = CONVERTER.build_view(text, made_in)
+    va, vb = min(a, origin.offsets.view_length), min(b, origin.offsets.view_length)
+    stored = origin.offsets.range_to_original(va, vb)  # what the store keeps
+    for view in VIEWS:
+        shown = CONVERTER.build_view(text, view)
+        vs, ve = shown.offsets.range_to_view(*stored)
+        back = shown.offsets.range_to_original(vs, ve)
+        assert back[0] <= stored[0] and back[1] >= stored[1]
+        # it covers exactly the stored characters unless an edge falls inside a substituted phrase
+        if not any(a_ < edge < b_ for a_, b_, _, _ in shown.offsets.segments for edge in stored):
+            assert back == stored
+
+
+def test_a_mixed_article_is_converted_clause_by_clause() -> None:
+    text = "這款軟體的用戶數據很多。\n这个软件的用户数据很多。"
+    built = CONVERTER.build_view(text, "taiwan", script="mixed")
+    first, second = built.text.split("\n")
+    assert first == "這款軟體的用戶數據很多。"  # already Taiwanese: untouched
+    assert second == "這個軟體的使用者資料很多。"  # Simplified: converted, phrases localised
+    assert {p.source for p in built.phrases} == {"软件", "用户", "数据"}
+    _check_map(text, built, exact=False)
+
+
+def test_explicit_source_converts_everything_as_that_script() -> None:
+    text = "之后政府過度干預"
+    assert CONVERTER.convert(text, "taiwan", source="traditional") == "之后政府過度干預"  # t2tw: no repair
+    assert CONVERTER.convert(text, "taiwan", source="auto") == "之後政府過度干預"
+    assert CONVERTER.convert(text, "taiwan", source="simplified").startswith("之後政府過度幹預")
+
+
+def test_regional_variants_are_not_leftovers() -> None:
+    for text in ("台北市的平台", "社群媒體才是", "里程碑"):
+        assert CONVERTER.convert("我們的" + text, "taiwan", source="auto") == "我們的" + text
+
+
+# ------------------------------------------------------------------------------------------ substitutions
+
+
+def test_phrases_are_a_visible_layer_that_can_be_turned_off() -> None:
+    text = "点击菜单，发布声明。"
+    on = CONVERTER.build_view(text, "taiwan")
+    assert on.phrases_on and on.text == "點選選單，釋出宣告。"
+    found = {(p.source, p.text) for p in on.phrases}
+    assert {("菜单", "選單"), ("发布", "釋出"), ("声明", "宣告")} <= found
+    for p in on.phrases:
+        assert text[p.start : p.end] == p.source and on.text[p.view_start : p.view_end] == p.text
+    off = CONVERTER.build_view(text, "taiwan", phrases=False)
+    assert not off.phrases_on and not off.phrases and off.text == "點擊菜單，發佈聲明。"
+    assert off.offsets.identity
+    assert not CONVERTER.build_view(text, "traditional").phrases_on
+    hongkong = CONVERTER.build_view(text, "hongkong", phrases=True)  # s2hkp: on, but no HK phrase here
+    assert hongkong.phrases_on and not hongkong.phrases
+    assert not CONVERTER.build_view(text, "hongkong").phrases_on  # off by default outside 臺灣
+
+
+def test_phrases_for_seed_004() -> None:
+    built = CONVERTER.build_view(SEED["004"], "taiwan")
+    pairs = {(p.source, p.text) for p in built.phrases}
+    assert {("菜单", "選單"), ("支持", "支援"), ("发布", "釋出"), ("声明", "宣告")} <= pairs
+
+
+def test_one_to_many_characters_decided_by_default_are_uncertain() -> None:
+    text = "后，皇后。头发，发现。"
+    built = CONVERTER.build_view(text, "traditional", source="simplified")
+    uncertain = {(u.start, u.source, u.text): u.choices for u in built.uncertain}
+    assert uncertain[(0, "后", "後")] == ("後", "后")
+    assert (3, "后", "后") not in uncertain  # 皇后: a phrase decided
+    assert all(u.source not in "头现" for u in built.uncertain)
+    assert not any(u.start in (6, 9) for u in built.uncertain)  # 头发, 发现: phrases decided
+
+
+def test_views_are_built_in_chunks_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\n".join(SEED.values()) * 3
+    whole = CONVERTER.build_view(text, "taiwan")
+    monkeypatch.setattr(reader.convert.build, "CHUNK_CHARS", 500)
+    seen: list[tuple[int, int]] = []
+    chunked = Converter().build_view(text, "taiwan", progress=lambda done, total: seen.append((done, total)))
+    assert chunked.text == whole.text
+    assert chunked.offsets.segments == whole.offsets.segments
+    assert len(seen) > 10 and seen[-1] == (len(text), len(text))
+    assert all(a[0] < b[0] for a, b in itertools.pairwise(seen))
+    assert [(p.start, p.text) for p in chunked.phrases] == [(p.start, p.text) for p in whole.phrases]
+
+
+# ------------------------------------------------------------------------------------------ OpenCC's tables
+
+
+def test_only_the_phrase_dictionaries_change_lengths() -> None:
+    """What lets a view without phrases have the identity map (and the aligner skip most paragraphs)."""
+    from reader.convert.engine import share_dir
+    from reader.convert.tables import PHRASE_DICTIONARIES, _dump_dictionary
+
+    for path in sorted(share_dir().glob("*.ocd2")):
+        table = _dump_dictionary(path.stem)
+        changing = {key for key, values in table.items() for v in values if len(v) != len(key)}
+        if path.stem in PHRASE_DICTIONARIES:
+            assert changing, path.stem
+        else:
+            assert not changing, (path.stem, sorted(changing)[:5])
+
+
+def test_shipped_tables_match_the_installed_opencc() -> None:
+    import orjson
+
+    from reader.convert.engine import opencc_version
+    from reader.convert.tables import (
+        ONE_TO_MANY_TABLE,
+        PHRASE_DICTIONARIES,
+        build_length_changing,
+        build_one_to_many,
+    )
+
+    shipped = orjson.loads(ONE_TO_MANY_TABLE.read_bytes())
+    if shipped["opencc"] != opencc_version():
+        pytest.skip("tables shipped for another OpenCC: regenerate with write_one_to_many()")
+    assert {k: tuple(v) for k, v in shipped["s2t"].items()} == build_one_to_many()
+    assert shipped["length_changing"] == build_length_changing()
+    assert set(shipped["length_changing"]) == set(PHRASE_DICTIONARIES)
+    assert shipped["s2t"]["后"] == ["後", "后"] and "个" not in shipped["s2t"]

@@ -31,7 +31,7 @@ from reader.formats.csvfile import COLUMNS, join_tags, split_tags
 from reader.formats.markdown import code, escape
 from reader.formats.w3c import ANNO_CONTEXT, MOTIVATIONS
 from reader.sanitise import normalise
-from reader.schemacheck import FORMATS
+from reader.timestamps import is_date_time
 
 # -- W3C Web Annotation Data Model: the MUST rules, as explicit assertions --------------------------------
 
@@ -131,7 +131,7 @@ def made(workspace):
 
 def validate_json(data: dict[str, Any]) -> None:
     checker = jsonschema.FormatChecker()
-    checker.checks("date-time")(FORMATS["date-time"])
+    checker.checks("date-time")(is_date_time)
     jsonschema.validate(data, export_schema(), format_checker=checker)
 
 
@@ -387,7 +387,7 @@ def test_export_and_import_never_load_textual():
     import sys
 
     code = (
-        "import sys, reader.export, reader.importer, reader.schemacheck, reader.formats.w3c, "
+        "import sys, reader.export, reader.importer, reader.schema, reader.formats.w3c, "
         "reader.formats.csvfile, reader.formats.markdown; "
         "assert not any(m == 'textual' or m.startswith('textual.') for m in sys.modules), 'textual loaded'"
     )

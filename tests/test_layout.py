@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from reader.damage import LOCAL_DAMAGE_MARK
 from reader.layout import (
     CLOSING,
     OPENING,
@@ -336,7 +337,23 @@ def test_sentences_on_seeds(index: int) -> None:
         if end < para_end:
             assert sentence.rstrip("”’」』）)》〉\"'")[-1] in enders
         core = sentence.rstrip("”’」』）)》〉\"'").rstrip("".join(enders))
-        assert not any(char in enders for char in core)
+        # a damage mark (當?shù)貢r間, ??) is not punctuation: it may sit inside a sentence
+        assert not any(
+            char in enders and not LOCAL_DAMAGE_MARK.match(text, start + i) for i, char in enumerate(core)
+        )
+
+
+def test_a_damage_mark_is_not_a_sentence_end() -> None:
+    """Seed 003: `v` on a sentence with a lost character used to select from `shù)貢r間…`."""
+    text = seed_texts()[3]
+    pos = text.index("貢r間")
+    start, end = sentence_bounds(text, pos)
+    assert text[start:end].startswith("根據(jù)全球移動應用市場情報提供商")
+    assert text[start:end].endswith("下載量依然穩(wěn)居首位。")
+    # a genuine ASCII question mark still ends its sentence
+    start, end = sentence_bounds(text, text.index("影響幾何"))
+    assert text[start:end].endswith("影響幾何?")
+    assert next_sentence_start(text, text.index("美國當?shù)")) > text.index("凌晨")
 
 
 # --- a large text --------------------------------------------------------------------------------

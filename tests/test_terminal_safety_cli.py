@@ -166,6 +166,23 @@ def test_word_commands(hostile):
         assert result.returncode in (0, 2), (args, result.stderr)
 
 
+def test_override_commands(hostile):
+    for args in (
+        ("overrides", "add", HOSTILE, "x", "--view", "taiwan"),  # refused: a control in the phrase
+        ("overrides", "add", "字节", "字節", "--view", "taiwan", "--article", HOSTILE_FILE),
+        ("overrides", "list"),
+        ("overrides", "list", "--json"),
+        ("overrides", "--json"),
+        ("overrides", "remove", HOSTILE, "--view", "taiwan"),  # refused: no such override
+        ("overrides", "remove", "字节", "--view", "taiwan", "--article", HOSTILE_FILE),
+        ("convert", HOSTILE_FILE, "--to", "taiwan", "--from", "traditional", "--phrases", "on"),
+    ):
+        result = hostile(*args)
+        assert_safe(result)
+        assert result.returncode in (0, 2), (args, result.stderr)
+    assert hostile("overrides", "add", HOSTILE, "x", "--view", "taiwan").returncode == 2
+
+
 def test_agreement(hostile, tmp_path):
     exports = []
     for coder in ("甲" + HOSTILE.replace("/", ""), "乙"):
@@ -189,3 +206,43 @@ def test_import_summary_and_orphans_are_safe(hostile, tmp_path):
     assert_safe(result)
     assert result.returncode == 0, result.stderr
     assert "orphan" in result.stdout and safe_line("gone" + HOSTILE) in result.stdout
+
+
+def test_web_article_commands(hostile, tmp_path):
+    page = tmp_path / ("页" + HOSTILE.replace("/", "").replace("\n", "") + ".html")
+    page.write_text(
+        f"<html><head><title>{HOSTILE}</title><meta name='author' content='{HOSTILE}'></head><body>"
+        f"<article><h1>{HOSTILE}</h1>"
+        + "<p>第一段正文，字节跳动宣布恢复服务。</p>" * 8
+        + "</article></body></html>",
+        encoding="utf-8",
+    )
+    for args in (
+        ("show", HOSTILE_FILE),
+        ("show", HOSTILE_FILE, "--json"),
+        ("show", HOSTILE_FILE, "--repaired"),
+        ("correct", HOSTILE_FILE, "--not-article", "--quote", "第二段", "--note", HOSTILE),
+        ("correct", HOSTILE_FILE),
+        ("show", "missing" + HOSTILE),
+        ("add", str(page)),
+        ("add", str(page), "--json"),
+        ("add", str(tmp_path / ("nothing" + HOSTILE))),
+    ):
+        result = hostile(*args)
+        assert_safe(result)
+        assert result.returncode in (0, 2), (args, result.stderr)
+
+
+def test_every_command_is_fed_the_hostile_string():
+    """A new sub-command must be added to the checks above (its output is user data too)."""
+    import argparse
+
+    from reader.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    source = Path(__file__).read_text(encoding="utf-8")
+    untested = [
+        name for name in sub.choices if f'("{name}"' not in source and f'hostile("{name}"' not in source
+    ]
+    assert untested == []

@@ -39,9 +39,10 @@ class Anchor:
 
 def fold(text: str, converter: Converter) -> str:
     """Script-insensitive form of ``text``: Simplified, same length (t2s is character-for-character)."""
-    folded = converter.convert(text, "simplified")
+    # OpenCC's t2s itself: the user's overrides of the 简体 view must not change what matches what
+    folded = converter.convert_config(text, "t2s")
     if len(folded) != len(text):  # never expected; keep offsets valid regardless
-        folded = "".join(converter.convert(ch, "simplified") or ch for ch in text)
+        folded = "".join(converter.convert_config(ch, "t2s") or ch for ch in text)
         if len(folded) != len(text):
             return text
     return folded

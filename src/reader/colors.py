@@ -38,15 +38,6 @@ def check_color(color: str) -> str:
     raise UsageError(f"unknown colour {color!r}: use one of {', '.join(COLORS)} or #rrggbb")
 
 
-def effective_color(color: str, tags: tuple[str, ...] | list[str]) -> str:
-    """The colour an annotation is drawn in: its own, else its first tag's, else the default."""
-    if color in COLORS or _HEX.fullmatch(color):
-        return color
-    if tags:
-        return color_for_tag(tags[0])
-    return DEFAULT_COLOR
-
-
 def hex_for(color: str) -> str:
     if _HEX.fullmatch(color):
         return color

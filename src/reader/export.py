@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
-import json
 import operator
 import os
 import re
@@ -20,16 +19,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from reader.articles import Article
+from reader.articles import ArticleInfo
 from reader.convert import check_view
 from reader.errors import ArticleError, UsageError
+from reader.passages import PassageView
 from reader.sanitise import safe_json_bytes, safe_line, safe_xml_bytes
+from reader.schema import export_schema as export_schema  # the schema of the "json" format, named here too
 from reader.store import Annotation
 from reader.tags import normalise_tags
 from reader.workspace import Workspace
@@ -73,12 +73,6 @@ _PASSAGE_FIELDS: Callable[[dict[str, Any]], tuple[str, int, int, list[str], str]
     "quote", "start", "end", "tags", "color"
 )
 _STATUS = operator.methodcaller("get", "status", "anchored")
-
-
-def export_schema() -> dict[str, Any]:
-    """The JSON Schema every ``reader export --format json`` file validates against."""
-    text = resources.files("reader").joinpath("schemas/export.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
 
 
 def check_format(fmt: str) -> str:
@@ -149,6 +143,33 @@ def _build_export(
 ) -> dict[str, Any]:
     check_view(view)
     wanted_tags = set(normalise_tags(tags))
+    ids, infos = _selected_articles(workspace, wanted_tags, article_ids)
+    articles_out: list[dict[str, Any]] = []
+    annotations_out: list[dict[str, Any]] = []
+    colors: dict[tuple[str, str], str] = {}
+    for done, article_id in enumerate(ids, 1):
+        info = infos.get(article_id)
+        title = info.title if info else article_id
+        entry, records, passages = _article(workspace, article_id, title, view, wanted_tags)
+        if records:
+            articles_out.append(entry)
+            _add_records(annotations_out, records, passages, title, workspace, colors)
+        if progress is not None:
+            progress(done, len(ids))
+    return {
+        "format": FORMAT_NAME,
+        "schema_version": EXPORT_SCHEMA_VERSION,
+        "exported_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "view": view,
+        "articles": articles_out,
+        "annotations": annotations_out,
+    }
+
+
+def _selected_articles(
+    workspace: Workspace, wanted_tags: set[str], article_ids: Iterable[str]
+) -> tuple[list[str], dict[str, ArticleInfo]]:
+    """The ids of the articles with annotations to export (sorted), and the library's articles."""
     store = workspace.store
     counts = store.counts()  # an unreadable article file is left out here; see left_out()
     infos = {info.id: info for info in workspace.articles()}
@@ -161,73 +182,56 @@ def _build_export(
         tag_counts = store.tags()
         if not any(tag in tag_counts for tag in wanted_tags):
             counts = {}
-    ids = sorted(a for a in counts if not wanted_articles or a in wanted_articles)
+    return sorted(a for a in counts if not wanted_articles or a in wanted_articles), infos
 
-    articles_out: list[dict[str, Any]] = []
-    annotations_out: list[dict[str, Any]] = []
-    append = annotations_out.append
-    colors: dict[tuple[str, str], str] = {}
-    total = len(ids)
-    convert = workspace.converter.convert
-    for done, article_id in enumerate(ids, 1):
-        # Stored records, not Annotation objects: at 100,000 annotations building objects costs seconds.
-        records = store.records(article_id)
+
+def _article(
+    workspace: Workspace, article_id: str, title: str, view: str, wanted_tags: set[str]
+) -> tuple[dict[str, Any], list[dict[str, Any]], PassageView]:
+    """The article's entry, its stored records to export (re-anchored if its text changed, as opening
+    it would) and its passages in ``view``. Stored records, not Annotation objects: at 100,000
+    annotations building objects costs seconds."""
+    records = workspace.store.records(article_id)
+    if wanted_tags:
+        records = [r for r in records if wanted_tags.intersection(r["tags"])]
+    entry: dict[str, Any] = {"id": article_id, "title": title, "sha256": None}
+    if not records:
+        return entry, records, PassageView(workspace.converter, view)
+    try:
+        article = workspace.load(article_id)
+    except (ArticleError, UsageError) as exc:
+        entry["error"] = str(exc)
+        return entry, records, PassageView(workspace.converter, view)
+    entry["sha256"] = sha = article.sha256
+    if set(map(_SHA, records)) != {sha} or "orphan" in map(_STATUS, records):
+        records = [a.to_dict() for a in workspace.annotations(article)]
         if wanted_tags:
             records = [r for r in records if wanted_tags.intersection(r["tags"])]
-        if not records:
-            if progress is not None:
-                progress(done, total)
-            continue
-        info = infos.get(article_id)
-        title = info.title if info else article_id
-        entry: dict[str, Any] = {"id": article_id, "title": title, "sha256": None}
-        article: Article | None
-        try:
-            article = workspace.load(article_id)
-        except (ArticleError, UsageError) as exc:
-            article = None
-            entry["error"] = str(exc)
-        else:
-            entry["sha256"] = sha = article.sha256
-            shas = set(map(_SHA, records))
-            if shas != {sha} or "orphan" in map(_STATUS, records):
-                # the text changed since some were made: re-anchor them, as opening the article would
-                records = [a.to_dict() for a in workspace.annotations(article)]
-                if wanted_tags:
-                    records = [r for r in records if wanted_tags.intersection(r["tags"])]
-        articles_out.append(entry)
-        view_text = workspace.view(article, view) if article is not None else None
-        identity = view_text is None or view_text.offsets.identity
-        view_chars = view_text.text if view_text is not None else ""
-        for r in records:
-            quote, start, end, tags, color = _PASSAGE_FIELDS(r)
-            if view_text is None or r.get("status") == "orphan":
-                text = convert(quote, view)
-            elif identity:
-                # one-for-one offsets (the characters may still differ: 该 -> 該)
-                text = view_chars[start:end]
-            else:
-                vs, ve = view_text.offsets.range_to_view(start, end)
-                text = view_chars[vs:ve]
-            key = (color, tags[0] if tags else "")
-            display = colors.get(key)
-            if display is None:
-                display = colors[key] = workspace.display_color(color, tags)
-            extra = {"tags": list(tags), "article_title": title, "text": text, "display_color": display}
-            if r.keys() == _RECORD_KEYS:  # exactly the stored fields (each checked when the file was read)
-                append(r | extra)  # C-level merges: building 100,000 dicts key by key takes seconds
-            else:  # an older record without a defaulted field, or unknown extra keys: take ours only
-                append({name: r.get(name, default) for name, default in _RECORD_FIELDS} | extra)
-        if progress is not None:
-            progress(done, total)
-    return {
-        "format": FORMAT_NAME,
-        "schema_version": EXPORT_SCHEMA_VERSION,
-        "exported_at": datetime.now(UTC).isoformat(timespec="microseconds"),
-        "view": view,
-        "articles": articles_out,
-        "annotations": annotations_out,
-    }
+    return entry, records, PassageView(workspace.converter, view, workspace.view(article, view))
+
+
+def _add_records(
+    out: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+    passages: PassageView,
+    title: str,
+    workspace: Workspace,
+    colors: dict[tuple[str, str], str],
+) -> None:
+    """Each record with its article's title, its passage in the view and the colour it is drawn in."""
+    append, passage = out.append, passages.text
+    for r in records:
+        quote, start, end, tags, color = _PASSAGE_FIELDS(r)
+        key = (color, tags[0] if tags else "")
+        display = colors.get(key)
+        if display is None:
+            display = colors[key] = workspace.display_color(color, tags)
+        text = passage(start, end, quote, r.get("status") == "orphan")
+        extra = {"tags": list(tags), "article_title": title, "text": text, "display_color": display}
+        if r.keys() == _RECORD_KEYS:  # exactly the stored fields (each checked when the file was read)
+            append(r | extra)  # C-level merges: building 100,000 dicts key by key takes seconds
+        else:  # an older record without a defaulted field, or unknown extra keys: take ours only
+            append({name: r.get(name, default) for name, default in _RECORD_FIELDS} | extra)
 
 
 def _json(data: Any) -> bytes:

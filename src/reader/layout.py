@@ -36,10 +36,13 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 from rich.cells import get_character_cell_size
+
+from reader.damage import LOCAL_DAMAGE_MARK
 
 __all__ = [
     "CLOSING",
@@ -337,24 +340,33 @@ def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
         return pos, pos
     para_start, para_end = paragraph_bounds(text, pos)
     start, end = para_start, para_end
-    for match in _SENTENCE_RE.finditer(text, para_start, para_end):
-        if match.end() <= pos:
-            start = match.end()
+    for stop in _sentence_stops(text, para_start, para_end):
+        if stop <= pos:
+            start = stop
         else:
-            end = match.end()
+            end = stop
             break
     while start < pos and text[start].isspace():
         start += 1
     return start, end
 
 
+def _sentence_stops(text: str, para_start: int, para_end: int) -> Iterator[int]:
+    """Where sentences of one paragraph end, skipping marks that are damage, not punctuation
+    (``當?shù)貢r間``, ``??``: see :data:`reader.damage.LOCAL_DAMAGE_MARK`)."""
+    for match in _SENTENCE_RE.finditer(text, para_start, para_end):
+        if match.group()[0] == "?" and LOCAL_DAMAGE_MARK.match(text, match.start()):
+            continue
+        yield match.end()
+
+
 def _sentence_starts(text: str, para_start: int, para_end: int) -> list[int]:
     """Starts of the non-blank sentences of one paragraph."""
     result: list[int] = []
     start = para_start
-    for match in _SENTENCE_RE.finditer(text, para_start, para_end):
+    for stop in _sentence_stops(text, para_start, para_end):
         result.append(start)
-        start = match.end()
+        start = stop
     if start < para_end:
         result.append(start)
     cleaned: list[int] = []

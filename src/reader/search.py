@@ -27,6 +27,7 @@ from the previous generation. A new generation is written to fresh files and pub
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import re
@@ -42,9 +43,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from reader.anchoring import fold
+from reader.anchoring import fold as fold_script
 from reader.convert import check_view
-from reader.errors import ArticleError, UsageError
+from reader.errors import ArticleError, StoreError, UsageError
 from reader.tags import under_any
 
 if TYPE_CHECKING:
@@ -53,7 +54,9 @@ if TYPE_CHECKING:
     from reader.words import ArticleWords
     from reader.workspace import Workspace
 
-__all__ = ["CONTEXT", "CorpusSearch", "Match", "SearchHit", "find_in_text", "query_variants"]
+__all__ = ["CONTEXT", "CorpusSearch", "Match", "SearchHit", "find_in_text", "fold", "query_variants"]
+
+log = logging.getLogger(__name__)
 
 #: characters of context each side of a corpus hit
 CONTEXT = 30
@@ -65,16 +68,19 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 _ASCII_LOWER_BYTES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 
 
-def _fold(text: str, converter: Converter) -> str:
-    """Simplified and ASCII lower-case; same length as ``text`` (offsets carry over)."""
-    return fold(text, converter).translate(_ASCII_LOWER)
+def fold(text: str, converter: Converter) -> str:
+    """What searches compare: Simplified and ASCII lower-case; same length as ``text`` (offsets carry
+    over). :func:`find_in_text` takes it ready-made (cache it per article)."""
+    return fold_script(text, converter).translate(_ASCII_LOWER)
 
 
 def query_variants(query: str, converter: Converter) -> list[str]:
     """The folded strings that count as a match for ``query``: longest first, no duplicates, none empty.
 
     The query folded to Simplified; the folded forms of its Taiwan (s2twp) and Hong Kong (s2hk) phrasing;
-    and the mainland form of a Taiwan (tw2sp) or Hong Kong (hk2s) phrase. Surrounding whitespace is
+    the mainland form of a Taiwan (tw2sp) or Hong Kong (hk2s) phrase; and, for each of the user's
+    corpus-wide overrides whose view form is in the query, the query with the source's form instead (a
+    search for what a view shows finds the article that the override changed). Surrounding whitespace is
     ignored.
     """
     query = query.strip().replace("\0", "")
@@ -88,9 +94,15 @@ def query_variants(query: str, converter: Converter) -> list[str]:
         converter.convert_config(query, "hk2s"),
         converter.convert_config(converter.convert(query, "traditional"), "tw2sp"),
     ]
+    folded_query = fold(query, converter)
+    for override in converter.overrides.all():
+        if not override.article and fold(override.target, converter) in folded_query:
+            forms.append(
+                folded_query.replace(fold(override.target, converter), fold(override.source, converter))
+            )
     seen: dict[str, None] = {}
     for form in forms:
-        folded = _fold(form, converter)
+        folded = fold(form, converter)
         if folded:
             seen.setdefault(folded, None)
     return sorted(seen, key=len, reverse=True)
@@ -117,14 +129,14 @@ def find_in_text(
     """Every non-overlapping match of ``query`` (any script, any variant) in ``text``, in order.
 
     ``folded`` is ``text`` already folded (pass it when searching the same text repeatedly; it must be
-    what this module's folding gives, i.e. :func:`fold_text`). ``words``: the text's words
-    (``reader.words``); if given, only whole-word matches count (数据 not inside 大数据).
+    what :func:`fold` gives). ``words``: the text's words (``reader.words``); if given, only whole-word
+    matches count (数据 not inside 大数据).
     """
     variants = query_variants(query, converter)
     if not variants:
         return []
     if folded is None or len(folded) != len(text):
-        folded = _fold(text, converter)
+        folded = fold(text, converter)
     found = [Match(m.start(), m.end()) for m in _pattern(variants).finditer(folded)]
     if words is not None:
         found = [m for m in found if _whole(words, m.start, m.end)]
@@ -134,11 +146,6 @@ def find_in_text(
 def _whole(words: ArticleWords, start: int, end: int) -> bool:
     """A match that starts and ends on word boundaries (the whole-word filter of ``--word``)."""
     return words.is_boundary(start) and words.is_boundary(end)
-
-
-def fold_text(text: str, converter: Converter) -> str:
-    """The folded form of ``text`` that :func:`find_in_text` searches (cache it per article)."""
-    return _fold(text, converter)
 
 
 class SearchHit(NamedTuple):
@@ -271,7 +278,10 @@ class CorpusSearch:
             if entries and (folded_size != entries[-1].f1 + 1 or orig_size != entries[-1].o1):
                 return None  # damaged or half-written: rebuild
             return _Index(self.cache_dir, generation, entries)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError):
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError) as e:
+            log.debug("rebuilding the search index in %s: %s", self.cache_dir, e)
             return None
 
     def _build(self, infos: list[Any], old: _Index | None) -> _Index:
@@ -280,7 +290,7 @@ class CorpusSearch:
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise UsageError(f"{self.cache_dir}: cannot create the search cache ({e.strerror})") from e
+            raise StoreError(f"{self.cache_dir}: cannot create the search cache ({e.strerror})") from e
         generation = secrets.token_hex(6)
         folded_path = self.cache_dir / f"corpus-{generation}.folded"
         orig_path = self.cache_dir / f"corpus-{generation}.orig"
@@ -299,7 +309,8 @@ class CorpusSearch:
                     else:
                         try:
                             article = load_file(info.path, info.id)
-                        except ArticleError:
+                        except ArticleError as e:
+                            log.debug("not searchable: %s", e)
                             fb = ob = b""
                             title, sha = info.title, ""
                         else:
@@ -334,12 +345,14 @@ class CorpusSearch:
             for p in (folded_path, orig_path):
                 with suppress(OSError):
                     p.unlink()
-            raise UsageError(f"{self.cache_dir}: cannot write the search cache ({e.strerror})") from e
+            raise StoreError(f"{self.cache_dir}: cannot write the search cache ({e.strerror})") from e
         # Older generations: nobody will open them again (a process that mapped one keeps its pages).
         for p in self.cache_dir.glob("corpus-*"):
             if generation not in p.name:
-                with suppress(OSError):
+                try:
                     p.unlink()
+                except OSError as e:
+                    log.debug("cannot remove the old search index file %s: %s", p, e)
         self.last_build = {"read": read, "copied": copied}
         return _Index(self.cache_dir, generation, entries)
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reader.anchoring import anchored_to, find_quote
-from reader.articles import Article, ArticleInfo, Library
+from reader.articles import Article, ArticleInfo
 from reader.codebook import Codebook
 from reader.colors import COLORS, DEFAULT_COLOR, hex_for
-from reader.convert import Converter, ViewText, check_view
+from reader.convert import Converter, OverrideList, ViewText, check_view
 from reader.errors import ConflictError
+from reader.library import Library
+from reader.passages import PassageEntry, corpus_passages
 from reader.store import (
     Annotation,
     AnnotationStore,
@@ -50,7 +52,8 @@ class Workspace:
         self.store = AnnotationStore(db_path)
         # caches are local data: never synced with the annotations (see reader.store)
         self.library = Library(articles_root, cache_dir=self.store.local_dir / "cache")
-        self.converter = converter or Converter()
+        # the user's corrections to the views live in the database folder (reader.convert.overrides)
+        self.converter = converter or Converter(overrides=OverrideList(db_path))
         self.codebook = Codebook(self.store)
 
     @property
@@ -174,6 +177,14 @@ class Workspace:
 
     def find(self, article: Article, quote: str) -> list[tuple[int, int]]:
         return find_quote(article, quote, self.converter)
+
+    def passages(
+        self, tags: Sequence[str], articles: Sequence[str] = (), view: str = "original"
+    ) -> list[PassageEntry]:
+        """Every passage tagged with one of ``tags`` (sub-tags included), across the corpus or ``articles``,
+        in library then document order, as it reads in ``view``."""
+        check_view(view)
+        return corpus_passages(self, tuple(tags), tuple(articles), view)
 
     # -- reading state --------------------------------------------------------------------------------
     def reading_state(self, article_id: str) -> ArticleState | None:

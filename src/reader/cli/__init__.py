@@ -1,9 +1,8 @@
 """Command line: ``reader`` opens the app; sub-commands are the scripting face of the same core.
 
 One module per command family (``library``, ``annotate``, ``exchange``, ``tags``, ``search``, ``gloss``,
-``words``, ``agreement``); each has
-``register(sub, common)``, which adds its parsers with ``set_defaults(run=...)``. A new command is a new
-module listed in :data:`COMMAND_MODULES`.
+``words``, ``agreement``, ``add``, ``show``); each has ``register(sub, common)``, which adds its parsers
+with ``set_defaults(run=...)``. A new command is a new module listed in :data:`COMMAND_MODULES`.
 
 Exit codes are one rule (README, "Command line"): 0 success; 2 a user or data problem explained in one line
 on stderr (a mistake, a bad or damaged file, a locked database, a broken environment; never a traceback);
@@ -41,7 +40,19 @@ _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them
-COMMAND_MODULES = ("library", "annotate", "exchange", "tags", "search", "gloss", "words", "agreement")
+COMMAND_MODULES = (
+    "library",
+    "annotate",
+    "exchange",
+    "tags",
+    "search",
+    "gloss",
+    "words",
+    "agreement",
+    "add",
+    "show",
+    "overrides",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,10 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_help = "annotation database folder (default: $READER_DB or ./annotations)"
     parser.add_argument("--articles", metavar="DIR", help=articles_help)
     parser.add_argument("--db", metavar="PATH", help=db_help)
+    log_help = "append a debug log to FILE (default: $READER_LOG, else no log)"
+    parser.add_argument("--log", metavar="FILE", help=log_help)
     # Sub-commands accept the same options after their name; SUPPRESS keeps a value given before it.
     common = Parser(add_help=False)
     common.add_argument("--articles", metavar="DIR", default=argparse.SUPPRESS, help=articles_help)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+    common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS, help=log_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"reader.cli.{name}").register(sub, common)
@@ -76,7 +90,9 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         from reader.convert import check_opencc
+        from reader.logs import configure
 
+        configure(args.log)
         check_opencc()
         return _dispatch(args)
     except ReaderError as exc:  # a user or data problem: one line
@@ -117,7 +133,9 @@ def _discard_stdout() -> None:
 
 
 #: arguments that name files (any bytes the file system allows); every other one is text that may be stored
-_PATH_ARGUMENTS = frozenset({"articles", "db", "output", "file", "source", "stopwords", "from_exports"})
+_PATH_ARGUMENTS = frozenset(
+    {"articles", "db", "log", "output", "file", "source", "stopwords", "from_exports"}
+)
 
 
 def check_text_arguments(args: argparse.Namespace) -> None:

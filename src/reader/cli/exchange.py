@@ -71,6 +71,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="csv: a cell starting with = + - @, a tab or a line break gets a leading ' so spreadsheets "
         "do not run it as a formula (neutralise, the default), or is written as it is (keep)",
     )
+    p_export.add_argument(
+        "--body-only",
+        action="store_true",
+        help="only passages in the article's body (not in menus, footers, captions or appended articles)",
+    )
     p_export.set_defaults(run=run_export)
 
     p_import = sub.add_parser(
@@ -125,6 +130,10 @@ def run_export(args: argparse.Namespace) -> int:
     ws = workspace(args)
     data = build_export(ws, args.view, tags=args.tag, article_ids=args.article)
     missing = left_out(ws, args.article)
+    if args.body_only:
+        from reader.analysis import Analyser, body_only_export
+
+        data = body_only_export(data, Analyser(ws.library, paths.db))
     if args.format in WORKSPACE_FORMATS:
         payload = render_bytes(data, args.format, workspace=ws, **options)
     else:

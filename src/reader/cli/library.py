@@ -7,20 +7,35 @@ from pathlib import Path
 from typing import Any
 
 from reader.cli._common import out, out_json, workspace
-from reader.errors import UsageError
+from reader.errors import ReaderError, UsageError
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    from reader.convert import VIEWS
+    from reader.convert import SOURCES, VIEWS
 
     p_list = sub.add_parser("list", parents=[common], help="list the articles")
     p_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p_list.set_defaults(run=run_list)
 
     p_convert = sub.add_parser("convert", parents=[common], help="print an article or file in a script view")
-    p_convert.add_argument("source", metavar="ARTICLE_OR_FILE")
+    p_convert.add_argument("article", metavar="ARTICLE_OR_FILE")
     p_convert.add_argument(
         "--to", required=True, choices=VIEWS, metavar="VIEW", help=f"one of {', '.join(VIEWS)}"
+    )
+    p_convert.add_argument(
+        "--from",
+        dest="source",
+        default="auto",
+        choices=SOURCES,
+        metavar="SCRIPT",
+        help="the source's script: auto (default: decided clause by clause), simplified, traditional, "
+        "or taiwan / hongkong for a Traditional source of that region",
+    )
+    p_convert.add_argument(
+        "--phrases",
+        choices=("on", "off"),
+        default=None,
+        help="localise phrases (软件 -> 軟體); default: on for Simplified text in the taiwan view",
     )
     p_convert.set_defaults(run=run_convert)
 
@@ -37,6 +52,7 @@ def run_list(args: argparse.Namespace) -> int:
             "id": info.id,
             "title": info.title,
             "script": info.script,
+            **_shares(ws, info),
             "chars": info.chars,
             "chars_exact": info.chars_exact,
             "annotations": counts.get(info.id, 0),
@@ -45,6 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
         for info in ws.articles()
     ]
     if args.json:
+        _add_structure(args, ws, rows)
         out_json(rows)
         return 0
     # file names, titles and errors are data: one line each, controls shown as symbols
@@ -62,23 +79,59 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_convert(args: argparse.Namespace) -> int:
-    """An article of the library, else any file; needs no database."""
-    from reader.articles import Library, load_file
-    from reader.convert import Converter
+def _add_structure(args: argparse.Namespace, ws: Any, rows: list[dict[str, Any]]) -> None:
+    """``body_chars``, ``damage``, ``regions``, ``appended``, ``detected_title`` (cached per article
+    version: see reader.analysis) and the ``site`` / ``date`` of articles brought in by ``reader add``."""
+    from reader.analysis import Analyser
+    from reader.ingest import read_metadata
     from reader.workspace import Paths
 
-    root = Paths.resolve(args.articles, args.db).articles
+    analyser = Analyser(ws.library, Paths.resolve(args.articles, args.db).db)
+    summaries = analyser.summaries(ws.articles())
+    for row in rows:
+        summary = summaries.get(row["id"], {})
+        row["detected_title"] = summary.get("title")
+        for key in ("body_chars", "damage", "regions", "appended"):
+            row[key] = summary.get(key)
+        meta = read_metadata(ws.library.root, row["id"]) or {}
+        row["site"], row["date"] = meta.get("site"), meta.get("date")
+
+
+def _shares(ws: Any, info: Any) -> dict[str, Any]:
+    """For a mixed article, the share of each script among its distinctive characters (``reader list``)."""
+    if info.script != "mixed" or info.error:
+        return {}
+    from reader.scripts import script_counts
+
+    try:
+        trad, simp = script_counts(ws.load(info.id).text)
+    except ReaderError:
+        return {}
+    total = trad + simp or 1
+    return {"shares": {"traditional": round(trad / total, 3), "simplified": round(simp / total, 3)}}
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    """An article of the library, else any file; reads the database's overrides, never writes to it."""
+    from reader.articles import load_file
+    from reader.convert import Converter, OverrideList
+    from reader.library import Library
+    from reader.workspace import Paths
+
+    paths = Paths.resolve(args.articles, args.db)
+    root = paths.articles
     article = None
     if root.is_dir():
         library = Library(root)
         try:
-            article = library.load(library.resolve(args.source))
+            article = library.load(library.resolve(args.article))
         except UsageError:
             article = None
     if article is None:
-        if not Path(args.source).is_file():
-            raise UsageError(f"no article or file {args.source!r} (not an id in {root}, not a file)")
-        article = load_file(Path(args.source))
-    out(Converter().view(article, args.to).text)
+        if not Path(args.article).is_file():
+            raise UsageError(f"no article or file {args.article!r} (not an id in {root}, not a file)")
+        article = load_file(Path(args.article))
+    phrases = None if args.phrases is None else args.phrases == "on"
+    converter = Converter(overrides=OverrideList(paths.db))
+    out(converter.view(article, args.to, source=args.source, phrases=phrases).text)
     return 0

@@ -39,6 +39,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="whole words only: 数据 does not match inside 大数据 (words as the app splits them)",
     )
+    p.add_argument(
+        "--body-only",
+        action="store_true",
+        help="only matches in the article's body (not in menus, footers, captions or appended articles)",
+    )
     p.set_defaults(run=run)
 
 
@@ -52,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
     matches = 0
     articles: set[str] = set()
     write = sys.stdout.write
+    keep = _body_filter(args, ws) if args.body_only else None
     for hit in search.search(args.query, tags=args.tag, view=args.view, whole_words=args.word):
+        if keep is not None and not keep(hit.article_id, hit.start, hit.end):
+            continue
         if hit.article_id not in articles:
             sys.stdout.flush()  # stream: everything found so far is out before the next article
             articles.add(hit.article_id)
@@ -69,3 +77,10 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     info(f"{matches} match(es) in {len(articles)} article(s)")
     return 0
+
+
+def _body_filter(args: argparse.Namespace, ws: Any) -> Any:
+    from reader.analysis import Analyser, BodyFilter
+    from reader.workspace import Paths
+
+    return BodyFilter(Analyser(ws.library, Paths.resolve(args.articles, args.db).db)).keep

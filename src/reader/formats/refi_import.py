@@ -32,14 +32,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from reader.articles import Article, decode_bytes, normalise_text
+from reader.articles import Article
 from reader.colors import check_color, hex_for
 from reader.convert import VIEWS
+from reader.decoding import decode_bytes
 from reader.errors import ArticleError, UsageError
 from reader.formats.refi_read import RefiDocument, Selection, Source, read_refi
 from reader.formats.refi_read import _problem as problem
 from reader.importer import ImportReport, apply, plan_import
-from reader.sanitise import safe_line
+from reader.sanitise import normalise, safe_line
 from reader.store import CONTEXT_CHARS, Annotation, now_iso
 from reader.tags import check_tag, normalise_tags
 
@@ -85,7 +86,7 @@ class _SourceText:
 
     def __init__(self, raw: str, bom: bool) -> None:
         self.raw, self.bom = raw, bom
-        self.text = normalise_text(raw)
+        self.text = normalise(raw)
         self.crlf = [m.start() - i for i, m in enumerate(re.finditer("\r\n", raw))]
         self.astral = [i for i, ch in enumerate(self.text) if ord(ch) > 0xFFFF]
 

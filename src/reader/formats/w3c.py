@@ -36,7 +36,8 @@ from reader import __version__
 from reader.colors import check_color, hex_for
 from reader.convert import VIEWS
 from reader.errors import UsageError
-from reader.schemacheck import SchemaViolation, is_date_time
+from reader.schema import SchemaViolation
+from reader.timestamps import is_date_time
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 READER_NS = "https://github.com/reader/reader/ns#"
@@ -118,11 +119,6 @@ def to_w3c(data: dict[str, Any]) -> dict[str, Any]:
             "items": items,
         }
     return collection
-
-
-def annotation_to_w3c(a: dict[str, Any]) -> dict[str, Any]:
-    """One annotation of the JSON export as a W3C Annotation."""
-    return _Converter()(a)
 
 
 class _Converter:
@@ -329,8 +325,10 @@ def _color_problem(color: str) -> str | None:
     return problem
 
 
-def _annotation_id(iri: str, path: Path) -> str:
-    if iri.startswith("urn:uuid:"):
+def annotation_id(iri: str) -> str:
+    """Our id for an annotation's IRI: its UUID for ``urn:uuid:…`` (any version, any case), else a UUID
+    derived from the IRI (uuid5), so the same annotation imported twice is the same annotation."""
+    if iri[:9].lower() == "urn:uuid:":
         value = iri[9:]
         if _UUID.fullmatch(value):  # the usual, canonical form
             return value
@@ -338,7 +336,7 @@ def _annotation_id(iri: str, path: Path) -> str:
             return str(uuid.UUID(value))
         except ValueError:
             pass
-    raise _fail((*path, "id"), f"{iri!r} is not urn:uuid:<uuid> (reader keeps annotations by UUID)")
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, iri))
 
 
 def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, Any]:
@@ -351,45 +349,65 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
     _check_context(node, path, inherited)
     if "Annotation" not in _types(node.get("type")):
         raise _fail((*path, "type"), "expected Annotation")
-    annotation_id = _annotation_id(_string(node, "id", path), path)
+    iri = _string(node, "id", path)
+    if not iri:
+        raise _fail((*path, "id"), "an annotation needs an IRI (e.g. urn:uuid:…)")
     motivation = node.get("motivation")
     if motivation is not None:
         for m in _types(motivation):
             if m not in MOTIVATIONS:
                 raise _fail((*path, "motivation"), f"{m!r} is not a motivation of the model")
+    tags, note = _bodies(node, path)
+    created = _date_time(node, "created", path)
+    modified = _date_time(node, "modified", path)
+    target, target_path = _target(node, path)
+    article_id = _article_id(target, target_path)
+    passage = _selectors(target, target_path)
+    return {
+        "id": annotation_id(iri),
+        "article_id": article_id,
+        **passage,
+        "tags": tags,
+        "note": note,
+        "created": created,
+        "modified": modified,
+        **_extensions(node, target, path, target_path),
+    }
 
+
+def _bodies(node: dict[str, Any], path: Path) -> tuple[list[str], str]:
+    """The tags (``tagging`` bodies, in order) and the note (the one ``commenting`` body)."""
     tags: list[str] = []
     note: str | None = None
     bodies = node.get("body")
-    if bodies is not None:
-        single = not isinstance(bodies, list)
-        for i, body in enumerate([bodies] if single else bodies):
-            if type(body) is dict and type(body.get("value")) is str:
-                kind, purpose, value = body.get("type"), body.get("purpose"), body["value"]
-            else:
-                kind = purpose = value = None
-            if kind != "TextualBody" or purpose not in ("tagging", "commenting"):  # the slow path
-                body_path = (*path, "body") if single else (*path, "body", i)
-                if not isinstance(body, dict) or "TextualBody" not in _types(body.get("type")):
-                    raise _fail(body_path, "only TextualBody bodies (tags and a note) can be imported")
-                value = _string(body, "value", body_path)
-                purposes = _types(body.get("purpose"))
-                if purposes not in (["tagging"], ["commenting"]):
-                    raise _fail(
-                        (*body_path, "purpose"), "expected 'tagging' (a tag) or 'commenting' (the note)"
-                    )
-                purpose = purposes[0]
-            if purpose == "tagging":
-                tags.append(value)
-            else:
-                if note is not None:
-                    body_path = (*path, "body") if single else (*path, "body", i)
-                    raise _fail(body_path, "a second commenting body: reader keeps one note per annotation")
-                note = value
+    if bodies is None:
+        return tags, ""
+    single = not isinstance(bodies, list)
+    for i, body in enumerate([bodies] if single else bodies):
+        if type(body) is dict and type(body.get("value")) is str:
+            kind, purpose, value = body.get("type"), body.get("purpose"), body["value"]
+        else:
+            kind = purpose = value = None
+        body_path = (*path, "body") if single else (*path, "body", i)
+        if kind != "TextualBody" or purpose not in ("tagging", "commenting"):  # the slow path
+            if not isinstance(body, dict) or "TextualBody" not in _types(body.get("type")):
+                raise _fail(body_path, "only TextualBody bodies (tags and a note) can be imported")
+            value = _string(body, "value", body_path)
+            purposes = _types(body.get("purpose"))
+            if purposes not in (["tagging"], ["commenting"]):
+                raise _fail((*body_path, "purpose"), "expected 'tagging' (a tag) or 'commenting' (the note)")
+            purpose = purposes[0]
+        if purpose == "tagging":
+            tags.append(value)
+        elif note is not None:
+            raise _fail(body_path, "a second commenting body: reader keeps one note per annotation")
+        else:
+            note = value
+    return tags, note or ""
 
-    created = _date_time(node, "created", path)
-    modified = _date_time(node, "modified", path)
 
+def _target(node: dict[str, Any], path: Path) -> tuple[dict[str, Any], Path]:
+    """The one target, a SpecificResource, and its place."""
     target, target_path = node.get("target"), (*path, "target")
     if isinstance(target, list):
         if len(target) != 1:
@@ -397,6 +415,11 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
         target, target_path = target[0], (*target_path, 0)
     if not isinstance(target, dict):
         raise _fail(target_path, "expected a SpecificResource with a source and selectors")
+    return target, target_path
+
+
+def _article_id(target: dict[str, Any], target_path: Path) -> str:
+    """The article of the target's ``source``: ``urn:reader:article:<percent-encoded id>``."""
     source = target.get("source")
     source_path = (*target_path, "source")
     if isinstance(source, dict):
@@ -406,20 +429,26 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
             source_path, f"expected an article IRI {ARTICLE_IRI_PREFIX}<article id>, found {source!r}"
         )
     raw_id = source[len(ARTICLE_IRI_PREFIX) :]
+    article_id = raw_id
     if "%" in raw_id:
         try:
             article_id = unquote(raw_id, errors="strict")
         except UnicodeDecodeError:
             raise _fail(source_path, "the article id is not valid percent-encoded UTF-8") from None
-    else:
-        article_id = raw_id
     if not article_id:
         raise _fail(source_path, "the article id is empty")
+    return article_id
 
+
+def _selectors(target: dict[str, Any], target_path: Path) -> dict[str, Any]:
+    """Quote, prefix, suffix, start and end from the TextQuoteSelector and the TextPositionSelector.
+
+    Other selector types are alternatives for the same passage: ours are enough, the rest is ignored.
+    """
     selectors = target.get("selector")
     single = not isinstance(selectors, list)
     quote_sel: dict[str, Any] | None = None
-    position: tuple[int, int] | None = None
+    position: dict[str, int] | None = None
     for i, sel in enumerate([selectors] if single else cast(list[Any], selectors)):
         sel_path = (*target_path, "selector") if single else (*target_path, "selector", i)
         if not isinstance(sel, dict):
@@ -436,14 +465,24 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
             start, end = _offset(sel, "start", sel_path), _offset(sel, "end", sel_path)
             if end < start:
                 raise _fail((*sel_path, "end"), f"end {end} is before start {start}")
-            position = (start, end)
+            position = {"start": start, "end": end}
         elif not kinds or kinds == (None,):
             raise _fail(sel_path, "a selector without a type")
-        # other selector types are alternatives for the same passage: ours are enough
     if quote_sel is None or position is None:
         raise _fail((*target_path, "selector"), "needs both a TextQuoteSelector and a TextPositionSelector")
+    return {**position, **quote_sel}
 
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _extensions(
+    node: dict[str, Any], target: dict[str, Any], path: Path, target_path: Path
+) -> dict[str, Any]:
+    """Our extension properties (docs/EXPORT.md), with their defaults for files made elsewhere."""
     sha = _string(target, "reader:sourceSha256", target_path, required=False)
+    if sha and not _SHA256.fullmatch(sha):
+        raise _fail((*target_path, "reader:sourceSha256"), f"{sha!r} is not a SHA-256 (64 hex digits)")
     # without reader:color (a file from elsewhere), the colour of a reader-color-… style class
     color = _string(node, "reader:color", path) if "reader:color" in node else _color_from_style(target)
     problem = _color_problem(color)
@@ -455,21 +494,7 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
     status = _string(node, "reader:status", path, required=False, default="anchored")
     if status not in STATUSES:
         raise _fail((*path, "reader:status"), f"must be one of {', '.join(STATUSES)}; found {status!r}")
-    return {
-        "id": annotation_id,
-        "article_id": article_id,
-        "article_sha256": sha,
-        "start": position[0],
-        "end": position[1],
-        **quote_sel,
-        "tags": tags,
-        "note": note or "",
-        "color": color,
-        "created": created,
-        "modified": modified,
-        "view": view,
-        "status": status,
-    }
+    return {"article_sha256": sha.lower(), "color": color, "view": view, "status": status}
 
 
 def _color_from_style(target: dict[str, Any]) -> str:

@@ -8,7 +8,6 @@ overview: passages per tag as bars, and a tag × article grid of counts.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -27,29 +26,17 @@ from reader.articles import ArticleInfo
 from reader.colors import hex_for
 from reader.convert import VIEW_LABELS, VIEWS
 from reader.errors import ConflictError, ReaderError
+from reader.passages import CONTEXT, PassageEntry
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
-from reader.store import Annotation
 from reader.tags import under_any
 from reader.workspace import Workspace
 
-#: characters of context shown each side of a passage
-CONTEXT = 16
 #: a passage longer than this is cut in the list (the article shows it whole)
 PASSAGE_CHARS = 120
 BAR_CELLS = 40
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-
-
-@dataclass(frozen=True)
-class PassageEntry:
-    info: ArticleInfo
-    annotation: Annotation
-    before: str
-    passage: str  # in the screen's view
-    after: str
-    color: str  # hex
 
 
 def bar(value: int, maximum: int, cells: int = BAR_CELLS) -> str:
@@ -130,41 +117,7 @@ class PassagesScreen(Screen[None]):
     # -- loading ---------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="passages", exit_on_error=False)
     def load(self, keep: PassageEntry | None = None) -> None:
-        workspace = self.workspace
-        counts = workspace.store.counts()
-        entries: list[PassageEntry] = []
-        for info in workspace.articles():
-            if info.error or not counts.get(info.id) or (self.articles and info.id not in self.articles):
-                continue
-            try:
-                article = workspace.load(info.id)
-                annotations = [
-                    a
-                    for a in workspace.annotations(article)
-                    if any(under_any(tag, self.tags) for tag in a.tags)
-                ]
-                if not annotations:
-                    continue
-                view_text = workspace.view(article, self.view)
-            except ReaderError:
-                continue  # a file that cannot be read now: the library says why
-            for annotation in annotations:
-                color = workspace.color_for(annotation)
-                if annotation.status == "orphan":
-                    entries.append(PassageEntry(info, annotation, "", annotation.quote, "", color))
-                    continue
-                start, end = view_text.offsets.range_to_view(annotation.start, annotation.end)
-                text = view_text.text
-                entries.append(
-                    PassageEntry(
-                        info,
-                        annotation,
-                        text[max(0, start - CONTEXT) : start].rsplit("\n", 1)[-1],  # this paragraph only
-                        text[start:end],
-                        text[end : end + CONTEXT].split("\n", 1)[0],
-                        color,
-                    )
-                )
+        entries = self.workspace.passages(self.tags, self.articles, self.view)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._fill, entries, keep)
 

@@ -19,10 +19,11 @@ from reader.articles import Article, ArticleInfo
 from reader.convert import VIEW_LABELS, VIEWS, ViewText
 from reader.errors import ConflictError, ReaderError
 from reader.layout import Layout, wrap_text
+from reader.passages import PassageView
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
-from reader.search import Match, find_in_text, fold_text
+from reader.search import Match, find_in_text, fold
 from reader.store import Annotation
 from reader.widgets.document import DocumentView, Highlight
 from reader.widgets.panel import AnnotationPanel, PanelEntry
@@ -312,10 +313,9 @@ class ReadingScreen(Screen[None]):
         return self.workspace.color_for(annotation)
 
     def _view_slice(self, annotation: Annotation) -> str:
-        if self.view_text is None or annotation.status == "orphan":
+        if self.view_text is None:
             return annotation.quote
-        start, end = self.view_text.offsets.range_to_view(annotation.start, annotation.end)
-        return self.view_text.text[start:end]
+        return PassageView(self.workspace.converter, self.view_text.view, self.view_text).of(annotation)
 
     def _refresh_panel(self) -> None:
         entries = [PanelEntry(a, self._view_slice(a), self._color(a)) for a in self.annotations]
@@ -559,7 +559,7 @@ class ReadingScreen(Screen[None]):
         if self.article is None or self.view_text is None:
             return
         if self._folded is None:
-            self._folded = fold_text(self.article.text, self.workspace.converter)
+            self._folded = fold(self.article.text, self.workspace.converter)
         matches = find_in_text(self.article.text, event.value, self.workspace.converter, folded=self._folded)
         self.search_matches = matches
         self.search_current = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import logging
 import os
 import secrets
 import threading
@@ -20,6 +21,8 @@ from typing import Any
 import orjson
 
 from reader.errors import StoreCorruptError, StoreError, StoreLockedError
+
+log = logging.getLogger(__name__)
 
 Signature = tuple[int, int, int]
 TEMP_SUFFIX = ".tmp"
@@ -139,8 +142,10 @@ def remove_temp_files(folders: Iterable[Path]) -> None:
     for folder in folders:
         with suppress(OSError):
             for p in folder.glob(f".*{TEMP_SUFFIX}"):
-                with suppress(OSError):
+                try:
                     p.unlink()
+                except OSError as e:
+                    log.debug("cannot remove the stale temporary file %s: %s", p, e)
 
 
 @cache

@@ -10,6 +10,7 @@ only when the lock happens to be free.
 
 from __future__ import annotations
 
+import logging
 import os
 import zlib
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from reader.store.changes import Op, read_tail
 from reader.store.files import Signature, atomic_write, cannot, read_bytes, signature
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.records import JsonDict
+
+log = logging.getLogger(__name__)
 
 INDEX_SCHEMA = 2
 FileKey = tuple[Signature | None, int | None, int]  # snapshot signature, log inode, log size
@@ -119,8 +122,8 @@ class Index:
         try:
             self._sig = atomic_write(self.path, payload, durable=False, replaces=self._sig)
             self.dirty = False
-        except OSError:
-            pass
+        except OSError as e:
+            log.debug("cannot write %s: %s", self.path, e)
 
     def note(self, af: ArticleFile, before: tuple[Signature | None, int | None, int], ops: list[Op]) -> None:
         """After our own append to ``af``: follow ``ops`` if the entry was at ``before``, else refresh."""

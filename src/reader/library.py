@@ -1,0 +1,408 @@
+"""The article library: every ``*.txt`` under a folder, listed cheaply and cached by ``(size, mtime_ns)``.
+
+:meth:`Library.list` reads only a small head of each file it has no up-to-date metadata for
+(:func:`reader.articles.head_info`) and remembers what it learnt, in memory and, with a ``cache_dir``, in
+``articles-cache.json``; :meth:`Library.load` reads a whole file and records its exact metadata.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import logging
+import operator
+import os
+import stat
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from reader.articles import Article, ArticleInfo, build_article, error_info, head_info, read_all, read_error
+from reader.errors import ArticleError, UsageError
+from reader.sanitise import safe_line
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "articles-cache.json"
+CACHE_VERSION = 1
+
+
+# --------------------------------------------------------------------------------------------- discovery
+
+
+Found = list[tuple[str, str, os.stat_result]]  # (article id, path, stat), sorted by id
+
+
+def _discover(root: Path) -> Found:
+    """(id, path, stat) of every ``*.txt`` under ``root``, following symlinks without looping.
+
+    Each directory is walked once, identified by (st_dev, st_ino). Real directories are walked before
+    symlinked ones, so a directory that is also reachable through a link keeps its real path as its id.
+    """
+    try:
+        root_st = os.stat(root)
+    except OSError:
+        root_st = None
+    if root_st is None or not stat.S_ISDIR(root_st.st_mode):
+        raise UsageError(safe_line(f"articles folder not found: {root}; pass --articles DIR"))
+    walk = _Walk({(root_st.st_dev, root_st.st_ino)})
+    walk.stack.append(("", os.fspath(root)))
+    while walk.stack or walk.links:
+        if not walk.stack:
+            walk.follow_next_link()
+            continue
+        walk.scan(*walk.stack.pop())
+    walk.found.sort(key=operator.itemgetter(0))
+    return walk.found
+
+
+class _Walk:
+    """The state of :func:`_discover`: folders still to scan, symlinked folders for later, what is found."""
+
+    def __init__(self, visited: set[tuple[int, int]]) -> None:
+        self.visited = visited
+        self.found: Found = []
+        self.stack: list[tuple[str, str]] = []  # (id prefix, directory path)
+        self.links: list[tuple[str, str]] = []
+
+    def follow_next_link(self) -> None:
+        self.links.sort(reverse=True)
+        prefix, dir_path = self.links.pop()
+        try:
+            st = os.stat(dir_path)
+        except OSError as exc:
+            log.debug("not following %s: %s", dir_path, exc)
+            return
+        key = (st.st_dev, st.st_ino)
+        if key not in self.visited:
+            self.visited.add(key)
+            self.stack.append((prefix, dir_path))
+
+    def scan(self, prefix: str, dir_path: str) -> None:
+        try:
+            entries = os.scandir(dir_path)
+        except OSError as exc:
+            log.debug("cannot list %s: %s", dir_path, exc)
+            return
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    self._add(prefix, entry)
+                except OSError as exc:  # vanished, broken link, no permission: not listable
+                    log.debug("skipping %s: %s", entry.path, exc)
+
+    def _add(self, prefix: str, entry: os.DirEntry[str]) -> None:
+        name = entry.name
+        if entry.is_dir():
+            if entry.is_symlink():
+                self.links.append((prefix + name + "/", entry.path))
+                return
+            st = entry.stat(follow_symlinks=False)
+            key = (st.st_dev, st.st_ino)
+            if key not in self.visited:  # e.g. a bind mount of an ancestor
+                self.visited.add(key)
+                self.stack.append((prefix + name + "/", entry.path))
+        elif name[-4:].lower() == ".txt" and entry.is_file():
+            self.found.append((prefix + name, entry.path, entry.stat()))
+
+
+# --------------------------------------------------------------------------------------------- cache
+
+_INFO_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "script": str,
+    "chars": int,
+    "chars_exact": bool,
+    "paragraphs": int,
+    "reading_minutes": (int, float),
+    "size": int,
+    "mtime_ns": int,
+}
+
+
+def _info_to_json(info: ArticleInfo) -> dict[str, Any]:
+    out: dict[str, Any] = {name: getattr(info, name) for name in _INFO_FIELDS}
+    out["error"] = info.error
+    return out
+
+
+def _json_safe(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _info_from_json(article_id: str, path: Path, raw: Any) -> ArticleInfo | None:
+    """An entry from the cache file, or None if it is not what we wrote."""
+    if not isinstance(raw, dict):
+        return None
+    for name, kind in _INFO_FIELDS.items():
+        value = raw.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return None
+    error = raw.get("error")
+    if error is not None and not isinstance(error, str):
+        return None
+    return ArticleInfo(
+        id=article_id,
+        path=path,
+        title=raw["title"],
+        script=raw["script"],
+        chars=raw["chars"],
+        chars_exact=raw["chars_exact"],
+        paragraphs=raw["paragraphs"],
+        reading_minutes=float(raw["reading_minutes"]),
+        size=raw["size"],
+        mtime_ns=raw["mtime_ns"],
+        error=error,
+    )
+
+
+# --------------------------------------------------------------------------------------------- library
+
+
+class Library:
+    """The ``*.txt`` articles under ``root``; metadata cached in memory and, with ``cache_dir``, on disk."""
+
+    def __init__(self, root: Path, cache_dir: Path | None = None) -> None:
+        self.root = Path(root)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._lock = threading.RLock()
+        self._cache: dict[str, ArticleInfo] | None = None  # id -> info, for this root
+        self._other_roots: dict[str, Any] = {}  # other roots' sections of a shared cache file
+        self._listed: dict[str, ArticleInfo] | None = None  # the last list(), by id
+        self._dirty = False  # the cache has changes not yet written
+
+    # -- public API
+
+    def list(self) -> list[ArticleInfo]:
+        """Every article, sorted by id; files that cannot be read are listed with ``error`` set."""
+        return self._list(_discover(self.root))
+
+    def _list(self, found: Found) -> builtins.list[ArticleInfo]:
+        with self._lock:
+            cache = self._load_cache()
+            infos = [self._current(cache, article_id, path, st) for article_id, path, st in found]
+            if len(cache) != len(infos):  # forget files that are gone
+                present = {info.id for info in infos}
+                for article_id in [key for key in cache if key not in present]:
+                    del cache[article_id]
+                self._dirty = True
+            self._listed = {info.id: info for info in infos}
+            self._flush()
+        return infos
+
+    def list_if_quick(self, max_unread: int = 32) -> builtins.list[ArticleInfo] | None:
+        """:meth:`list`, but only if at most ``max_unread`` files have no up-to-date cached metadata
+        (else None, having read no file): cheap enough to do before the first paint of a small folder."""
+        found = _discover(self.root)
+        with self._lock:
+            cache = self._load_cache()
+            unread = 0
+            for article_id, _, st in found:
+                info = cache.get(article_id)
+                if info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns:
+                    unread += 1
+                    if unread > max_unread:
+                        return None
+        return self._list(found)
+
+    def remembered(self) -> builtins.list[ArticleInfo]:
+        """The articles as the metadata cache last saw them, sorted by id, without touching any file.
+
+        Possibly stale (files added, changed or removed since): for showing a library at once while
+        :meth:`list` runs in a worker. Empty when there is no cache yet.
+        """
+        with self._lock:
+            cache = self._load_cache()
+            return sorted(cache.values(), key=lambda info: info.id)
+
+    def info(self, article_id: str) -> ArticleInfo:
+        """The listed metadata of one article; UsageError if there is no such article."""
+        with self._lock:
+            info = self._lookup(article_id)
+            self._flush()
+        return info
+
+    def load(self, article_id: str) -> Article:
+        """Read, decode and normalise a whole article; ArticleError (naming the file) if it cannot."""
+        with self._lock:
+            info = self._lookup(article_id)
+        path = info.path
+        try:
+            data, st = read_all(path)
+        except OSError as exc:
+            with self._lock:
+                self._flush()
+            raise read_error(path, exc) from exc
+        same_file = (info.size, info.mtime_ns) == (st.st_size, st.st_mtime_ns) and not info.error
+        try:
+            article = build_article(
+                article_id,
+                path,
+                data,
+                st.st_size,
+                st.st_mtime_ns,
+                known_script=info.script if same_file else None,
+            )
+        except ArticleError as exc:
+            with self._lock:
+                self._remember(error_info(article_id, path, st.st_size, st.st_mtime_ns, str(exc)))
+                self._flush()
+            raise
+        with self._lock:
+            self._remember(article.info)
+            self._flush()
+        return article
+
+    def resolve(self, id_or_path: str) -> str:
+        """The article id for an id, or for a filesystem path to an article inside the root."""
+        with self._lock:
+            listed = self._listed
+        if listed is not None and id_or_path in listed:
+            return id_or_path
+        paths = {article_id: path for article_id, path, _ in _discover(self.root)}
+        if id_or_path in paths:
+            return id_or_path
+        candidate = Path(id_or_path).expanduser()
+        if candidate.is_file():
+            found = self._id_for_path(candidate, paths)
+            if found is not None:
+                return found
+            raise UsageError(
+                safe_line(
+                    f"{candidate} is not an article in {self.root} (only *.txt files, not hidden ones); "
+                    "`reader list` shows the ids"
+                )
+            )
+        raise self._unknown(id_or_path)
+
+    # -- helpers (the caller holds self._lock for the cache ones)
+
+    def _current(
+        self, cache: dict[str, ArticleInfo], article_id: str, path: str, st: os.stat_result
+    ) -> ArticleInfo:
+        """Cached metadata if the file is unchanged, else what its head says (and remember that)."""
+        info = cache.get(article_id)
+        if info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns:
+            info = head_info(article_id, Path(path), st.st_size, st.st_mtime_ns)
+            cache[article_id] = info
+            self._dirty = True
+        return info
+
+    def _lookup(self, article_id: str) -> ArticleInfo:
+        """Listed metadata, else find the file by walking the folder (stat only) and read just its head."""
+        if self._listed is not None and article_id in self._listed:
+            return self._listed[article_id]
+        for found_id, path, st in _discover(self.root):
+            if found_id == article_id:
+                info = self._current(self._load_cache(), article_id, path, st)
+                if self._listed is not None:
+                    self._listed[article_id] = info
+                return info
+        raise self._unknown(article_id)
+
+    def _remember(self, info: ArticleInfo) -> None:
+        cache = self._load_cache()
+        if cache.get(info.id) != info:
+            cache[info.id] = info
+            self._dirty = True
+        if self._listed is not None and info.id in self._listed:
+            self._listed[info.id] = info
+
+    def _flush(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self._save_cache()
+
+    def _unknown(self, article_id: str) -> UsageError:
+        return UsageError(safe_line(f"no article '{article_id}' in {self.root}; `reader list` shows the ids"))
+
+    def _id_for_path(self, path: Path, paths: dict[str, str]) -> str | None:
+        # Lexically first, so that a path through a symlinked folder keeps the id it is listed under.
+        lexical = (Path(os.path.abspath(self.root)), Path(os.path.abspath(path)))
+        for base, target in (lexical, (self.root.resolve(), path.resolve())):
+            try:
+                article_id = target.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if article_id in paths:
+                return article_id
+        # Last resort: the same file reached through a different link.
+        real = path.resolve()
+        for article_id, found in paths.items():
+            if Path(found).resolve() == real:
+                return article_id
+        return None
+
+    def _cache_path(self) -> Path | None:
+        return self.cache_dir / CACHE_FILE if self.cache_dir is not None else None
+
+    def _root_key(self) -> str:
+        return str(self.root.resolve())
+
+    def _load_cache(self) -> dict[str, ArticleInfo]:
+        if self._cache is not None:
+            return self._cache
+        self._cache = {}
+        cache_path = self._cache_path()
+        if cache_path is None:
+            return self._cache
+        try:
+            raw = orjson.loads(cache_path.read_bytes())
+        except FileNotFoundError:
+            return self._cache
+        except (OSError, orjson.JSONDecodeError) as exc:
+            log.debug("ignoring the metadata cache %s: %s", cache_path, exc)
+            return self._cache  # unreadable or corrupt: rebuild
+        if not isinstance(raw, dict) or raw.get("version") != CACHE_VERSION:
+            return self._cache
+        roots = raw.get("roots")
+        if not isinstance(roots, dict):
+            return self._cache
+        key = self._root_key()
+        self._other_roots = {name: section for name, section in roots.items() if name != key}
+        section = roots.get(key)
+        if isinstance(section, dict):
+            for article_id, entry in section.items():
+                if not isinstance(article_id, str):
+                    continue
+                info = _info_from_json(article_id, self.root / article_id, entry)
+                if info is not None:
+                    self._cache[article_id] = info
+        return self._cache
+
+    def _save_cache(self) -> None:
+        """Write the cache file atomically; a cache that cannot be written is only a slower start."""
+        cache_path = self._cache_path()
+        if cache_path is None or self._cache is None:
+            return
+        section = {
+            article_id: _info_to_json(info)
+            for article_id, info in self._cache.items()
+            if _json_safe(article_id)  # a file name that is not UTF-8 is listed, just not cached
+        }
+        payload = orjson.dumps(
+            {"version": CACHE_VERSION, "roots": {**self._other_roots, self._root_key(): section}}
+        )
+        tmp_name = None
+        try:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=".articles-cache-", suffix=".tmp", dir=cache_path.parent)
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+            os.replace(tmp_name, cache_path)
+            tmp_name = None
+        except OSError as exc:
+            log.debug("cannot write the metadata cache %s: %s", cache_path, exc)
+        finally:
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
