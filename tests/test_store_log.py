@@ -344,3 +344,19 @@ def test_a_record_edited_in_place_in_an_already_checked_log_is_still_caught(stor
         f.write(edited)
     with AnnotationStore(store.path) as other, pytest.raises(StoreCorruptError, match="note"):
         other.records(a.article_id)
+
+
+def test_two_stores_creating_the_folder_at_once_are_both_writable(tmp_path: Path, monkeypatch) -> None:
+    """Another process creates the folder between our check and our mkdir: we are not read-only."""
+    folder = tmp_path / "db"
+    real_mkdir = Path.mkdir
+
+    def racing_mkdir(self: Path, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self == folder and not folder.exists():
+            real_mkdir(self)  # the other process wins the race
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", racing_mkdir)
+    with AnnotationStore(folder) as store:
+        assert not store.read_only
+        store.add(make_annotation(article(), 0, 2, tags=[]))

@@ -27,11 +27,13 @@ _GITIGNORE = "# local to this computer: never shared\n*\n"
 
 def open_folder(path: Path) -> bool:
     """Create the folder if it is missing; True if it cannot be written (reading still works)."""
-    if not path.exists():
-        try:
-            path.mkdir(parents=True)
-        except OSError:
-            return True
+    try:
+        path.mkdir(parents=True, exist_ok=True)  # exist_ok: another process may create it at this moment
+    except FileExistsError:
+        pass  # a file of that name: said below
+    except OSError:
+        if not path.is_dir():
+            return True  # cannot be created (a read-only parent): an empty database, read-only
     if not path.is_dir():
         raise StoreError(f"{path}: a file, not an annotation folder; pass --db with a folder")
     folders = [p for p in (path, path / ARTICLES_DIR, path / LOCAL_DIR) if p.exists()]
