@@ -53,7 +53,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the passage text"
     )
     p_export.add_argument(
-        "--tag", action="append", default=[], metavar="TAG", help="only passages with this tag (repeatable)"
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only passages with this tag or a sub-tag, 简 and 繁 alike (repeatable)",
     )
     p_export.add_argument(
         "--article", action="append", default=[], metavar="ID", help="only this article (repeatable)"
@@ -128,6 +132,7 @@ def run_export(args: argparse.Namespace) -> int:
         check_output(output, protected)  # before the (long) export: a wrong path is told at once
     ws = workspace(args)
     data = build_export(ws, args.view, tags=args.tag, article_ids=args.article)
+    _warn_unmatched_tags(args, data)
     if args.body_only:
         from reader.analysis import Analyser, body_only_export
 
@@ -146,6 +151,21 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     return 0
+
+
+def _warn_unmatched_tags(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    """One line on stderr for each --tag that kept no passage (a typo must not pass for an empty result)."""
+    if not args.tag:
+        return
+    from reader.tags import unmatched_filters
+
+    used = {tag for record in data["annotations"] for tag in record["tags"]}
+    where = " in the chosen articles" if args.article else ""
+    for tag in unmatched_filters(args.tag, used):
+        info(
+            f"reader: warning: --tag {tag}: no passage{where} has this tag or a sub-tag (简 and 繁 alike); "
+            "`reader tags` lists the tags"
+        )
 
 
 def run_import(args: argparse.Namespace) -> int:
