@@ -4,11 +4,9 @@ width); see :mod:`reader.settings` for where they live and why git never carries
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from reader.cli._common import EXIT_USAGE, out
+from reader.cli._common import EXIT_USAGE, info, out, out_json
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -63,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 def _list(settings: Any, *, as_json: bool) -> None:
     import os
 
-    from reader.sanitise import safe_json_text, safe_line
+    from reader.sanitise import safe_line
     from reader.settings import CODER_ENV, KEYS
 
     override = os.environ.get(CODER_ENV, "").strip()
@@ -75,7 +73,7 @@ def _list(settings: Any, *, as_json: bool) -> None:
             "unknown": dict(settings.unknown),
             "problems": list(settings.problems),
         }
-        out(safe_json_text(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
+        out_json(payload)
         return
     for key in KEYS:
         note = "" if key in settings.values else "  (default)"
@@ -94,10 +92,8 @@ def _plain(value: Any) -> str:
 
 def _report(settings: Any, *, unknown: bool = True) -> int:
     """The file's problems (and its unknown keys) on stderr, one line each; exit 2 if it has problems."""
-    from reader.sanitise import safe_line
-
     for line in settings.problems:
-        print(f"reader: warning: {safe_line(line, 1000)}", file=sys.stderr)
+        info(f"reader: warning: {line}")
     for line in settings.unknown_notices() if unknown else ():
-        print(f"reader: note: {safe_line(line, 1000)}", file=sys.stderr)
+        info(f"reader: note: {line}")
     return EXIT_USAGE if settings.problems else 0
