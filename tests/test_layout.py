@@ -44,10 +44,12 @@ def cells(text: str) -> int:
 
 
 def relaxed_ok(text: str, pos: int) -> bool:
-    """Punctuation rules only: may a line start at `pos`?"""
+    """Punctuation rules only (across spaces): may a line start at `pos`?"""
+    after = text[pos:].lstrip(" \t\u3000")[:1]
+    before = text[:pos].rstrip(" \t\u3000")[-1:]
     return (
-        text[pos] not in CLOSING
-        and text[pos - 1] not in OPENING
+        after not in CLOSING
+        and before not in OPENING
         and not (text[pos] == text[pos - 1] and text[pos] in "—…⋯―─")
         and char_width(text[pos]) != 0
     )

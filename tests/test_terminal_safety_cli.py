@@ -233,6 +233,29 @@ def test_web_article_commands(hostile, tmp_path):
         assert result.returncode in (0, 2), (args, result.stderr)
 
 
+def test_config(hostile, db_dir):
+    """Settings hold user text too: a coder name, and whatever keys and values the file was given."""
+    from reader.settings import settings_path
+
+    path = settings_path(db_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({HOSTILE: HOSTILE, "theme": HOSTILE, "coder": "甲"}), encoding="utf-8")
+    for args in (
+        ("config",),
+        ("config", "--json"),
+        ("config", "theme"),
+        ("config", "coder", HOSTILE),  # refused: not one line
+        ("config", HOSTILE, "x"),
+        ("config", HOSTILE),
+        ("config", "--unset", HOSTILE),
+        ("config", "view", HOSTILE),
+    ):
+        result = hostile(*args)
+        assert_safe(result)
+        assert result.returncode in (0, 2), (args, result.stderr)
+    assert_safe(hostile("config", env={"READER_CODER": HOSTILE}))
+
+
 def test_every_command_is_fed_the_hostile_string():
     """A new sub-command must be added to the checks above (its output is user data too)."""
     import argparse

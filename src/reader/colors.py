@@ -1,4 +1,20 @@
-"""Highlight colours: named, readable on dark and light terminals, stable per tag."""
+"""Highlight colours: named, distinct on every terminal, readable in dark and light themes, stable per tag.
+
+Names are what users type (``--color``, the colour dialogs) and what is stored; the hex values behind them
+may change between versions (exports carry the hex of the day as ``display_color``). The values are chosen
+so that each name stays itself wherever the reader runs:
+
+* **truecolor and 256 colours**: every value is a colour of the xterm 256-colour cube, so a 256-colour
+  terminal (tmux's default) shows exactly it, and no two names share a palette entry (the old green and
+  teal were both colour 23);
+* **16 colours** (``TEXTUAL_COLOR_SYSTEM=standard``, the Linux console): Rich maps each value to a
+  different one of the 16 ANSI colours;
+* **readable**: mid-tone backgrounds under black text (contrast at least 6.9:1, WCAG AA asks 4.5:1), and
+  the light themes' dark foreground reads on them as well; light enough to stand out on a dark theme's
+  background and saturated enough to stand out on a light one's.
+
+``tests/test_colors.py`` checks all of this by downgrading each colour the way Rich does.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +23,23 @@ import zlib
 
 from reader.errors import UsageError
 
-#: name -> hex background. Names are what users type (``--color``) and what is stored.
+#: name -> hex background. Names are what users type (``--color``) and what is stored; keep their order
+#: (:func:`color_for_tag` picks by position, so a tag keeps its automatic colour across versions).
 COLORS: dict[str, str] = {
-    "yellow": "#8a7a1a",
-    "green": "#2e6b34",
-    "blue": "#2a4f8a",
-    "pink": "#8a2f63",
-    "orange": "#8f5118",
-    "purple": "#5b3a8a",
-    "teal": "#1f6f6f",
-    "red": "#8a2a2a",
+    "yellow": "#ffd75f",
+    "green": "#87d75f",
+    "blue": "#5fafff",
+    "pink": "#ff87d7",
+    "orange": "#d78700",
+    "purple": "#8787ff",
+    "teal": "#00d7af",
+    "red": "#ff8787",
 }
 DEFAULT_COLOR = "yellow"
+#: text drawn on a highlight when the theme's own foreground does not read on it
+BLACK, WHITE = "#000000", "#ffffff"
+#: the least contrast (WCAG ratio) highlighted text must have: AA for normal text
+READABLE_CONTRAST = 4.5
 
 
 def color_for_tag(tag: str) -> str:
@@ -39,6 +60,30 @@ def check_color(color: str) -> str:
 
 
 def hex_for(color: str) -> str:
+    """The #rrggbb of a stored colour (a name or a hex; anything else: the default colour's)."""
     if _HEX.fullmatch(color):
         return color
     return COLORS.get(color, COLORS[DEFAULT_COLOR])
+
+
+def relative_luminance(hex_color: str) -> float:
+    """WCAG 2 relative luminance of #rrggbb (0 black … 1 white)."""
+    channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    red, green, blue = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours (1 … 21)."""
+    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_color_on(background: str, foreground: str | None = None) -> str:
+    """The colour to draw text in on the highlight `background` (both #rrggbb): the theme's `foreground`
+    if it reads there (contrast at least :data:`READABLE_CONTRAST`), else black or white, whichever reads
+    better. With this palette that is black on every highlight in dark themes, and the theme's own dark
+    foreground in light ones."""
+    if foreground is not None and contrast_ratio(background, foreground) >= READABLE_CONTRAST:
+        return foreground
+    return BLACK if contrast_ratio(background, BLACK) >= contrast_ratio(background, WHITE) else WHITE

@@ -31,7 +31,7 @@ from reader.passages import PassageView
 from reader.sanitise import safe_json_bytes, safe_line, safe_xml_bytes
 from reader.schema import export_schema as export_schema  # the schema of the "json" format, named here too
 from reader.store import Annotation
-from reader.tags import normalise_tags
+from reader.tags import normalise_tags, tags_under
 from reader.workspace import Workspace
 
 FORMAT_NAME = "reader-export"
@@ -112,7 +112,8 @@ def build_export(
 ) -> dict[str, Any]:
     """Every matching annotation with its article, in article then document order.
 
-    ``tags`` and ``article_ids`` filter (each is OR within itself; the two together are AND). Each
+    ``tags`` and ``article_ids`` filter (each is OR within itself; the two together are AND); a tag keeps
+    its sub-tags too, in any script (``来源`` keeps ``來源/官方``: :func:`reader.tags.tags_under`). Each
     article is read once: its annotations are re-anchored if its text changed (as when it is opened) and
     their passage is taken from the view's text. Annotations of an article that can no longer be read
     are still exported, with the stored quote. ``progress(done, total)`` is called after each article.
@@ -143,6 +144,8 @@ def _build_export(
 ) -> dict[str, Any]:
     check_view(view)
     wanted_tags = set(normalise_tags(tags))
+    if wanted_tags:  # the stored tags the filter keeps: each one and its sub-tags, 简 and 繁 alike
+        wanted_tags = tags_under(wanted_tags, workspace.store.tags()) or wanted_tags  # none: nothing kept
     ids, infos = _selected_articles(workspace, wanted_tags, article_ids)
     articles_out: list[dict[str, Any]] = []
     annotations_out: list[dict[str, Any]] = []

@@ -46,7 +46,7 @@ import orjson
 from reader.anchoring import fold as fold_script
 from reader.convert import check_view
 from reader.errors import ArticleError, StoreError, UsageError
-from reader.tags import under_any
+from reader.tags import under_any_alike
 
 if TYPE_CHECKING:
     from reader.convert import Converter
@@ -369,7 +369,8 @@ class CorpusSearch:
     ) -> Iterator[SearchHit]:
         """Every match of ``query`` in every article, article by article in library order.
 
-        ``tags``: only matches overlapping an annotation that carries one of them (or a sub-tag).
+        ``tags``: only matches overlapping an annotation that carries one of them or a sub-tag (简 and 繁
+        alike: 來源 keeps 来源/官方).
         ``view``: the script of the context strings (offsets are always into the original).
         ``whole_words``: only matches that start and end on word boundaries (``reader.words``; an article
         with a match is segmented on first use, then cached).
@@ -450,7 +451,7 @@ class CorpusSearch:
                 if ann.start < end and start < ann.end:
                     for t in ann.tags:
                         hit_tags.setdefault(t, None)
-            if wanted and not any(under_any(t, wanted) for t in hit_tags):
+            if wanted and not any(under_any_alike(t, wanted) for t in hit_tags):
                 continue
             before = text[max(0, start - CONTEXT) : start].replace("\n", " ")
             match = text[start:end].replace("\n", " ")
@@ -490,5 +491,5 @@ def _byte_pattern(variant: str) -> re.Pattern[bytes]:
 def _articles_with_tags(workspace: Workspace, wanted: tuple[str, ...]) -> Iterator[str]:
     """Article ids with at least one annotation carrying a wanted tag (from the store's index)."""
     for article_id, counts in workspace.store.article_tags().items():
-        if any(under_any(t, wanted) for t in counts):
+        if any(under_any_alike(t, wanted) for t in counts):
             yield article_id

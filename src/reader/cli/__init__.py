@@ -1,8 +1,8 @@
 """Command line: ``reader`` opens the app; sub-commands are the scripting face of the same core.
 
 One module per command family (``library``, ``annotate``, ``exchange``, ``tags``, ``search``, ``gloss``,
-``words``, ``agreement``, ``add``, ``show``); each has ``register(sub, common)``, which adds its parsers
-with ``set_defaults(run=...)``. A new command is a new module listed in :data:`COMMAND_MODULES`.
+``words``, ``agreement``, ``add``, ``show``, ``config``); each has ``register(sub, common)``, which adds its
+parsers with ``set_defaults(run=...)``. A new command is a new module listed in :data:`COMMAND_MODULES`.
 
 Exit codes are one rule (README, "Command line"): 0 success; 2 a user or data problem explained in one line
 on stderr (a mistake, a bad or damaged file, a locked database, a broken environment; never a traceback);
@@ -52,6 +52,7 @@ COMMAND_MODULES = (
     "add",
     "show",
     "overrides",
+    "config",
 )
 
 

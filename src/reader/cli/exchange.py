@@ -53,7 +53,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the passage text"
     )
     p_export.add_argument(
-        "--tag", action="append", default=[], metavar="TAG", help="only passages with this tag (repeatable)"
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only passages with this tag or a sub-tag, 简 and 繁 alike (repeatable)",
     )
     p_export.add_argument(
         "--article", action="append", default=[], metavar="ID", help="only this article (repeatable)"
@@ -130,6 +134,7 @@ def run_export(args: argparse.Namespace) -> int:
     ws = workspace(args)
     data = build_export(ws, args.view, tags=args.tag, article_ids=args.article)
     missing = left_out(ws, args.article)
+    _warn_unmatched_tags(args, data)
     if args.body_only:
         from reader.analysis import Analyser, body_only_export
 
@@ -150,6 +155,21 @@ def run_export(args: argparse.Namespace) -> int:
     for line in missing:
         fail(f"left out of the export: {line}")
     return EXIT_USAGE if missing else 0
+
+
+def _warn_unmatched_tags(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    """One line on stderr for each --tag that kept no passage (a typo must not pass for an empty result)."""
+    if not args.tag:
+        return
+    from reader.tags import unmatched_filters
+
+    used = {tag for record in data["annotations"] for tag in record["tags"]}
+    where = " in the chosen articles" if args.article else ""
+    for tag in unmatched_filters(args.tag, used):
+        info(
+            f"reader: warning: --tag {tag}: no passage{where} has this tag or a sub-tag (简 and 繁 alike); "
+            "`reader tags` lists the tags"
+        )
 
 
 def run_import(args: argparse.Namespace) -> int:

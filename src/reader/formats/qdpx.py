@@ -43,7 +43,7 @@ from reader.formats.refi import (
     xml_time,
 )
 from reader.formats.viewtext import Passage, ViewArticle, coder_of, default_coder, view_articles
-from reader.tags import ancestors, normalise_tags, under_any
+from reader.tags import ancestors, normalise_tags, under_any_alike
 
 if TYPE_CHECKING:
     from reader.workspace import Workspace
@@ -68,7 +68,8 @@ def codebook_entries(
 ) -> dict[str, tuple[str, str]]:
     """tag -> (colour #rrggbb, description): the codebook's tags and those the export uses, with parents.
 
-    ``tags`` (the export's tag filter) keeps only those tags and their sub-tags (and their parents).
+    ``tags`` (the export's tag filter) keeps only those tags and their sub-tags, 简 and 繁 alike, as the
+    export's filter does (and their parents).
     """
     roots = normalise_tags(tags)
     infos = {info.name: info for info in workspace.codebook.tags()}
@@ -76,7 +77,7 @@ def codebook_entries(
     for record in data["annotations"]:
         names.update(record["tags"])
     if roots:
-        names = {t for t in names if under_any(t, roots)}
+        names = {t for t in names if under_any_alike(t, roots)}
     for name in list(names):
         names.update(ancestors(name))
     out = {}
