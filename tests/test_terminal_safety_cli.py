@@ -238,7 +238,7 @@ def test_config(hostile, db_dir):
     from reader.settings import settings_path
 
     path = settings_path(db_dir)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)  # the database's local folder may exist already
     path.write_text(json.dumps({HOSTILE: HOSTILE, "theme": HOSTILE, "coder": "甲"}), encoding="utf-8")
     for args in (
         ("config",),
