@@ -22,8 +22,8 @@ __all__ = ["FIRST_PART_CHARS", "WRAP_STEP_CHARS", "PreparedViews"]
 FIRST_PART_CHARS = 6_000
 #: characters wrapped between two pauses of background work (~1 ms)
 WRAP_STEP_CHARS = 8_000
-#: characters converted between two pauses (whole paragraphs, ~1-3 ms of OpenCC and alignment)
-PIECE_CHARS = 8_000
+#: characters converted between two pauses (whole paragraphs: ~1-2 ms of OpenCC and alignment)
+PIECE_CHARS = 4_000
 
 
 class PreparedViews:
