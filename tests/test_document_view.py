@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -9,9 +11,11 @@ import pytest
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.pilot import Pilot
 from textual.strip import Strip
 
-from reader.layout import CLOSING, OPENING, sentence_bounds
+from _pilot import wait_until
+from reader.layout import CLOSING, OPENING, sentence_bounds, wrap_text
 from reader.widgets.document import DocumentView, Highlight
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +61,23 @@ class DocApp(App[None]):
         self.selection_messages.append(message.selection)
 
 
+OpenDoc = Callable[..., AbstractAsyncContextManager[tuple[DocApp, Pilot, DocumentView]]]
+
+
+@pytest.fixture
+def doc_app() -> OpenDoc:
+    """``async with doc_app(text, (width, height)) as (app, pilot, view)``: a DocApp showing `text`."""
+
+    @asynccontextmanager
+    async def open_doc(text: str, size: tuple[int, int] = (100, 30)):
+        app = DocApp(text)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            yield app, pilot, app.query_one(DocumentView)
+
+    return open_doc
+
+
 def view_of(app: App[None]) -> DocumentView:
     return app.query_one(DocumentView)
 
@@ -82,11 +103,8 @@ def char_styles(view: DocumentView, y: int) -> list[tuple[str, Style]]:
     return result[: layout.ends[line] - layout.starts[line]]
 
 
-async def test_text_renders_centred() -> None:
-    app = DocApp(SHORT)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_text_renders_centred(doc_app: OpenDoc) -> None:
+    async with doc_app(SHORT, (100, 30)) as (app, _pilot, view):
         lines = screen_lines(view)
         assert lines[0].strip() == "第一段的文字。第二句话！"
         assert lines[1].strip() == ""
@@ -98,24 +116,18 @@ async def test_text_renders_centred() -> None:
         assert "一段的文字" in app.export_screenshot()  # the first character carries the cursor
 
 
-async def test_markup_is_shown_literally() -> None:
+async def test_markup_is_shown_literally(doc_app: OpenDoc) -> None:
     text = "[b]粗体[/b] [@click=app.quit]点我[/] 注意[/]"
-    app = DocApp(text)
-    async with app.run_test(size=(100, 10)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+    async with doc_app(text, (100, 10)) as (app, pilot, view):
         assert screen_lines(view)[0].strip() == text
         await pilot.click(DocumentView, offset=(view._margin + 12, 0))
         await pilot.pause()
         assert app.is_running
 
 
-async def test_cursor_keys() -> None:
+async def test_cursor_keys(doc_app: OpenDoc) -> None:
     text = "一二三四五六七八九十" * 10 + "\n\n" + "第二段"
-    app = DocApp(text)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+    async with doc_app(text, (100, 30)) as (app, pilot, view):
         layout = view.text_layout
         assert layout is not None and layout.lines[0] == (0, 40)
         await pilot.press("right", "right", "l")
@@ -139,12 +151,9 @@ async def test_cursor_keys() -> None:
         assert app.cursor_messages and app.cursor_messages[-1] == 0
 
 
-async def test_up_down_keep_cell_column_across_mixed_lines() -> None:
+async def test_up_down_keep_cell_column_across_mixed_lines(doc_app: OpenDoc) -> None:
     text = "abcdefgh\n一二三四五"
-    app = DocApp(text)
-    async with app.run_test(size=(100, 10)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+    async with doc_app(text, (100, 10)) as (_app, pilot, view):
         await pilot.press("right", "right", "right", "right", "right")  # column 5 (f)
         await pilot.press("down", "down")  # via the blank line to the CJK line: column 5 is 三
         assert text[view.cursor] == "三"
@@ -152,11 +161,8 @@ async def test_up_down_keep_cell_column_across_mixed_lines() -> None:
         assert text[view.cursor] == "f"
 
 
-async def test_sentence_and_paragraph_keys() -> None:
-    app = DocApp(SHORT)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_sentence_and_paragraph_keys(doc_app: OpenDoc) -> None:
+    async with doc_app(SHORT, (100, 30)) as (_app, pilot, view):
         await pilot.press("right_parenthesis")
         assert view.cursor == SHORT.index("第二句")
         await pilot.press("right_parenthesis")
@@ -171,11 +177,8 @@ async def test_sentence_and_paragraph_keys() -> None:
         assert view.cursor == SHORT.index("第二段")
 
 
-async def test_page_down_scrolls_and_keeps_cursor_visible() -> None:
-    app = DocApp(SEED)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_page_down_scrolls_and_keeps_cursor_visible(doc_app: OpenDoc) -> None:
+    async with doc_app(SEED, (100, 30)) as (_app, pilot, view):
         assert view.scroll_y == 0
         await pilot.press("pagedown")
         assert view.scroll_y > 0
@@ -191,11 +194,8 @@ async def test_page_down_scrolls_and_keeps_cursor_visible() -> None:
         assert view.scroll_percent == 100
 
 
-async def test_shift_right_selects() -> None:
-    app = DocApp(SHORT)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_shift_right_selects(doc_app: OpenDoc) -> None:
+    async with doc_app(SHORT, (100, 30)) as (app, pilot, view):
         await pilot.press("right")
         await pilot.press("shift+right", "shift+right", "shift+right")
         assert view.selection == (1, 4)
@@ -211,11 +211,8 @@ async def test_shift_right_selects() -> None:
         assert view.selection is not None and view.selection[1] == layout.ends[0]
 
 
-async def test_v_selects_sentence_and_escape_clears() -> None:
-    app = DocApp(SHORT)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_v_selects_sentence_and_escape_clears(doc_app: OpenDoc) -> None:
+    async with doc_app(SHORT, (100, 30)) as (app, pilot, view):
         view.cursor = SHORT.index("二句")
         await pilot.press("v")
         assert view.selection == sentence_bounds(SHORT, SHORT.index("二句"))
@@ -229,11 +226,8 @@ async def test_v_selects_sentence_and_escape_clears() -> None:
         assert app.escaped == 1  # nothing to clear: escape reached the app
 
 
-async def test_v_at_the_end_of_a_paragraph_selects_its_last_sentence() -> None:
-    app = DocApp(SHORT)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_v_at_the_end_of_a_paragraph_selects_its_last_sentence(doc_app: OpenDoc) -> None:
+    async with doc_app(SHORT, (100, 30)) as (_app, pilot, view):
         view.cursor = SHORT.index("\n")  # End on the first paragraph: just after its last sentence
         await pilot.press("v")
         assert view.selected_text == "第二句话！"
@@ -247,12 +241,9 @@ def _bg(style: Style) -> object:
     return style.bgcolor
 
 
-async def test_highlights_style_exactly_their_cells() -> None:
+async def test_highlights_style_exactly_their_cells(doc_app: OpenDoc) -> None:
     text = "零一二三四五六七八九\n\n下一段"
-    app = DocApp(text)
-    async with app.run_test(size=(100, 10)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+    async with doc_app(text, (100, 10)) as (_app, pilot, view):
         view.cursor = text.index("下")  # keep the cursor off the line we inspect
         view.set_highlights([Highlight(2, 5, "#ff0000", "a")])
         await pilot.pause()
@@ -266,12 +257,9 @@ async def test_highlights_style_exactly_their_cells() -> None:
                 assert style == base
 
 
-async def test_overlapping_highlights_are_distinct() -> None:
+async def test_overlapping_highlights_are_distinct(doc_app: OpenDoc) -> None:
     text = "零一二三四五六七八九\n\n下一段"
-    app = DocApp(text)
-    async with app.run_test(size=(100, 10)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+    async with doc_app(text, (100, 10)) as (_app, pilot, view):
         view.cursor = text.index("下")
         view.set_highlights([Highlight(1, 5, "#ff0000", "a"), Highlight(3, 8, "#0000ff", "b")])
         await pilot.pause()
@@ -286,12 +274,9 @@ async def test_overlapping_highlights_are_distinct() -> None:
         assert _bg(styles[1]) == _bg(styles[6]) != _bg(styles[3])
 
 
-async def test_selection_keeps_highlight_extents_visible() -> None:
+async def test_selection_keeps_highlight_extents_visible(doc_app: OpenDoc) -> None:
     text = "零一二三四五六七八九\n\n下一段"
-    app = DocApp(text)
-    async with app.run_test(size=(100, 10)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+    async with doc_app(text, (100, 10)) as (_app, pilot, view):
         view.set_highlights([Highlight(2, 5, "#ff0000", "a")])
         view.selection = (0, 8)  # the setter puts the cursor at the selection's end
         await pilot.pause()
@@ -304,11 +289,8 @@ async def test_selection_keeps_highlight_extents_visible() -> None:
         assert view.cursor == 8 and styles[8].reverse
 
 
-async def test_cursor_is_a_block() -> None:
-    app = DocApp(SHORT)
-    async with app.run_test(size=(100, 10)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_cursor_is_a_block(doc_app: OpenDoc) -> None:
+    async with doc_app(SHORT, (100, 10)) as (_app, pilot, view):
         styles = [style for _, style in char_styles(view, 0)]
         assert styles[0].reverse and not styles[1].reverse
         view.cursor = SHORT.index("\n")  # the blank line: a one-cell block at the margin
@@ -318,11 +300,8 @@ async def test_cursor_is_a_block() -> None:
         assert len(reversed_cells) == 1 and reversed_cells[0].text == " "
 
 
-async def test_mouse_click_moves_cursor_and_drag_selects() -> None:
-    app = DocApp(SHORT)
-    async with app.run_test(size=(100, 10)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_mouse_click_moves_cursor_and_drag_selects(doc_app: OpenDoc) -> None:
+    async with doc_app(SHORT, (100, 10)) as (_app, pilot, view):
         margin = view._margin
         await pilot.click(DocumentView, offset=(margin + 2 * 3 + 1, 0))  # the right half of the 4th char
         assert view.cursor == 3
@@ -338,11 +317,8 @@ async def test_mouse_click_moves_cursor_and_drag_selects() -> None:
         assert view.selection is None and view.cursor == 0
 
 
-async def test_kinsoku_on_rendered_lines() -> None:
-    app = DocApp(SEED)
-    async with app.run_test(size=(60, 40)) as pilot:  # narrower than the measure: width - 2
-        await pilot.pause()
-        view = view_of(app)
+async def test_kinsoku_on_rendered_lines(doc_app: OpenDoc) -> None:
+    async with doc_app(SEED, (60, 40)) as (_app, pilot, view):  # narrower than the measure: width - 2
         layout = view.text_layout
         assert layout is not None and layout.width == view.scrollable_content_region.width - 2
         for _ in range(5):
@@ -358,11 +334,8 @@ async def test_kinsoku_on_rendered_lines() -> None:
             await pilot.press("pagedown")
 
 
-async def test_resize_rewraps_and_keeps_cursor_on_screen() -> None:
-    app = DocApp(SEED)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_resize_rewraps_and_keeps_cursor_on_screen(doc_app: OpenDoc) -> None:
+    async with doc_app(SEED, (100, 30)) as (_app, pilot, view):
         for _ in range(4):
             await pilot.press("pagedown")
         cursor = view.cursor
@@ -374,11 +347,9 @@ async def test_resize_rewraps_and_keeps_cursor_on_screen() -> None:
         assert view._cursor_row() is not None
 
 
-async def test_set_document_keep_offset() -> None:
-    app = DocApp("")  # like the reading screen: an empty view first, the article once it has loaded
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_set_document_keep_offset(doc_app: OpenDoc) -> None:
+    # like the reading screen: an empty view first, the article once it has loaded
+    async with doc_app("", (100, 30)) as (_app, pilot, view):
         view.set_document(SEED, keep_offset=5000)
         await pilot.pause()
         assert view.cursor == 5000
@@ -390,12 +361,9 @@ async def test_set_document_keep_offset() -> None:
         assert view.cursor == 5000 and view._cursor_row() == row
 
 
-async def test_large_document_opens_and_pages() -> None:
+async def test_large_document_opens_and_pages(doc_app: OpenDoc) -> None:
     text = ZUOZHUAN.read_text(encoding="utf-8")
-    app = DocApp("")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+    async with doc_app("", (100, 30)) as (_app, pilot, view):
         view.set_document(text)  # its speed: `python benchmarks/run.py ui`
         await pilot.pause()
         assert "左传" in screen_lines(view)[0]
@@ -409,11 +377,8 @@ async def test_large_document_opens_and_pages() -> None:
         assert view.scroll_percent == 100
 
 
-async def test_move_cursor_with_selection_and_clear() -> None:
-    app = DocApp(SEED)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        view = view_of(app)
+async def test_move_cursor_with_selection_and_clear(doc_app: OpenDoc) -> None:
+    async with doc_app(SEED, (100, 30)) as (_app, pilot, view):
         view.move_cursor(6000, selection=(6000, 6010), center=True)
         await pilot.pause()
         assert view.cursor == 6000 and view.selection == (6000, 6010)
@@ -439,3 +404,39 @@ async def test_document_set_before_the_view_has_a_size() -> None:
         assert view.text_layout is not None
         assert view.cursor == 7000 and view._cursor_row() is not None
         assert any(line.strip() for line in screen_lines(view))
+
+
+async def test_a_long_text_shows_at_once_and_is_wrapped_between_frames(doc_app: OpenDoc) -> None:
+    """Only the part around the cursor is wrapped before the text is shown; the rest follows a few
+    thousand characters at a time, without a key, and ends exactly as wrapping it at once would."""
+    text = ZUOZHUAN.read_text(encoding="utf-8")
+    async with doc_app("", (100, 30)) as (_app, pilot, view):
+        view.set_document(text, keep_offset=300_000)
+        layout = view.text_layout
+        assert layout is not None and not layout.complete
+        assert view.cursor == 300_000 and view._cursor_row() is not None
+        assert view.virtual_size.height > len(layout)  # the scrollbar estimates the whole
+        await wait_until(pilot, lambda: layout.complete, "the rest of the text to be wrapped")
+        whole = wrap_text(text, layout.width)
+        assert (layout.starts, layout.ends) == (whole.starts, whole.ends)
+        assert view.virtual_size.height == len(whole)
+        assert view.cursor == 300_000 and view._cursor_row() is not None
+
+
+async def test_keys_wrap_as_far_as_they_go_before_the_rest_is_wrapped(doc_app: OpenDoc) -> None:
+    text = ZUOZHUAN.read_text(encoding="utf-8")
+    async with doc_app("", (100, 30)) as (_app, pilot, view):
+        view.set_document(text)
+        layout = view.text_layout
+        assert layout is not None and not layout.complete
+        first_part = len(layout)
+        for _ in range(first_part // 28 + 2):  # page past the first part
+            view.action_page_down()
+        assert layout.line_of_offset(view.cursor) > first_part
+        assert view._cursor_row() is not None
+        assert any(line.strip() for line in screen_lines(view))
+        await pilot.press("G")  # the real end, not the end of what was wrapped so far
+        assert layout.complete
+        assert view.scroll_percent == 100
+        assert layout.line_of_offset(view.cursor) == len(layout) - 2  # the last line before the final blank
+        assert text[view.cursor :].rstrip("\n") == layout.line_text(len(layout) - 2)

@@ -23,6 +23,7 @@ from reader.layout import (
     prev_paragraph_start,
     prev_sentence_start,
     sentence_bounds,
+    wrap_more,
     wrap_text,
 )
 
@@ -384,3 +385,36 @@ def test_first_part_is_exactly_the_start_of_the_whole_layout(upto):
     assert part.complete == (len(part) == len(whole))
     covered = part.ends[-1] if part.ends else 0
     assert covered >= min(upto, len(text.rstrip("\n")))  # the reading position is inside the first part
+
+
+@given(
+    st.text(alphabet="一二，。「」ab \n", max_size=300),
+    st.integers(min_value=1, max_value=20),
+    st.lists(st.integers(min_value=0, max_value=60), max_size=12),
+)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+def test_wrapping_piece_by_piece_equals_wrapping_at_once(text, width, steps) -> None:
+    """The document view wraps a long text a few thousand characters at a time between frames: whatever
+    the pieces, every line is the one `wrap_text` gives for the whole text; the last piece completes it."""
+    whole = wrap_text(text, width)
+    layout = wrap_text(text, width, upto=steps[0] if steps else 0)
+    for step in steps[1:]:
+        wrap_more(layout, layout.wrapped + step)
+        assert layout.starts == whole.starts[: len(layout)] and layout.ends == whole.ends[: len(layout)]
+    wrap_more(layout)
+    assert layout.complete and layout.wrapped == len(text)
+    assert (layout.starts, layout.ends) == (whole.starts, whole.ends)
+
+
+def test_wrap_more_on_zuozhuan_in_steps_of_8000_characters() -> None:
+    text = ZUOZHUAN.read_text(encoding="utf-8")[:200_000]
+    whole = wrap_text(text, 80)
+    layout = wrap_text(text, 80, upto=0)
+    pieces = 0
+    while not layout.complete:
+        wrap_more(layout, layout.wrapped + 8_000)
+        pieces += 1
+    assert pieces > 20
+    assert (layout.starts, layout.ends) == (whole.starts, whole.ends)
+    wrap_more(layout, 10)  # complete: nothing happens
+    assert len(layout) == len(whole)

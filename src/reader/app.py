@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import gc
+
+#: Start-up creates hundreds of thousands of objects that live as long as the app (Textual's classes and
+#: styles, the first screen): with the default thresholds the cycle collector walks them again and again
+#: before anything is on screen (~5% of the start-up). It runs rarely until the first screen is painted
+#: (:meth:`ReaderApp._started`), then as usual.
+_USUAL_GC_THRESHOLDS = gc.get_threshold()
+gc.set_threshold(50_000, 50, 100)
+
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 
+from reader.pacing import Pacer
 from reader.sanitise import safe_line, sanitise
-from reader.screens.commands import ReaderCommands
-from reader.screens.help import HelpScreen
 from reader.screens.library import LibraryScreen
 from reader.widgets.terminal_guard import TERMINAL_GUARD
 from reader.workspace import Workspace
+
+
+def _reader_commands() -> type[Provider]:
+    """The palette's commands, imported when the palette first opens (not on the way to the first paint)."""
+    from reader.screens.commands import ReaderCommands
+
+    return ReaderCommands
 
 
 class ReaderApp(App[None]):
@@ -23,7 +41,7 @@ class ReaderApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "reader"
-    COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {_reader_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", id="help", tooltip="Show every key"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
@@ -33,9 +51,28 @@ class ReaderApp(App[None]):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
+        #: background work (preparing other script views) waits while the user is typing or clicking
+        self.pacer = Pacer()
+        #: small writes the UI must not wait for (the reading position), one thread, in order; finished
+        #: before the app's exit completes
+        self.background_writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-writes")
 
     def on_mount(self) -> None:
         self.push_screen(LibraryScreen(self.workspace))
+        self.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        """The first screen is painted: the cycle collector runs as usual from now on."""
+        gc.set_threshold(*_USUAL_GC_THRESHOLDS)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):
+            self.pacer.touch()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        # the screens have been closed (each queued its last write): wait for those writes only
+        self.background_writes.shutdown(wait=True)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Every painted line passes the terminal guard (reader.sanitise's safety net), last."""
@@ -59,6 +96,8 @@ class ReaderApp(App[None]):
         )
 
     def action_help(self) -> None:
+        from reader.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 

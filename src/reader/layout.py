@@ -64,6 +64,7 @@ __all__ = [
     "prev_paragraph_start",
     "prev_sentence_start",
     "sentence_bounds",
+    "wrap_more",
     "wrap_text",
 ]
 
@@ -216,8 +217,11 @@ class Layout:
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     #: False for a first part (``wrap_text(..., upto=N)``): its lines are exactly the first lines of the
-    #: whole layout, so the whole one can replace it later without moving anything on screen.
+    #: whole layout, so :func:`wrap_more` extends it (or the whole one replaces it) without moving
+    #: anything on screen.
     complete: bool = True
+    #: how much of the text is wrapped: lines cover the paragraphs that start before it
+    wrapped: int = 0
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -241,7 +245,7 @@ class Layout:
         """The display line showing offset `pos`.
 
         The ``"\\n"`` ending a paragraph (and any empty lines after it) belong to the paragraph's blank line;
-        offsets past the text belong to the last line.
+        offsets past the text (or past the part wrapped so far) belong to the last line.
         """
         return max(0, bisect_right(self.starts, pos) - 1)
 
@@ -275,49 +279,72 @@ class Layout:
 def wrap_text(text: str, width: int, *, upto: int | None = None) -> Layout:
     """Wrap `text` (paragraphs separated by ``"\\n"``) into display lines at most `width` cells wide.
 
-    With `upto`, only the paragraphs that start before it are wrapped (a first screen of a long text,
-    shown while the rest is wrapped); the result has ``complete`` False unless that was everything.
+    With `upto`, only the paragraphs up to the one containing `upto` are wrapped (a first screen of a long
+    text, shown while the rest is wrapped); the result has ``complete`` False unless that was everything.
     """
-    width = max(int(width), 1)
-    layout = Layout(text, width)
+    layout = Layout(text, max(int(width), 1), complete=False)
+    wrap_more(layout, upto)
+    while not layout.starts and not layout.complete:  # a first part must show something
+        wrap_more(layout, layout.wrapped + max(width, 1))
+    return layout
+
+
+def wrap_more(layout: Layout, upto: int | None = None) -> None:
+    """Extend a first part through the paragraph containing `upto` (to the end of the text if None).
+
+    The lines added are the ones :func:`wrap_text` gives for the whole text, in order, so a layout wrapped
+    piece by piece (a few thousand characters at a time, say, between frames) equals one wrapped at once.
+    """
+    if layout.complete:
+        return
+    text, width = layout.text, layout.width
     starts, ends = layout.starts, layout.ends
-    size = len(text)
-    if not size:
-        starts.append(0)
-        ends.append(0)
-        return layout
+    pos, size = layout.wrapped, len(text)
+    if upto is not None and upto < pos:
+        return
     if upto is not None and upto < size:
-        cut = text.find("\n", max(upto, 0))
+        cut = text.find("\n", max(upto, pos))
         if cut >= 0 and cut + 1 < size:
             size = cut + 1
-            layout.complete = False
-    cells = _width_bytes(text[:size])
-    pos = 0
+    cells = _width_bytes(text[pos:size])
+    base = pos
     find = text.find
     while pos < size:
         stop = find("\n", pos)
         if stop < 0:
             stop = size
         if stop > pos:
-            if stop - pos <= width // 2 or sum(cells[pos:stop]) <= width:
+            if stop - pos <= width // 2 or sum(cells[pos - base : stop - base]) <= width:
                 starts.append(pos)
                 ends.append(stop)
             else:
-                _wrap_paragraph(text, cells, pos, stop, width, starts, ends)
+                _wrap_paragraph(text, cells, base, pos, stop, width, starts, ends)
             starts.append(stop)
             ends.append(stop)
         pos = stop + 1
-    if not starts:  # only newlines
+    layout.wrapped = size
+    layout.complete = size >= len(text)
+    if layout.complete and not starts:  # empty, or only newlines
         starts.append(0)
         ends.append(0)
-    return layout
 
 
 def _wrap_paragraph(
-    text: str, cells: bytes, start: int, stop: int, width: int, starts: list[int], ends: list[int]
+    text: str,
+    cells: bytes,
+    base: int,
+    start: int,
+    stop: int,
+    width: int,
+    starts: list[int],
+    ends: list[int],
 ) -> None:
-    """Append the display lines of the paragraph ``text[start:stop]`` (which is wider than `width`)."""
-    cum = list(accumulate(cells[start:stop], initial=0))  # cum[i]: cells of text[start:start + i]
+    """Append the display lines of the paragraph ``text[start:stop]`` (which is wider than `width`).
+
+    ``cells[i]`` is the width of ``text[base + i]``.
+    """
+    offset = start - base
+    cum = list(accumulate(cells[offset : offset + stop - start], initial=0))  # cells of text[start:start+i]
     total = cum[-1]
     length = stop - start
     line = start
@@ -331,7 +358,7 @@ def _wrap_paragraph(
         j = bisect_right(cum, limit, i + 1) - 1  # the most characters that fit
         if j <= i:  # one character wider than the line: it gets a line of its own (+ zero-width marks)
             j = i + 1
-            while j < length and not cells[start + j]:
+            while j < length and not cells[offset + j]:
                 j += 1
         end = start + j
         if end < stop and not can_break(text, end):

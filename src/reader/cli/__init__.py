@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _app_arguments(argv) or build_parser().parse_args(argv)
         from reader.convert import check_opencc
         from reader.logs import configure
 
@@ -152,6 +152,24 @@ def check_text_arguments(args: argparse.Namespace) -> None:
                     f"the {name} argument is not valid UTF-8 text ({safe_line(item)}); "
                     "check the encoding of your terminal or script (a UTF-8 locale, e.g. LANG=C.UTF-8)"
                 )
+
+
+def _app_arguments(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """Plain ``reader [--articles DIR] [--db PATH] [--log FILE]`` (the app), parsed without building every
+    sub-command's parser: that imports most of the core before the first paint. None for anything else
+    (the full parser handles it, errors and ``--help`` included)."""
+    quick = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    quick.add_argument("--articles")
+    quick.add_argument("--db")
+    quick.add_argument("--log")
+    try:
+        args, rest = quick.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+    except argparse.ArgumentError:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -87,12 +87,12 @@ class Build:
         }
         self.chunk_plans: list[tuple[int, Analysis]] = []
 
-    def run(self, progress: Progress | None) -> ViewText:
+    def run(self, progress: Progress | None, chunk_chars: int | None = None) -> ViewText:
         outs: list[str] = []
         segments: list[Segment] = []
         out_pos = 0
         total = len(self.text)
-        for start, chunk in _chunks(self.text):
+        for start, chunk in _chunks(self.text, chunk_chars):
             analysis = self._analyse(chunk)
             self.chunk_plans.append((start, analysis))
             out, segs = self._convert_chunk(chunk, analysis)

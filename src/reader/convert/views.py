@@ -88,11 +88,14 @@ class Converter:
         source: str = "auto",
         phrases: bool | None = None,
         progress: Progress | None = None,
+        chunk_chars: int | None = None,
     ) -> ViewText:
         """The article in ``view``, with its offset map; cached per (article sha256, view, options).
 
         ``article.info`` (a ``reader.articles.Article``) gives the detected script and the id that
-        article-specific overrides name; without it both are worked out / empty.
+        article-specific overrides name; without it both are worked out / empty. ``chunk_chars``: smaller
+        chunks than ``CHUNK_CHARS`` (the same view), for work in the background that must stop often
+        (``progress`` is told after each; it may raise to give up).
         """
         check_view(view)
         check_source(source)
@@ -113,6 +116,7 @@ class Converter:
             script=getattr(info, "script", None) or None,
             article=article_id,
             progress=progress,
+            chunk_chars=chunk_chars,
         )
         with self._lock:
             hit = self._cache.get(key)  # another thread may have built it meanwhile: keep one object
@@ -143,6 +147,7 @@ class Converter:
         script: str | None = None,
         article: str = "",
         progress: Progress | None = None,
+        chunk_chars: int | None = None,
     ) -> ViewText:
         """Convert ``text`` and build its offset map (uncached; ``view`` caches).
 
@@ -156,7 +161,7 @@ class Converter:
 
             script = detect_script(text)
         build = Build(self, text, view, source, phrases, script or "", article)
-        return build.run(progress)
+        return build.run(progress, chunk_chars)
 
     # -- helpers shared with _Build
 

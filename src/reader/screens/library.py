@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Key
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from reader.articles import ArticleInfo
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, confirm_choices
+from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
 SCRIPT_LABELS = {"simplified": "简", "traditional": "繁", "mixed": "混", "none": "–", "": ""}
@@ -127,7 +128,7 @@ class LibraryScreen(Screen[None]):
         )
         yield ArticleTable(id="library-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text(""), id="library-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -1,0 +1,258 @@
+"""The cursor and the selection of a wrapped text, as a plain state machine (UI-free: never imports textual).
+
+The document view (``reader.widgets.document``) owns one :class:`Caret` and turns keys and mouse events
+into its methods; the caret only moves offsets. After each call the view compares ``cursor`` and
+``selection`` with what they were, repaints the lines that changed, posts its messages and scrolls. So
+every rule of movement is testable without a terminal (Textual's ``TextArea`` splits its document
+navigator off the same way).
+
+Offsets are code points of the view text. The cursor is a block on the character at ``cursor``; on a
+blank display line (between paragraphs) it sits at the line's offset. ``selection`` is ``(start, end)``,
+end exclusive, or None; ``anchor`` is the end that stays put while a shift+movement extends it.
+"""
+
+from __future__ import annotations
+
+from reader.layout import (
+    Layout,
+    next_paragraph_start,
+    next_sentence_start,
+    prev_paragraph_start,
+    prev_sentence_start,
+    sentence_bounds,
+)
+
+__all__ = ["Caret"]
+
+
+class Caret:
+    """Cursor, anchor, selection and the column kept across up/down moves, over a text and its layout."""
+
+    def __init__(self, text: str = "", layout: Layout | None = None) -> None:
+        self.text = text
+        self.layout = layout
+        self.cursor = 0
+        self.anchor: int | None = None
+        self.selection: tuple[int, int] | None = None
+        #: the cell column up/down aim for (kept across a run of vertical moves)
+        self.goal_x: int | None = None
+        #: the selection "v" made: pressing "v" again while it is still the selection extends it
+        self.sentence_selection: tuple[int, int] | None = None
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def reset(self, text: str, cursor: int = 0) -> None:
+        """A new text (the layout follows separately): no selection, the cursor at `cursor` (clamped)."""
+        self.text = text
+        self.anchor = None
+        self.selection = None
+        self.goal_x = None
+        self.cursor = max(0, min(cursor, len(text)))
+
+    def clamp(self, pos: int) -> int:
+        """`pos` moved to a place the block cursor can sit (a character of a line, or a blank line)."""
+        pos = max(0, min(pos, len(self.text)))
+        layout = self.layout
+        if layout is None:
+            return pos
+        line = layout.line_of_offset(pos)
+        return min(max(pos, layout.starts[line]), layout.last_stop(line))
+
+    def _bounded(self, pos: int) -> int:
+        return max(0, min(pos, len(self.text)))
+
+    @property
+    def selected_text(self) -> str:
+        if self.selection is None:
+            return ""
+        start, end = self.selection
+        return self.text[start:end]
+
+    # -- plain moves ---------------------------------------------------------------------------------
+
+    def move_to(self, pos: int, *, select: bool, keep_goal: bool = False, clamp: bool = True) -> None:
+        """Move the cursor to `pos`; with `select`, extend the selection from its anchor, else clear it."""
+        pos = self.clamp(pos) if clamp else self._bounded(pos)
+        if select:
+            if self.anchor is None:
+                self.anchor = self.cursor
+            anchor = self.anchor
+            self.selection = (min(anchor, pos), max(anchor, pos)) if pos != anchor else None
+        else:
+            self.anchor = None
+            self.selection = None
+        self.cursor = pos
+        if not keep_goal:
+            self.goal_x = None
+
+    def vertical(self, lines: int, select: bool) -> None:
+        """`lines` display lines down (negative: up), keeping the cell column of the first such move."""
+        layout = self.layout
+        if layout is None:
+            return
+        line = layout.line_of_offset(self.cursor)
+        if self.goal_x is None:
+            self.goal_x = layout.cell_x_of_offset(line, self.cursor)
+        target = max(0, min(line + lines, len(layout) - 1))
+        if target == line:
+            if lines < 0:
+                pos = layout.starts[line]
+            else:
+                pos = layout.ends[line] if select else layout.last_stop(line)
+        else:
+            pos = layout.offset_at(target, self.goal_x)
+            if not select:
+                pos = min(pos, layout.last_stop(target))
+        self.move_to(pos, select=select, keep_goal=True, clamp=not select)
+
+    def left(self, select: bool) -> None:
+        layout = self.layout
+        if layout is None:
+            return
+        line = layout.line_of_offset(self.cursor)
+        if self.cursor > layout.starts[line]:
+            pos = self.cursor - 1
+        elif line > 0:
+            pos = layout.last_stop(line - 1)
+            if select and layout.ends[line - 1] > layout.starts[line - 1]:
+                pos = layout.ends[line - 1] - 1
+        else:
+            pos = 0
+        self.move_to(pos, select=select)
+
+    def right(self, select: bool) -> None:
+        layout = self.layout
+        if layout is None:
+            return
+        line = layout.line_of_offset(self.cursor)
+        if self.cursor < layout.last_stop(line):
+            pos = self.cursor + 1
+        elif line + 1 < len(layout):
+            pos = layout.starts[line + 1]
+        else:
+            pos = layout.ends[line] if select else self.cursor
+        self.move_to(pos, select=select, clamp=not select)
+
+    def line_start(self, select: bool) -> None:
+        layout = self.layout
+        if layout is not None:
+            self.move_to(layout.starts[layout.line_of_offset(self.cursor)], select=select)
+
+    def line_end(self, select: bool) -> None:
+        layout = self.layout
+        if layout is None:
+            return
+        line = layout.line_of_offset(self.cursor)
+        if select:
+            self.move_to(layout.ends[line], select=True, clamp=False)
+        else:
+            self.move_to(layout.last_stop(line), select=False)
+
+    def document_start(self) -> None:
+        self.move_to(0, select=False)
+
+    def document_end(self) -> None:
+        """The start of the last non-blank display line (the layout must be complete to be the end)."""
+        layout = self.layout
+        if layout is None:
+            return
+        line = len(layout) - 1
+        while line > 0 and layout.is_blank(line):
+            line -= 1
+        self.move_to(layout.starts[line], select=False)
+
+    def next_sentence(self) -> None:
+        self.move_to(next_sentence_start(self.text, self.cursor), select=False)
+
+    def prev_sentence(self) -> None:
+        self.move_to(prev_sentence_start(self.text, self.cursor), select=False)
+
+    def next_paragraph(self) -> None:
+        self.move_to(next_paragraph_start(self.text, self.cursor), select=False)
+
+    def prev_paragraph(self) -> None:
+        self.move_to(prev_paragraph_start(self.text, self.cursor), select=False)
+
+    # -- selections ----------------------------------------------------------------------------------
+
+    def select(self, selection: tuple[int, int] | None) -> None:
+        """Select ``(start, end)`` with the cursor at its end (as shift+right would), or clear it."""
+        if selection is None:
+            self.clear_selection()
+            return
+        start, end = (self._bounded(p) for p in sorted(selection))
+        self.anchor = start
+        self.selection = (start, end) if end > start else None
+        self.cursor = end
+
+    def place(self, offset: int, selection: tuple[int, int] | None = None) -> None:
+        """The cursor at `offset` (clamped) and the selection set to `selection` (or cleared).
+
+        The anchor is the end of the selection away from the cursor, so shift+movement shrinks or grows
+        it from there.
+        """
+        pos = self.clamp(offset)
+        if selection is not None:
+            start, end = (self._bounded(p) for p in sorted(selection))
+            if end > start:
+                self.anchor = end if pos == start else start
+                self.selection = (start, end)
+            else:
+                selection = None
+        if selection is None:
+            self.anchor = None
+            self.selection = None
+        self.cursor = pos
+        self.goal_x = None
+
+    def clear_selection(self) -> None:
+        """No selection; the cursor stays."""
+        self.anchor = None
+        self.selection = None
+
+    def select_sentence(self) -> bool:
+        """Select the sentence under the cursor; if "v" made the selection, extend it by the next sentence.
+
+        Returns False when there is nothing to select (the cursor on a blank line, the end of the text).
+        """
+        text, pos = self.text, self.cursor
+        if self.selection is not None and self.selection == self.sentence_selection:
+            assert self.anchor is not None
+            following = next_sentence_start(text, pos)
+            if following >= len(text):
+                return False
+            start, end = self.anchor, sentence_bounds(text, following)[1]
+        else:
+            start, end = sentence_bounds(text, pos)
+            if end <= start and 0 < pos <= len(text) and text[pos - 1] != "\n":
+                # at the end of a paragraph (End, or after a selection): the sentence just before
+                start, end = sentence_bounds(text, pos - 1)
+        if end <= start:
+            return False
+        self.anchor = start
+        self.selection = (start, end)
+        self.sentence_selection = (start, end)
+        self.cursor = end
+        self.goal_x = None
+        return True
+
+    # -- the mouse -----------------------------------------------------------------------------------
+
+    def press(self, pos: int) -> None:
+        """A click: the cursor there, no selection; a drag from here selects."""
+        self.move_to(pos, select=False)
+        self.anchor = self.cursor
+
+    def drag(self, pos: int) -> None:
+        """The mouse dragged to `pos` (not clamped to a cursor stop: a selection may end past a line)."""
+        anchor = self.anchor if self.anchor is not None else self.cursor
+        self.anchor = anchor
+        pos = self._bounded(pos)
+        self.selection = (min(anchor, pos), max(anchor, pos)) if pos != anchor else None
+        self.cursor = self.clamp(pos)
+        self.goal_x = None
+
+    def release(self) -> None:
+        """The button is up: a click that selected nothing leaves no anchor behind."""
+        if self.selection is None:
+            self.anchor = None

@@ -1,0 +1,96 @@
+"""How the document view paints a run of text: highlights, selection, search matches, cursor.
+
+All styles are built from Rich `Style` objects, never markup (article text is data: "[b]" stays "[b]").
+
+* **Highlights** paint their colour (a Rich colour name or hex) as the background, with black or white text
+  for contrast. Where **two or more highlights overlap**, the background is the average of their colours
+  darkened by a third: distinct from each highlight alone, even from two overlapping highlights of the same
+  colour, and the overlap's extent is visible at a glance.
+* **The selection** makes text bold and underlined. On cells without a highlight it also paints the selection
+  background; on highlighted cells it keeps the highlight background, so highlight extents stay visible
+  inside a selection.
+* **Search matches** are bold, underlined and yellow (on a highlight only bold and underlined, keeping its
+  colours); the current match is black on yellow, over highlights and selection alike.
+* **The cursor** is the cursor style (reverse by default) on top of everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rich.color import Color as RichColor
+from rich.color import ColorParseError
+from rich.style import Style
+
+from reader.highlights import Colours
+
+__all__ = ["DEFAULT_HIGHLIGHT_COLOR", "RunStyles", "highlight_style"]
+
+DEFAULT_HIGHLIGHT_COLOR = "#d7af00"
+"""Used for a highlight whose colour is empty or not a colour Rich can parse."""
+
+#: what a search match does to a run: none, a match, the current match
+NO_MATCH, MATCH, CURRENT_MATCH = 0, 1, 2
+
+
+@lru_cache(maxsize=1024)
+def _parse_rgb(color: str) -> tuple[int, int, int]:
+    try:
+        triplet = RichColor.parse(color or DEFAULT_HIGHLIGHT_COLOR).get_truecolor()
+    except ColorParseError:
+        triplet = RichColor.parse(DEFAULT_HIGHLIGHT_COLOR).get_truecolor()
+    return triplet.red, triplet.green, triplet.blue
+
+
+@lru_cache(maxsize=4096)
+def highlight_style(colors: Colours) -> Style:
+    """Background (and contrasting text) for the highlights overlapping on a cell: ``colors`` are
+    ``(colour, how many)`` pairs (``reader.highlights.pieces``)."""
+    rgbs = [(_parse_rgb(color), count) for color, count in colors]
+    total = sum(count for _, count in rgbs)
+    red, green, blue = (sum(rgb[channel] * count for rgb, count in rgbs) / total for channel in range(3))
+    if total > 1:  # overlap: darker than any of its parts (see module docstring)
+        red, green, blue = red * 0.66, green * 0.66, blue * 0.66
+    luminance = (0.299 * red + 0.587 * green + 0.114 * blue) / 255
+    background = RichColor.from_rgb(red, green, blue)
+    foreground = RichColor.from_rgb(0, 0, 0) if luminance > 0.5 else RichColor.from_rgb(255, 255, 255)
+    return Style(color=foreground, bgcolor=background)
+
+
+@dataclass
+class RunStyles:
+    """The style of a run of text from what lies on it, cached (a screen uses a few dozen combinations).
+
+    ``base`` is the widget's text style; the others are its component styles (partial: only what they set).
+    """
+
+    base: Style
+    selection: Style
+    match: Style
+    current_match: Style
+    cursor: Style
+    _cache: dict[tuple[Colours, bool, bool, int], Style] = field(default_factory=dict)
+
+    def __call__(self, colors: Colours, selected: bool, cursor: bool, match: int = NO_MATCH) -> Style:
+        key = (colors, selected, cursor, match)
+        style = self._cache.get(key)
+        if style is None:
+            style = self._cache[key] = self._build(colors, selected, cursor, match)
+        return style
+
+    def _build(self, colors: Colours, selected: bool, cursor: bool, match: int) -> Style:
+        style = self.base
+        if colors:
+            style += highlight_style(colors)
+        if selected:
+            style += Style(bold=True, underline=True)
+            if not colors and self.selection.bgcolor is not None:
+                style += Style(bgcolor=self.selection.bgcolor)
+        if match == MATCH:
+            style += Style(bold=True, underline=True) if colors else self.match
+        elif match == CURRENT_MATCH:
+            style += self.current_match
+        if cursor:
+            style += self.cursor
+        return style
