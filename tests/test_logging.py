@@ -8,7 +8,7 @@ import pytest
 
 from reader.errors import StoreError
 from reader.search import CorpusSearch
-from test_cli import assert_one_line_error
+from test_cli import TRAD_SEED, assert_one_line_error
 
 
 def _block_the_metadata_cache(db_dir: Path) -> None:
@@ -62,3 +62,14 @@ def test_a_search_cache_that_cannot_be_written_is_a_store_error(run_reader, work
     result = run_reader("search", "字节")
     assert result.returncode == 2 and "cannot create the search cache" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_store_logs_an_index_it_cannot_write_and_works_without_it(run_reader, db_dir, tmp_path):
+    (db_dir / "local" / "index.json").mkdir(parents=True)  # a folder where the store's index goes
+    run_reader("annotate", TRAD_SEED, "--quote", "小红书", "--occurrence", "1", "--tag", "x", check=True)
+    log = tmp_path / "reader.log"
+    listed = run_reader("--log", str(log), "list", check=True)
+    assert listed.stderr == ""
+    text = log.read_text(encoding="utf-8")
+    assert "reader.store.index DEBUG cannot write" in text and "index.json" in text
+    assert run_reader("export", "--format", "json", "-o", "-", check=True).stdout.count('"x"') == 1

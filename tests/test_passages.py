@@ -50,3 +50,13 @@ def test_passages_by_tag_include_sub_tags_in_library_then_document_order(workspa
     assert entry.color == workspace.color_for(first)
     traditional = workspace.passages(["framing"], view="traditional")
     assert traditional[1].passage == workspace.converter.convert(simp.text[40:44], "traditional")
+
+
+def test_passages_by_tag_find_its_other_script_spellings_as_export_does(workspace):
+    """One rule for every tag filter: 来源 keeps 來源/官方 in passages as it does in export and search."""
+    simp = workspace.load(SIMP)
+    traditional = workspace.annotate(simp, 10, 12, tags=["來源/官方"])
+    simplified = workspace.annotate(simp, 20, 24, tags=["来源"])
+    workspace.annotate(simp, 30, 32, tags=["来源地"])  # a different tag, not under 来源
+    assert [e.annotation.id for e in workspace.passages(["来源"])] == [traditional.id, simplified.id]
+    assert [e.annotation.id for e in workspace.passages(["來源"])] == [traditional.id, simplified.id]

@@ -1,5 +1,6 @@
 """The real `reader` in a real terminal (tmux), with one hostile string in every field: the file name, the
-title, a tag, a note, a tag description and the search results. On every screen the pane title stays what
+title, a tag, a note, a tag description and the search results. On every screen (dialogs, help and the
+command palette too) the pane title stays what
 it was (no OSC title sequence leaked), the text shows its controls as visible symbols, and nothing was
 cleared (a leaked ESC [2J would blank what Textual does not repaint).
 """
@@ -64,16 +65,41 @@ def test_hostile_text_on_every_screen_in_tmux(tmp_path: Path) -> None:
 
         # the library (the hostile article sorts first): its title and, in the detail line, its file name
         check("the library", "Title", TITLE, "0危␛]0;pwned␇", "TikTok")
+        tmux.keys("?")
+        check("the help", "Keys")
+        tmux.keys("Escape")
+        check("the library after help", "Title", TITLE)
+        tmux.keys("C-p")
+        tmux.type("0标题")
+        check("the palette", f"Open: {TITLE}")
+        tmux.keys("Escape")
+        check("the library after the palette", "Title", TITLE)
         tmux.keys("Enter")
         check("the article", TITLE, "  ·  原文  ·", "正文第一段：␛]0;pwned␇清屏␛[2J之后。")
         tmux.keys("p")
         screen = check("the panel", f"#{SHORT}", "正文第一段", "第二段")
         assert "Annotations (1)" in screen
+        tmux.keys("x")
+        check("the export dialog", f"{TITLE}")
+        tmux.keys("Escape")  # each Escape waits for its screen: ESC then a key at once reads as alt+key
+        check("the panel after the export dialog", f"#{SHORT}", absent="Export annotations")
+        tmux.keys("e")
+        check("the edit dialog", "Edit highlight")
+        tmux.keys("Escape")
+        check("the panel after the edit dialog", f"#{SHORT}", absent="Edit highlight")
         tmux.keys("Escape")
         check("the library again", "Title", "Length")
 
         tmux.keys("C-t")
         check("the codebook", "Tags ·", SHORT, "passage")
+        tmux.keys("r")
+        check("the rename dialog", "Rename 危␛]0;pwned␇")
+        tmux.keys("Escape")
+        check("the codebook after renaming nothing", "Tags ·", absent="Rename 危")
+        tmux.keys("d")
+        check("the delete question", "Delete 危␛]0;pwned␇")
+        tmux.keys("Escape")
+        check("the codebook after the dialogs", "Tags ·", SHORT)
         tmux.keys("Enter")
         check("the passages", "Passages tagged", TITLE, "字节跳动", f"#{SHORT}")
         tmux.keys("o")

@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 from reader.articles import paragraph_spans
 from reader.errors import UsageError
 from reader.layout import sentence_spans
-from reader.tags import ancestors, normalise_tags, under, under_any
+from reader.tags import ancestors, normalise_tags, under, under_any_alike
 
 UNITS = ("sentence", "paragraph", "character")
 
@@ -332,7 +332,7 @@ def compute(
         for name in names:
             spans = _clip(coders[name].get(article_id, ()), len(text))
             if roots:
-                spans = [(s, e, frozenset(t for t in ts if under_any(t, roots))) for s, e, ts in spans]
+                spans = [(s, e, frozenset(t for t in ts if under_any_alike(t, roots))) for s, e, ts in spans]
             coded.append(spans)
         if unit == "character":
             units_by_article[article_id] = _character_units(text, coded)
@@ -358,7 +358,7 @@ def _tag_list(units: Iterable[_Unit], roots: Sequence[str]) -> list[str]:
     for tag in used:
         listed.update(ancestors(tag))
     if roots:
-        listed = {t for t in listed if under_any(t, roots)}
+        listed = {t for t in listed if under_any_alike(t, roots)}
     return sorted(listed, key=lambda t: t.split("/"))
 
 

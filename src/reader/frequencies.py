@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.errors import ArticleError
-from reader.tags import normalise_tags, under_any
+from reader.tags import normalise_tags, under_any_alike
 from reader.words import words_for
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def _tagged_ranges(workspace: Workspace, article: Article, tags: Sequence[str]) 
     return _merge(
         (a.start, a.end)
         for a in workspace.annotations(article)
-        if a.status != "orphan" and any(under_any(t, tags) for t in a.tags)
+        if a.status != "orphan" and any(under_any_alike(t, tags) for t in a.tags)
     )
 
 
@@ -126,7 +126,7 @@ def _article_ids(workspace: Workspace, article_ids: Sequence[str], tags: Sequenc
         tagged = {
             article_id
             for article_id, counts in workspace.store.article_tags().items()
-            if any(under_any(t, tags) for t in counts)
+            if any(under_any_alike(t, tags) for t in counts)
         }
         ids = [i for i in ids if i in tagged]
     return ids

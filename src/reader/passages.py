@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reader.errors import ReaderError
-from reader.tags import under_any
+from reader.tags import under_any_alike
 
 if TYPE_CHECKING:
     from reader.articles import ArticleInfo
@@ -88,7 +88,8 @@ def corpus_passages(
             continue
         try:
             article = workspace.load(info.id)
-            tagged = [a for a in workspace.annotations(article) if any(under_any(t, tags) for t in a.tags)]
+            annotations = workspace.annotations(article)
+            tagged = [a for a in annotations if any(under_any_alike(t, tags) for t in a.tags)]
             if not tagged:
                 continue
             passages = PassageView(workspace.converter, view, workspace.view(article, view))

@@ -2,6 +2,8 @@
 spellings are the same tag (简 and 繁 alike, for finding; see :func:`fold_key`).
 
 The one home of these rules: the store, the codebook, search, export and the screens all use them.
+Structure (rename, merge, the tree) is exact (:func:`under`); every filter a user types (export, search,
+passages, frequencies, agreement ``--tag``) finds spellings alike (:func:`under_any_alike`).
 """
 
 from __future__ import annotations
@@ -46,11 +48,6 @@ def ancestors(tag: str) -> tuple[str, ...]:
 def under(tag: str, root: str) -> bool:
     """``tag`` is ``root`` or below it: ``framing/economy`` is under ``framing``; ``framings`` is not."""
     return tag == root or tag.startswith(root + "/")
-
-
-def under_any(tag: str, roots: Iterable[str]) -> bool:
-    """``tag`` is under one of ``roots``."""
-    return any(under(tag, root) for root in roots)
 
 
 # --- 简 and 繁 alike ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from reader.passages import CONTEXT, PassageEntry
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
-from reader.tags import under_any
+from reader.tags import under_any_alike
 from reader.workspace import Workspace
 
 #: a passage longer than this is cut in the list (the article shows it whole)
@@ -182,7 +182,7 @@ class PassagesScreen(Screen[None]):
 
     def _fill_overview(self) -> None:
         counts = self.tag_counts()
-        tags = sorted(counts, key=lambda t: (not under_any(t, self.tags), -counts[t], t))[:30]
+        tags = sorted(counts, key=lambda t: (not under_any_alike(t, self.tags), -counts[t], t))[:30]
         shown = {tag: safe_line(tag) for tag in tags}
         bars = Text()
         width = max([cell_len(t) for t in shown.values()] + [4])
