@@ -125,7 +125,8 @@ def test_cache_is_reused_and_refreshed_when_an_article_changes(corpus, tmp_path)
 
     (tmp_path / "articles" / "a.txt").unlink()
     assert [h.article_id for h in search.search("数据")] == ["b.txt", "c.txt", "c.txt"]
-    assert len(list(search.cache_dir.glob("corpus-*"))) == 2  # only the current generation's two files
+    # only the current generation's folded text: no copy of the originals (context comes from the files)
+    assert [p.suffix for p in search.cache_dir.glob("corpus-*")] == [".folded"]
 
 
 def test_search_can_be_cancelled_and_matches_never_span_two_articles(tmp_path):

@@ -186,6 +186,11 @@ class Library:
         """Every article, sorted by id; files that cannot be read are listed with ``error`` set."""
         return self._list(_discover(self.root))
 
+    def files(self) -> Found:
+        """(id, path, stat) of every article file, sorted by id: one ``stat`` each, nothing read and no
+        metadata touched (for a cache that checks its own freshness, like the corpus search index)."""
+        return _discover(self.root)
+
     def _list(self, found: Found) -> builtins.list[ArticleInfo]:
         with self._lock:
             cache = self._load_cache()

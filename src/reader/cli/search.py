@@ -1,14 +1,30 @@
-"""``reader search``: every article, in any script, streamed."""
+"""``reader search``: every article, in any script, streamed.
+
+Hits are printed an article at a time, formatted in bulk: a common word has ~500,000 of them. The context
+strings are cut from the article's normalised text (``reader.sanitise.normalise`` made it terminal-safe
+when it was read), with newlines as spaces (and, in plain output, tabs too), so they need no escaping
+beyond JSON's own; everything else a user or a file controls (article ids, tags) goes through
+``safe_line`` / ``safe_json_text`` once per article or tag set. JSON Lines are written by orjson.
+"""
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 
-from reader.cli._common import info, json_text, workspace
+from reader.cli._common import info, workspace
 from reader.errors import UsageError
-from reader.sanitise import safe_line
+from reader.sanitise import safe_json_bytes, safe_json_text, safe_line
+
+if TYPE_CHECKING:
+    from reader.search import ArticleHits
+
+Converter = Callable[[str, str], str] | None
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -54,29 +70,163 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("the search query is empty")
     ws = workspace(args)
     search = CorpusSearch(ws)
-    matches = 0
-    articles: set[str] = set()
-    write = sys.stdout.write
     keep = _body_filter(args, ws) if args.body_only else None
-    for hit in search.search(args.query, tags=args.tag, view=args.view, whole_words=args.word):
-        if keep is not None and not keep(hit.article_id, hit.start, hit.end):
-            continue
-        if hit.article_id not in articles:
-            sys.stdout.flush()  # stream: everything found so far is out before the next article
-            articles.add(hit.article_id)
-        matches += 1
-        if args.json:
-            write(json_text(hit._asdict(), indent=None) + "\n")
-        else:
-            # everything in a result is data: one line, controls shown as symbols
-            tags = "  " + " ".join(f"#{safe_line(t)}" for t in hit.tags) if hit.tags else ""
-            write(
-                f"{safe_line(hit.article_id)}:{hit.start}-{hit.end}  "
-                f"…{safe_line(hit.before)}[{safe_line(hit.match)}]{safe_line(hit.after)}…{tags}\n"
-            )
-    sys.stdout.flush()
-    info(f"{matches} match(es) in {len(articles)} article(s)")
+    convert = ws.converter.convert if args.view != "original" else None
+    lines = _JsonLines(args.view, convert) if args.json else _PlainLines(args.view, convert)
+    write = _writer()
+    matches = articles = 0
+    for found in search.search_articles(args.query, tags=args.tag, whole_words=args.word):
+        if keep is not None:
+            found = _kept(found, keep)
+            if not found.starts:
+                continue
+        write(lines.of(found))  # stream: each article's hits are out before the next article's
+        matches += len(found.starts)
+        articles += 1
+    info(f"{matches} match(es) in {articles} article(s)")
     return 0
+
+
+def _writer() -> Callable[[bytes], None]:
+    """Writes UTF-8 output: straight to the binary stream when stdout is UTF-8, else through the text
+    stream, whose error handler escapes what its encoding cannot hold (``_common.configure_streams``)."""
+    stdout = sys.stdout
+    binary = getattr(stdout, "buffer", None)
+    encoding = getattr(stdout, "encoding", None) or "ascii"
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if binary is not None and utf8:
+        stdout.flush()
+
+        def write_bytes(chunk: bytes) -> None:
+            binary.write(chunk)
+            binary.flush()
+
+        return write_bytes
+
+    def write_text(chunk: bytes) -> None:
+        stdout.write(chunk.decode("utf-8"))
+        stdout.flush()
+
+    return write_text
+
+
+class _JsonLines:
+    """One JSON object per match; the article's id and title and each tag set serialised once."""
+
+    def __init__(self, view: str, convert: Converter) -> None:
+        self.view, self.convert = view, convert
+        self._tags: dict[tuple[str, ...], Any] = {}
+
+    def _tag_list(self, tags: tuple[str, ...]) -> Any:
+        found = self._tags.get(tags)
+        if found is None:
+            found = self._tags[tags] = _fragment(list(tags))
+        return found
+
+    def of(self, found: ArticleHits) -> bytes:
+        import orjson
+
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        article_id, title = _fragment(found.article_id), _fragment(found.title)
+        tags = [self._tag_list(t) for t in found.tags] if found.tagsets is not None else []
+        tagsets = found.tagsets or repeat(0)
+        none = self._tag_list(())
+        if self.view != "original":  # context converted hit by hit (OpenCC's output: escaped anyway)
+            hits = found.hits(self.view, self.convert)
+            out = [
+                dumps(
+                    {
+                        "article_id": article_id,
+                        "title": title,
+                        "start": hit.start,
+                        "end": hit.end,
+                        "before": hit.before,
+                        "match": hit.match,
+                        "after": hit.after,
+                        "tags": tags[t] if tags else none,
+                    },
+                    option=newline,
+                )
+                for hit, t in zip(hits, tagsets, strict=False)
+            ]
+            return safe_json_bytes(b"".join(out))
+        line = found.text.replace("\n", " ")
+        c = _context()
+        out = [
+            dumps(
+                {
+                    "article_id": article_id,
+                    "title": title,
+                    "start": a,
+                    "end": b,
+                    "before": line[a - c if a > c else 0 : a],
+                    "match": line[a:b],
+                    "after": line[b : b + c],
+                    "tags": tags[t] if tags else none,
+                },
+                option=newline,
+            )
+            for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
+        ]
+        return b"".join(out)
+
+
+def _fragment(value: Any) -> Any:
+    """``value`` serialised once, every control escaped (the stdlib writes lone surrogates, which orjson
+    refuses: a file name that is not UTF-8)."""
+    import orjson
+
+    text = safe_json_text(json.dumps(value, ensure_ascii=False))
+    return orjson.Fragment(text.encode("utf-8"))
+
+
+class _PlainLines:
+    """``ARTICLE:START-END  …before[match]after…  #tag``: a line per match, everything made one-line safe."""
+
+    def __init__(self, view: str, convert: Converter) -> None:
+        self.view, self.convert = view, convert
+        self._tags: dict[tuple[str, ...], str] = {}
+
+    def _suffix(self, tags: tuple[str, ...]) -> str:
+        found = self._tags.get(tags)
+        if found is None:
+            found = self._tags[tags] = "  " + " ".join(f"#{safe_line(t)}" for t in tags) if tags else ""
+        return found
+
+    def of(self, found: ArticleHits) -> bytes:
+        article_id = safe_line(found.article_id)
+        suffixes = [self._suffix(tags) for tags in found.tags] if found.tagsets is not None else []
+        tagsets = found.tagsets or repeat(0)
+        if self.view != "original":
+            out = [
+                f"{article_id}:{hit.start}-{hit.end}  …{safe_line(hit.before)}[{safe_line(hit.match)}]"
+                f"{safe_line(hit.after)}…{suffixes[t] if suffixes else ''}\n"
+                for hit, t in zip(found.hits(self.view, self.convert), tagsets, strict=False)
+            ]
+            return "".join(out).encode("utf-8")
+        line = found.text.replace("\n", " ").replace("\t", " ")
+        c = _context()
+        out = [
+            f"{article_id}:{a}-{b}  …{line[a - c if a > c else 0 : a]}[{line[a:b]}]{line[b : b + c]}…"
+            f"{suffixes[t] if suffixes else ''}\n"
+            for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
+        ]
+        return "".join(out).encode("utf-8")
+
+
+def _context() -> int:
+    from reader.search import CONTEXT
+
+    return CONTEXT
+
+
+def _kept(found: ArticleHits, keep: Callable[[str, int, int], bool]) -> ArticleHits:
+    """``found`` with only the matches ``keep(article_id, start, end)`` keeps (``--body-only``)."""
+    pairs = enumerate(zip(found.starts, found.ends, strict=True))
+    return found.only([k for k, (a, b) in pairs if keep(found.article_id, a, b)])
 
 
 def _body_filter(args: argparse.Namespace, ws: Any) -> Any:

@@ -35,14 +35,14 @@ def signature(st: os.stat_result) -> Signature:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def stat_signature(path: Path) -> Signature | None:
+def stat_signature(path: str | os.PathLike[str]) -> Signature | None:
     """The signature of ``path`` now, None if it does not exist."""
     try:
         return signature(os.stat(path))
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise cannot(path, "read", e) from e
+        raise cannot(Path(path), "read", e) from e
 
 
 def read_bytes(path: Path) -> tuple[bytes, Signature] | None:

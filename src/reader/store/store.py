@@ -42,7 +42,7 @@ from reader.store.folder import (
 )
 from reader.store.index import Index
 from reader.store.journal import JOURNAL_NAME, Change, Journal, check_readable
-from reader.store.log import MIN_COMPACT_BYTES, ArticleFile
+from reader.store.log import LOG_SUFFIX, MIN_COMPACT_BYTES, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.positions import Positions
 from reader.store.records import (
     DOCUMENT_ORDER,
@@ -349,6 +349,17 @@ class AnnotationStore:
             docs = list(self._load(article_id).values())
         docs.sort(key=DOCUMENT_ORDER)
         return docs
+
+    def article_version(self, article_id: str) -> tuple[int, ...] | None:
+        """A version of the article's annotations that changes whenever :meth:`records` can change, None
+        if it has no annotation file. Two stats, nothing read: for caches derived from the records (the
+        corpus search's tags by position, ``reader.search.tagspans``)."""
+        stem = os.path.join(self.articles_dir, _stem(article_id))  # (no Path objects: once per search hit)
+        snap = stat_signature(stem + SNAPSHOT_SUFFIX)
+        log = stat_signature(stem + LOG_SUFFIX)
+        if snap is None and log is None:
+            return None
+        return (*(snap or (0, 0, 0)), *(log or (0, 0, 0)))
 
     def _load(self, article_id: str) -> dict[str, JsonDict]:
         af = self._article(article_id)
