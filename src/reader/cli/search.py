@@ -118,22 +118,23 @@ class _JsonLines:
 
     def __init__(self, view: str, convert: Converter) -> None:
         self.view, self.convert = view, convert
-        self._tags: dict[tuple[str, ...], Any] = {}
+        self._by_id = _ById([], _fragment)
+        self._none = _fragment([])
 
-    def _tag_list(self, tags: tuple[str, ...]) -> Any:
-        found = self._tags.get(tags)
-        if found is None:
-            found = self._tags[tags] = _fragment(list(tags))
-        return found
+    def _tag_lists(self, found: ArticleHits) -> _ById:
+        """The serialised tag list of each tagset id of ``found``, made when first needed."""
+        if self._by_id.table is not found.tags:  # another table of tagsets: start again
+            self._by_id = _ById(found.tags, lambda tags: _fragment(list(tags)))
+        return self._by_id
 
     def of(self, found: ArticleHits) -> bytes:
         import orjson
 
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         article_id, title = _fragment(found.article_id), _fragment(found.title)
-        tags = [self._tag_list(t) for t in found.tags] if found.tagsets is not None else []
+        none = self._none
+        tags = self._tag_lists(found) if found.tagsets is not None else None
         tagsets = found.tagsets or repeat(0)
-        none = self._tag_list(())
         if self.view != "original":  # context converted hit by hit (OpenCC's output: escaped anyway)
             hits = found.hits(self.view, self.convert)
             out = [
@@ -146,7 +147,7 @@ class _JsonLines:
                         "before": hit.before,
                         "match": hit.match,
                         "after": hit.after,
-                        "tags": tags[t] if tags else none,
+                        "tags": tags[t] if tags is not None else none,
                     },
                     option=newline,
                 )
@@ -155,23 +156,59 @@ class _JsonLines:
             return safe_json_bytes(b"".join(out))
         line = found.text.replace("\n", " ")
         c = _context()
-        out = [
-            dumps(
-                {
-                    "article_id": article_id,
-                    "title": title,
-                    "start": a,
-                    "end": b,
-                    "before": line[a - c if a > c else 0 : a],
-                    "match": line[a:b],
-                    "after": line[b : b + c],
-                    "tags": tags[t] if tags else none,
-                },
-                option=newline,
+        if tags is None:  # (the usual case: a comprehension without a lookup per match)
+            return b"".join(
+                [
+                    dumps(
+                        {
+                            "article_id": article_id,
+                            "title": title,
+                            "start": a,
+                            "end": b,
+                            "before": line[a - c if a > c else 0 : a],
+                            "match": line[a:b],
+                            "after": line[b : b + c],
+                            "tags": none,
+                        },
+                        option=newline,
+                    )
+                    for a, b in zip(found.starts, found.ends, strict=True)
+                ]
             )
-            for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
-        ]
-        return b"".join(out)
+        return b"".join(
+            [
+                dumps(
+                    {
+                        "article_id": article_id,
+                        "title": title,
+                        "start": a,
+                        "end": b,
+                        "before": line[a - c if a > c else 0 : a],
+                        "match": line[a:b],
+                        "after": line[b : b + c],
+                        "tags": tags[t],
+                    },
+                    option=newline,
+                )
+                for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
+            ]
+        )
+
+
+class _ById(dict[int, Any]):
+    """Tagset id -> ``make(its tags)``, made on first use (a dict lookup per match, a call per tagset)."""
+
+    def __init__(self, table: list[tuple[str, ...]], make: Callable[[tuple[str, ...]], Any]) -> None:
+        super().__init__()
+        self.table, self.make = table, make
+
+    def __missing__(self, tagset: int) -> Any:
+        made = self[tagset] = self.make(self.table[tagset])
+        return made
+
+
+def _suffix(tags: tuple[str, ...]) -> str:
+    return "  " + " ".join(f"#{safe_line(t)}" for t in tags) if tags else ""
 
 
 def _fragment(value: Any) -> Any:
@@ -188,32 +225,38 @@ class _PlainLines:
 
     def __init__(self, view: str, convert: Converter) -> None:
         self.view, self.convert = view, convert
-        self._tags: dict[tuple[str, ...], str] = {}
+        self._by_id = _ById([], _suffix)
 
-    def _suffix(self, tags: tuple[str, ...]) -> str:
-        found = self._tags.get(tags)
-        if found is None:
-            found = self._tags[tags] = "  " + " ".join(f"#{safe_line(t)}" for t in tags) if tags else ""
-        return found
+    def _suffixes(self, found: ArticleHits) -> _ById:
+        """``  #tag #tag`` for each tagset id of ``found`` (nothing for none), made when first needed."""
+        if self._by_id.table is not found.tags:
+            self._by_id = _ById(found.tags, _suffix)
+        return self._by_id
 
     def of(self, found: ArticleHits) -> bytes:
         article_id = safe_line(found.article_id)
-        suffixes = [self._suffix(tags) for tags in found.tags] if found.tagsets is not None else []
+        suffixes = self._suffixes(found) if found.tagsets is not None else None
         tagsets = found.tagsets or repeat(0)
         if self.view != "original":
             out = [
                 f"{article_id}:{hit.start}-{hit.end}  …{safe_line(hit.before)}[{safe_line(hit.match)}]"
-                f"{safe_line(hit.after)}…{suffixes[t] if suffixes else ''}\n"
+                f"{safe_line(hit.after)}…{suffixes[t] if suffixes is not None else ''}\n"
                 for hit, t in zip(found.hits(self.view, self.convert), tagsets, strict=False)
             ]
             return "".join(out).encode("utf-8")
         line = found.text.replace("\n", " ").replace("\t", " ")
         c = _context()
-        out = [
-            f"{article_id}:{a}-{b}  …{line[a - c if a > c else 0 : a]}[{line[a:b]}]{line[b : b + c]}…"
-            f"{suffixes[t] if suffixes else ''}\n"
-            for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
-        ]
+        if suffixes is None:
+            out = [
+                f"{article_id}:{a}-{b}  …{line[a - c if a > c else 0 : a]}[{line[a:b]}]{line[b : b + c]}…\n"
+                for a, b in zip(found.starts, found.ends, strict=True)
+            ]
+        else:
+            out = [
+                f"{article_id}:{a}-{b}  …{line[a - c if a > c else 0 : a]}[{line[a:b]}]{line[b : b + c]}…"
+                f"{suffixes[t]}\n"
+                for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
+            ]
         return "".join(out).encode("utf-8")
 
 

@@ -19,7 +19,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
 from operator import add
@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from reader.search.index import CorpusIndex, build_index, load_index
-from reader.search.tagspans import Interval, TagSpans
+from reader.search.layouts import Interval
+from reader.search.tagspans import TagSpans
 from reader.search.text import fold, query_variants, variants_pattern, whole_word
 
 if TYPE_CHECKING:
@@ -94,11 +95,15 @@ class ArticleHits:
 
     def only(self, keep: list[int]) -> ArticleHits:
         """The same article with only the matches numbered in ``keep``."""
-        return replace(
-            self,
-            starts=[self.starts[k] for k in keep],
-            ends=[self.ends[k] for k in keep],
-            tagsets=None if self.tagsets is None else [self.tagsets[k] for k in keep],
+        starts, ends, tagsets = self.starts, self.ends, self.tagsets
+        return ArticleHits(
+            self.article_id,
+            self.title,
+            self.text,
+            [starts[k] for k in keep],
+            [ends[k] for k in keep],
+            None if tagsets is None else [tagsets[k] for k in keep],
+            self.tags,
         )
 
 
@@ -247,26 +252,21 @@ class CorpusSearch:
         if not same or len(text) != len(folded):  # changed since it was indexed: search it as it is now
             starts, ends = _matches(pattern, length, fold(text, self.converter))
             sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        found = ArticleHits(article_id, index.titles[i], text, starts, ends, None, [()])
         if whole_words:
             from reader.words import words_for
 
             words = words_for(self.workspace).for_text(text, sha)
-            found = found.only(
-                [k for k, (a, b) in enumerate(zip(starts, ends, strict=True)) if whole_word(words, a, b)]
-            )
-        if not found.starts:
-            return None
-        segments = spans_cache.segments(article_id, sha, _placer(text, sha))
-        if segments is not None and segments.tagsets:
-            by_match = spans_cache.span_tagsets(segments, found.starts, found.ends)
-            found = replace(found, tagsets=by_match, tags=spans_cache.tagsets)
-        if wanted:
-            if found.tagsets is None:
+            whole = [k for k, (a, b) in enumerate(zip(starts, ends, strict=True)) if whole_word(words, a, b)]
+            starts, ends = [starts[k] for k in whole], [ends[k] for k in whole]
+            if not starts:
                 return None
-            found = found.only(
-                [k for k, t in enumerate(found.tagsets) if t and spans_cache.passes(t, wanted)]
-            )
+        layout = spans_cache.layout(article_id, sha, len(text), _placer(text, sha))
+        tagsets = None if layout is None else layout.tagsets_of(starts, ends, length, spans_cache.join)
+        found = ArticleHits(article_id, index.titles[i], text, starts, ends, tagsets, spans_cache.tagsets)
+        if wanted:
+            if tagsets is None:
+                return None
+            found = found.only([k for k, t in enumerate(tagsets) if t and spans_cache.passes(t, wanted)])
             if not found.starts:
                 return None
         return found

@@ -67,6 +67,7 @@ class AnnotationStore:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.articles_dir = self.path / ARTICLES_DIR
+        self._articles_prefix = os.path.join(self.articles_dir, "")
         self.local_dir = self.path / LOCAL_DIR
         self.manifest_path = self.path / MANIFEST_NAME
         self.lock_path = self.local_dir / LOCK_NAME
@@ -353,13 +354,19 @@ class AnnotationStore:
     def article_version(self, article_id: str) -> tuple[int, ...] | None:
         """A version of the article's annotations that changes whenever :meth:`records` can change, None
         if it has no annotation file. Two stats, nothing read: for caches derived from the records (the
-        corpus search's tags by position, ``reader.search.tagspans``)."""
-        stem = os.path.join(self.articles_dir, _stem(article_id))  # (no Path objects: once per search hit)
-        snap = stat_signature(stem + SNAPSHOT_SUFFIX)
-        log = stat_signature(stem + LOG_SUFFIX)
-        if snap is None and log is None:
-            return None
-        return (*(snap or (0, 0, 0)), *(log or (0, 0, 0)))
+        corpus search's tags by position, ``reader.search.tagspans``, asks once per article with a hit)."""
+        stem = self._articles_prefix + _stem(article_id)  # plain strings: no Path objects on this path
+        version: list[int] = []
+        for suffix in (SNAPSHOT_SUFFIX, LOG_SUFFIX):
+            path = stem + suffix
+            try:  # (most articles have no file: access() says so without the cost of an exception)
+                st = os.stat(path) if os.access(path, os.F_OK) else None
+            except FileNotFoundError:
+                st = None
+            except OSError as e:
+                raise cannot(Path(path), "read", e) from e
+            version += (0, 0, 0) if st is None else (st.st_mtime_ns, st.st_size, st.st_ino)
+        return tuple(version) if any(version) else None
 
     def _load(self, article_id: str) -> dict[str, JsonDict]:
         af = self._article(article_id)

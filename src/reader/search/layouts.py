@@ -1,0 +1,162 @@
+"""Where an article's tags are, by position: built from its annotations, queried once per match.
+
+:func:`build_segments` turns annotations into a *segment map*: ``bounds`` (sorted positions where the tags
+covering the text change) and, for each segment ``[bounds[k], bounds[k+1])``, the id of its tag tuple
+(0: no tag; ids index a table shared by all articles). A segment's tuple is the tags of the annotations
+covering it in document order (start, end, created), each tag once; neighbouring segments never have the
+same tuple. The tags of a match ``[a, b)`` are those of the segments it overlaps, joined in order: exactly
+the tags of the annotations overlapping it, in document order (an annotation that starts inside the match
+starts after every one covering its first character). Zero-length annotations cover nothing.
+
+A map is kept in one of two layouts, whichever :func:`encode` finds fitting:
+
+* :class:`MaskLayout`, one byte per character of the text: the index of the character's tag tuple in a
+  small per-article table. A match costs one C-level lookup (``map``), so a word with
+  500,000 matches pays ~20 ms for its tags. For articles with at most 255 distinct tuples whose mask is
+  not much larger than the map itself;
+* :class:`BoundsLayout`, the map as it is: a match costs a bisect (also run by ``map``).
+
+Every match crossing a segment bound (never one of a single character) is joined exactly, one by one.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from operator import sub
+from typing import Any, Final, NamedTuple
+
+INT: Final = "i"
+ITEM = array(INT).itemsize
+_MASK_SLACK = 64  # a mask may take this many bytes per segment (or 64 KiB) before the bounds are kept
+
+Interval = tuple[int, int, Sequence[str]]  # start, end, tags
+Join = Callable[[Iterable[int]], int]  # tagset ids in order -> the id of their tags joined
+
+
+class Segments(NamedTuple):
+    bounds: Sequence[int]  # segments + 1 positions
+    tagsets: Sequence[int]  # segments tagset ids
+
+
+def build_segments(intervals: Iterable[Interval], intern: Callable[[tuple[str, ...]], int]) -> Segments:
+    """The segment map of ``intervals`` given in document order (start, end, created).
+
+    A sweep over the sorted start and end positions keeping the covering intervals in document order
+    (appended as they start, so the list stays in order); neighbouring segments with the same tags merge.
+    """
+    spans = [(s, e, tags) for s, e, tags in intervals if e > s and tags]
+    if not spans:
+        return Segments([], [])
+    points = sorted({s for s, _, _ in spans} | {e for _, e, _ in spans})
+    active: list[Interval] = []
+    bounds: list[int] = []
+    ids: list[int] = []
+    p = 0
+    for x in points[:-1]:
+        active = [a for a in active if a[1] > x]
+        while p < len(spans) and spans[p][0] == x:
+            active.append(spans[p])
+            p += 1
+        tagset = intern(tuple(dict.fromkeys(t for a in active for t in a[2])))
+        if not ids or ids[-1] != tagset:
+            bounds.append(x)
+            ids.append(tagset)
+    bounds.append(points[-1])
+    return Segments(bounds, ids)
+
+
+class BoundsLayout:
+    """The segment map as it is: a bisect per match."""
+
+    def __init__(self, bounds: Sequence[int], ids: Sequence[int]) -> None:
+        self.bounds, self.ids = bounds, ids
+
+    def tagsets_of(self, starts: list[int], ends: list[int], length: int, join: Join) -> list[int]:
+        """Tagset id of each match ``[starts[k], ends[k])``; ``length``: of every match (0: they vary).
+
+        ``bisect_right(bounds, a)`` is one more than the segment where a match starts (0 before the first,
+        len(bounds) after the last); the match lies in that one segment unless a bound falls inside it.
+        """
+        bounds, ids, n = self.bounds, self.ids, len(starts)
+        by_slot = [0, *ids, 0]
+        first = list(map(bisect_right, repeat(bounds, n), starts))
+        out = list(map(by_slot.__getitem__, first))
+        if length == 1:
+            return out
+        last = list(map(bisect_left, repeat(bounds, n), ends))  # bounds before each match's end
+        if last != first:
+            for k in [k for k in range(n) if last[k] != first[k]]:
+                out[k] = join(ids[max(first[k] - 1, 0) : min(last[k], len(ids))])
+        return out
+
+
+class MaskLayout:
+    """One byte per character: the index of its tag tuple in ``table`` (0: none). A lookup per match."""
+
+    def __init__(self, mask: bytes, table: Sequence[int]) -> None:
+        self.mask, self.table = mask, table
+
+    def tagsets_of(self, starts: list[int], ends: list[int], length: int, join: Join) -> list[int]:
+        """As :meth:`BoundsLayout.tagsets_of`. A match lies in one segment if its characters all have the
+        same index (neighbouring segments differ): for two characters, if the first and last do."""
+        mask, table = self.mask, self.table
+        at = mask.__getitem__
+        if length == 1:
+            return list(map(table.__getitem__, map(at, starts)))
+        local = list(map(at, starts))
+        out = list(map(table.__getitem__, local))
+        crossing: list[int] = []
+        if length == 2:
+            last = list(map(at, map(sub, ends, repeat(1))))
+            if last != local:
+                crossing = [k for k in range(len(starts)) if local[k] != last[k]]
+        else:
+            crossing = [
+                k
+                for k, (a, b) in enumerate(zip(starts, ends, strict=True))
+                if b - a > 1 and mask.count(mask[a], a, b) != b - a
+            ]
+        for k in crossing:
+            out[k] = join(table[i] for i in dict.fromkeys(mask[starts[k] : ends[k]]))
+        return out
+
+
+Layout = BoundsLayout | MaskLayout
+
+
+def encode(segments: Segments, text_length: int) -> tuple[str, list[int], bytes]:
+    """(kind, meta, blob) to store a non-empty map of a text of ``text_length`` characters: ``"m"`` (a
+    mask of the whole text) or ``"b"`` (bounds); see :func:`decode`."""
+    bounds, ids = segments
+    table = list(dict.fromkeys([0, *ids]))
+    end = max(text_length, bounds[-1])
+    if len(table) <= 256 and end <= max(1 << 16, _MASK_SLACK * len(ids)):
+        local = {tagset: i for i, tagset in enumerate(table)}
+        mask = bytearray(end)
+        for k, tagset in enumerate(ids):
+            mask[bounds[k] : bounds[k + 1]] = bytes((local[tagset],)) * (bounds[k + 1] - bounds[k])
+        padding = bytes(-len(mask) % ITEM)  # the next blob starts aligned
+        return "m", [len(table), end], array(INT, table).tobytes() + bytes(mask) + padding
+    return "b", [len(ids)], array(INT, [*bounds, *ids]).tobytes()
+
+
+def blob_size(kind: str, meta: list[int]) -> int:
+    if kind == "m":
+        table, end = meta
+        return table * ITEM + end + (-end % ITEM)
+    return (2 * meta[0] + 1) * ITEM if meta[0] else 0  # (an empty map: no annotation covers anything)
+
+
+def decode(kind: str, meta: list[int], data: Any, offset: int) -> Layout:
+    """The layout stored at ``offset`` of ``data`` (a mapped file)."""
+    if kind == "m":
+        table_size, end = meta
+        table = array(INT, data[offset : offset + table_size * ITEM]).tolist()
+        start = offset + table_size * ITEM
+        return MaskLayout(data[start : start + end], table)
+    n = meta[0]
+    values = array(INT, data[offset : offset + (2 * n + 1) * ITEM]).tolist()
+    return BoundsLayout(values[: n + 1], values[n + 1 :])
