@@ -41,26 +41,39 @@ class Segments(NamedTuple):
     tagsets: Sequence[int]  # segments tagset ids
 
 
-def build_segments(intervals: Iterable[Interval], intern: Callable[[tuple[str, ...]], int]) -> Segments:
-    """The segment map of ``intervals`` given in document order (start, end, created).
+def build_segments(
+    intervals: Iterable[Interval], intern: Callable[[tuple[str, ...]], int], table: Sequence[tuple[str, ...]]
+) -> Segments:
+    """The segment map of ``intervals`` given in document order (start, end, created); ``intern`` gives
+    the id of a tag tuple, ``table[id]`` the tuple.
 
     A sweep over the sorted start and end positions keeping the covering intervals in document order
-    (appended as they start, so the list stays in order); neighbouring segments with the same tags merge.
+    (appended as they start, so the list stays in order). Each interval's tags are interned once, and a
+    set of covering intervals is joined once per distinct combination (most positions are covered by
+    none or one); neighbouring segments with the same tags merge.
     """
-    spans = [(s, e, tags) for s, e, tags in intervals if e > s and tags]
+    spans = [(s, e, intern(tuple(dict.fromkeys(tags)))) for s, e, tags in intervals if e > s and tags]
     if not spans:
         return Segments([], [])
     points = sorted({s for s, _, _ in spans} | {e for _, e, _ in spans})
-    active: list[Interval] = []
+    joined: dict[tuple[int, ...], int] = {}
+    active: list[tuple[int, int, int]] = []
     bounds: list[int] = []
     ids: list[int] = []
-    p = 0
+    p, n = 0, len(spans)
     for x in points[:-1]:
-        active = [a for a in active if a[1] > x]
-        while p < len(spans) and spans[p][0] == x:
+        if active:
+            active = [a for a in active if a[1] > x]
+        while p < n and spans[p][0] == x:
             active.append(spans[p])
             p += 1
-        tagset = intern(tuple(dict.fromkeys(t for a in active for t in a[2])))
+        if len(active) <= 1:
+            tagset = active[0][2] if active else 0
+        else:
+            key = tuple(a[2] for a in active)
+            tagset = joined.get(key, -1)
+            if tagset < 0:
+                tagset = joined[key] = intern(tuple(dict.fromkeys(t for i in key for t in table[i])))
         if not ids or ids[-1] != tagset:
             bounds.append(x)
             ids.append(tagset)
@@ -73,6 +86,9 @@ class BoundsLayout:
 
     def __init__(self, bounds: Sequence[int], ids: Sequence[int]) -> None:
         self.bounds, self.ids = bounds, ids
+
+    def largest_id(self) -> int:
+        return max(self.ids, default=0)
 
     def tagsets_of(self, starts: list[int], ends: list[int], length: int, join: Join) -> list[int]:
         """Tagset id of each match ``[starts[k], ends[k])``; ``length``: of every match (0: they vary).
@@ -97,7 +113,11 @@ class MaskLayout:
     """One byte per character: the index of its tag tuple in ``table`` (0: none). A lookup per match."""
 
     def __init__(self, mask: bytes, table: Sequence[int]) -> None:
-        self.mask, self.table = mask, table
+        self.mask = mask
+        self.table = [*table, *[0] * (256 - len(table))]  # (any byte looks up: no IndexError if damaged)
+
+    def largest_id(self) -> int:
+        return max(self.table)
 
     def tagsets_of(self, starts: list[int], ends: list[int], length: int, join: Join) -> list[int]:
         """As :meth:`BoundsLayout.tagsets_of`. A match lies in one segment if its characters all have the

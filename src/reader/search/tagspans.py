@@ -70,6 +70,8 @@ class TagSpans:
             if raw.get("schema") != SCHEMA:
                 return
             tagsets = [tuple(t) for t in raw["tagsets"]]
+            if not tagsets or tagsets[0] != () or len(set(tagsets)) != len(tagsets):
+                return
             entries = raw["articles"]
             with open(self.folder / str(raw["data"]), "rb") as f:
                 size = os.fstat(f.fileno()).st_size
@@ -81,7 +83,7 @@ class TagSpans:
         except (OSError, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError) as e:
             log.debug("rebuilding the search's tag spans in %s: %s", self.folder, e)
             return
-        self.tagsets = tagsets or [()]
+        self.tagsets = tagsets
         self._ids = {tags: i for i, tags in enumerate(self.tagsets)}
         self._entries = entries
         self._data = data
@@ -113,15 +115,23 @@ class TagSpans:
             self._load()
         wanted, sha = list(version), sha256[:16]
         entry = self._entries.get(article_id)
-        if entry is not None and entry[0] == wanted and entry[1] == sha and article_id not in self._new:
+        if (
+            entry is not None
+            and entry[0] == wanted
+            and entry[1] == sha
+            and article_id not in self._new
+            and (entry[3] != "m" or entry[4][1] >= text_length)  # (a mask covers the whole text)
+        ):
             if not blob_size(entry[3], entry[4]):
                 return None
-            return decode(entry[3], entry[4], self._data, entry[2])
+            layout = decode(entry[3], entry[4], self._data, entry[2])
+            if layout.largest_id() < len(self.tagsets):  # else damaged: built again below
+                return layout
         new = self._new.get(article_id)
         if new is not None and new[0] == wanted and new[1] == sha:
             segments = new[2]
         else:
-            segments = build_segments(placed(self.store.records(article_id)), self.intern)
+            segments = build_segments(placed(self.store.records(article_id)), self.intern, self.tagsets)
             if self.store.article_version(article_id) == version:  # else changed meanwhile: not kept
                 self._new[article_id] = (wanted, sha, segments, text_length)
         return BoundsLayout(*segments) if segments.tagsets else None

@@ -1,0 +1,237 @@
+"""The tags of corpus search hits, looked up by position (reader.search.layouts / tagspans): the same as
+checking every annotation, whatever the layout, and cached per article version without going stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.search import CorpusSearch
+from reader.search.layouts import BoundsLayout, build_segments, decode, encode
+from reader.search.tagspans import DIRECTORY, TagSpans
+from reader.store import make_annotation
+from reader.workspace import Workspace
+
+TAG_NAMES = ["甲", "乙", "丙", "丁/一", "丁/二"]
+
+
+class Table:
+    """What TagSpans gives build_segments and the layouts: interned tag tuples."""
+
+    def __init__(self) -> None:
+        self.tagsets: list[tuple[str, ...]] = [()]
+        self.ids: dict[tuple[str, ...], int] = {(): 0}
+
+    def intern(self, tags: tuple[str, ...]) -> int:
+        if tags not in self.ids:
+            self.ids[tags] = len(self.tagsets)
+            self.tagsets.append(tags)
+        return self.ids[tags]
+
+    def join(self, ids) -> int:
+        return self.intern(tuple(dict.fromkeys(t for i in ids for t in self.tagsets[i])))
+
+
+def by_scanning(annotations, a: int, b: int) -> tuple[str, ...]:
+    """The definition: tags of every annotation overlapping [a, b), in document order, each once."""
+    tags: dict[str, None] = {}
+    for start, end, _, ann_tags in sorted(annotations):
+        if start < b and a < end and start < end:
+            tags.update(dict.fromkeys(ann_tags))
+    return tuple(tags)
+
+
+annotation = st.tuples(
+    st.integers(0, 60),
+    st.integers(0, 12),
+    st.integers(0, 5),
+    st.lists(st.sampled_from(TAG_NAMES), max_size=3),
+).map(lambda t: (t[0], t[0] + t[1], t[2], tuple(dict.fromkeys(t[3]))))
+
+
+@st.composite
+def matches(draw) -> tuple[list[int], list[int]]:
+    """Non-overlapping matches in order, of one length or of several."""
+    lengths = draw(st.sampled_from([[1], [2], [3], [1, 2, 4]]))
+    starts, ends, at = [], [], 0
+    for gap in draw(st.lists(st.integers(0, 6), max_size=12)):
+        start = at + gap
+        end = start + draw(st.sampled_from(lengths))
+        if end > 70:
+            break
+        starts.append(start)
+        ends.append(end)
+        at = end
+    return starts, ends, lengths[0] if len(lengths) == 1 else 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(annotation, max_size=12), matches())
+def test_tags_by_position_are_those_of_every_overlapping_annotation(annotations, found):
+    starts, ends, length = found
+    table = Table()
+    ordered = sorted(annotations)  # document order: start, end, created
+    segments = build_segments([(s, e, tags) for s, e, _, tags in ordered], table.intern, table.tagsets)
+    expected = [by_scanning(annotations, a, b) for a, b in zip(starts, ends, strict=True)]
+    if not segments.tagsets:
+        assert all(tags == () for tags in expected)
+        return
+    layouts = [BoundsLayout(*segments)]
+    kind, meta, blob = encode(segments, 75)
+    layouts.append(decode(kind, meta, blob, 0))
+    assert kind == "m"  # short texts get the mask
+    for layout in layouts:
+        got = [table.tagsets[t] for t in layout.tagsets_of(starts, ends, length, table.join)]
+        assert got == expected, type(layout).__name__
+    assert all(segments.tagsets[k] != segments.tagsets[k + 1] for k in range(len(segments.tagsets) - 1))
+
+
+def test_a_long_text_with_few_annotations_keeps_bounds_not_a_mask():
+    table = Table()
+    segments = build_segments([(10, 20, ("甲",)), (500_000, 500_002, ("乙",))], table.intern, table.tagsets)
+    kind, meta, blob = encode(segments, 600_000)
+    assert kind == "b" and len(blob) < 100
+    layout = decode(kind, meta, blob, 0)
+    tags = layout.tagsets_of([15, 300, 500_001], [16, 301, 500_002], 1, table.join)
+    assert [table.tagsets[t] for t in tags] == [("甲",), (), ("乙",)]
+
+
+# -- the cache, through CorpusSearch
+
+
+def _workspace(tmp_path: Path) -> Workspace:
+    articles = tmp_path / "articles"
+    articles.mkdir(exist_ok=True)
+    (articles / "a.txt").write_text("甲文\n数据和数据库，大数据。数据！\n", encoding="utf-8")
+    (articles / "b.txt").write_text("乙文\n没有数据的一篇。\n", encoding="utf-8")
+    return Workspace(articles, tmp_path / "db")
+
+
+def tags_of(workspace: Workspace, query: str = "数据") -> list[tuple[str, int, tuple[str, ...]]]:
+    return [(h.article_id, h.start, h.tags) for h in CorpusSearch(workspace).search(query)]
+
+
+def test_tags_are_cached_per_article_version_and_follow_every_change(tmp_path):
+    ws = _workspace(tmp_path)
+    article = ws.load("a.txt")  # 数据 at 3, 6, 11, 14
+    first = ws.annotate(article, 3, 5, tags=["来源"])
+    ws.annotate(article, 6, 10, tags=["框架", "来源"])  # 数据库，
+    assert tags_of(ws) == [
+        ("a.txt", 3, ("来源",)),
+        ("a.txt", 6, ("框架", "来源")),
+        ("a.txt", 11, ()),
+        ("a.txt", 14, ()),
+        ("b.txt", 5, ()),
+    ]
+    cache = CorpusSearch(ws).cache_dir
+    assert (cache / DIRECTORY).exists()
+    # a new process reads the cache and builds nothing
+    fresh = Workspace(ws.library.root, tmp_path / "db")
+    spans = TagSpans(cache, fresh.store)
+    assert spans.layout("a.txt", article.sha256, len(article.text), _never) is not None
+    # an edit, a new annotation and a delete are all seen at the next search
+    ws.edit(first, tags=["人物"])
+    ws.annotate(article, 10, 13, tags=["大"])  # 大数据: the third match
+    assert [t for _, _, t in tags_of(ws)][:3] == [("人物",), ("框架", "来源"), ("大",)]
+    ws.delete(first)
+    assert [t for _, _, t in tags_of(ws)][:3] == [(), ("框架", "来源"), ("大",)]
+    ws.store.compact("a.txt")
+    assert [t for _, _, t in tags_of(ws)][:3] == [(), ("框架", "来源"), ("大",)]
+
+
+def _never(records):
+    raise AssertionError("the cached layout should have been used, not built again")
+
+
+def test_tags_follow_an_article_whose_text_changed_without_saving_anything(tmp_path):
+    ws = _workspace(tmp_path)
+    article = ws.load("a.txt")
+    ws.annotate(article, 6, 9, tags=["框架"])  # 数据库
+    assert tags_of(ws)[1] == ("a.txt", 6, ("框架",))
+    path = ws.library.root / "a.txt"
+    path.write_text("甲文\n新的开头。数据和数据库，大数据。数据！\n", encoding="utf-8")
+    before = ws.store.article_version("a.txt")
+    hits = tags_of(ws)
+    assert (hits[1][1], hits[1][2]) == (11, ("框架",))  # re-anchored in memory: 数据库 moved by 5
+    assert ws.store.article_version("a.txt") == before  # and nothing was written by the search
+
+
+def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path):
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    expected = tags_of(ws)
+    cache = CorpusSearch(ws).cache_dir
+    data = next(cache.glob("tagspans-*.bin"))
+    data.write_bytes(data.read_bytes()[:3])  # cut short
+    assert tags_of(ws) == expected
+    (cache / DIRECTORY).write_text('{"schema": 2, "data": "x", "tagsets": 5}', encoding="utf-8")
+    assert tags_of(ws) == expected
+    import orjson
+
+    directory = orjson.loads((cache / DIRECTORY).read_bytes())
+    for tagsets in ([[]], [["来源"], []], [[], ["来源"], ["来源"]]):  # too short, no empty first, twice
+        (cache / DIRECTORY).write_bytes(orjson.dumps({**directory, "tagsets": tagsets}))
+        assert tags_of(ws) == expected
+
+
+def test_article_version_changes_with_every_save_and_only_then(tmp_path):
+    ws = _workspace(tmp_path)
+    store = ws.store
+    assert store.article_version("a.txt") is None
+    article = ws.load("a.txt")
+    added = ws.annotate(article, 3, 5, tags=["来源"])
+    versions = [store.article_version("a.txt")]
+    assert versions[0] is not None and store.article_version("a.txt") == versions[0]
+    store.records("a.txt")  # reading changes nothing
+    assert store.article_version("a.txt") == versions[0]
+    ws.edit(added, note="改")
+    versions.append(store.article_version("a.txt"))
+    store.compact("a.txt")
+    versions.append(store.article_version("a.txt"))
+    ws.delete(store.get("a.txt", added.id))
+    versions.append(store.article_version("a.txt"))
+    assert len(set(versions)) == len(versions)
+    assert store.article_version("b.txt") is None
+
+
+def test_search_tags_equal_a_scan_of_every_annotation(tmp_path):
+    """Many overlapping annotations in one article: the search's tags are those of a full scan."""
+    import random
+
+    rng = random.Random(5)
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    text = "".join(rng.choice("数据据数和大") for _ in range(3000))
+    (articles / "x.txt").write_text(text, encoding="utf-8")
+    ws = Workspace(articles, tmp_path / "db")
+    article = ws.load("x.txt")
+    made = []
+    for _ in range(400):
+        start = rng.randrange(len(text) - 30)
+        made.append(
+            make_annotation(article, start, start + rng.randint(1, 30), tags=rng.sample(TAG_NAMES, 2))
+        )
+    ws.store.put_many("x.txt", made)
+    records = [(a.start, a.end, a.created, a.tags) for a in ws.store.for_article("x.txt")]
+    for query in ("数据", "大", "数据据数"):
+        hits = list(CorpusSearch(ws).search(query))
+        assert hits
+        assert [h.tags for h in hits] == [by_scanning(records, h.start, h.end) for h in hits]
+
+
+def test_a_read_only_database_still_gets_tags(tmp_path):
+    import shutil
+
+    from test_cli_store_trust import _remount_read_only, _tmpfs
+
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    with _tmpfs(tmp_path / "ro", "16m") as ro:
+        shutil.copytree(tmp_path / "db", ro / "db")
+        _remount_read_only(ro)
+        read_only = Workspace(ws.library.root, ro / "db")
+        assert read_only.store.read_only
+        assert tags_of(read_only)[0] == ("a.txt", 3, ("来源",))
+        assert tags_of(read_only)[0] == ("a.txt", 3, ("来源",))  # (its caches live in a temporary folder)
