@@ -50,3 +50,28 @@ def test_search_json_lines_and_tag_filter(run_reader):
 def test_search_errors(run_reader):
     assert_one_line_error(run_reader("search", "  "), "query is empty")
     assert_one_line_error(run_reader("search", "x", "--view", "klingon"), "invalid choice")
+
+
+def test_json_lines_are_the_hits_exactly_quotes_backslashes_and_tabs_escaped(run_reader, seeds_dir, db_dir):
+    from reader.search import CorpusSearch
+    from reader.workspace import Workspace
+
+    (seeds_dir / "q.txt").write_text('引号\n他说："数据\\在\t这里"。\n', encoding="utf-8")
+    annotate(run_reader, "q.txt", "数据", "引/语", 'quote"d')
+    for view in ("original", "taiwan"):
+        out = run_reader("search", "数据", "--json", "--view", view, check=True).stdout
+        got = [json.loads(line) for line in out.splitlines()]
+        ws = Workspace(seeds_dir, db_dir)
+        expected = [{**h._asdict(), "tags": list(h.tags)} for h in CorpusSearch(ws).search("数据", view=view)]
+        assert got == expected
+    (quoted,) = [h for h in got if h["article_id"] == "q.txt"]
+    assert quoted["before"] == '引號 他說："' and quoted["after"].startswith("\\在\t這裡")  # (taiwan)
+    assert quoted["tags"] == ["引/语", 'quote"d']
+    plain = [line for line in run_reader("search", "数据", check=True).stdout.splitlines() if "q.txt" in line]
+    assert plain == ['q.txt:7-9  …引号 他说："[数据]\\在 这里"。 …  #引/语 #quote"d']
+
+
+def test_output_in_an_encoding_without_chinese_is_escaped_not_a_crash(run_reader):
+    result = run_reader("search", "软件", env={"PYTHONIOENCODING": "ascii"}, check=True)
+    assert result.stdout.isascii() and "\\u" in result.stdout
+    assert "cannot hold some characters" in result.stderr

@@ -167,3 +167,95 @@ def test_query_is_literal_not_a_pattern(converter):
     assert spans(text, "[d]*", converter) == ["[d]*"]
     assert spans(text, "数据?", converter) == ["數據?"]
     assert spans(text, ".", converter) == ["."]
+
+
+# -- the index keeps no copy of the originals: context is read from the article files
+
+
+def test_the_index_is_the_folded_text_only_and_context_comes_from_the_files(corpus):
+    search = CorpusSearch(corpus)
+    search.refresh()
+    folded = next(search.cache_dir.glob("corpus-*.folded")).stat().st_size
+    texts = sum(len(p.read_bytes()) for p in corpus.library.root.glob("*.txt"))
+    assert folded == texts + 3  # the folded text (same bytes here) and a NUL after each article
+    assert [h.after for h in search.search("软件")] == ["。數據很多。 ", ",数据! "]  # (newline: a space)
+
+
+def test_an_article_changed_after_the_listing_is_searched_as_it_is_now(corpus, monkeypatch):
+    """A file that changes between the index check and the read (another program saving it): its hits
+    are found in the text as it is now, with offsets and context from that text."""
+    search = CorpusSearch(corpus)
+    search.refresh()
+    listed = corpus.library.files()
+    (corpus.library.root / "c.txt").write_text("丙文\n前言。数据和软件,数据!\n", encoding="utf-8")
+    monkeypatch.setattr(corpus.library, "files", lambda: listed)  # the check saw the old version
+    hits = [(h.article_id, h.start, h.match, h.before) for h in search.search("数据")]
+    assert hits[-2:] == [("c.txt", 6, "数据", "丙文 前言。"), ("c.txt", 12, "数据", "丙文 前言。数据和软件,")]
+    assert search.last_build == {"read": 0, "copied": 0}  # (the index itself was not touched)
+
+
+def test_a_file_rewritten_with_the_same_size_and_mtime_is_read_again_and_made_safe(tmp_path, monkeypatch):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    path = write(articles, "a.txt", "甲文\n数据在这里。\n")
+    ws = Workspace(articles, tmp_path / "db")
+    search = CorpusSearch(ws)
+    assert [h.after for h in search.search("数据")] == ["在这里。 "]
+
+    def rewrite(old: bytes, new: bytes) -> None:  # same size, same mtime: only the ctime tells
+        st = path.stat()
+        path.write_bytes(path.read_bytes().replace(old, new))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert path.stat().st_size == st.st_size
+
+    def safe(hit) -> bool:
+        text = hit.before + hit.match + hit.after
+        return not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
+
+    rewrite("在这里".encode(), b"\x1b[2J\x1b]0;x")
+    (hit,) = search.search("数据")  # the index check sees the new ctime: read again
+    assert hit.after.startswith("␛[2J␛]0;x") and safe(hit)
+    listed = ws.library.files()
+    rewrite(b"\x1b[2J", "\x9b2J".encode())  # the race: changed between the index check and the read
+    monkeypatch.setattr(ws.library, "files", lambda: listed)
+    (hit,) = search.search("数据")
+    assert hit.after.startswith("\ufffd2J␛]0;x") and safe(hit)
+
+
+def test_a_repeated_query_loads_no_conversion_until_the_overrides_change(corpus, monkeypatch):
+    from reader.convert.overrides import check_override
+    from reader.search import corpus as corpus_module
+
+    assert len(list(CorpusSearch(corpus).search("软件"))) == 2
+    calls: list[str] = []
+    real = corpus_module.query_variants
+
+    def counted(query, converter):
+        calls.append(query)
+        return real(query, converter)
+
+    monkeypatch.setattr(corpus_module, "query_variants", counted)
+    again = Workspace(corpus.library.root, corpus.store.path)  # a new process: the cache on disk
+    assert len(list(CorpusSearch(again).search("软件"))) == 2
+    assert calls == []
+    again.converter.overrides.add(check_override("taiwan", "菜单", "功能表"))
+    assert len(list(CorpusSearch(again).search("软件"))) == 2
+    assert calls == ["软件"]  # worked out again: an override may change what a query finds
+
+
+def test_the_overrides_file_name_is_the_converters():
+    from reader.convert.overrides import OVERRIDES_FILE
+    from reader.search.corpus import OVERRIDES_FILE as SEARCH_KEYS_ON
+
+    assert SEARCH_KEYS_ON == OVERRIDES_FILE
+
+
+def test_normalised_files_are_read_through_normalise(tmp_path):
+    """CRLF, a BOM, GB18030: the file's bytes are not the text, so the context is the normalised text."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "crlf.txt").write_bytes("\ufeff甲文\r\n数据\t在这里。\r\n".encode())
+    (articles / "gb.txt").write_bytes("乙文\n數據在那裡。\n".encode("gb18030"))
+    ws = Workspace(articles, tmp_path / "db")
+    hits = [(h.article_id, h.start, h.before, h.after) for h in CorpusSearch(ws).search("数据")]
+    assert hits == [("crlf.txt", 3, "甲文 ", "\t在这里。 "), ("gb.txt", 3, "乙文 ", "在那裡。 ")]

@@ -118,7 +118,7 @@ class CorpusSearch:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default
         self._index: CorpusIndex | None = None
         self._lock = threading.Lock()
-        self._variants: dict[str, list[str]] = {}
+        self._variants: dict[tuple[str, bytes], list[str]] = {}
         self.last_build: dict[str, int] = {}  # what the last refresh did: {"read": n, "copied": n}
 
     @property
@@ -163,9 +163,11 @@ class CorpusSearch:
         query = query.strip().replace("\0", "")
         if not query:
             return []
-        found = self._variants.get(query)
+        cache = _VariantCache(self)
+        key = (query, cache.fingerprint)
+        found = self._variants.get(key)
         if found is None:
-            found = self._variants[query] = _VariantCache(self).get(query)
+            found = self._variants[key] = cache.get(query)
         return found
 
     # -- search
@@ -311,12 +313,11 @@ class _VariantCache:
     def __init__(self, search: CorpusSearch) -> None:
         self.search = search
         self.path = search.cache_dir / VARIANTS_NAME
-
-    def _fingerprint(self) -> list[Any]:
-        return [self.search.workspace.store.file_version(OVERRIDES_FILE), _opencc_fingerprint()]
+        overrides = search.workspace.store.file_version(OVERRIDES_FILE)
+        self.fingerprint = orjson.dumps([overrides, _opencc_fingerprint()])
 
     def get(self, query: str) -> list[str]:
-        fingerprint = orjson.loads(orjson.dumps(self._fingerprint()))  # as it reads back from the file
+        fingerprint = orjson.loads(self.fingerprint)  # as it reads back from the file
         queries: dict[str, list[str]] = {}
         try:
             data = orjson.loads(self.path.read_bytes())
