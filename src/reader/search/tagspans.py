@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from reader.errors import StoreError
 from reader.search.layouts import (
     BoundsLayout,
     Interval,
@@ -108,7 +109,11 @@ class TagSpans:
     ) -> Layout | None:
         """The article's tags by position, None if no annotation of it covers anything. ``placed`` turns
         its stored records (document order) into intervals on the current text."""
-        version = self.store.article_version(article_id)
+        try:
+            version = self.store.article_version(article_id)
+        except StoreError as e:  # an unreadable folder: no tags for this article, nothing else blocked
+            log.debug("search: no tags for %s: %s", article_id, e)
+            return None
         if version is None:
             return None
         if not self._loaded:
@@ -131,8 +136,14 @@ class TagSpans:
         if new is not None and new[0] == wanted and new[1] == sha:
             segments = new[2]
         else:
-            segments = build_segments(placed(self.store.records(article_id)), self.intern, self.tagsets)
-            if self.store.article_version(article_id) == version:  # else changed meanwhile: not kept
+            try:
+                records = self.store.records(article_id)
+                segments = build_segments(placed(records), self.intern, self.tagsets)
+                unchanged = self.store.article_version(article_id) == version  # else not worth keeping
+            except StoreError as e:  # a damaged file: its article shows no tags, and blocks nothing else
+                log.debug("search: no tags for %s: %s", article_id, e)
+                return None
+            if unchanged:
                 self._new[article_id] = (wanted, sha, segments, text_length)
         return BoundsLayout(*segments) if segments.tagsets else None
 
