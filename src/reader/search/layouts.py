@@ -32,6 +32,7 @@ INT: Final = "i"
 ITEM = array(INT).itemsize
 _MASK_SLACK = 64  # a mask may take this many bytes per segment (or 64 KiB) before the bounds are kept
 
+_ZEROS = [0] * 256
 Interval = tuple[int, int, Sequence[str]]  # start, end, tags
 Join = Callable[[Iterable[int]], int]  # tagset ids in order -> the id of their tags joined
 
@@ -112,12 +113,13 @@ class BoundsLayout:
 class MaskLayout:
     """One byte per character: the index of its tag tuple in ``table`` (0: none). A lookup per match."""
 
-    def __init__(self, mask: bytes, table: Sequence[int]) -> None:
+    def __init__(self, mask: bytes, table: list[int]) -> None:
         self.mask = mask
-        self.table = [*table, *[0] * (256 - len(table))]  # (any byte looks up: no IndexError if damaged)
+        self.table = table + _ZEROS[len(table) :]  # (any byte looks up: no IndexError if damaged)
+        self._largest = max(table, default=0)
 
     def largest_id(self) -> int:
-        return max(self.table)
+        return self._largest
 
     def tagsets_of(self, starts: list[int], ends: list[int], length: int, join: Join) -> list[int]:
         """As :meth:`BoundsLayout.tagsets_of`. A match lies in one segment if its characters all have the
@@ -160,17 +162,18 @@ def encode(segments: Segments, text_length: int) -> tuple[str, list[int], bytes]
             mask[bounds[k] : bounds[k + 1]] = bytes((local[tagset],)) * (bounds[k + 1] - bounds[k])
         padding = bytes(-len(mask) % ITEM)  # the next blob starts aligned
         return "m", [len(table), end], array(INT, table).tobytes() + bytes(mask) + padding
-    return "b", [len(ids)], array(INT, [*bounds, *ids]).tobytes()
+    return "b", [len(ids), 0], array(INT, [*bounds, *ids]).tobytes()
 
 
-def blob_size(kind: str, meta: list[int]) -> int:
+def blob_size(kind: str, meta: Sequence[int]) -> int:
+    """Bytes of a stored layout (0: an empty map, where no annotation covers anything)."""
     if kind == "m":
         table, end = meta
         return table * ITEM + end + (-end % ITEM)
-    return (2 * meta[0] + 1) * ITEM if meta[0] else 0  # (an empty map: no annotation covers anything)
+    return (2 * meta[0] + 1) * ITEM if meta[0] else 0
 
 
-def decode(kind: str, meta: list[int], data: Any, offset: int) -> Layout:
+def decode(kind: str, meta: Sequence[int], data: Any, offset: int) -> Layout:
     """The layout stored at ``offset`` of ``data`` (a mapped file)."""
     if kind == "m":
         table_size, end = meta
