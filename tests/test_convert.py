@@ -178,6 +178,37 @@ def test_lone_surrogates_do_not_crash() -> None:
     assert built.offsets.range_to_view(3, 4) == (4, 5)
 
 
+def test_a_shipped_config_is_loaded_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workspace's converter, the tags' script folding and the search each have a Converter: the
+    dictionaries of a shipped config are loaded once for all of them (a user-chosen word list still gets
+    a config of its own)."""
+    import opencc
+
+    from reader.convert import engine
+
+    made = []
+
+    class Counting(opencc.OpenCC):  # type: ignore[misc]
+        def __init__(self, config: str) -> None:
+            made.append(config)
+            super().__init__(config)
+
+    monkeypatch.setattr(opencc, "OpenCC", Counting)
+    engine._shipped_instance.cache_clear()
+    try:
+        first, second = Converter(), Converter()
+        assert first.convert_config("軟體", "t2s") == second.convert_config("軟體", "t2s") == "软体"
+        assert second.convert("软体", "traditional") == first.convert("软体", "traditional") == "軟體"
+        assert made == ["t2s", "s2t"]
+        custom = first.engine.converter(("t2s",), overrides=(("軟體", "软件"),))
+        assert custom is not None and custom("軟體") == "软件"
+        assert len(made) == 3 and made[-1].endswith(".json")
+        with pytest.raises(UsageError, match="unknown OpenCC config"):
+            first.convert_config("x", "nonsense")
+    finally:
+        engine._shipped_instance.cache_clear()
+
+
 # ------------------------------------------------------------------------------------------ offset maps
 
 
