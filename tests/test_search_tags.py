@@ -176,6 +176,29 @@ def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path):
         assert tags_of(ws) == expected
 
 
+def test_a_damaged_annotation_file_gives_its_article_no_tags_and_blocks_no_search(tmp_path):
+    import pytest
+
+    from reader.errors import StoreError
+
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    ws.annotate(ws.load("b.txt"), 5, 7, tags=["框架"])  # 没有数据: 数据 at 5
+    log = next(p for p in ws.store.articles_dir.glob("*.log") if '"a.txt"' in p.read_text(encoding="utf-8"))
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join([lines[0], b"{not json\n", *lines[1:]]))  # a bad line before the last
+    fresh = Workspace(ws.library.root, tmp_path / "db")
+    with pytest.raises(StoreError):
+        fresh.store.records("a.txt")
+    assert tags_of(fresh) == [
+        ("a.txt", 3, ()),
+        ("a.txt", 6, ()),
+        ("a.txt", 11, ()),
+        ("a.txt", 14, ()),
+        ("b.txt", 5, ("框架",)),
+    ]
+
+
 def test_article_version_changes_with_every_save_and_only_then(tmp_path):
     ws = _workspace(tmp_path)
     store = ws.store
