@@ -26,6 +26,7 @@ from reader.pacing import Pacer
 from reader.sanitise import safe_line, sanitise
 from reader.screens.library import LibraryScreen
 from reader.widgets.terminal_guard import TERMINAL_GUARD
+from reader.widgets.typeahead import route_key
 from reader.workspace import Workspace
 
 
@@ -46,6 +47,12 @@ class ReaderApp(App[None]):
         Binding("question_mark", "help", "Keys", id="help", tooltip="Show every key"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
         Binding("x", "export", "Export", id="export", tooltip="Export annotations: JSON, W3C, CSV, Markdown"),
+        # Tab moves the focus as the key arrives (a priority binding), not once the keys typed before it are
+        # handled: the keys typed after it go to the next field, not the one being left (widgets/typeahead.py)
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="focus-next"),
+        Binding(
+            "shift+tab", "focus_previous", "Previous field", show=False, priority=True, id="focus-previous"
+        ),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -68,6 +75,8 @@ class ReaderApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):
             self.pacer.touch()
+        if isinstance(event, events.Key) and not event.is_forwarded and route_key(self.screen, event):
+            return
         await super().on_event(event)
 
     def on_unmount(self) -> None:

@@ -344,32 +344,36 @@ class LibraryScreen(Screen[None]):
     def _filter_submitted(self) -> None:
         self.action_open()
 
-    def on_key(self, event: Key) -> None:
+    def route_key(self, event: Key) -> bool:
+        """As a key arrives (widgets/typeahead.py): a printable key on the list that no binding claims starts
+        a filter, so the focus moves to the filter box before the key is delivered there, and the keys typed
+        after it follow it; Esc in the box clears it (in order with the letters still queued there) and gives
+        the list the keys after it."""
         filter_input = self.query_one("#library-filter", Input)
         table = self.query_one(DataTable)
+        focused = self.focused
+        if (
+            focused is table
+            and event.is_printable
+            and event.character
+            and event.key not in self.active_bindings
+        ):
+            self.set_focus(filter_input, scroll_visible=False)  # q, o, /, ?, x (the app's export) stay keys
+        elif focused is filter_input and event.key == "escape":
+            filter_input.call_later(setattr, filter_input, "value", "")
+            self.set_focus(table, scroll_visible=False)
+            return True
+        return False
+
+    def on_key(self, event: Key) -> None:
+        filter_input = self.query_one("#library-filter", Input)
         if filter_input.has_focus:
             table_action = _TABLE_KEYS_FROM_FILTER.get(event.key)
             if table_action is not None:
-                getattr(table, table_action)()
+                getattr(self.query_one(DataTable), table_action)()
                 event.stop()
-            elif event.key == "escape":
-                filter_input.value = ""
-                table.focus()
-                event.stop()
-            return
-        if event.key == "escape" and filter_input.value:  # Esc on the list clears a filter left in place
+        elif event.key == "escape" and filter_input.value:  # Esc on the list clears a filter left in place
             filter_input.value = ""
-            event.stop()
-            return
-        # Type-to-filter: a printable character that no binding claims starts a filter.
-        if (
-            table.has_focus
-            and event.is_printable
-            and event.character
-            and event.key not in self.active_bindings  # q, o, /, ?, x (the app's export), …
-        ):
-            filter_input.focus()
-            filter_input.insert_text_at_cursor(event.character)
             event.stop()
 
     # -- open -----------------------------------------------------------------------------------------
