@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.color import Color
 from rich.style import Style
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static, TextArea
 
 from _pilot import settle
 from reader.app import ReaderApp
@@ -154,7 +154,7 @@ async def annotate_selection(pilot: Pilot, tags: str, note: str) -> None:
     dialog = pilot.app.screen
     assert isinstance(dialog, AnnotateDialog)
     dialog.query_one("#annotate-tags", Input).value = tags
-    dialog.query_one("#annotate-note", Input).value = note
+    dialog.query_one("#annotate-note", TextArea).load_text(note)
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(pilot.app.screen, ReadingScreen)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from _app import (
     ARTICLE,
@@ -100,17 +100,19 @@ async def test_v_selects_the_sentence_and_a_tags_and_saves_it(app: ReaderApp) ->
         quote = screen.article.text[slice(*PASSAGE)]
         assert doc.selected_text == quote
 
-        # `a`: the dialog shows the passage; two tags and a note; Enter saves
+        # `a`: the dialog shows the passage; two tags, a note of two lines (Enter: a new line); ctrl+s saves
         await pilot.press("a")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, AnnotateDialog)
-        assert str(dialog.query_one("#annotate-quote", Static).render()) == quote
+        assert str(dialog.query_one("#annotate-quote", Static).render()).replace("\n", "") == quote  # wrapped
         assert dialog.query_one("#annotate-tags", Input).has_focus
         await type_text(pilot, "難民, 平台")
         await pilot.press("tab")
         await type_text(pilot, "匿名 source")
         await pilot.press("enter")
+        await type_text(pilot, "第二行")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ReadingScreen)
 
@@ -118,7 +120,7 @@ async def test_v_selects_the_sentence_and_a_tags_and_saves_it(app: ReaderApp) ->
         assert (saved.start, saved.end) == PASSAGE
         assert saved.quote == quote
         assert saved.tags == ("難民", "平台")
-        assert saved.note == "匿名 source"
+        assert saved.note == "匿名 source\n第二行"
         assert saved.view == "original"
         assert "1 annotation" in header(screen)
         assert doc.selection is None
@@ -284,13 +286,14 @@ async def test_e_edits_the_highlight_under_the_cursor(app: ReaderApp) -> None:
         dialog = app.screen
         assert isinstance(dialog, AnnotateDialog)
         assert dialog.query_one("#annotate-tags", Input).value == "難民, 平台"
-        assert dialog.query_one("#annotate-note", Input).value == "first note"
-        await pilot.press("tab")  # the note's text is selected on focus: typing replaces it
-        await type_text(pilot, "新")
+        assert dialog.query_one("#annotate-note", TextArea).text == "first note"
+        await pilot.press("tab")  # the note's cursor is at its end: a new line follows it
         await pilot.press("enter")
+        await type_text(pilot, "新")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         (edited,) = store.for_article(ARTICLE)
-        assert (edited.id, edited.tags, edited.note) == (added.id, added.tags, "新")
+        assert (edited.id, edited.tags, edited.note) == (added.id, added.tags, "first note\n新")
         assert (edited.start, edited.end) == PASSAGE
 
 
@@ -329,7 +332,7 @@ async def test_u_undoes_an_edit_then_the_add_then_has_nothing_left(app: ReaderAp
         await pilot.press("N", "e")
         await pilot.pause()
         assert isinstance(app.screen, AnnotateDialog)
-        app.screen.query_one("#annotate-note", Input).value = "新"
+        app.screen.query_one("#annotate-note", TextArea).load_text("新")
         await pilot.press("enter")
         await settle(pilot)
         assert store.for_article(ARTICLE)[0].note == "新"

@@ -77,3 +77,23 @@ async def test_tags_tab_and_a_note_typed_at_once_land_in_their_fields(app: Reade
         assert annotation.tags == ("難民", "平台")
         assert annotation.note == "unnamed source"
         assert not app.screen.query(Input).filter("#annotate-tags")
+
+
+async def test_a_note_pasted_keeps_every_line_and_enter_makes_a_new_one(app: ReaderApp) -> None:
+    """The note is a small editor: a bracketed paste of several lines keeps them all (a one-line field kept
+    the first), Enter is a new line, ctrl+s saves."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        assert screen.view_text is not None
+        screen.query_one(DocumentView).cursor = screen.view_text.offsets.to_view(PASSAGE[0])
+        await pilot.press("v", "a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AnnotateDialog), "the annotate dialog")
+        await pilot.press("tab")
+        app.post_message(events.Paste("第一行\n第二行 (second)\n第三行"))
+        await settle(pilot)
+        burst(app, "\r", "end", "⌃s")
+        await settle(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, ReadingScreen), "the dialog to close")
+        await settle(pilot)
+        (annotation,) = screen.workspace.store.for_article(screen.info.id)
+        assert annotation.note == "第一行\n第二行 (second)\n第三行\nend"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static, TextArea
 
 from _pilot import settle
 from _seeded import SIZE, cursor_on, open_tags, seeded
@@ -54,7 +54,7 @@ async def test_passages_by_tag_open_return_edit_and_overview(seeds_dir: Path, db
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, AnnotateDialog)
-        dialog.query_one("#annotate-note", Input).value = "编辑过"
+        dialog.query_one("#annotate-note", TextArea).load_text("编辑过")
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen

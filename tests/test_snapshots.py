@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, TextArea
 
 from _pilot import settle
 from reader.app import ReaderApp
@@ -97,7 +97,7 @@ def test_reading_with_highlight_and_panel(snap_compare, app: ReaderApp) -> None:
         dialog = pilot.app.screen
         assert isinstance(dialog, AnnotateDialog)
         dialog.query_one("#annotate-tags", Input).value = "難民, 平台"
-        dialog.query_one("#annotate-note", Input).value = "70萬 new users in two days"
+        dialog.query_one("#annotate-note", TextArea).load_text("70萬 new users in two days")
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("p")
@@ -115,7 +115,7 @@ def test_annotate_dialog(snap_compare, app: ReaderApp) -> None:
         dialog = pilot.app.screen
         assert isinstance(dialog, AnnotateDialog)
         dialog.query_one("#annotate-tags", Input).value = "難民, 平台"
-        dialog.query_one("#annotate-note", Input).value = "unnamed source"
+        dialog.query_one("#annotate-note", TextArea).load_text("unnamed source")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run(fill))
 

@@ -1,4 +1,9 @@
-"""The dialog that tags a passage: tags with completion, a note, a colour. Enter saves, Esc cancels."""
+"""The dialog that tags a passage: tags with completion, a note, a colour.
+
+Enter in the tags saves, and so do ctrl+s and the Save button anywhere; the note is a small editor where
+Enter makes a new line and a paste keeps every line. Esc cancels. On a short terminal the dialog is compact
+(``screens/compact.py``) and the quoted passage keeps to fewer lines, cut with ``…``.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from reader.colors import COLORS
 from reader.errors import ReaderError, UsageError
 from reader.sanitise import safe_line
+from reader.screens.compact import CompactWhenShort
 from reader.store import Annotation
 from reader.tags import check_tag, normalise_tags
+from reader.widgets.wrapped import WrappedText
 
 TAG_SEPARATORS = (",", "，")
 
@@ -75,7 +82,11 @@ class TagSuggester(Suggester):
         return None
 
 
-class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
+#: lines of the quoted passage shown (on a short terminal: fewer)
+QUOTE_LINES, SHORT_QUOTE_LINES = 4, 2
+
+
+class AnnotateDialog(CompactWhenShort, ModalScreen[AnnotationDraft | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="cancel-annotation"),
         Binding("ctrl+s", "save", "Save", id="save-annotation"),
@@ -110,13 +121,12 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
         )
 
     def compose(self) -> ComposeResult:
-        preview = self._quote if len(self._quote) <= 120 else self._quote[:119] + "…"
         options = [(Text("tag colour (automatic)"), "")] + [
             (Text.assemble(("  ", f"on {hex_}"), f" {name}"), name) for name, hex_ in COLORS.items()
         ]
-        with Vertical(id="annotate-box"):
+        with VerticalScroll(id="annotate-box"):
             yield Static(Text(self._title, style="bold"), id="annotate-title")
-            yield Static(Text(safe_line(preview)), id="annotate-quote")
+            yield WrappedText(self._quote, max_lines=QUOTE_LINES, id="annotate-quote")
             yield Label("Tags (comma-separated; → accepts a suggestion)")
             yield Input(
                 value=", ".join(self._initial.tags),
@@ -127,8 +137,14 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
             error = Static(Text(""), id="annotate-error")
             error.display = False  # shown only when the tags are refused
             yield error
-            yield Label("Note")
-            yield Input(value=self._initial.note, placeholder="optional", id="annotate-note")
+            yield Label("Note (enter: new line · ctrl+s saves)")
+            yield TextArea(
+                self._initial.note,
+                soft_wrap=True,
+                tab_behavior="focus",
+                placeholder="optional",
+                id="annotate-note",
+            )
             yield Label("Colour")
             yield Select(options, value=self._initial.color, allow_blank=False, id="annotate-color")
             with Horizontal(id="annotate-buttons"):
@@ -137,6 +153,16 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
 
     def on_mount(self) -> None:
         self.query_one("#annotate-tags", Input).focus()
+        note = self.query_one("#annotate-note", TextArea)
+        note.move_cursor(note.document.end)  # editing a note goes on from its end
+
+    def fitted(self, short: bool) -> None:
+        self.query_one(WrappedText).max_lines = SHORT_QUOTE_LINES if short else QUOTE_LINES
+
+    @property
+    def note(self) -> str:
+        """The note as typed (every line of it), without blank lines at its ends."""
+        return self.query_one("#annotate-note", TextArea).text.strip()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#annotate-save")
@@ -150,9 +176,8 @@ class AnnotateDialog(ModalScreen[AnnotationDraft | None]):
             error.display = True
             tags_input.focus()
             return
-        note = self.query_one("#annotate-note", Input).value.strip()
         color = self.query_one("#annotate-color", Select).value
-        self.dismiss(AnnotationDraft(tags, note, color if isinstance(color, str) else ""))
+        self.dismiss(AnnotationDraft(tags, self.note, color if isinstance(color, str) else ""))
 
     @on(Button.Pressed, "#annotate-cancel")
     def action_cancel(self) -> None:

@@ -20,9 +20,10 @@ from textual.widgets.option_list import Option
 
 from reader.errors import ReaderError
 from reader.sanitise import safe_line, safe_text
+from reader.screens.compact import CompactWhenShort
 
 
-class InputDialog(ModalScreen[str | None]):
+class InputDialog(CompactWhenShort, ModalScreen[str | None]):
     """One line of text. Enter returns it (stripped), Esc returns None.
 
     With ``check`` (say ``reader.tags.check_tag``), Enter returns what it returns; if it raises a
@@ -78,7 +79,7 @@ class InputDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(CompactWhenShort, ModalScreen[str | None]):
     """Choose one of `choices` ((label, value) pairs; labels are Text). Esc returns None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="cancel-choice")]

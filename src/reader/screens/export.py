@@ -37,6 +37,7 @@ from reader.export import (
 )
 from reader.sanitise import safe_line
 from reader.screens.annotate import TagSuggester, parse_tags
+from reader.screens.compact import CompactWhenShort
 from reader.screens.dialogs import ChoiceDialog, confirm_choices
 from reader.workspace import Workspace
 
@@ -48,7 +49,7 @@ class _Cancelled(Exception):
     pass
 
 
-class ExportDialog(ModalScreen[Path | None]):
+class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
     """Dismissed with the written file's path, or None if cancelled."""
 
     DEFAULT_CSS = """
@@ -79,6 +80,12 @@ class ExportDialog(ModalScreen[Path | None]):
     }
     #export-box Select, #export-box Input {
         margin-bottom: 1;
+    }
+    .-short #export-box Select, .-short #export-box Input, .-short #export-title {
+        margin-bottom: 0;
+    }
+    .-short #export-buttons {
+        margin-top: 0;
     }
     #export-progress.hidden, #export-status.hidden, #export-csv-formulas.hidden {
         display: none;
@@ -144,13 +151,13 @@ class ExportDialog(ModalScreen[Path | None]):
                         allow_blank=False,
                         id="export-view",
                     )
-            yield Label("Only passages with one of these tags (comma-separated; empty: all)")
+            yield Label("Only these tags, sub-tags too (comma-separated; empty: all)")
             yield Input(placeholder="all tags", suggester=TagSuggester(known_tags), id="export-tags")
             if self.article is not None:
                 title = safe_line(self.article.title)
                 yield Checkbox(Text(f"Only this article: {title}"), id="export-this-article")
             yield Checkbox(
-                Text("CSV: keep cells that start with = + - @ as they are (a spreadsheet may run them)"),
+                Text("CSV: keep = + - @ at the start of cells (a spreadsheet may run them)"),
                 id="export-csv-formulas",
                 classes="" if self._fmt == "csv" else "hidden",
             )

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -31,6 +31,7 @@ from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
 from reader.tags import under_any_alike
+from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
 #: a passage longer than this is cut in the list (the article shows it whole)
@@ -102,7 +103,7 @@ class PassagesScreen(Screen[None]):
             with VerticalScroll(id="passages-overview"):
                 yield Static(Text(""), id="passages-bars")
                 yield DataTable(id="passages-grid", cursor_type="cell", zebra_stripes=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

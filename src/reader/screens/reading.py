@@ -12,12 +12,10 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Static
 
 from reader.articles import Article, ArticleInfo
 from reader.colors import DEFAULT_COLOR, color_for_tag, hex_for
@@ -36,6 +34,7 @@ from reader.search import Match
 from reader.store import Annotation
 from reader.widgets.document import DocumentView
 from reader.widgets.findbar import FindBar
+from reader.widgets.header import HeaderLine, Part
 from reader.widgets.keybar import KeyBar
 from reader.widgets.panel import AnnotationPanel
 from reader.workspace import Workspace
@@ -89,7 +88,7 @@ class ReadingScreen(ArticleScreen):
 
     # -- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(safe_line(self.info.title)), id="reading-header")
+        yield HeaderLine(id="reading-header")
         with Horizontal(id="reading-body"):
             yield DocumentView(id="document")
             yield AnnotationPanel(id="panel", classes="hidden")
@@ -149,19 +148,20 @@ class ReadingScreen(ArticleScreen):
         return self._title
 
     def _refresh_header(self) -> None:
+        """The title gives way to the view, the position and the counts (it is cut with "…")."""
         document = self.query_one(DocumentView)
-        header = Text(no_wrap=True, overflow="ellipsis")
-        header.append(self._title_in_view(), style="bold")
-        header.append(f"  ·  {VIEW_LABELS[self.view_name]}", style="bold cyan")
         length = len(self.view_text.text) if self.view_text else 0
-        header.append(f"  ·  {document.cursor * 100 // length if length else 0}%")
+        parts = [
+            Part(self._title_in_view(), style="bold", shrink=True),
+            Part(VIEW_LABELS[self.view_name], style="bold cyan"),
+            Part(f"{document.cursor * 100 // length if length else 0}%"),
+        ]
+        count = len(self._annotations)
+        parts.append(Part(f"{count} annotation{'s' if count != 1 else ''}"))
         if document.selection:
             start, end = document.selection
-            header.append(f"  ·  {end - start} selected", style="bold")
-        count = len(self._annotations)
-        header.append(f"  ·  {count} annotation{'s' if count != 1 else ''}")
-        # one line whatever it says: no layout pass (this runs at every cursor move)
-        self.query_one("#reading-header", Static).update(header, layout=False)
+            parts.append(Part(f"{end - start} selected", style="bold"))
+        self.query_one(HeaderLine).show(*parts)  # at every cursor move: cheap, no layout pass
 
     @on(DocumentView.CursorMoved)
     @on(DocumentView.SelectionChanged)

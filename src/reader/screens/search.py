@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -24,6 +24,7 @@ from reader.sanitise import safe_line
 from reader.screens.annotate import parse_tags
 from reader.screens.passages import clip
 from reader.search import CorpusSearch, SearchHit
+from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
 #: seconds between two batches of results posted to the list
@@ -64,7 +65,7 @@ class CorpusSearchScreen(Screen[None]):
             yield Input(placeholder="only in passages tagged… (optional)", id="search-tags")
         yield Static(Text(""), id="search-status")
         yield OptionList(id="search-results")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#search-query", Input).focus()

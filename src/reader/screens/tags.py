@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from reader.codebook import TagInfo
@@ -23,6 +23,7 @@ from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, InputDialog, confirm_choices
 from reader.tags import check_tag
+from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
 
@@ -63,7 +64,7 @@ class TagsScreen(Screen[None]):
         tree.auto_expand = False
         yield tree
         yield Static(Text(""), id="tags-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(TagTree).focus()

@@ -17,7 +17,10 @@ from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 
-__all__ = ["KeyBar"]
+__all__ = ["HELP_ACTIONS", "KeyBar"]
+
+#: the key that lists every key: kept when the others do not all fit
+HELP_ACTIONS = {"help", "app.help"}
 
 
 class KeyBar(Widget, can_focus=False):
@@ -107,17 +110,47 @@ class KeyBar(Widget, can_focus=False):
                 line.append(text, description_style + extra)
             spans.append((start, line.cell_len, binding.key, enabled))
 
-        for binding, enabled in shown:
+        tail = 0
+        if palette is not None:
+            tail = cell_len(f"▏{self.app.get_key_display(palette[0])} {palette[0].description} ")
+        fitting, cut = self._fitting(shown, self.size.width - tail)
+        for binding, enabled in fitting:
+            if cut and binding.action in HELP_ACTIONS:
+                line.append(" …", description_style)  # more keys than room: `?` lists them all
             key(binding, enabled)
+        if cut and not any(binding.action in HELP_ACTIONS for binding, _ in fitting):
+            line.append(" …", description_style)
         if palette is not None:
             binding, enabled = palette
-            tail = cell_len(f"▏{self.app.get_key_display(binding)} {binding.description} ")
             line.append(" " * max(1, self.size.width - line.cell_len - tail))
             line.append("▏", self.get_component_rich_style("keybar--separator"))
             key(binding, enabled, compact=True)
             line.append(" ")
         self._spans = spans
         return line
+
+    def _fitting(
+        self, shown: list[tuple[Binding, bool]], room: int
+    ) -> tuple[list[tuple[Binding, bool]], bool]:
+        """The keys that fit in `room` cells, and whether some were left out: then the help key (`?`, which
+        lists them all) is kept, after the others that fit, with "…" before it."""
+
+        def cells(binding: Binding) -> int:
+            return cell_len(f" {self.app.get_key_display(binding)} {binding.description} ")
+
+        if sum(cells(binding) for binding, _ in shown) <= room:
+            return shown, False
+        helps = [item for item in shown if item[0].action in HELP_ACTIONS]
+        used = sum(cells(binding) for binding, _ in helps) + cell_len(" …")
+        fitting = []
+        for item in shown:
+            if item in helps:
+                continue
+            used += cells(item[0])
+            if used > room:
+                break
+            fitting.append(item)
+        return fitting + helps, True
 
     def _span_at(self, x: int) -> int | None:
         return next((n for n, (start, end, _, _) in enumerate(self._spans) if start <= x < end), None)
