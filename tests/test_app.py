@@ -101,11 +101,18 @@ async def test_typing_filters_titles_in_any_script_and_escape_clears(app: Reader
         assert table.has_focus
 
 
-async def test_o_sorts_by_the_next_column(app: ReaderApp) -> None:
+async def test_o_sorts_by_the_next_column_and_again_the_other_way_showing_which(app: ReaderApp) -> None:
     notes = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        # `o` sorts by the next column (title → script → length, descending)
+        table = library(app).query_one(DataTable)
+
+        def labels() -> list[str]:
+            return [str(column.label) for column in table.ordered_columns]
+
+        assert labels()[:2] == ["Title ▲", "Script"]
+        # `o` sorts by the next column (title → script), again the other way round, then the next (length,
+        # longest first); the sorted column's header says which and how (▲ A to Z, ▼ the other way)
         by_title = row_ids(app)
         await pilot.press("o")
         by_script = row_ids(app)
@@ -113,10 +120,16 @@ async def test_o_sorts_by_the_next_column(app: ReaderApp) -> None:
         scripts = [row_cells(app)[i][1] for i in by_script]
         assert scripts == sorted(scripts)
         assert notes[-1][0] == "Sorted by Script"
+        assert labels()[:3] == ["Title", "Script ▲", "Length"]
+        await pilot.press("o")
+        assert [row_cells(app)[i][1] for i in row_ids(app)] == sorted(scripts, reverse=True)
+        assert labels()[1] == "Script ▼"
         await pilot.press("o")
         lengths = [int(row_cells(app)[i][2].lstrip("~").replace(",", "")) for i in row_ids(app)]
         assert lengths == sorted(lengths, reverse=True)
         assert notes[-1][0] == "Sorted by Length (descending)"
+        assert labels()[1:3] == ["Script", "Length ▼"]
+        assert any("Length ▼" in line for line in table_lines(table))
 
 
 async def test_enter_on_a_damaged_article_says_why_and_stays_in_the_library(

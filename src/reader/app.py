@@ -20,7 +20,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.filter import LineFilter
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 
 from reader.pacing import Pacer
 from reader.sanitise import safe_line, sanitise
@@ -63,6 +63,8 @@ class ReaderApp(App[None]):
         #: small writes the UI must not wait for (the reading position), one thread, in order; finished
         #: before the app's exit completes
         self.background_writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-writes")
+        #: the last toast of each kind that replaces its predecessor (notify(..., replace=kind))
+        self._replaceable: dict[str, Notification] = {}
 
     def on_mount(self) -> None:
         self.push_screen(LibraryScreen(self.workspace))
@@ -95,14 +97,25 @@ class ReaderApp(App[None]):
         severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = False,
+        replace: str = "",
     ) -> None:
         """Notifications are plain text, made safe: messages carry tags, notes, file names and paths.
 
         ``markup`` is accepted for Textual's signature and ignored (GUIDE.md §4: never markup from data).
+        ``replace``: a toast of that kind (say "view") replaces the last one still shown, so pressing `s`
+        five times shows one toast, the latest, instead of a pile (``widgets/toast.py``).
         """
-        super().notify(
-            sanitise(str(message)), title=safe_line(title), severity=severity, timeout=timeout, markup=False
-        )
+        message, title = sanitise(str(message)), safe_line(title)
+        if not replace:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+            return
+        old = self._replaceable.pop(replace, None)
+        if old is not None:
+            self._unnotify(old, refresh=False)  # the new toast's arrival refreshes the toasts
+        timeout = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        notification = Notification(message, title, severity, timeout, markup=False)
+        self._replaceable[replace] = notification
+        self.post_message(Notify(notification))
 
     def action_help(self) -> None:
         from reader.screens.help import HelpScreen

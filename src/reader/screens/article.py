@@ -25,6 +25,7 @@ from reader.layout import Layout
 from reader.pacing import Pacer, WorkCancelled, long_lived_objects, release_long_lived_objects
 from reader.viewcache import PreparedViews
 from reader.widgets.document import DocumentView
+from reader.widgets.toast import notify_replacing
 from reader.workspace import Workspace
 
 __all__ = ["POSITION_SAVE_INTERVAL", "PREFETCH_DELAY", "ArticleScreen"]
@@ -242,7 +243,7 @@ class ArticleScreen(Screen[None]):
         offsets = view_text.offsets
         view_selection = offsets.range_to_view(*selection) if selection else None
         self._show_view(view_text, offsets.to_view(cursor), view_selection, layout)
-        self.notify(f"{VIEW_LABELS[view_text.view]} view", timeout=1.2)
+        notify_replacing(self, "view", f"{VIEW_LABELS[view_text.view]} view", timeout=1.2)
 
     def current_position(self) -> tuple[int, str] | None:
         if self.view_text is None:

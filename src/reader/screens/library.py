@@ -18,7 +18,10 @@ from reader.articles import ArticleInfo
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, confirm_choices
+from reader.shorttext import clip_line
+from reader.widgets.header import HeaderLine, Part
 from reader.widgets.keybar import KeyBar
+from reader.widgets.toast import notify_replacing
 from reader.workspace import Workspace
 
 SCRIPT_LABELS = {"simplified": "简", "traditional": "繁", "mixed": "混", "none": "–", "": ""}
@@ -39,8 +42,14 @@ COLUMNS = (
 
 
 TITLE_MIN_CELLS = 24
+#: the other columns' widths: room for their label and the sort arrow
+COLUMN_CELLS = {"script": 8, "chars": 8, "minutes": 8, "notes": 7}
 #: script + length + reading time + notes columns, their padding and the scrollbar
-OTHER_COLUMNS_CELLS = 44
+OTHER_COLUMNS_CELLS = sum(COLUMN_CELLS.values()) + 2 * len(COLUMNS) + 2
+#: columns sorted large to small first (a length, a time, a count); the title and script A to Z
+DESCENDING_FIRST = ("chars", "minutes", "notes")
+#: the sorted column's label ends with its direction
+ARROWS = {False: " ▲", True: " ▼"}
 
 
 def _reading_time(minutes: float) -> str:
@@ -80,7 +89,13 @@ class LibraryScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter titles (any script)"),
-        Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column (again: reverse)"),
+        Binding(
+            "o",
+            "cycle_sort",
+            "Sort",
+            id="sort",
+            tooltip="Sort by the next column; again: the other way round",
+        ),
         Binding(
             "ctrl+f",
             "app.corpus_search",
@@ -111,14 +126,12 @@ class LibraryScreen(Screen[None]):
         self._counts: dict[str, int] = {}
         self._sort_column = "title"
         self._sort_reverse = False
-        self._sort_columns_cycle = [key for key, _ in COLUMNS]
+        #: `o` chose the sorted column (pressed again, it reverses it)
+        self._sorted_by_o = False
 
     def compose(self) -> ComposeResult:
         # paths and file names are data: safe_line makes control characters (ESC…) visible symbols
-        header = f"reader · {safe_line(str(self.workspace.library.root))}"
-        if self.workspace.read_only:  # the database folder cannot be written
-            header += " · read-only: nothing can be saved"
-        yield Static(Text(header), id="library-header")
+        yield HeaderLine(id="library-header")
         # select_on_focus=False: type-to-filter focuses the box *after* inserting the first character,
         # and select-all-on-focus would make the second character replace it.
         yield FilterInput(
@@ -134,7 +147,13 @@ class LibraryScreen(Screen[None]):
         table = self.query_one(DataTable)
         title_width = self._title_width(self.app.size.width)  # so the first layout needs no second pass
         for key, label in COLUMNS:
-            table.add_column(label, key=key, width=title_width if key == "title" else None)
+            table.add_column(label, key=key, width=title_width if key == "title" else COLUMN_CELLS[key])
+        self._label_columns()
+        # paths and file names are data: clip_line (in HeaderLine) shows control characters as symbols
+        parts = [Part("reader"), Part(str(self.workspace.library.root), shrink=True, keep="end")]
+        if self.workspace.read_only:  # the database folder cannot be written
+            parts.append(Part("read-only: nothing can be saved", style="bold red"))
+        self.query_one(HeaderLine).show(*parts)
         table.focus()
         # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
         self._loading_timer = self.set_timer(0.25, self._show_loading)
@@ -261,14 +280,14 @@ class LibraryScreen(Screen[None]):
         article_id = self._current_id()
         info = next((i for i in self._infos if i.id == article_id), None)
         if info is None:
-            shown = len(self.query_one(DataTable).rows)
-            detail.update(
-                Text(
-                    f"No article matches the filter ({len(self._infos)} in the library)" if not shown else ""
-                )
-            )
+            query = self.query_one("#library-filter", Input).value.strip()
+            text = Text(no_wrap=True, overflow="ellipsis")
+            if query and not self.query_one(DataTable).row_count:
+                text.append("no match", style="bold")
+                text.append(f" for {clip_line(query, 24)} · {len(self._infos)} articles · esc clears")
+            detail.update(text)
             return
-        text = Text(safe_line(info.id), style="bold")
+        text = Text(safe_line(info.id), style="bold", no_wrap=True, overflow="ellipsis")
         problem = self.workspace.store.problem_for(info.id)
         if info.error or problem:
             text.append(f"  {safe_line(info.error or problem or '')}", style="red")
@@ -320,17 +339,40 @@ class LibraryScreen(Screen[None]):
         self._sort_by(str(event.column_key.value))
 
     def _sort_by(self, column: str) -> None:
+        """A click on a column's header: sort by it; on the sorted column: the other way round."""
         if column == self._sort_column:
             self._sort_reverse = not self._sort_reverse
         else:
-            self._sort_column, self._sort_reverse = column, column in ("chars", "minutes", "notes")
-        self._fill_table(keep=self._current_id())
-        label = dict(COLUMNS)[column]
-        self.notify(f"Sorted by {label}{' (descending)' if self._sort_reverse else ''}", timeout=1.5)
+            self._sort_column, self._sort_reverse = column, column in DESCENDING_FIRST
+        self._sorted_by_o = False
+        self._sorted()
 
     def action_cycle_sort(self) -> None:
-        columns = self._sort_columns_cycle
-        self._sort_by(columns[(columns.index(self._sort_column) + 1) % len(columns)])
+        """`o`: sort by the next column; pressed again, that column the other way round; then the next."""
+        column = self._sort_column
+        if self._sorted_by_o and self._sort_reverse == (column in DESCENDING_FIRST):
+            self._sort_reverse = not self._sort_reverse
+        else:
+            keys = [key for key, _ in COLUMNS]
+            column = keys[(keys.index(column) + 1) % len(keys)]
+            self._sort_column, self._sort_reverse = column, column in DESCENDING_FIRST
+        self._sorted_by_o = True
+        self._sorted()
+
+    def _sorted(self) -> None:
+        self._fill_table(keep=self._current_id())
+        self._label_columns()
+        label = dict(COLUMNS)[self._sort_column]
+        message = f"Sorted by {label}{' (descending)' if self._sort_reverse else ''}"
+        notify_replacing(self, "sort", message, timeout=1.5)
+
+    def _label_columns(self) -> None:
+        """Each column's label; the sorted one's ends with ▲ (A to Z, small to large) or ▼."""
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            arrow = ARROWS[self._sort_reverse] if key == self._sort_column else ""
+            table.columns[ColumnKey(key)].label = Text(label + arrow)
+        table.refresh()
 
     # -- filter ---------------------------------------------------------------------------------------
     def action_filter(self) -> None:
