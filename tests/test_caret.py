@@ -125,10 +125,13 @@ def test_v_after_another_selection_starts_afresh() -> None:
     assert caret.selected_text == "第二段，很短。"
 
 
-def test_v_at_a_paragraph_end_selects_the_sentence_before_and_on_a_blank_line_nothing() -> None:
+def test_v_on_a_blank_line_selects_nothing_not_the_sentence_before() -> None:
+    """The cursor on a paragraph's end is drawn on the blank line after it: `v` there selects nothing (it
+    used to select the sentence before, which the cursor was not seen on)."""
     caret = caret_on(SHORT, cursor=SHORT.index("\n"))
-    assert caret.select_sentence()
-    assert caret.selected_text == "第二句话！"
+    assert caret.layout is not None and caret.layout.is_blank(caret.layout.line_of_offset(caret.cursor))
+    assert not caret.select_sentence()
+    assert caret.selection is None
     blank = caret_on("甲。\n\n\n乙。", cursor=4)  # on an empty line
     assert not blank.select_sentence()
     assert blank.selection is None

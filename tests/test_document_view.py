@@ -226,14 +226,19 @@ async def test_v_selects_sentence_and_escape_clears(doc_app: OpenDoc) -> None:
         assert app.escaped == 1  # nothing to clear: escape reached the app
 
 
-async def test_v_at_the_end_of_a_paragraph_selects_its_last_sentence(doc_app: OpenDoc) -> None:
+async def test_v_at_the_end_of_a_paragraph_selects_its_last_sentence_and_on_a_blank_line_nothing(
+    doc_app: OpenDoc,
+) -> None:
     async with doc_app(SHORT, (100, 30)) as (_app, pilot, view):
-        view.cursor = SHORT.index("\n")  # End on the first paragraph: just after its last sentence
-        await pilot.press("v")
+        view.cursor = 0
+        await pilot.press("end", "v")  # End: on the paragraph's last character
         assert view.selected_text == "第二句话！"
-        await pilot.press("escape")
-        view.cursor = len(SHORT)  # the very end, after 第三段
+        await pilot.press("escape")  # the cursor is at the sentence's end, drawn on the blank line after it
+        assert view.text_layout is not None and view.text_layout.is_blank(1)
+        assert view.cursor == SHORT.index("\n")
         await pilot.press("v")
+        assert view.selection is None
+        await pilot.press("G", "v")  # G: the last line of text (not the blank line after it)
         assert view.selected_text == "第三段"
 
 

@@ -213,7 +213,8 @@ class Caret:
     def select_sentence(self) -> bool:
         """Select the sentence under the cursor; if "v" made the selection, extend it by the next sentence.
 
-        Returns False when there is nothing to select (the cursor on a blank line, the end of the text).
+        Returns False when there is nothing to select (the cursor on a blank line, at a paragraph's end, which
+        is drawn on the blank line after it, or at the end of the text).
         """
         text, pos = self.text, self.cursor
         if self.selection is not None and self.selection == self.sentence_selection:
@@ -223,10 +224,9 @@ class Caret:
                 return False
             start, end = self.anchor, sentence_bounds(text, following)[1]
         else:
+            # on a blank display line (the cursor on a paragraph's "\n" is drawn there) nothing is selected,
+            # not the sentence before it: what is selected is what the cursor is seen on
             start, end = sentence_bounds(text, pos)
-            if end <= start and 0 < pos <= len(text) and text[pos - 1] != "\n":
-                # at the end of a paragraph (End, or after a selection): the sentence just before
-                start, end = sentence_bounds(text, pos - 1)
         if end <= start:
             return False
         self.anchor = start
