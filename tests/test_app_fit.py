@@ -9,13 +9,30 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.widgets._toast import Toast
 
-from _app import cycle_view, header, library, make_app, open_article, row_ids
-from _pilot import settle
+from _app import (
+    ARTICLE,
+    LATER,
+    PASSAGE,
+    cycle_view,
+    header,
+    library,
+    make_app,
+    open_article,
+    panel_lines,
+    row_ids,
+)
+from _pilot import settle, wait_until
 from reader.app import ReaderApp
 from reader.convert import VIEW_LABELS
+from reader.screens.reading import ReadingScreen
+from reader.screens.search import CorpusSearchScreen
+from reader.screens.tags import TagsScreen
+from reader.widgets.keybar import KeyBar
+from reader.widgets.panel import AnnotationList, AnnotationPanel
+from reader.workspace import Workspace
 
 LONG_TITLE = "003_354cf6c445f5e220.txt"  # its first line, the title, is a whole paragraph
 
@@ -69,3 +86,78 @@ async def test_toasts_of_cycling_views_replace_each_other(app: ReaderApp) -> Non
         await pilot.pause()
         toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
         assert toasts == [f"{VIEW_LABELS['taiwan']} view"]
+
+
+# -- the panel ----------------------------------------------------------------------------------------------
+
+LONG_NOTE = (
+    "这段话说明平台在两天内吸引了大量新用户，数字来自一名不具名的知情人士，无法核实。"
+    "另一份报道给出的数字不同，需要对照原始数据。\n第二段：记者没有说明统计口径，也没有给出来源链接，"
+    "所以这个数字只能当作线索。"
+)
+
+
+@pytest.fixture
+def tagged(workspace: Workspace) -> Workspace:
+    """ARTICLE with three annotations: tags in both scripts, one with a long note of two paragraphs."""
+    article = workspace.load(ARTICLE)
+    workspace.annotate(article, 0, 8, tags=["框架/社会"], note=LONG_NOTE)
+    workspace.annotate(article, *PASSAGE, tags=["難民"], note="short")
+    workspace.annotate(article, LATER[0], LATER[0] + 6, tags=["框架/經濟"])
+    return workspace
+
+
+async def test_p_then_t_filters_the_panel_by_tag_in_either_script(app: ReaderApp, tagged: Workspace) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_article(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        panel = screen.query_one(AnnotationPanel)
+        assert panel.query_one(AnnotationList).has_focus
+        assert "t Tag filter" in screen.query_one(KeyBar).render().plain  # how to reach the filter
+        await pilot.press("t", *"社會")  # Traditional typed, the tag is Simplified
+        await settle(pilot)
+        assert panel.query_one("#panel-filter", Input).value == "社會"
+        assert len(panel.shown_ids) == 1
+        await pilot.press("backspace", "backspace", *"框架")  # a parent finds its sub-tags
+        await settle(pilot)
+        assert len(panel.shown_ids) == 2
+        await pilot.press(*"x")
+        await settle(pilot)
+        assert panel.shown_ids == []
+        assert panel_lines(panel.query_one(AnnotationList))[0].strip() == "no match for 框架x"
+        await pilot.press("escape")  # back to the list; Esc again leaves the article
+        assert panel.query_one(AnnotationList).has_focus and isinstance(app.screen, ReadingScreen)
+
+
+async def test_a_long_note_in_the_panel_wraps_like_the_document_under_its_indent(
+    app: ReaderApp, tagged: Workspace
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_article(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        lines = [line.rstrip() for line in panel_lines(screen.query_one(AnnotationList))]
+        assert lines[1].strip() == "#框架/社会"
+        note = lines[2:5]  # three lines of the note, then the next entry
+        assert all(line.startswith("  ") and not line[2:3].isspace() for line in note)
+        assert not any(line.strip()[0] in "，。：" for line in note)  # kinsoku: no line starts with 。
+        assert note[-1].endswith("…")  # there was more
+        assert "这段话说明" in note[0] and lines[5].startswith("▌")
+
+
+async def test_ctrl_t_opens_the_codebook_from_every_screen(app: ReaderApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, CorpusSearchScreen), "the corpus search")
+        await pilot.press("ctrl+t")  # it used to focus the search's tag field
+        await wait_until(pilot, lambda: isinstance(app.screen, TagsScreen), "the codebook")
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        screen = await open_article(pilot)
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TagsScreen), "the codebook from an article")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

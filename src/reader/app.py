@@ -47,6 +47,8 @@ class ReaderApp(App[None]):
         Binding("question_mark", "help", "Keys", id="help", tooltip="Show every key"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
         Binding("x", "export", "Export", id="export", tooltip="Export annotations: JSON, W3C, CSV, Markdown"),
+        # the codebook from every screen (the library shows the key in its key bar)
+        Binding("ctrl+t", "tags", "Tags", show=False, id="codebook", tooltip="Open the codebook: every tag"),
         # Tab moves the focus as the key arrives (a priority binding), not once the keys typed before it are
         # handled: the keys typed after it go to the next field, not the one being left (widgets/typeahead.py)
         Binding("tab", "focus_next", "Next field", show=False, priority=True, id="focus-next"),
@@ -124,10 +126,12 @@ class ReaderApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_tags(self) -> None:
-        """Open the codebook (tags screen)."""
+        """Open the codebook (tags screen), from any screen but a dialog."""
+        from textual.screen import ModalScreen
+
         from reader.screens.tags import TagsScreen
 
-        if not isinstance(self.screen, TagsScreen):
+        if not isinstance(self.screen, TagsScreen | ModalScreen):
             self.push_screen(TagsScreen(self.workspace))
 
     def action_corpus_search(self) -> None:

@@ -36,13 +36,6 @@ MAX_SHOWN = 2000
 class CorpusSearchScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="search.back", tooltip="Close the search"),
-        Binding(
-            "ctrl+t",
-            "focus_tags",
-            "Tags",
-            id="search.tags",
-            tooltip="Only matches in passages with these tags",
-        ),
     ]
 
     def __init__(self, workspace: Workspace, query: str = "") -> None:
@@ -62,7 +55,8 @@ class CorpusSearchScreen(Screen[None]):
                 select_on_focus=False,
                 id="search-query",
             )
-            yield Input(placeholder="only in passages tagged… (optional)", id="search-tags")
+            # Tab reaches it (ctrl+t is the codebook on every screen)
+            yield Input(placeholder="tab: only tagged…", id="search-tags")
         yield Static(Text(""), id="search-status")
         yield OptionList(id="search-results")
         yield KeyBar()
@@ -169,9 +163,6 @@ class CorpusSearchScreen(Screen[None]):
         event.stop()
         if self.hits:
             self.query_one(OptionList).focus()
-
-    def action_focus_tags(self) -> None:
-        self.query_one("#search-tags", Input).focus()
 
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -30,43 +29,53 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from reader.sanitise import safe_line
+from reader.shorttext import clip_line, text_cells
 from reader.store import Annotation
+from reader.tags import contains_alike
+from reader.widgets.wrapped import wrapped_lines
 
-__all__ = ["QUOTE_CELLS", "AnnotationList", "AnnotationPanel"]
+__all__ = ["NOTE_LINES", "AnnotationList", "AnnotationPanel", "entry_lines", "entry_rows"]
 
-#: the panel is 46 cells wide: a quote line keeps to one row
-QUOTE_CELLS = 38
-NOTE_CHARS = 60
+#: a note shows at most this many lines (wrapped with the document's rules, the last cut with "…")
+NOTE_LINES = 3
+NOTE_INDENT = "  "
 
 TextOf = Callable[[Annotation], str]
 ColourOf = Callable[[Annotation], str]
 
 
-def entry_rows(annotation: Annotation) -> int:
+def note_rows(note: str, width: int) -> int:
+    """Rows a note takes in a panel `width` cells wide (1 to NOTE_LINES)."""
+    if not note:
+        return 0
+    room = width - len(NOTE_INDENT)
+    if "\n" not in note and 2 * len(note) <= room:  # fits whatever its characters (the usual short note)
+        return 1
+    return len(wrapped_lines(note, width, NOTE_LINES, indent=NOTE_INDENT))
+
+
+def entry_rows(annotation: Annotation, width: int) -> int:
     """Rows an entry takes: the passage, then its tags and its note if it has them."""
-    return 1 + bool(annotation.tags) + bool(annotation.note)
+    return 1 + bool(annotation.tags) + note_rows(annotation.note, width)
 
 
-def _quote(text: str) -> str:
-    """The passage on one row of QUOTE_CELLS cells, with an ellipsis if it is longer."""
-    flat = safe_line(text)
-    if cell_len(flat) > QUOTE_CELLS:
-        return set_cell_size(set_cell_size(flat, QUOTE_CELLS + 1), QUOTE_CELLS - 1).rstrip() + "…"
-    return flat.rstrip()
-
-
-def entry_lines(annotation: Annotation, text: str, colour: str) -> list[list[Segment]]:
-    """The rows of one entry as segments (article text, tags and notes are data, never markup)."""
-    first = [Segment("▌", Style.parse(colour) if colour else Style()), Segment(_quote(text))]
-    if annotation.status == "orphan":
-        first.append(Segment("  (orphan: quote not found)", Style(bold=True, color="red")))
+def entry_lines(annotation: Annotation, text: str, colour: str, width: int) -> list[list[Segment]]:
+    """The rows of one entry as segments, each at most `width` cells (text is data, never markup): the
+    passage on one row, the tags on one, the note wrapped like the document (no line starts with 。) under
+    an indent, cut with "…" on its last row if longer."""
+    marker = Segment("▌", Style.parse(colour) if colour else Style())
+    orphan = "  (orphan: quote not found)" if annotation.status == "orphan" else ""
+    passage = clip_line(text, max(width - 1 - text_cells(orphan), 1))
+    first = [marker, Segment(passage)]
+    if orphan:
+        first.append(Segment(orphan, Style(bold=True, color="red")))
     rows = [first]
     if annotation.tags:
-        tags = (Segment(f" #{safe_line(tag)}", Style(bold=True)) for tag in annotation.tags)
-        rows.append([Segment(" "), *tags])
+        tags = clip_line(" ".join(f"#{tag}" for tag in annotation.tags), max(width - 1, 1))
+        rows.append([Segment(" "), Segment(tags, Style(bold=True))])
     if annotation.note:
-        rows.append([Segment(f"  {safe_line(annotation.note, NOTE_CHARS)}", Style(italic=True, dim=True))])
+        lines = wrapped_lines(annotation.note, width, NOTE_LINES, indent=NOTE_INDENT)
+        rows.extend([Segment(line, Style(italic=True, dim=True))] for line in lines)
     return rows
 
 
@@ -115,6 +124,7 @@ class AnnotationList(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", show=False, id="panel.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="panel.page_down"),
         Binding("enter", "choose", "Jump", show=False, id="panel.jump", tooltip="Jump to the annotation"),
+        Binding("t", "filter", "Tag filter", id="panel.filter", tooltip="Filter the annotations by tag"),
     ]
 
     @dataclass
@@ -130,8 +140,11 @@ class AnnotationList(ScrollView, can_focus=True):
         self._colour_of: ColourOf = lambda annotation: ""
         self._version = 0
         self._rows: LRUCache[tuple[int, int], list[list[Segment]]] = LRUCache(256)
+        self._width = 0  # the width the rows were counted for
         self.highlighted: int | None = None
         """The highlighted entry: an index into :attr:`shown_ids`."""
+        self.empty_text = ""
+        """What the list says when it lists nothing ("no match for …")."""
 
     # -- content
 
@@ -141,17 +154,25 @@ class AnnotationList(ScrollView, can_focus=True):
         """List ``annotations[i]`` for each i in `shown`; the highlighted annotation stays if still listed."""
         keep = self.highlighted_annotation
         self._annotations, self._shown = annotations, shown
-        listed = annotations if len(shown) == len(annotations) else [annotations[i] for i in shown]
-        rows = (1 + bool(annotation.tags) + bool(annotation.note) for annotation in listed)  # entry_rows
-        self._tops = list(accumulate(rows, initial=0))
+        self._count_rows()
         self.set_view(text_of, colour_of)
         self.highlighted = 0 if shown else None
-        if keep is not None:
+        if keep is not None and shown:  # (a filter that keeps nothing highlights nothing)
             self.highlighted = next((n for n, i in enumerate(shown) if annotations[i] is keep), None)
             if self.highlighted is None:  # the same annotation, re-read after a change
                 self.highlighted = next((n for n, i in enumerate(shown) if annotations[i].id == keep.id), 0)
         self.virtual_size = Size(self.scrollable_content_region.width, self._tops[-1])
         self._scroll_to_highlighted()
+
+    def _count_rows(self) -> None:
+        """Where each entry starts (its rows depend on the width: a long note wraps)."""
+        width = self._width = self._row_width()
+        annotations, shown = self._annotations, self._shown
+        listed = annotations if len(shown) == len(annotations) else [annotations[i] for i in shown]
+        self._tops = list(accumulate((entry_rows(annotation, width) for annotation in listed), initial=0))
+
+    def _row_width(self) -> int:
+        return self.scrollable_content_region.width or 40
 
     def set_view(self, text_of: TextOf, colour_of: ColourOf) -> None:
         """The same entries, their passages taken from another view (or their colours changed)."""
@@ -217,7 +238,8 @@ class AnnotationList(ScrollView, can_focus=True):
         rows = self._rows.get(key)
         if rows is None:
             annotation = self._annotations[self._shown[entry]]
-            rows = entry_lines(annotation, self._text_of(annotation), self._colour_of(annotation))
+            text, colour = self._text_of(annotation), self._colour_of(annotation)
+            rows = entry_lines(annotation, text, colour, self._width)
             self._rows[key] = rows
         return rows
 
@@ -226,6 +248,8 @@ class AnnotationList(ScrollView, can_focus=True):
         row = round(self.scroll_y) + y
         base = self.rich_style
         if not 0 <= row < self._tops[-1]:
+            if row == 0 and self.empty_text:
+                return _fit([Segment(self.empty_text, Style(dim=True))], width, base)
             return Strip.blank(width, base)
         entry = bisect_right(self._tops, row) - 1
         style = base
@@ -234,7 +258,31 @@ class AnnotationList(ScrollView, can_focus=True):
         return _fit(self._entry_rows(entry)[row - self._tops[entry]], width, style)
 
     def on_resize(self) -> None:
+        if self._row_width() != self._width:  # notes wrap anew
+            self._count_rows()
+            self._version += 1
+            self._rows.clear()
+            self._scroll_to_highlighted()
         self.virtual_size = Size(self.scrollable_content_region.width, self._tops[-1])
+
+    def action_filter(self) -> None:
+        """`t`: to the panel's tag filter."""
+        panel = next((node for node in self.ancestors if isinstance(node, AnnotationPanel)), None)
+        if panel is not None:
+            panel.focus_filter()
+
+
+class TagFilter(Input):
+    """The panel's tag filter: ↑↓, page keys and Enter act on the list (fzf style), Esc goes back to it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "to_list", "List", id="panel.filter.back", tooltip="Back to the annotations"),
+        Binding("down", "to_list", show=False),
+        Binding("enter", "to_list", "List", show=False),
+    ]
+
+    def action_to_list(self) -> None:
+        self.screen.set_focus(self.parent.query_one(AnnotationList) if self.parent else None)
 
 
 class AnnotationPanel(Vertical):
@@ -254,7 +302,7 @@ class AnnotationPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Annotations", style="bold"), id="panel-title")
-        yield Input(placeholder="filter by tag", id="panel-filter")
+        yield TagFilter(placeholder="t: filter by tag", id="panel-filter")
         yield AnnotationList(id="panel-list")
 
     @property
@@ -269,6 +317,10 @@ class AnnotationPanel(Vertical):
     def close(self) -> None:
         self.add_class("hidden")
 
+    def focus_filter(self) -> None:
+        """The tag filter takes the keys (`t` in the list)."""
+        self.screen.set_focus(self.query_one("#panel-filter", Input))
+
     def set_annotations(
         self, annotations: Sequence[Annotation], text_of: TextOf, colour_of: ColourOf
     ) -> None:
@@ -281,7 +333,7 @@ class AnnotationPanel(Vertical):
 
     @property
     def tag_filter(self) -> str:
-        return self.query_one("#panel-filter", Input).value.strip().casefold()
+        return self.query_one("#panel-filter", Input).value.strip()
 
     @property
     def shown_ids(self) -> list[str]:
@@ -301,16 +353,20 @@ class AnnotationPanel(Vertical):
         annotations = self._annotations
         shown: Sequence[int] = range(len(annotations))
         if wanted:
-            shown = [
-                i
-                for i, annotation in enumerate(annotations)
-                if any(wanted in tag.casefold() for tag in annotation.tags)
-            ]
+            # 简 and 繁 alike (社會 finds 框架/社会): each distinct tag is folded once, not each annotation's
+            alike = {tag for tag in {t for a in annotations for t in a.tags} if contains_alike(tag, wanted)}
+            shown = [i for i, annotation in enumerate(annotations) if not alike.isdisjoint(annotation.tags)]
+        entries.empty_text = self._empty_text(wanted)
         entries.show_entries(annotations, shown, self._text_of, self._colour_of)
         self._listed = (annotations, wanted)
         total = len(annotations)
         count = f"{len(shown)}" if len(shown) == total else f"{len(shown)} of {total}"
         self.query_one("#panel-title", Static).update(Text(f"Annotations ({count})", style="bold"))
+
+    def _empty_text(self, wanted: str) -> str:
+        if wanted:
+            return f"no match for {clip_line(wanted, 20)}"
+        return "none yet: select a passage (v, or shift+arrows) and press a"
 
     @on(Input.Changed, "#panel-filter")
     def _filter_changed(self) -> None:
