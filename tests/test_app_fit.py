@@ -24,9 +24,13 @@ from _app import (
     panel_lines,
     row_ids,
 )
-from _pilot import settle, wait_until
+from _pilot import palette_search, settle, wait_until
+from _seeded import SIMPLIFIED as SEEDED_SIMPLIFIED
+from _seeded import cursor_on, open_tags, seeded
 from reader.app import ReaderApp
 from reader.convert import VIEW_LABELS
+from reader.screens.annotate import AnnotateDialog
+from reader.screens.dialogs import ChoiceDialog, InputDialog
 from reader.screens.reading import ReadingScreen
 from reader.screens.search import CorpusSearchScreen
 from reader.screens.tags import TagsScreen
@@ -161,3 +165,74 @@ async def test_ctrl_t_opens_the_codebook_from_every_screen(app: ReaderApp) -> No
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+# -- every script -------------------------------------------------------------------------------------------
+
+
+async def test_the_palette_opens_articles_whatever_script_the_title_is_typed_in(app: ReaderApp) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        prompts = await palette_search(pilot, "小红书", "Open:")
+        titles = [prompt for prompt in prompts if prompt.startswith("Open:")]
+        assert any("小紅書" in title for title in titles)  # written in Traditional
+        assert any("小红书" in title for title in titles)
+
+
+async def test_a_new_tag_is_typed_whole_and_one_spelt_like_a_tag_in_use_offers_it(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    app, _ = seeded(seeds_dir, db_dir)  # tags 難民, 平台/小红书, 来源
+    codebook = app.workspace.codebook
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_tags(pilot)
+        await cursor_on(pilot, screen, "平台")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog), "the new-tag dialog")
+        await pilot.press(*"平台/抖音", "enter")  # the full path: the field did not start with 平台/
+        await settle(pilot)
+        assert "平台/抖音" in {info.name for info in codebook.tags()}
+        assert "平台/平台/抖音" not in {info.name for info in codebook.tags()}
+
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog), "the new-tag dialog")
+        await pilot.press(*"來源/官方", "enter")  # 來源 is 来源 in use
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the question")
+        assert "來源/官方 → 来源/官方" in str(app.screen.query_one(".dialog-title", Static).render())
+        await pilot.press("enter")  # the first choice: the spelling in use
+        await settle(pilot)
+        names = {info.name for info in codebook.tags()}
+        assert "来源/官方" in names and "來源/官方" not in names
+
+        await cursor_on(pilot, screen, "難民")  # renamed to a spelling of a tag in use: the two merge
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog), "the rename dialog")
+        app.screen.query_one(Input).value = "平台/小紅書"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the question")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert set(app.workspace.store.tags()) == {"平台/小红书", "来源"}
+
+
+async def test_annotating_with_a_tag_spelt_like_one_in_use_offers_it(seeds_dir: Path, db_dir: Path) -> None:
+    app, _ = seeded(seeds_dir, db_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_article(pilot, SEEDED_SIMPLIFIED)
+        await pilot.press("v", "a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AnnotateDialog), "the annotate dialog")
+        await pilot.press(*"來源", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the question")
+        await pilot.press("enter")  # the first choice: the tag in use
+        await settle(pilot)
+        assert app.screen is screen
+        (first,) = [a for a in app.workspace.store.for_article(SEEDED_SIMPLIFIED) if a.start == 0]
+        assert first.tags == ("来源",)
+        await pilot.press("G", "v", "a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AnnotateDialog), "the annotate dialog")
+        await pilot.press(*"來源", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the question")
+        await pilot.press("down", "enter")  # the second: keep it as typed
+        await settle(pilot)
+        last = app.workspace.store.for_article(SEEDED_SIMPLIFIED)[-1]
+        assert last.tags == ("來源",)

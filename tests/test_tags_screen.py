@@ -90,12 +90,13 @@ async def test_tags_tree_rename_merge_colour_delete_and_undo(seeds_dir: Path, db
         assert set(store.tags()) == {"難民潮", "平台/小红书"}
         assert "小红书  1 passage · 1 article" in tag_line(screen, "小红书")
 
-        # create (under the tag at the cursor) and describe
+        # create (the whole path typed: the field starts empty, its hint names the tag at the cursor)
         await cursor_on(pilot, screen, "平台")
         await pilot.press("c")
         await pilot.pause()
-        assert isinstance(app.screen, InputDialog) and app.screen.query_one(Input).value == "平台/"
-        await pilot.press(*"抖音", "enter")
+        assert isinstance(app.screen, InputDialog) and app.screen.query_one(Input).value == ""
+        assert app.screen.query_one(Input).placeholder == "e.g. 平台/…"
+        await pilot.press(*"平台/抖音", "enter")
         await settle(pilot)
         assert "抖音  0 passages · 0 articles" in tag_line(screen, "抖音")
         assert screen.current_name() == "平台/抖音"

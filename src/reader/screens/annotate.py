@@ -7,7 +7,7 @@ Enter makes a new line and a paste keeps every line. Esc cancels. On a short ter
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,8 +23,9 @@ from reader.colors import COLORS
 from reader.errors import ReaderError, UsageError
 from reader.sanitise import safe_line
 from reader.screens.compact import CompactWhenShort
+from reader.screens.dialogs import AS_TYPED, IN_USE, ChoiceDialog, spelling_question
 from reader.store import Annotation
-from reader.tags import check_tag, normalise_tags
+from reader.tags import check_tag, find_equivalent_tag, fold_key, normalise_tags
 from reader.widgets.wrapped import WrappedText
 
 TAG_SEPARATORS = (",", "，")
@@ -63,7 +64,8 @@ class AnnotationDraft:
 
 
 class TagSuggester(Suggester):
-    """Completes the tag being typed (the part after the last comma) from the tags already in use."""
+    """Completes the tag being typed (the part after the last comma) from the tags already in use, 简 and 繁
+    alike (what is typed is completed into the spelling in use)."""
 
     def __init__(self, tags: list[str]) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
@@ -76,8 +78,9 @@ class TagSuggester(Suggester):
         if not typed:
             return None
         already = set(parse_tags(value[:cut]))
+        key = fold_key(typed)  # 简 and 繁 alike: 來 completes 来源
         for tag in self._tags:
-            if tag not in already and tag != typed and tag.casefold().startswith(typed.casefold()):
+            if tag not in already and tag != typed and fold_key(tag).startswith(key):
                 return value[: len(value) - len(typed)] + tag
         return None
 
@@ -177,7 +180,25 @@ class AnnotateDialog(CompactWhenShort, ModalScreen[AnnotationDraft | None]):
             tags_input.focus()
             return
         color = self.query_one("#annotate-color", Select).value
-        self.dismiss(AnnotationDraft(tags, self.note, color if isinstance(color, str) else ""))
+        draft = AnnotationDraft(tags, self.note, color if isinstance(color, str) else "")
+        in_use = self._spelt_in_use(tags)
+        if not in_use:
+            self.dismiss(draft)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == IN_USE:
+                self.dismiss(replace(draft, tags=normalise_tags(in_use.get(tag, tag) for tag in tags)))
+            elif choice == AS_TYPED:
+                self.dismiss(draft)  # Esc: back to the dialog, to change the tags
+
+        title, choices = spelling_question(list(in_use.items()))
+        self.app.push_screen(ChoiceDialog(title, choices), chosen)
+
+    def _spelt_in_use(self, tags: tuple[str, ...]) -> dict[str, str]:
+        """The tags typed that are in use spelt otherwise (来源 for 來源: ``tags.find_equivalent_tag``)."""
+        found = {tag: find_equivalent_tag(tag, self._known_tags) for tag in tags}
+        return {tag: alike for tag, alike in found.items() if alike is not None and alike != tag}
 
     @on(Button.Pressed, "#annotate-cancel")
     def action_cancel(self) -> None:

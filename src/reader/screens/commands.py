@@ -1,7 +1,8 @@
 """Command palette (ctrl+p): script views, export, navigation, and every article by title.
 
 The commands (one per article and per tag) are built once when the palette opens, in a thread (listing
-the folder of a large library takes a moment), and every keystroke only matches against them.
+the folder of a large library takes a moment), and every keystroke only matches against them. Matching
+is 简 and 繁 alike (``reader.tags.fold_key`` on both sides: 小红书 finds 小紅書); names show as they are.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from reader.convert import VIEW_LABELS, VIEWS
 from reader.sanitise import safe_line
+from reader.tags import fold_key
 
 if TYPE_CHECKING:
     from reader.app import ReaderApp
 
 
 Command = tuple[str, Callable[[], object], str]
+#: a command and its name folded for matching (Simplified, case-folded)
+Folded = tuple[str, Callable[[], object], str, str]
 #: commands matched between two chances for the event loop to run (a keystroke, a repaint)
 YIELD_EVERY = 200
 
@@ -29,16 +33,19 @@ YIELD_EVERY = 200
 class ReaderCommands(Provider):
     """Prefixed commands, so typing "view", "export" or "open" narrows to a family."""
 
-    _built: list[Command] | None = None
+    _built: list[Folded] | None = None
 
     async def startup(self) -> None:
         """Build every command once per opening of the palette (Textual makes a provider per opening)."""
-        self._built = await asyncio.to_thread(self._commands)
+        self._built = await asyncio.to_thread(self._folded)
 
-    def _all(self) -> list[Command]:
+    def _all(self) -> list[Folded]:
         if self._built is None:  # searched before startup finished (Textual waits for it; be safe anyway)
-            self._built = self._commands()
+            self._built = self._folded()
         return self._built
+
+    def _folded(self) -> list[Folded]:
+        return [(name, callback, help_text, fold_key(name)) for name, callback, help_text in self._commands()]
 
     def _commands(self) -> list[Command]:
         from reader.screens.reading import ReadingScreen
@@ -119,19 +126,19 @@ class ReaderCommands(Provider):
         app.push_screen(ReadingScreen(app.workspace, info))
 
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._all():
+        for name, callback, help_text, _ in self._all():
             if name.startswith(("Open:", "Passages: by tag ")):  # one per article / tag: found by typing
                 continue
             yield DiscoveryHit(Text(name), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for index, (name, callback, help_text) in enumerate(self._all()):
+        matcher = self.matcher(fold_key(query))
+        for index, (name, callback, help_text, folded) in enumerate(self._all()):
             if index % YIELD_EVERY == YIELD_EVERY - 1:
                 # Textual's fuzzy matcher costs ~40 µs a command: at thousands of articles, let the next
                 # keystroke in (it cancels this search) instead of holding the event loop for the whole list
                 await asyncio.sleep(0)
-            score = matcher.match(name)
+            score = matcher.match(folded)
             if score > 0:
                 # Text, not matcher.highlight(): that parses its argument as markup; titles are data.
                 yield Hit(score, Text(name), callback, text=name, help=help_text)

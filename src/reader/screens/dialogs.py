@@ -27,7 +27,10 @@ class InputDialog(CompactWhenShort, ModalScreen[str | None]):
     """One line of text. Enter returns it (stripped), Esc returns None.
 
     With ``check`` (say ``reader.tags.check_tag``), Enter returns what it returns; if it raises a
-    ReaderError, its message is shown under the field and the dialog stays open to fix the text.
+    ReaderError, its message is shown under the field and the dialog stays open to fix the text. With
+    ``offer`` (say a tag in use spelt in the other script, ``reader.tags.find_equivalent_tag``), a value it
+    gives an alternative for is asked about (:func:`spelling_question`): the alternative, or the text as
+    typed; Esc goes back to the text.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="cancel-input")]
@@ -39,12 +42,14 @@ class InputDialog(CompactWhenShort, ModalScreen[str | None]):
         value: str = "",
         placeholder: str = "",
         check: Callable[[str], str] | None = None,
+        offer: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
         self._title = title
         self._value = value
         self._placeholder = placeholder
         self._check = check
+        self._offer = offer
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -73,10 +78,37 @@ class InputDialog(CompactWhenShort, ModalScreen[str | None]):
                 error.update(Text(safe_line(str(exc)), style="bold red"))
                 error.display = True
                 return
-        self.dismiss(value)
+        alternative = self._offer(value) if self._offer is not None else None
+        if not alternative or alternative == value:
+            self.dismiss(value)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                self.dismiss(alternative if choice == IN_USE else value)
+
+        title, choices = spelling_question([(value, alternative)])
+        self.app.push_screen(ChoiceDialog(title, choices), chosen)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+#: the answers of :func:`spelling_question`
+IN_USE, AS_TYPED = "in-use", "typed"
+
+
+def spelling_question(pairs: list[tuple[str, str]]) -> tuple[Text, list[tuple[Text, str]]]:
+    """The question (title, choices) when tags typed differ from tags in use only by script or case:
+    ``(typed, in use)`` pairs. The spelling in use comes first (Enter takes it): 来源 and 來源 would
+    otherwise be two tags, counted and exported apart until merged."""
+    title = Text("Already in use, spelt differently (简/繁 or case): ", style="bold")
+    title.append(", ".join(f"{safe_line(typed)} → {safe_line(in_use)}" for typed, in_use in pairs))
+    choices = [
+        (Text("Use the tag in use: " + ", ".join(safe_line(u) for _, u in pairs)), IN_USE),
+        (Text("Keep as typed: " + ", ".join(safe_line(t) for t, _ in pairs)), AS_TYPED),
+    ]
+    return title, choices
 
 
 class ChoiceDialog(CompactWhenShort, ModalScreen[str | None]):

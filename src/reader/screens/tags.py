@@ -22,7 +22,7 @@ from reader.colors import COLORS, hex_for
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, InputDialog, confirm_choices
-from reader.tags import check_tag
+from reader.tags import check_tag, find_equivalent_tag, under
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
@@ -118,6 +118,16 @@ class TagsScreen(Screen[None]):
             Text(f"Tags · {total} in the codebook · enter: passages · space: mark", style="bold")
         )
 
+    def _node(self, name: str) -> TreeNode[TagInfo] | None:
+        """The tree's node of the tag `name`, if it has one."""
+
+        def walk(node: TreeNode[TagInfo]) -> TreeNode[TagInfo] | None:
+            if node.data is not None and node.data.name == name:
+                return node
+            return next((found for child in node.children if (found := walk(child)) is not None), None)
+
+        return walk(self.query_one(TagTree).root)
+
     def _restore_cursor(self, node: TreeNode[TagInfo] | None) -> None:
         tree = self.query_one(TagTree)
         if node is not None and node.tree is tree and node.line >= 0:
@@ -165,12 +175,20 @@ class TagsScreen(Screen[None]):
         self.app.call_from_thread(self._fill, infos, keep)
         self.app.call_from_thread(self.notify, safe_line(message), timeout=2.5, markup=False)
 
+    def _in_use(self, leaving: str = "") -> list[str]:
+        """The tags in the codebook, most passages first (without `leaving`: the one being renamed)."""
+        infos = sorted(self.infos, key=lambda info: -info.passages)
+        return [info.name for info in infos if not (leaving and under(info.name, leaving))]
+
     def action_create(self) -> None:
         codebook = self.workspace.codebook
         current = self.current_name()
 
         def create(name: str | None) -> None:
-            if name:
+            if name in self._in_use():  # the tag in use was chosen over a spelling of it: go there
+                self._restore_cursor(self._node(name))
+                self.notify(f"{name} is in the codebook already", timeout=2.5, markup=False)
+            elif name:
 
                 def run() -> str:
                     codebook.create(name)
@@ -178,8 +196,14 @@ class TagsScreen(Screen[None]):
 
                 self._change(run, name)
 
-        prefix = f"{current}/" if current else ""
-        dialog = InputDialog("New tag", value=prefix, placeholder="e.g. framing/economy", check=check_tag)
+        # empty, not "current/": a full path typed over a prefix made 框架/框架/經濟
+        example = f"{current}/…" if current else "framing/economy"
+        dialog = InputDialog(
+            "New tag (a/b is a child of a)",
+            placeholder=f"e.g. {example}",
+            check=check_tag,
+            offer=lambda name: find_equivalent_tag(name, self._in_use()),
+        )
         self.app.push_screen(dialog, create)
 
     def action_rename(self) -> None:
@@ -187,17 +211,40 @@ class TagsScreen(Screen[None]):
         if info is None:
             return
         codebook = self.workspace.codebook
+        others = self._in_use(leaving=info.name)
+        offered: set[str] = set()
+
+        def offer(name: str) -> str | None:
+            """A tag in use spelt like `name` in the other script: renaming to it merges the two."""
+            alike = find_equivalent_tag(name, others)
+            if alike is not None:
+                offered.add(alike)
+            return alike
 
         def rename(new: str | None) -> None:
-            if new and new != info.name:
+            if not new or new == info.name:
+                return
+            if new in offered and new in others:  # the spelling in use was chosen: the two become one
+
+                def run() -> str:
+                    count = codebook.merge(info.name, new)
+                    return f"Merged {info.name} into {new}: {count} passage(s)"
+
+            else:
 
                 def run() -> str:
                     count = codebook.rename(info.name, new)
                     return f"Renamed {info.name} → {new} on {count} passage(s)"
 
-                self._change(run, new)
+            self._change(run, new)
 
-        self.app.push_screen(InputDialog(f"Rename {info.name}", value=info.name, check=check_tag), rename)
+        dialog = InputDialog(
+            f"Rename {info.name}",
+            value=info.name,
+            check=check_tag,
+            offer=offer,
+        )
+        self.app.push_screen(dialog, rename)
 
     def action_merge(self) -> None:
         info = self.current()
