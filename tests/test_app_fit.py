@@ -5,6 +5,7 @@ the screens' looks at the three sizes are in test_snapshots.py.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ from reader.app import ReaderApp
 from reader.convert import VIEW_LABELS
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.dialogs import ChoiceDialog, InputDialog
+from reader.screens.export import ExportDialog
 from reader.screens.reading import ReadingScreen
 from reader.screens.search import CorpusSearchScreen
 from reader.screens.tags import TagsScreen
@@ -236,3 +238,30 @@ async def test_annotating_with_a_tag_spelt_like_one_in_use_offers_it(seeds_dir: 
         await settle(pilot)
         last = app.workspace.store.for_article(SEEDED_SIMPLIFIED)[-1]
         assert last.tags == ("來源",)
+
+
+async def test_the_export_dialogs_tag_filter_keeps_sub_tags_in_either_script_and_says_when_it_keeps_nothing(
+    seeds_dir: Path, db_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app, _ = seeded(seeds_dir, db_dir)  # 来源 on two passages
+    article = app.workspace.load(SEEDED_SIMPLIFIED)
+    app.workspace.annotate(article, 60, 70, tags=["来源/官方"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
+        dialog = app.screen
+        warning = dialog.query_one("#export-tags-warning", Static)
+        dialog.query_one("#export-tags", Input).value = "來源x"
+        await settle(pilot)
+        assert warning.display and "no passage has 來源x" in str(warning.render())
+        dialog.query_one("#export-tags", Input).value = "來源"  # Traditional: keeps 来源 and 来源/官方
+        await settle(pilot)
+        assert not warning.display
+        path = dialog.query_one("#export-path", Input).value
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExportDialog), "the export")
+        exported = json.loads((tmp_path / path).read_text(encoding="utf-8"))
+        tags = sorted(tuple(a["tags"]) for a in exported["annotations"])
+        assert tags == sorted([("来源",), ("難民", "来源"), ("来源/官方",)])

@@ -39,6 +39,8 @@ from reader.sanitise import safe_line
 from reader.screens.annotate import TagSuggester, parse_tags
 from reader.screens.compact import CompactWhenShort
 from reader.screens.dialogs import ChoiceDialog, confirm_choices
+from reader.shorttext import clip_line
+from reader.tags import unmatched_filters
 from reader.workspace import Workspace
 
 #: seconds between two progress updates sent to the UI
@@ -93,6 +95,13 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
     #export-status {
         color: $text-muted;
     }
+    #export-tags-warning {
+        color: $warning;
+        margin-bottom: 1;
+    }
+    .-short #export-tags-warning {
+        margin-bottom: 0;
+    }
     #export-status.error {
         color: $error;
     }
@@ -129,9 +138,10 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
     # -- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         try:
-            known_tags = list(self.workspace.store.tags())
+            known_tags = [tag for tag, _ in self.workspace.store.tags().most_common()]
         except ReaderError:
             known_tags = []
+        self._known_tags = known_tags
         with VerticalScroll(id="export-box"):
             yield Static(Text("Export annotations", style="bold"), id="export-title")
             with Horizontal(id="export-choices"):
@@ -153,6 +163,9 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
                     )
             yield Label("Only these tags, sub-tags too (comma-separated; empty: all)")
             yield Input(placeholder="all tags", suggester=TagSuggester(known_tags), id="export-tags")
+            warning = Static("", id="export-tags-warning")
+            warning.display = False  # shown while a filter tag keeps nothing
+            yield warning
             if self.article is not None:
                 title = safe_line(self.article.title)
                 yield Checkbox(Text(f"Only this article: {title}"), id="export-this-article")
@@ -184,6 +197,17 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
         known = {f".{ext}" for ext in EXTENSIONS.values()}
         if path.suffix.lower() in known:
             path_input.value = str(path.with_suffix(f".{EXTENSIONS[event.value]}"))
+
+    @on(Input.Changed, "#export-tags")
+    def _tags_changed(self, event: Input.Changed) -> None:
+        """A filter tag that keeps no passage says so as it is typed (a typo must not pass for an empty
+        result): no tag in use is it or under it, 简 and 繁 alike (the filter keeps sub-tags too)."""
+        unmatched = unmatched_filters(parse_tags(event.value), self._known_tags)
+        warning = self.query_one("#export-tags-warning", Static)
+        warning.display = bool(unmatched)
+        if unmatched:
+            names = ", ".join(clip_line(tag, 30) for tag in unmatched)
+            warning.update(Text(f"no passage has {names} or a sub-tag: that filter keeps nothing"))
 
     @property
     def running(self) -> bool:
