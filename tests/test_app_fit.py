@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets._toast import Toast
 
 from _app import (
@@ -33,6 +33,7 @@ from reader.convert import VIEW_LABELS
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.dialogs import ChoiceDialog, InputDialog
 from reader.screens.export import ExportDialog
+from reader.screens.passages import PassagesScreen
 from reader.screens.reading import ReadingScreen
 from reader.screens.search import CorpusSearchScreen
 from reader.screens.tags import TagsScreen
@@ -265,3 +266,47 @@ async def test_the_export_dialogs_tag_filter_keeps_sub_tags_in_either_script_and
         exported = json.loads((tmp_path / path).read_text(encoding="utf-8"))
         tags = sorted(tuple(a["tags"]) for a in exported["annotations"])
         assert tags == sorted([("来源",), ("難民", "来源"), ("来源/官方",)])
+
+
+# -- every line ---------------------------------------------------------------------------------------------
+
+
+def option_rows(option_list: OptionList) -> list[list[str]]:
+    return [
+        option_list.get_option_at_index(i).prompt.plain.split("\n")  # type: ignore[union-attr]
+        for i in range(option_list.option_count)
+    ]
+
+
+async def test_search_results_and_passages_keep_each_row_to_one_line_of_the_list(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    app, _ = seeded(seeds_dir, db_dir)
+    article = app.workspace.load(SEEDED_SIMPLIFIED)
+    note = "第一行的笔记，说明这个段落为什么重要。\n第二行：它和前面的报道矛盾。"
+    app.workspace.annotate(article, 60, 90, tags=["難民"], note=note)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, CorpusSearchScreen), "the corpus search")
+        await pilot.press(*"小红书")
+        await settle(pilot)
+        results = app.screen.query_one(OptionList)
+        width = results.scrollable_content_region.width - 2
+        rows = option_rows(results)
+        assert len(rows) >= 10 and all(len(row) == 2 for row in rows)  # title (and tags), then the match
+        too_wide = [line for row in rows for line in row if cell_len(line) > width]
+        assert not too_wide, (width, too_wide)
+        assert all(row[1].startswith("  …") for row in rows)  # the context cut with …
+        await pilot.press("escape")
+        tags = await open_tags(pilot)
+        await cursor_on(pilot, tags, "難民")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PassagesScreen), "the passages")
+        await settle(pilot)
+        passages = app.screen.query_one(OptionList)
+        width = passages.scrollable_content_region.width - 2
+        rows = option_rows(passages)
+        assert len(rows) == 4 and all(len(row) == 3 for row in rows)  # title, passage, tags and note
+        assert all(cell_len(line) <= width for row in rows for line in row)
+        assert any("第一行的笔记" in row[2] and row[2].endswith("…") for row in rows)

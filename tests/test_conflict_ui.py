@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import TextArea
 
 from _pilot import settle
 from reader.app import ReaderApp
@@ -28,7 +28,7 @@ async def _edit_note(pilot, app: ReaderApp, note: str) -> None:  # type: ignore[
     await pilot.pause()
     dialog = app.screen
     assert isinstance(dialog, AnnotateDialog)
-    dialog.query_one("#annotate-note", Input).value = note
+    dialog.query_one("#annotate-note", TextArea).load_text(note)
     await pilot.press("enter")
     await settle(pilot)
 

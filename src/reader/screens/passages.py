@@ -30,12 +30,11 @@ from reader.passages import CONTEXT, PassageEntry
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
+from reader.shorttext import clip_line, fit_context, text_cells
 from reader.tags import under_any_alike
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
-#: a passage longer than this is cut in the list (the article shows it whole)
-PASSAGE_CHARS = 120
 BAR_CELLS = 40
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -48,21 +47,28 @@ def bar(value: int, maximum: int, cells: int = BAR_CELLS) -> str:
     return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
 
 
-def one_line(text: str) -> str:
-    """A passage or note on one line, safe for the terminal (controls as symbols, newlines as ⏎)."""
-    return safe_line(text)
-
-
 #: article titles in lists are cut to this many cells (a title is an article's first line: it can be long)
 TITLE_CELLS = 80
 
 
 def clip(text: str, cells: int = TITLE_CELLS) -> str:
-    """`text` on one safe line (``safe_line``), cut to at most `cells` terminal cells, with "…" if cut."""
-    text = safe_line(text)
-    if cell_len(text) <= cells:
-        return text
-    return set_cell_size(text, cells - 1).rstrip() + "…"
+    """`text` on one safe line, cut to at most `cells` terminal cells, with "…" if cut (``clip_line``)."""
+    return clip_line(text, cells)
+
+
+def match_row(
+    before: str, match: str, after: str, cells: int, match_style: str, *, cut_before: bool, cut_after: bool
+) -> Text:
+    """A match (or passage) with its context on one row of `cells` cells, the match styled, the context
+    dim and cut with "…" on its outer sides (``shorttext.fit_context``: a newline never breaks the row)."""
+    shown = fit_context(before, match, after, cells, cut_before=cut_before, cut_after=cut_after)
+    before, match, after = shown
+    return Text.assemble((before, "dim"), (match, match_style), (after, "dim"), no_wrap=True, end="")
+
+
+def list_width(option_list: OptionList) -> int:
+    """Cells a row of `option_list` has (its options have a cell of padding each side)."""
+    return max((option_list.scrollable_content_region.width or option_list.app.size.width - 4) - 2, 10)
 
 
 class PassagesScreen(Screen[None]):
@@ -93,6 +99,7 @@ class PassagesScreen(Screen[None]):
         self.articles = articles
         self.view = view
         self.entries: list[PassageEntry] = []
+        self._width = 0  # the list's width when its rows were cut
         #: set when an article is opened from here: coming back, the list is re-read (it may have changed)
         self._reload_on_resume = False
 
@@ -127,6 +134,7 @@ class PassagesScreen(Screen[None]):
         option_list = self.query_one(OptionList)
         old = option_list.highlighted
         option_list.clear_options()
+        self._width = self._fitted_width()
         option_list.add_options(
             [Option(self._entry_text(entry), id=str(index)) for index, entry in enumerate(entries)]
         )
@@ -148,26 +156,51 @@ class PassagesScreen(Screen[None]):
         self.query_one("#passages-header", Static).update(header)
         self._fill_overview()
 
-    @staticmethod
-    def _entry_text(entry: PassageEntry) -> Text:
-        text = Text()
+    def _entry_text(self, entry: PassageEntry) -> Text:
+        """Three rows, each cut to the list's width with "…": the title, the passage in its context, the
+        tags and the note."""
+        cells = self._width
+        text = Text(no_wrap=True, end="")
         text.append("▌", style=entry.color)
-        text.append(clip(entry.info.title), style="bold")
-        passage = entry.passage
-        if len(passage) > PASSAGE_CHARS:
-            passage = passage[: PASSAGE_CHARS - 1] + "…"
+        text.append(clip(entry.info.title, cells - 1), style="bold")
         text.append("\n  ")
-        text.append(("…" if len(entry.before) == CONTEXT else "") + one_line(entry.before), style="dim")
-        text.append(one_line(passage), style=f"bold on {entry.color}")
-        text.append(one_line(entry.after) + ("…" if len(entry.after) == CONTEXT else ""), style="dim")
-        if entry.annotation.status == "orphan":
-            text.append("  (orphan: quote not found)", style="bold red")
+        orphan = "  (orphan: quote not found)" if entry.annotation.status == "orphan" else ""
+        text.append_text(
+            match_row(
+                entry.before,
+                entry.passage,
+                entry.after,
+                cells - 2 - len(orphan),
+                f"bold on {entry.color}",
+                cut_before=len(entry.before) == CONTEXT,
+                cut_after=len(entry.after) == CONTEXT,
+            )
+        )
+        if orphan:
+            text.append(orphan, style="bold red")
         text.append("\n  ")
-        for tag in entry.annotation.tags:
-            text.append(f"#{one_line(tag)} ", style="bold")
-        if entry.annotation.note:
-            text.append(f" {one_line(entry.annotation.note)}", style="italic dim")
+        room = cells - 2
+        tags = clip_line(" ".join(f"#{safe_line(tag)}" for tag in entry.annotation.tags), room)
+        text.append(tags, style="bold")
+        note = entry.annotation.note
+        rest = room - text_cells(tags) - (2 if tags else 0)
+        if note and rest > 1:
+            text.append("  " if tags else "")
+            text.append(clip_line(note, rest), style="italic dim")
         return text
+
+    def on_resize(self) -> None:
+        """The rows are cut to the list's width: again when it changes."""
+        option_list = self.query_one("#passages-list", OptionList)
+        if self.entries and list_width(option_list) != self._width:
+            self._fill(self.entries, self.current())
+
+    def _fitted_width(self) -> int:
+        """The list's width (known after the first layout: a fill before it is fitted again after it)."""
+        option_list = self.query_one("#passages-list", OptionList)
+        if not option_list.scrollable_content_region.width:
+            self.call_after_refresh(self.on_resize)
+        return list_width(option_list)
 
     def current(self) -> PassageEntry | None:
         index = self.query_one(OptionList).highlighted

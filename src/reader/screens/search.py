@@ -22,8 +22,9 @@ from textual.worker import get_current_worker
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.annotate import parse_tags
-from reader.screens.passages import clip
+from reader.screens.passages import clip, list_width, match_row
 from reader.search import CorpusSearch, SearchHit
+from reader.shorttext import clip_line, text_cells
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
@@ -46,6 +47,7 @@ class CorpusSearchScreen(Screen[None]):
         self.searching = False
         self._generation = 0
         self._initial = query
+        self._width = 0  # the list's width its rows were cut to
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -63,6 +65,7 @@ class CorpusSearchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#search-query", Input).focus()
+        self.call_after_refresh(self._refit)  # the list's width is known after the first layout
         if self._initial:
             self.start_search()
 
@@ -115,6 +118,7 @@ class CorpusSearchScreen(Screen[None]):
             return
         room = MAX_SHOWN - len(self.hits)
         option_list = self.query_one(OptionList)
+        self._refit()
         first = len(self.hits)
         if room > 0:
             option_list.add_options(
@@ -127,20 +131,45 @@ class CorpusSearchScreen(Screen[None]):
             option_list.highlighted = 0
         self._show_status()
 
-    @staticmethod
-    def _hit_text(hit: SearchHit) -> Text:
-        text = Text()
-        text.append(clip(hit.title), style="bold")
-        text.append("\n  …")
-        text.append(safe_line(hit.before), style="dim")
-        text.append(safe_line(hit.match), style="bold black on #ffd700")
-        text.append(safe_line(hit.after), style="dim")
-        text.append("…")
-        if hit.tags:
+    def _hit_text(self, hit: SearchHit) -> Text:
+        """Two rows cut to the list's width with "…" (a newline in the context never breaks a row): the
+        title and the tags of the passages around the match, then the match in its context."""
+        cells = self._width
+        text = Text(no_wrap=True, end="")
+        title = clip(hit.title, cells)
+        text.append(title, style="bold")
+        tags = " ".join(f"#{safe_line(tag)}" for tag in hit.tags)  # a tag is one line: ⏎ for a newline
+        room = cells - text_cells(title) - 2
+        if tags and room > 4:
             text.append("  ")
-            for tag in hit.tags:
-                text.append(f"#{safe_line(tag)} ", style="bold cyan")
+            text.append(clip_line(tags, room), style="bold cyan")
+        text.append("\n  ")
+        match = match_row(
+            hit.before,
+            hit.match,
+            hit.after,
+            cells - 2,
+            "bold black on #ffd700",
+            cut_before=True,
+            cut_after=True,
+        )
+        text.append_text(match)
         return text
+
+    def on_resize(self) -> None:
+        self._refit()
+
+    def _refit(self) -> None:
+        """Rows cut to the list's width, again when it changes (known after the first layout)."""
+        option_list = self.query_one(OptionList)
+        if list_width(option_list) == self._width:
+            return
+        self._width = list_width(option_list)
+        highlighted = option_list.highlighted
+        shown = self.hits[:MAX_SHOWN]
+        option_list.clear_options()
+        option_list.add_options([Option(self._hit_text(hit), id=str(i)) for i, hit in enumerate(shown)])
+        option_list.highlighted = highlighted
 
     def _show_status(self) -> None:
         status = Text()

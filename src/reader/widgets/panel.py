@@ -29,6 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
+from reader.sanitise import safe_line
 from reader.shorttext import clip_line, text_cells
 from reader.store import Annotation
 from reader.tags import contains_alike
@@ -71,7 +72,7 @@ def entry_lines(annotation: Annotation, text: str, colour: str, width: int) -> l
         first.append(Segment(orphan, Style(bold=True, color="red")))
     rows = [first]
     if annotation.tags:
-        tags = clip_line(" ".join(f"#{tag}" for tag in annotation.tags), max(width - 1, 1))
+        tags = clip_line(" ".join(f"#{safe_line(tag)}" for tag in annotation.tags), max(width - 1, 1))
         rows.append([Segment(" "), Segment(tags, Style(bold=True))])
     if annotation.note:
         lines = wrapped_lines(annotation.note, width, NOTE_LINES, indent=NOTE_INDENT)
