@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from rich.color import Color, ColorSystem
 from textual.widgets import Input, OptionList, Static
 from textual.widgets._toast import Toast
 
@@ -26,9 +27,12 @@ from _app import (
     row_ids,
 )
 from _pilot import palette_search, settle, wait_until
+from _seeded import PASSAGE as SEEDED_PASSAGE
 from _seeded import SIMPLIFIED as SEEDED_SIMPLIFIED
-from _seeded import cursor_on, open_tags, seeded
+from _seeded import TRADITIONAL as SEEDED_TRADITIONAL
+from _seeded import cursor_on, open_tags, seeded, style_at
 from reader.app import ReaderApp
+from reader.colors import COLORS, READABLE_CONTRAST, contrast_ratio
 from reader.convert import VIEW_LABELS
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.dialogs import ChoiceDialog, InputDialog
@@ -37,6 +41,7 @@ from reader.screens.passages import PassagesScreen
 from reader.screens.reading import ReadingScreen
 from reader.screens.search import CorpusSearchScreen
 from reader.screens.tags import TagsScreen
+from reader.widgets.document import DocumentView
 from reader.widgets.keybar import KeyBar
 from reader.widgets.panel import AnnotationList, AnnotationPanel
 from reader.workspace import Workspace
@@ -310,3 +315,42 @@ async def test_search_results_and_passages_keep_each_row_to_one_line_of_the_list
         assert len(rows) == 4 and all(len(row) == 3 for row in rows)  # title, passage, tags and note
         assert all(cell_len(line) <= width for row in rows for line in row)
         assert any("第一行的笔记" in row[2] and row[2].endswith("…") for row in rows)
+
+
+# -- colours and themes -------------------------------------------------------------------------------------
+
+
+async def test_highlighted_text_keeps_the_themes_colour_where_it_reads(seeds_dir: Path, db_dir: Path) -> None:
+    app, _ = seeded(seeds_dir, db_dir)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_article(pilot, SEEDED_TRADITIONAL)
+        document = screen.query_one(DocumentView)
+        for theme in ("textual-dark", "textual-light", "solarized-light", "nord"):
+            app.theme = theme
+            await settle(pilot)
+            base = document.rich_style.color  # the theme's text colour, as the view draws it
+            assert base is not None
+            foreground = base.get_truecolor().hex
+            style = style_at(document, SEEDED_PASSAGE[0] + 1)
+            assert style.bgcolor is not None and style.color is not None
+            text, background = style.color.get_truecolor().hex, style.bgcolor.get_truecolor().hex
+            assert contrast_ratio(text, background) >= READABLE_CONTRAST, theme
+            if contrast_ratio(foreground, background) >= READABLE_CONTRAST:  # light themes: their own text
+                assert text == foreground, theme
+
+
+async def test_the_current_match_is_a_colour_no_highlight_has_even_on_16_colours(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    app, _ = seeded(seeds_dir, db_dir)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_article(pilot, SEEDED_TRADITIONAL)
+        document = screen.query_one(DocumentView)
+        await pilot.press("slash", *"数据")
+        await settle(pilot)
+        start, _ = document.search_matches[document.current_match or 0]
+        style = style_at(document, start)
+        assert style.bgcolor is not None
+        current = style.bgcolor.downgrade(ColorSystem.STANDARD).number
+        highlights = {Color.parse(value).downgrade(ColorSystem.STANDARD).number for value in COLORS.values()}
+        assert current not in highlights

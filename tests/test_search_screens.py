@@ -28,8 +28,8 @@ async def test_find_in_article_across_scripts(seeds_dir: Path, db_dir: Path) -> 
         assert str(count.render()) == "1/2"
         first, second = document.search_matches
         assert document.cursor == first[0]
-        # the current match is drawn black on yellow, the other bold and underlined
-        assert current_match_colour(document, first[0] + 1) == Color.parse("#ffd700").get_truecolor()
+        # the current match is drawn white on violet, the other bold and underlined
+        assert current_match_colour(document, first[0] + 1) == Color.parse("#5f00af").get_truecolor()
         other = style_at(document, second[0]) if on_screen(document, second[0]) else None
         assert other is None or (other.bold and other.underline)
 

@@ -60,8 +60,8 @@ class DocumentView(TextDisplay, can_focus=True):
             text-style: bold underline;
         }
         & > .documentview--match-current {
-            color: #000000;
-            background: #ffd700;
+            color: #ffffff;
+            background: #5f00af;
             text-style: bold;
         }
     }

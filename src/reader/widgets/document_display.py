@@ -315,8 +315,10 @@ class TextDisplay(ScrollView):
         """Run styles from the widget's CSS (rebuilt after a style change: `rich_style` resolves CSS)."""
         if self._run_styles is None:
             component = self.get_component_rich_style
+            base = self.rich_style
             self._run_styles = RunStyles(
-                base=self.rich_style,
+                base=base,
+                foreground=base.color.get_truecolor().hex if base.color is not None else None,
                 selection=component("documentview--selection", partial=True),
                 match=component("documentview--match", partial=True),
                 current_match=component("documentview--match-current", partial=True),

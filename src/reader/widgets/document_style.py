@@ -2,15 +2,18 @@
 
 All styles are built from Rich `Style` objects, never markup (article text is data: "[b]" stays "[b]").
 
-* **Highlights** paint their colour (a Rich colour name or hex) as the background, with black or white text
-  for contrast. Where **two or more highlights overlap**, the background is the average of their colours
+* **Highlights** paint their colour (a Rich colour name or hex) as the background; the text keeps the
+  theme's foreground where it reads (``reader.colors.text_color_on``: a light theme's dark text), else black
+  or white. Where **two or more highlights overlap**, the background is the average of their colours
   darkened by a third: distinct from each highlight alone, even from two overlapping highlights of the same
   colour, and the overlap's extent is visible at a glance.
 * **The selection** makes text bold and underlined. On cells without a highlight it also paints the selection
   background; on highlighted cells it keeps the highlight background, so highlight extents stay visible
   inside a selection.
 * **Search matches** are bold, underlined and yellow (on a highlight only bold and underlined, keeping its
-  colours); the current match is black on yellow, over highlights and selection alike.
+  colours); the current match is white on violet, over highlights and selection alike: a colour no
+  highlight has, on 16-colour terminals too (the yellow highlight and a yellow current match were one
+  colour there).
 * **The cursor** is the cursor style (reverse by default) on top of everything.
 """
 
@@ -23,6 +26,7 @@ from rich.color import Color as RichColor
 from rich.color import ColorParseError
 from rich.style import Style
 
+from reader.colors import text_color_on
 from reader.highlights import Colours
 
 __all__ = ["DEFAULT_HIGHLIGHT_COLOR", "RunStyles", "highlight_style"]
@@ -44,18 +48,17 @@ def _parse_rgb(color: str) -> tuple[int, int, int]:
 
 
 @lru_cache(maxsize=4096)
-def highlight_style(colors: Colours) -> Style:
-    """Background (and contrasting text) for the highlights overlapping on a cell: ``colors`` are
-    ``(colour, how many)`` pairs (``reader.highlights.pieces``)."""
+def highlight_style(colors: Colours, foreground: str | None = None) -> Style:
+    """Background (and readable text) for the highlights overlapping on a cell: ``colors`` are
+    ``(colour, how many)`` pairs (``reader.highlights.pieces``); ``foreground`` is the theme's text colour
+    (#rrggbb), kept where it reads on the background."""
     rgbs = [(_parse_rgb(color), count) for color, count in colors]
     total = sum(count for _, count in rgbs)
     red, green, blue = (sum(rgb[channel] * count for rgb, count in rgbs) / total for channel in range(3))
     if total > 1:  # overlap: darker than any of its parts (see module docstring)
         red, green, blue = red * 0.66, green * 0.66, blue * 0.66
-    luminance = (0.299 * red + 0.587 * green + 0.114 * blue) / 255
-    background = RichColor.from_rgb(red, green, blue)
-    foreground = RichColor.from_rgb(0, 0, 0) if luminance > 0.5 else RichColor.from_rgb(255, 255, 255)
-    return Style(color=foreground, bgcolor=background)
+    background = "#{:02x}{:02x}{:02x}".format(*(min(255, round(c)) for c in (red, green, blue)))
+    return Style(color=text_color_on(background, foreground), bgcolor=background)
 
 
 @dataclass
@@ -66,6 +69,8 @@ class RunStyles:
     """
 
     base: Style
+    #: the theme's text colour (#rrggbb), kept on highlights where it reads
+    foreground: str | None
     selection: Style
     match: Style
     current_match: Style
@@ -82,7 +87,7 @@ class RunStyles:
     def _build(self, colors: Colours, selected: bool, cursor: bool, match: int) -> Style:
         style = self.base
         if colors:
-            style += highlight_style(colors)
+            style += highlight_style(colors, self.foreground)
         if selected:
             style += Style(bold=True, underline=True)
             if not colors and self.selection.bgcolor is not None:
