@@ -30,7 +30,7 @@ from _pilot import palette_search, settle, wait_until
 from _seeded import PASSAGE as SEEDED_PASSAGE
 from _seeded import SIMPLIFIED as SEEDED_SIMPLIFIED
 from _seeded import TRADITIONAL as SEEDED_TRADITIONAL
-from _seeded import cursor_on, open_tags, seeded, style_at
+from _seeded import choose, cursor_on, open_tags, seeded, style_at
 from reader.app import ReaderApp
 from reader.colors import COLORS, READABLE_CONTRAST, contrast_ratio
 from reader.convert import VIEW_LABELS
@@ -354,3 +354,52 @@ async def test_the_current_match_is_a_colour_no_highlight_has_even_on_16_colours
         current = style.bgcolor.downgrade(ColorSystem.STANDARD).number
         highlights = {Color.parse(value).downgrade(ColorSystem.STANDARD).number for value in COLORS.values()}
         assert current not in highlights
+
+
+async def test_back_from_the_codebook_an_open_article_shows_the_new_colours(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    app, _ = seeded(seeds_dir, db_dir)  # the passage: 難民 (its colour) and 平台/小红书
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_article(pilot, SEEDED_TRADITIONAL)
+        document = screen.query_one(DocumentView)
+        before = style_at(document, SEEDED_PASSAGE[0] + 1).bgcolor
+        for colour in ("purple", "teal"):
+            assert before != Color.parse(COLORS[colour])
+            await pilot.press("ctrl+t")
+            tags = await wait_for_screen(pilot, TagsScreen)
+            await settle(pilot)
+            await cursor_on(pilot, tags, "難民")
+            await pilot.press("k")
+            await wait_for_screen(pilot, ChoiceDialog)
+            await choose(pilot, colour)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is screen
+            shown = style_at(document, SEEDED_PASSAGE[0] + 1).bgcolor
+            assert shown is not None and shown.get_truecolor() == Color.parse(COLORS[colour]).get_truecolor()
+            before = shown
+        # a rename (or merge, or delete) changes the article's annotations: shown as they now are
+        app.action_tags()  # as the palette's "Tags: open the codebook" does
+        tags = await wait_for_screen(pilot, TagsScreen)
+        await settle(pilot)
+        await cursor_on(pilot, tags, "難民")
+        await pilot.press("r")
+        await wait_for_screen(pilot, InputDialog)
+        app.screen.query_one(Input).value = "難民潮"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        (annotation,) = [a for a in screen.annotations if a.start == SEEDED_PASSAGE[0]]
+        assert annotation.tags == ("難民潮", "平台/小红书")
+        shown = style_at(document, SEEDED_PASSAGE[0] + 1).bgcolor
+        assert (
+            shown is not None
+            and shown.get_truecolor() == Color.parse(app.workspace.color_for(annotation)).get_truecolor()
+        )
+
+
+async def wait_for_screen(pilot, kind):  # type: ignore[no-untyped-def]
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
+    return pilot.app.screen

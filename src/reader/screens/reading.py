@@ -8,6 +8,7 @@ show, or say in one line what went wrong); the panel, the find bar and the heade
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import ClassVar
@@ -109,8 +110,30 @@ class ReadingScreen(ArticleScreen):
         self._show_annotations()
 
     def on_screen_resume(self) -> None:
-        if self.view_text is not None and self._colours.refresh():  # the codebook changed colours
+        """Back from another screen (the codebook, a passages list): what changed there shows here."""
+        if self.view_text is None:
+            return
+        if self._colours.refresh():  # the codebook changed colours
             self._show_annotations()
+        self._reread_if_retagged()
+
+    @work(thread=True, exclusive=True, group="retagged", exit_on_error=False)
+    def _reread_if_retagged(self) -> None:
+        """A rename, merge or delete in the codebook changed this article's tags: read its annotations
+        again (compared by the store's tag counts, no annotation read; off the UI thread)."""
+        article = self.article
+        if article is None:
+            return
+        try:
+            stored = self.workspace.store.article_tags().get(article.info.id, {})
+            if Counter(stored) == Counter(tag for a in self._annotations.all for tag in a.tags):
+                return
+            with long_lived_objects():
+                annotations = AnnotationSet(self.workspace.annotations(article))
+        except ReaderError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not read", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._changed, None, annotations, "")
 
     # -- loading and views ----------------------------------------------------------------------------
 
@@ -204,7 +227,8 @@ class ReadingScreen(ArticleScreen):
         self._show_annotations()
         if step is not None and step.kind == "add":
             self.query_one(DocumentView).clear_selection()
-        self.notify(message, timeout=1.5, markup=False)
+        if message:
+            self.notify(message, timeout=1.5, markup=False)
 
     def action_annotate(self) -> None:
         article, view_text = self.article, self.view_text
