@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from rich.color import Color, ColorSystem
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Select, Static
 from textual.widgets._toast import Toast
 
 from _app import (
@@ -26,7 +26,7 @@ from _app import (
     panel_lines,
     row_ids,
 )
-from _pilot import palette_search, settle, wait_until
+from _pilot import palette_prompts, palette_search, record_notifications, settle, wait_until
 from _seeded import PASSAGE as SEEDED_PASSAGE
 from _seeded import SIMPLIFIED as SEEDED_SIMPLIFIED
 from _seeded import TRADITIONAL as SEEDED_TRADITIONAL
@@ -37,10 +37,13 @@ from reader.convert import VIEW_LABELS
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.dialogs import ChoiceDialog, InputDialog
 from reader.screens.export import ExportDialog
+from reader.screens.help import HelpScreen
 from reader.screens.passages import PassagesScreen
 from reader.screens.reading import ReadingScreen
 from reader.screens.search import CorpusSearchScreen
+from reader.screens.settings import SettingsDialog
 from reader.screens.tags import TagsScreen
+from reader.settings import load_settings, settings_path
 from reader.widgets.document import DocumentView
 from reader.widgets.keybar import KeyBar
 from reader.widgets.panel import AnnotationList, AnnotationPanel
@@ -403,3 +406,60 @@ async def test_back_from_the_codebook_an_open_article_shows_the_new_colours(
 async def wait_for_screen(pilot, kind):  # type: ignore[no-untyped-def]
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
     return pilot.app.screen
+
+
+async def test_a_theme_chosen_in_the_palette_is_remembered(seeds_dir: Path, db_dir: Path) -> None:
+    app = make_app(seeds_dir, db_dir)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await palette_search(pilot, "theme", "Theme")
+        await pilot.press("enter")  # Textual's theme list, in the palette
+        await pilot.pause()
+        await pilot.press(*"textual-light")
+        await wait_until(pilot, lambda: "textual-light" in palette_prompts(pilot)[:1], "textual-light listed")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.theme == "textual-light", "the light theme")
+        await wait_until(pilot, lambda: load_settings(db_dir).theme == "textual-light", "the theme saved")
+    again = make_app(seeds_dir, db_dir)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert again.theme == "textual-light"
+
+
+async def test_the_settings_dialog_saves_checks_and_reports_what_the_file_holds(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    path = settings_path(db_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"font": "serif", "view": "klingon"}), encoding="utf-8")
+    app = make_app(seeds_dir, db_dir)
+    notes = record_notifications(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert any("view" in message and "klingon" in message for message, _, _ in notes)  # at start
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, HelpScreen)
+        keys = app.screen.query_one(DataTable)
+        assert any(str(keys.get_row_at(i)[0]) == "f2" for i in range(keys.row_count))  # listed in help
+        await pilot.press("escape", "f2")
+        dialog = await wait_for_screen(pilot, SettingsDialog)
+        notices = str(dialog.query_one("#settings-notices", Static).render())
+        assert "unknown setting" in notices and "font" in notices and "klingon" in notices
+        dialog.query_one("#settings-coder", Input).value = "Alice"
+        dialog.query_one("#settings-view", Select).value = "simplified"
+        dialog.query_one("#settings-wrap", Input).value = "10"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = str(dialog.query_one("#settings-error", Static).render())
+        assert app.screen is dialog and "wrap_width" in error and "from 20 to 400" in error
+        assert "\n" not in error
+        dialog.query_one("#settings-wrap", Input).value = "40"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, SettingsDialog)
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        assert saved == {"font": "serif", "coder": "Alice", "view": "simplified", "wrap_width": 40}
+        screen = await open_article(pilot)  # opened for the first time: in the view of the setting
+        assert screen.view_name == "simplified"
+        layout = screen.query_one(DocumentView).text_layout
+        assert layout is not None and layout.width == 40

@@ -13,6 +13,7 @@ gc.set_threshold(50_000, 50, 100)
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import events
@@ -21,13 +22,20 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.filter import LineFilter
 from textual.notifications import Notification, Notify, SeverityLevel
+from textual.theme import Theme
+from textual.timer import Timer
 
+from reader.errors import ReaderError
 from reader.pacing import Pacer
 from reader.sanitise import safe_line, sanitise
 from reader.screens.library import LibraryScreen
+from reader.settings import DEFAULT_MEASURE, THEMES, Settings, load_settings, set_setting
 from reader.widgets.terminal_guard import TERMINAL_GUARD
 from reader.widgets.typeahead import route_key
 from reader.workspace import Workspace
+
+#: seconds a theme chosen in the palette must stay before it is saved (the palette tries each one out)
+THEME_SAVE_DELAY = 0.5
 
 
 def _reader_commands() -> type[Provider]:
@@ -49,6 +57,14 @@ class ReaderApp(App[None]):
         Binding("x", "export", "Export", id="export", tooltip="Export annotations: JSON, W3C, CSV, Markdown"),
         # the codebook from every screen (the library shows the key in its key bar)
         Binding("ctrl+t", "tags", "Tags", show=False, id="codebook", tooltip="Open the codebook: every tag"),
+        Binding(
+            "f2",
+            "settings",
+            "Settings",
+            show=False,
+            id="settings",
+            tooltip="Settings: coder name, default view, theme, wrap width",
+        ),
         # Tab moves the focus as the key arrives (a priority binding), not once the keys typed before it are
         # handled: the keys typed after it go to the next field, not the one being left (widgets/typeahead.py)
         Binding("tab", "focus_next", "Next field", show=False, priority=True, id="focus-next"),
@@ -67,10 +83,66 @@ class ReaderApp(App[None]):
         self.background_writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-writes")
         #: the last toast of each kind that replaces its predecessor (notify(..., replace=kind))
         self._replaceable: dict[str, Notification] = {}
+        #: this clone's settings (reader.settings): the theme, an article's first view, the wrap width
+        self.settings = load_settings(workspace.store.path)
+        self._theme_timer: Timer | None = None
 
     def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.push_screen(LibraryScreen(self.workspace))
+        for problem in self.settings.problems:  # a bad value in the file (its default applies): one line
+            self.notify(problem, title="Settings", severity="warning", timeout=10)
         self.call_after_refresh(self._started)
+
+    # -- settings -----------------------------------------------------------------------------------------
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme chosen in the palette is remembered; saved once the choice settles (the palette's theme
+        list tries each one out as it is highlighted)."""
+        if self._theme_timer is not None:
+            self._theme_timer.stop()
+        self._theme_timer = self.set_timer(THEME_SAVE_DELAY, self._save_theme)
+
+    def _save_theme(self) -> None:
+        name = self.theme
+        if name == self.settings.theme or name not in THEMES:
+            return
+        self.settings = replace(self.settings, values={**self.settings.values, "theme": name})
+        self.background_writes.submit(self._write_setting, "theme", name)
+
+    def _write_setting(self, key: str, value: object) -> None:
+        """In the background writer: save one setting; a failure is one line (the theme stays on)."""
+        try:
+            set_setting(self.workspace.store.path, key, value)
+        except ReaderError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Settings not saved", severity="warning")
+
+    def action_settings(self) -> None:
+        """F2: the settings dialog (coder, default view, theme, wrap width)."""
+        from textual.screen import ModalScreen
+
+        from reader.screens.settings import SettingsDialog
+
+        if isinstance(self.screen, ModalScreen):
+            return
+
+        def saved(settings: Settings | None) -> None:
+            if settings is not None:
+                self.apply_settings(settings)
+
+        self.push_screen(SettingsDialog(self.workspace.store.path, self.theme), saved)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Show what the settings say now: the theme, the wrap width of every open document."""
+        from reader.widgets.document import DocumentView
+
+        self.settings = settings
+        if settings.theme in self.available_themes and settings.theme != self.theme:
+            self.theme = settings.theme
+        for screen in self.screen_stack:
+            for view in screen.query(DocumentView):
+                view.measure = settings.wrap_width or DEFAULT_MEASURE
 
     def _started(self) -> None:
         """The first screen is painted: the cycle collector runs as usual from now on."""

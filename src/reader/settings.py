@@ -39,6 +39,7 @@ from reader.sanitise import safe_line
 
 __all__ = [
     "CODER_ENV",
+    "DEFAULT_MEASURE",
     "KEYS",
     "SETTINGS_FILE",
     "THEMES",
@@ -81,6 +82,9 @@ THEMES = (
 )
 CODER_MAX = 80
 WRAP_MIN, WRAP_MAX = 20, 400
+#: what wrap_width 0 means: the reading measure of 80 columns (40 Chinese characters); a value at least the
+#: window's width gives lines as wide as the window
+DEFAULT_MEASURE = 80
 
 
 class _Invalid(ValueError):
@@ -152,9 +156,10 @@ KEYS: dict[str, Setting] = {
         Setting("theme", "the app's colours", "textual-dark", "one of " + ", ".join(THEMES), _one_of(THEMES)),
         Setting(
             "wrap_width",
-            "the widest a line of text is drawn, in columns (0: the window's width)",
+            f"the widest a line of text is drawn, in columns (0: the default, {DEFAULT_MEASURE})",
             0,
-            f"a whole number of columns from {WRAP_MIN} to {WRAP_MAX}, or 0 for the window's width",
+            f"a whole number of columns from {WRAP_MIN} to {WRAP_MAX}, or 0 for the default "
+            f"({DEFAULT_MEASURE})",
             _wrap_width,
         ),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from typing import Any
 
 from textual import work
 from textual.screen import Screen
@@ -23,6 +24,7 @@ from reader.convert import VIEW_LABELS, VIEWS, ViewText
 from reader.errors import ReaderError
 from reader.layout import Layout
 from reader.pacing import Pacer, WorkCancelled, long_lived_objects, release_long_lived_objects
+from reader.settings import DEFAULT_MEASURE, KEYS, Settings
 from reader.viewcache import PreparedViews
 from reader.widgets.document import DocumentView
 from reader.widgets.toast import notify_replacing
@@ -74,7 +76,9 @@ class ArticleScreen(Screen[None]):
 
     # -- loading and views ------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self.query_one(DocumentView).focus()
+        document = self.query_one(DocumentView)
+        document.measure = self._setting("wrap_width") or DEFAULT_MEASURE  # before the first wrap
+        document.focus()
         # A loading indicator only if opening takes more than a moment (mounting one costs ~40 ms).
         self._loading_timer = self.set_timer(0.2, self._show_loading)
         self.load_article()
@@ -83,6 +87,11 @@ class ArticleScreen(Screen[None]):
     def on_unmount(self) -> None:
         self.save_position()
         release_long_lived_objects()
+
+    def _setting(self, key: str) -> Any:
+        """A setting of this clone (``reader.settings``, loaded by the app); the default in a bare host."""
+        settings = getattr(self.app, "settings", None)
+        return settings.get(key) if isinstance(settings, Settings) else KEYS[key].default
 
     def _pacer(self) -> Pacer:
         pacer = getattr(self.app, "pacer", None)
@@ -94,7 +103,8 @@ class ArticleScreen(Screen[None]):
             with long_lived_objects():  # the article, its annotations and their index live as long as we do
                 article = self.workspace.load(self.info.id)
                 state = self.workspace.reading_state(self.info.id)
-                view = state.view if state and state.view in VIEWS else "original"
+                # where the reader left it, else the view articles open in (the `view` setting)
+                view = state.view if state and state.view in VIEWS else self._setting("view")
                 view_text = self.workspace.view(article, view)
                 extra = self._load_more(article)
         except ReaderError as exc:

@@ -75,6 +75,9 @@ class ReaderCommands(Provider):
         commands.append(
             ("Export: annotations to a file…", app.action_export, "JSON, W3C Web Annotation, CSV or Markdown")
         )
+        commands.append(
+            ("Settings: coder, view, theme, wrap width (F2)", app.action_settings, "This copy's own settings")
+        )
         workspace = getattr(app, "workspace", None)
         if workspace is not None:
             commands.append(

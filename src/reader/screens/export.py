@@ -83,12 +83,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
     #export-box Select, #export-box Input {
         margin-bottom: 1;
     }
-    .-short #export-box Select, .-short #export-box Input, .-short #export-title {
-        margin-bottom: 0;
-    }
-    .-short #export-buttons {
-        margin-top: 0;
-    }
+
     #export-progress.hidden, #export-status.hidden, #export-csv-formulas.hidden {
         display: none;
     }
@@ -99,9 +94,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
         color: $warning;
         margin-bottom: 1;
     }
-    .-short #export-tags-warning {
-        margin-bottom: 0;
-    }
+
     #export-status.error {
         color: $error;
     }
