@@ -41,7 +41,6 @@ from reader.screens.help import HelpScreen
 from reader.screens.passages import PassagesScreen
 from reader.screens.reading import ReadingScreen
 from reader.screens.search import CorpusSearchScreen
-from reader.screens.settings import SettingsDialog
 from reader.screens.tags import TagsScreen
 from reader.settings import load_settings, settings_path
 from reader.widgets.document import DocumentView
@@ -429,6 +428,8 @@ async def test_a_theme_chosen_in_the_palette_is_remembered(seeds_dir: Path, db_d
 async def test_the_settings_dialog_saves_checks_and_reports_what_the_file_holds(
     seeds_dir: Path, db_dir: Path
 ) -> None:
+    from reader.screens.settings import SettingsDialog  # (here: the module is new)
+
     path = settings_path(db_dir)
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"font": "serif", "view": "klingon"}), encoding="utf-8")
