@@ -32,10 +32,13 @@ from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
 from reader.shorttext import clip_line, fit_context, text_cells
 from reader.tags import under_any_alike
+from reader.widgets.header import HeaderLine, Part
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
 BAR_CELLS = 40
+#: a tag's label in the overview is cut to this many cells
+TAG_CELLS = 24
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
@@ -104,7 +107,7 @@ class PassagesScreen(Screen[None]):
         self._reload_on_resume = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="passages-header")
+        yield HeaderLine(id="passages-header")
         with ContentSwitcher(initial="passages-list", id="passages-switcher"):
             yield OptionList(id="passages-list")
             with VerticalScroll(id="passages-overview"):
@@ -114,7 +117,7 @@ class PassagesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.query_one("#passages-header", Static).update(Text("Reading the passages…", style="bold"))
+        self.query_one(HeaderLine).show(Part("Reading the passages…", style="bold"))
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -146,14 +149,14 @@ class PassagesScreen(Screen[None]):
                 index = ids.index(wanted) if wanted in ids else min(old or 0, len(entries) - 1)
             option_list.highlighted = index
         articles = len({e.info.id for e in entries})
-        header = Text(no_wrap=True, overflow="ellipsis")
-        header.append("Passages tagged ", style="bold")
-        header.append(" or ".join(safe_line(tag) for tag in self.tags), style="bold cyan")
-        header.append(f"  ·  {len(entries)} in {articles} article{'s' if articles != 1 else ''}")
-        header.append(f"  ·  {VIEW_LABELS.get(self.view, self.view)}")
+        parts = [
+            Part("Passages tagged " + " or ".join(safe_line(tag) for tag in self.tags), "bold", shrink=True),
+            Part(f"{len(entries)} in {articles} article{'s' if articles != 1 else ''}"),
+            Part(VIEW_LABELS.get(self.view, self.view)),
+        ]
         if self.articles:
-            header.append(f"  ·  only {len(self.articles)} article(s)")
-        self.query_one("#passages-header", Static).update(header)
+            parts.append(Part(f"only {len(self.articles)} article(s)"))
+        self.query_one(HeaderLine).show(*parts)
         self._fill_overview()
 
     def _entry_text(self, entry: PassageEntry) -> Text:
@@ -219,13 +222,14 @@ class PassagesScreen(Screen[None]):
         tags = sorted(counts, key=lambda t: (not under_any_alike(t, self.tags), -counts[t], t))[:30]
         shown = {tag: safe_line(tag) for tag in tags}
         bars = Text()
-        width = max([cell_len(t) for t in shown.values()] + [4])
+        width = min(max([cell_len(t) for t in shown.values()] + [4]), TAG_CELLS)
         maximum = max(counts.values(), default=0)
         colors = {tag: hex_for(self.workspace.codebook.color_of(tag)) for tag in tags}
         bars.append("Passages per tag\n", style="bold")
+        room = self.app.size.width - width - 8  # the label, the count, the padding
         for tag in tags:
-            bars.append(set_cell_size(shown[tag], width) + " ")
-            bars.append(bar(counts[tag], maximum), style=colors[tag])
+            bars.append(set_cell_size(clip_line(shown[tag], width), width) + " ")
+            bars.append(bar(counts[tag], maximum, max(min(BAR_CELLS, room), 4)), style=colors[tag])
             bars.append(f" {counts[tag]}\n")
         bars.append("\nTag × article (passages)", style="bold")
         self.query_one("#passages-bars", Static).update(bars)

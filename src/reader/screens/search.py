@@ -136,13 +136,12 @@ class CorpusSearchScreen(Screen[None]):
         title and the tags of the passages around the match, then the match in its context."""
         cells = self._width
         text = Text(no_wrap=True, end="")
-        title = clip(hit.title, cells)
-        text.append(title, style="bold")
-        tags = " ".join(f"#{safe_line(tag)}" for tag in hit.tags)  # a tag is one line: ⏎ for a newline
-        room = cells - text_cells(title) - 2
-        if tags and room > 4:
+        # the tags (at most half the row) before the title gives way
+        tags = clip_line(" ".join(f"#{safe_line(tag)}" for tag in hit.tags), cells // 2) if hit.tags else ""
+        text.append(clip(hit.title, cells - text_cells(tags) - 2 if tags else cells), style="bold")
+        if tags:
             text.append("  ")
-            text.append(clip_line(tags, room), style="bold cyan")
+            text.append(tags, style="bold cyan")
         text.append("\n  ")
         match = match_row(
             hit.before,

@@ -23,6 +23,7 @@ from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, InputDialog, confirm_choices
 from reader.tags import check_tag, find_equivalent_tag, under
+from reader.widgets.header import HeaderLine, Part
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
 
@@ -58,7 +59,7 @@ class TagsScreen(Screen[None]):
         self._reload_on_resume = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Tags", style="bold"), id="tags-header")
+        yield HeaderLine(id="tags-header")
         tree: TagTree = TagTree(Text("tags"), id="tags-tree")
         tree.show_root = False
         tree.auto_expand = False
@@ -114,8 +115,9 @@ class TagsScreen(Screen[None]):
         self.call_after_refresh(self._restore_cursor, nodes.get(keep) if keep else None)
         self._show_detail()
         total = len(self.infos)
-        self.query_one("#tags-header", Static).update(
-            Text(f"Tags · {total} in the codebook · enter: passages · space: mark", style="bold")
+        self.query_one(HeaderLine).show(
+            Part(f"Tags · {total} in the codebook", style="bold"),
+            Part("enter: passages · space: mark", style="dim", shrink=True),
         )
 
     def _node(self, name: str) -> TreeNode[TagInfo] | None:
@@ -138,7 +140,7 @@ class TagsScreen(Screen[None]):
 
     def _show_detail(self) -> None:
         info = self.current()
-        detail = Text()
+        detail = Text(no_wrap=True, overflow="ellipsis")
         if info is None:
             detail.append("No tags yet: c creates one, or tag passages with a in an article.", style="dim")
         else:

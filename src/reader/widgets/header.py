@@ -20,7 +20,7 @@ from reader.shorttext import clip_line, text_cells
 
 __all__ = ["HeaderLine", "Part", "fit_parts"]
 
-#: between two parts; the narrow one below 80 columns
+#: between two parts; the narrow one when something must be cut
 SEPARATOR, NARROW_SEPARATOR = "  ·  ", " · "
 #: a shrinking part is never given less than this (else the fixed parts give way)
 MIN_SHRINK_CELLS = 8
@@ -37,20 +37,28 @@ class Part:
 
 
 def fit_parts(parts: Sequence[Part], width: int) -> Text:
-    """`parts` on one line of at most `width` cells (see the module docstring)."""
-    separator = SEPARATOR if width >= 80 else NARROW_SEPARATOR
+    """`parts` on one line of at most `width` cells (see the module docstring): with wide separators if
+    everything fits whole, else with narrow ones and the shrinking parts cut."""
     shown = [part for part in parts if part.text]
+    whole = SEPARATOR.join(part.text for part in shown)
+    if text_cells(whole) <= width and clip_line(whole, width) == whole:
+        return _line(shown, SEPARATOR, width, width)
+    separator = NARROW_SEPARATOR
     while True:
         fixed = sum(text_cells(p.text) for p in shown if not p.shrink)
         fixed += text_cells(separator) * max(len(shown) - 1, 0)
-        shrinking = [p for p in shown if p.shrink]
+        shrinking = sum(1 for p in shown if p.shrink)
         room = width - fixed
         fixed_parts = [p for p in shown if not p.shrink]
-        if not fixed_parts or room >= MIN_SHRINK_CELLS * len(shrinking):
+        if not fixed_parts or room >= MIN_SHRINK_CELLS * shrinking:
             break
         shown.remove(fixed_parts[-1])  # the least important fixed part (they come in order of importance)
+    return _line(shown, separator, max(room, 0) // max(shrinking, 1), width)
+
+
+def _line(shown: Sequence[Part], separator: str, share: int, width: int) -> Text:
+    """The parts joined by `separator`, each shrinking one cut to `share` cells."""
     line = Text(no_wrap=True, overflow="ellipsis", end="")
-    share = max(room, 0) // max(len(shrinking), 1)
     for index, part in enumerate(shown):
         if index:
             line.append(separator, style="dim")
