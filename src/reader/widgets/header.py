@@ -20,8 +20,9 @@ from reader.shorttext import clip_line, text_cells
 
 __all__ = ["HeaderLine", "Part", "fit_parts"]
 
-#: between two parts; the narrow one when something must be cut
+#: between two parts; the narrow one on a screen narrower than 80 columns, when something must be cut
 SEPARATOR, NARROW_SEPARATOR = "  ·  ", " · "
+WIDE_FROM = 78
 #: a shrinking part is never given less than this (else the fixed parts give way)
 MIN_SHRINK_CELLS = 8
 
@@ -37,13 +38,13 @@ class Part:
 
 
 def fit_parts(parts: Sequence[Part], width: int) -> Text:
-    """`parts` on one line of at most `width` cells (see the module docstring): with wide separators if
-    everything fits whole, else with narrow ones and the shrinking parts cut."""
+    """`parts` on one line of at most `width` cells (see the module docstring): with narrow separators
+    below 80 columns (a header's line on an 80-column screen is 78 wide), unless everything fits whole."""
     shown = [part for part in parts if part.text]
     whole = SEPARATOR.join(part.text for part in shown)
     if text_cells(whole) <= width and clip_line(whole, width) == whole:
         return _line(shown, SEPARATOR, width, width)
-    separator = NARROW_SEPARATOR
+    separator = SEPARATOR if width >= WIDE_FROM else NARROW_SEPARATOR
     while True:
         fixed = sum(text_cells(p.text) for p in shown if not p.shrink)
         fixed += text_cells(separator) * max(len(shown) - 1, 0)
