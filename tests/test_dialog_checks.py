@@ -171,10 +171,14 @@ async def test_codebook_new_and_rename_dialogs_check_the_name(seeds_dir, db_dir)
         await wait_until(pilot, lambda: isinstance(app.screen, TagsScreen), "the codebook")
         await settle(pilot)
         app.screen.query_one(Tree).move_cursor_to_line(0)
-        await pilot.press("c")  # prefilled "framing/": Enter as is would make an empty part
+        await pilot.press("c")  # an empty field (a prefilled "framing/" made 框架/框架/經濟 of a full path)
         await wait_until(pilot, lambda: isinstance(app.screen, InputDialog), "the new-tag dialog")
         dialog = app.screen
         await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "cannot be empty" in str(dialog.query_one(".dialog-error", Static).render())
+        await pilot.press(*"framing/", "enter")  # Enter on a path ending in / would make an empty part
         await pilot.pause()
         assert app.screen is dialog
         assert "empty part" in str(dialog.query_one(".dialog-error", Static).render())

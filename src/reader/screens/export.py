@@ -160,7 +160,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
             warning.display = False  # shown while a filter tag keeps nothing
             yield warning
             if self.article is not None:
-                title = safe_line(self.article.title)
+                title = clip_line(self.article.title, 30)
                 yield Checkbox(Text(f"Only this article: {title}"), id="export-this-article")
             yield Checkbox(
                 Text("CSV: keep = + - @ at the start of cells (a spreadsheet may run them)"),

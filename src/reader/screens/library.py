@@ -41,7 +41,7 @@ COLUMNS = (
 )
 
 
-TITLE_MIN_CELLS = 24
+TITLE_MIN_CELLS = 16  # 8 Chinese characters: what is left of 60 columns
 #: the other columns' widths: room for their label and the sort arrow
 COLUMN_CELLS = {"script": 8, "chars": 8, "minutes": 8, "notes": 7}
 #: script + length + reading time + notes columns, their padding and the scrollbar

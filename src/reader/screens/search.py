@@ -53,12 +53,12 @@ class CorpusSearchScreen(Screen[None]):
         with Horizontal(id="search-bar"):
             yield Input(
                 value=self._initial,
-                placeholder="Search every article (简/繁 alike) · enter: results",
+                placeholder="Search every article (简/繁 alike)",
                 select_on_focus=False,
                 id="search-query",
             )
             # Tab reaches it (ctrl+t is the codebook on every screen)
-            yield Input(placeholder="tab: only tagged…", id="search-tags")
+            yield Input(placeholder="tags…", id="search-tags")
         yield Static(Text(""), id="search-status")
         yield OptionList(id="search-results")
         yield KeyBar()
@@ -171,9 +171,12 @@ class CorpusSearchScreen(Screen[None]):
         option_list.highlighted = highlighted
 
     def _show_status(self) -> None:
-        status = Text()
+        status = Text(no_wrap=True, overflow="ellipsis")
         if not self.query_one("#search-query", Input).value.strip():
-            status.append("Type to search every article; 数据 also finds 數據, 软件 finds 軟體.", style="dim")
+            status.append(
+                "Type to search every article; 数据 also finds 數據. Tab: only passages with these tags.",
+                style="dim",
+            )
         else:
             articles = len({hit.article_id for hit in self.hits})
             count = len(self.hits)

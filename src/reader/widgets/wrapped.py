@@ -17,8 +17,9 @@ __all__ = ["WrappedText", "wrapped_lines"]
 
 
 def wrapped_lines(text: str, width: int, max_lines: int, *, indent: str = "") -> list[str]:
-    """`text` wrapped to `width` cells, at most `max_lines` lines, the last cut with "…" if any were left."""
-    lines = wrap_lines(text, width, indent=indent)
+    """`text` wrapped to `width` cells, at most `max_lines` lines, the last cut with "…" if any were left.
+    Each paragraph starts a line; blank lines between them are left out (room is short here)."""
+    lines = [line for line in wrap_lines(text, width, indent=indent) if line.strip()] or [indent]
     if len(lines) <= max_lines:
         return lines
     kept = lines[:max_lines]
