@@ -464,3 +464,56 @@ async def test_the_settings_dialog_saves_checks_and_reports_what_the_file_holds(
         assert screen.view_name == "simplified"
         layout = screen.query_one(DocumentView).text_layout
         assert layout is not None and layout.width == 40
+
+
+# -- every control reachable ---------------------------------------------------------------------------------
+
+
+async def _open_dialog(pilot, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the dialog `kind` as a user would: from the article (annotate, edit, export), F2, the codebook."""
+    if kind == "new tag":
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await wait_for_screen(pilot, TagsScreen)
+        await settle(pilot)
+        await pilot.press("c")
+        await wait_for_screen(pilot, InputDialog)
+    elif kind == "settings":
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "SettingsDialog", "the settings")
+    else:
+        screen = await open_article(pilot)
+        assert screen.view_text is not None
+        screen.query_one(DocumentView).cursor = screen.view_text.offsets.to_view(PASSAGE[0])
+        await pilot.press({"annotate": "v", "edit": "e", "export": "x"}[kind])
+        if kind == "annotate":
+            await pilot.press("v", "a")  # two sentences: a quote longer than a short screen shows
+        await wait_for_screen(pilot, ExportDialog if kind == "export" else AnnotateDialog)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+@pytest.mark.parametrize("kind", ["annotate", "edit", "export", "settings", "new tag"])
+async def test_every_control_of_every_dialog_is_whole_on_screen_when_tab_reaches_it(
+    app: ReaderApp, tagged: Workspace, kind: str, size: tuple[int, int]
+) -> None:
+    """At 80×24 the annotate dialog's Save and Cancel were below the screen's edge: each control, reached
+    with Tab, is drawn whole inside the screen (not clipped by the dialog's box), every button included."""
+    from textual.widgets import Button
+
+    async with app.run_test(size=size) as pilot:
+        await _open_dialog(pilot, kind)
+        dialog = app.screen
+        reached: list[object] = []
+        while app.focused is not None and app.focused not in reached:
+            focused = app.focused
+            await settle(pilot)  # the focused control is scrolled into view
+            geometry = dialog.find_widget(focused)
+            assert geometry.region.area > 0, (kind, focused)
+            assert dialog.region.contains_region(geometry.region), (kind, focused, geometry.region)
+            assert geometry.visible_region == geometry.region, (kind, focused, geometry.clip)
+            reached.append(focused)
+            await pilot.press("tab")
+        assert app.screen is dialog
+        assert reached and all(button in reached for button in dialog.query(Button)), kind
