@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from reader.convert import VIEWS
+from reader.choices import VIEWS
 
 if TYPE_CHECKING:
     from reader.articles import Article

@@ -80,7 +80,6 @@ def sanitise(text: str) -> str:
     return text.translate(CONTROL_TABLE)
 
 
-_NEEDS_SANITISE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(CONTROL_TABLE)) + "]")
 
 
 def normalise(text: str) -> str:
@@ -90,7 +89,7 @@ def normalise(text: str) -> str:
     to map, which is nearly always.
     """
     text = normalise_newlines(text)
-    return sanitise(text) if _NEEDS_SANITISE.search(text) else text
+    return sanitise(text) if NEEDS_SANITISING.search(text) else text
 
 
 # ---------------------------------------------------------------------------------- the way out

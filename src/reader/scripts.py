@@ -5,6 +5,9 @@ changes are Simplified-only. Both sets ship in ``data/script_chars.json`` for th
 built with (building them costs ~0.2 s) and are rebuilt at run time for any other version; regenerate with
 :func:`write_script_tables` after an upgrade.
 
+The OpenCC binding is imported only when first needed, and checked then to be the official one
+(:func:`check_opencc`): a command that never converts does not pay for importing it.
+
 Listing 10,000 articles detects the script of every file head, so :func:`detect_script` avoids counting
 what does not decide the answer: it counts the script that is rarer in the text exactly, and the other
 one only until it is three times as many (see :func:`detect_script`).
@@ -14,12 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from reader.errors import EnvironmentProblem
 
 SCRIPTS = ("simplified", "traditional", "mixed", "none")
 
@@ -34,15 +40,67 @@ _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0
 DOMINANCE = 3
 
 
+# ------------------------------------------------------------------------------------------ the binding
+
+_FIX = "run `pip uninstall -y opencc-python-reimplemented opencc && pip install OpenCC`"
+
+
+def check_opencc() -> None:
+    """Raise :class:`EnvironmentProblem` (one line) unless ``opencc`` is the official OpenCC binding.
+
+    The official wheels (``pip install OpenCC``) contain ``opencc/clib/opencc_clib*.so``. The pure-Python
+    opencc-python-reimplemented installs the same module name (``opencc/opencc.py`` and
+    ``opencc/config/*.json``) and converts differently (恢複相關, 演演算法), so it must not be used.
+    """
+    try:
+        module = importlib.import_module("opencc")
+    except Exception as exc:  # ImportError, or a half-uninstalled package failing inside its __init__
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EnvironmentProblem(f"the official OpenCC binding is not importable ({reason}): {_FIX}") from exc
+    if _is_official(module):
+        return
+    where = _module_dir(module)
+    if _is_reimplemented(module, where):
+        raise EnvironmentProblem(
+            "the installed `opencc` module is opencc-python-reimplemented, not the official OpenCC binding: "
+            + _FIX
+        )
+    raise EnvironmentProblem(
+        f"the installed `opencc` module ({where or 'unknown location'}) is not the official OpenCC binding "
+        f"(no opencc.clib): {_FIX}"
+    )
+
+
+def _module_dir(module: Any) -> Path | None:
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve().parent if file else None
+
+
+def _is_official(module: Any) -> bool:
+    """The module in use (not merely files on disk: installs overwrite each other) wraps the C++ library."""
+    clib = getattr(module, "opencc_clib", None)  # set by the official __init__ (1.1.x to 1.4.x)
+    base = getattr(clib, "_OpenCC", None)
+    engine = getattr(module, "OpenCC", None)
+    return isinstance(base, type) and isinstance(engine, type) and issubclass(engine, base)
+
+
+def _is_reimplemented(module: Any, where: Path | None) -> bool:
+    if getattr(module, "opencc", None) is not None:
+        return True  # `from .opencc import OpenCC` in its __init__
+    return where is not None and (where / "opencc.py").is_file()
+
+
 @functools.cache
 def opencc_converter(config: str) -> Any:
     """An OpenCC converter (the official binding, imported lazily: importing this module stays cheap)."""
+    check_opencc()
     import opencc
 
     return opencc.OpenCC(config)
 
 
 def _opencc_version() -> str:
+    check_opencc()
     import opencc
 
     return str(getattr(opencc, "__version__", ""))

@@ -131,7 +131,7 @@ def _wrap_width(value: Any) -> int:
 
 
 def _views() -> tuple[str, ...]:
-    from reader.convert import VIEWS
+    from reader.choices import VIEWS
 
     return tuple(VIEWS)
 

@@ -2,7 +2,10 @@
 
 One module per command family (``library``, ``annotate``, ``exchange``, ``tags``, ``search``, ``gloss``,
 ``words``, ``agreement``, ``add``, ``show``, ``config``); each has ``register(sub, common)``, which adds its
-parsers with ``set_defaults(run=...)``. A new command is a new module listed in :data:`COMMAND_MODULES`.
+parsers with ``set_defaults(run=...)``. A new command is a new module listed in :data:`COMMAND_MODULES`
+with the commands it adds. Only the module of the command being run is imported, and ``register`` imports
+nothing heavy (choices come from small modules such as :mod:`reader.choices`): `reader annotate` is a
+whole process per save, and most of its time is imports.
 
 Exit codes are one rule (README, "Command line"): 0 success; 2 a user or data problem explained in one line
 on stderr (a mistake, a bad or damaged file, a locked database, a broken environment; never a traceback);
@@ -39,24 +42,30 @@ _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 __all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-#: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them
-COMMAND_MODULES = (
-    "library",
-    "annotate",
-    "exchange",
-    "tags",
-    "search",
-    "gloss",
-    "words",
-    "agreement",
-    "add",
-    "show",
-    "overrides",
-    "config",
-)
+#: the modules of reader.cli that add sub-commands, in the order `reader --help` lists them, with the
+#: commands each adds (a test checks this against what their ``register`` adds)
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "library": ("list", "convert"),
+    "annotate": ("annotate",),
+    "exchange": ("export", "import"),
+    "tags": ("tags",),
+    "search": ("search",),
+    "gloss": ("gloss",),
+    "words": ("words",),
+    "agreement": ("agreement",),
+    "add": ("add",),
+    "show": ("show", "correct"),
+    "overrides": ("overrides",),
+    "config": ("config",),
+}
+_MODULE_OF = {command: module for module, commands in COMMAND_MODULES.items() for command in commands}
+#: the options of `reader` itself that take a value (the command's name is the first word after them)
+_VALUE_OPTIONS = ("--articles", "--db", "--log")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the command line, only the named command's module is imported and added
+    (importing every command's module costs more than a quick command's work: `reader annotate`)."""
     parser = Parser(
         prog="reader",
         description="Read and annotate Chinese articles in the terminal. With no command, opens the reader.",
@@ -74,9 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS, help=log_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name in COMMAND_MODULES:
+    named = None if argv is None else _MODULE_OF.get(_command_name(argv) or "")
+    for name in COMMAND_MODULES if named is None else (named,):
         importlib.import_module(f"reader.cli.{name}").register(sub, common)
     return parser
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The first word of ``argv`` that is neither an option of `reader` itself nor an option's value: the
+    command's name, if there is one (argparse decides the rest, errors included)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if not word.startswith("-") or word == "-":
+            return word
+        if "=" not in word and len(word) > 2 and any(o.startswith(word) for o in _VALUE_OPTIONS):
+            next(words, None)  # its value (an abbreviation such as --art counts, as argparse allows it)
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,12 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     try:
-        args = _app_arguments(argv) or build_parser().parse_args(argv)
-        from reader.convert import check_opencc
+        words = sys.argv[1:] if argv is None else list(argv)
+        args = _app_arguments(words) or build_parser(words).parse_args(words)
         from reader.logs import configure
 
         configure(args.log)
-        check_opencc()
         return _dispatch(args)
     except ReaderError as exc:  # a user or data problem: one line
         fail(str(exc))
@@ -154,7 +177,7 @@ def check_text_arguments(args: argparse.Namespace) -> None:
                 )
 
 
-def _app_arguments(argv: Sequence[str] | None) -> argparse.Namespace | None:
+def _app_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     """Plain ``reader [--articles DIR] [--db PATH] [--log FILE]`` (the app), parsed without building every
     sub-command's parser: that imports most of the core before the first paint. None for anything else
     (the full parser handles it, errors and ``--help`` included)."""
@@ -163,7 +186,7 @@ def _app_arguments(argv: Sequence[str] | None) -> argparse.Namespace | None:
     quick.add_argument("--db")
     quick.add_argument("--log")
     try:
-        args, rest = quick.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+        args, rest = quick.parse_known_args(list(argv))
     except argparse.ArgumentError:
         return None
     if rest:
@@ -205,7 +228,9 @@ def check_terminal() -> None:
 
 def _run_app(args: argparse.Namespace) -> int:
     from reader.cli._common import workspace
+    from reader.convert import check_opencc
 
+    check_opencc()  # the app converts at once: refuse a wrong OpenCC first (commands check it on first use)
     check_terminal()
     ws = workspace(args)
     from reader.app import ReaderApp

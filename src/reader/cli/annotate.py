@@ -10,7 +10,7 @@ from reader.errors import UsageError
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    from reader.convert import VIEWS
+    from reader.choices import VIEWS
 
     p = sub.add_parser("annotate", parents=[common], help="highlight and tag a passage")
     p.add_argument("article", metavar="ARTICLE")
@@ -59,13 +59,20 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--start needs --end")
         if args.occurrence is not None:
             raise UsageError("--occurrence goes with --quote")
-        view = ws.view(article, args.view)
-        if not 0 <= args.start < args.end <= len(view.text):
-            raise UsageError(
-                f"--start {args.start} --end {args.end} is not a passage of {article.info.id} "
-                f"({len(view.text)} characters in the {args.view} view)"
-            )
-        start, end = view.offsets.range_to_original(args.start, args.end)
+        start, end = _offsets(ws, article, args.view, args.start, args.end)
     annotation = ws.annotate(article, start, end, tags=args.tag, note=args.note, color=color, view=args.view)
     out(annotation.id + "\n")
     return 0
+
+
+def _offsets(ws: Any, article: Any, view_name: str, start: int, end: int) -> tuple[int, int]:
+    """``start``..``end`` in ``view_name``'s text as offsets into the original (UsageError if out of it).
+    The original view is the article's own text: nothing is converted (nor imported to convert)."""
+    view = None if view_name == "original" else ws.view(article, view_name)
+    length = len(article.text if view is None else view.text)
+    if not 0 <= start < end <= length:
+        raise UsageError(
+            f"--start {start} --end {end} is not a passage of {article.info.id} "
+            f"({length} characters in the {view_name} view)"
+        )
+    return (start, end) if view is None else view.offsets.range_to_original(start, end)

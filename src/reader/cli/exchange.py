@@ -16,7 +16,7 @@ STDOUT = "-"
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    from reader.convert import VIEWS
+    from reader.choices import VIEWS
     from reader.export import CSV_FORMULAS, FORMATS
 
     p_export = sub.add_parser(

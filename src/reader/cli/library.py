@@ -11,7 +11,7 @@ from reader.errors import ReaderError, UsageError
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    from reader.convert import SOURCES, VIEWS
+    from reader.choices import SOURCES, VIEWS
 
     p_list = sub.add_parser("list", parents=[common], help="list the articles")
     p_list.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -28,7 +28,7 @@ Converter = Callable[[str, str], str] | None
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    from reader.convert import VIEWS
+    from reader.choices import VIEWS
 
     p = sub.add_parser(
         "search",

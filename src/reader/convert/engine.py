@@ -1,10 +1,13 @@
-"""The OpenCC binding: checked to be the official one, and where its configs and dictionaries live."""
+"""The OpenCC binding: where its configs and dictionaries live, and converters for chains of configs.
+
+That ``opencc`` is the official binding is checked (:func:`check_opencc`, in :mod:`reader.scripts` so that
+script detection can check it without importing this package) before any of it is used.
+"""
 
 from __future__ import annotations
 
 import atexit
 import hashlib
-import importlib
 import json
 import re
 import shutil
@@ -15,67 +18,24 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reader.errors import EnvironmentProblem, UsageError
+from reader.errors import UsageError
+from reader.scripts import check_opencc
 
-_FIX = "run `pip uninstall -y opencc-python-reimplemented opencc && pip install OpenCC`"
-
-
-def check_opencc() -> None:
-    """Raise :class:`EnvironmentProblem` (one line) unless ``opencc`` is the official OpenCC binding.
-
-    The official wheels (``pip install OpenCC``) contain ``opencc/clib/opencc_clib*.so``. The pure-Python
-    opencc-python-reimplemented installs the same module name (``opencc/opencc.py`` and
-    ``opencc/config/*.json``) and converts differently (恢複相關, 演演算法), so it must not be used.
-    """
-    try:
-        module = importlib.import_module("opencc")
-    except Exception as exc:  # ImportError, or a half-uninstalled package failing inside its __init__
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise EnvironmentProblem(f"the official OpenCC binding is not importable ({reason}): {_FIX}") from exc
-    if _is_official(module):
-        return
-    where = _module_dir(module)
-    if _is_reimplemented(module, where):
-        raise EnvironmentProblem(
-            "the installed `opencc` module is opencc-python-reimplemented, not the official OpenCC binding: "
-            + _FIX
-        )
-    raise EnvironmentProblem(
-        f"the installed `opencc` module ({where or 'unknown location'}) is not the official OpenCC binding "
-        f"(no opencc.clib): {_FIX}"
-    )
-
-
-def _module_dir(module: Any) -> Path | None:
-    file = getattr(module, "__file__", None)
-    return Path(file).resolve().parent if file else None
-
-
-def _is_official(module: Any) -> bool:
-    """The module in use (not merely files on disk: installs overwrite each other) wraps the C++ library."""
-    clib = getattr(module, "opencc_clib", None)  # set by the official __init__ (1.1.x to 1.4.x)
-    base = getattr(clib, "_OpenCC", None)
-    engine = getattr(module, "OpenCC", None)
-    return isinstance(base, type) and isinstance(engine, type) and issubclass(engine, base)
-
-
-def _is_reimplemented(module: Any, where: Path | None) -> bool:
-    if getattr(module, "opencc", None) is not None:
-        return True  # `from .opencc import OpenCC` in its __init__
-    return where is not None and (where / "opencc.py").is_file()
-
+__all__ = ["Engine", "Pairs", "check_opencc", "load_config", "opencc_version", "share_dir"]
 
 # --------------------------------------------------------------------------------------------- configs
 
 
 def share_dir() -> Path:
     """The folder of the official binding's configs (*.json) and dictionaries (*.ocd2)."""
+    check_opencc()  # (cheap once imported) not the folder of another `opencc` module
     import opencc
 
     return Path(opencc.__file__).resolve().parent / "clib" / "share" / "opencc"
 
 
 def opencc_version() -> str:
+    check_opencc()
     import opencc
 
     return str(getattr(opencc, "__version__", ""))

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reader.choices import SOURCES
 from reader.errors import UsageError
 
 __all__ = ["SOURCES", "Recipe", "check_source", "default_phrases", "recipe"]
 
-#: what ``--from`` accepts: "auto" decides per run of text from the characters it uses
-SOURCES = ("auto", "simplified", "traditional", "taiwan", "hongkong")
 
 # (source script, view) -> (chain without phrases, chain with phrases). "regional" is a Traditional text of
 # unknown region (what automatic detection finds): its 繁體 view undoes both regions' variants.

@@ -7,26 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from reader.choices import VIEW_LABELS, VIEWS, check_view
 from reader.convert.offsets import OffsetMap
-from reader.errors import UsageError
 
 __all__ = ["VIEWS", "VIEW_LABELS", "Substitution", "SupportsText", "ViewText", "check_view"]
-
-VIEWS = ("original", "simplified", "traditional", "taiwan", "hongkong")
-VIEW_LABELS = {
-    "original": "原文",
-    "simplified": "简体",
-    "traditional": "繁體",
-    "taiwan": "臺灣",
-    "hongkong": "香港",
-}
-
-
-def check_view(view: str) -> str:
-    """``view`` if it names a view; else a UsageError listing the views (the one place that says so)."""
-    if view not in VIEWS:
-        raise UsageError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
-    return view
 
 
 @dataclass(frozen=True)
