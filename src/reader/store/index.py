@@ -44,6 +44,7 @@ def entry_from(af: ArticleFile) -> JsonDict:
         "off": af.log_off,
         "crc": af.log_crc,
         "seq": af.seq,
+        "ordered": af.ordered,  # the snapshot's records are in document order (see reader.store.snapshot)
     }
 
 
@@ -84,6 +85,7 @@ def _valid(e: Any) -> bool:
         and type(e.get("off")) is int
         and type(e.get("crc")) is int
         and type(e.get("seq")) is int
+        and type(e.get("ordered", False)) is bool
     )
 
 
@@ -148,15 +150,16 @@ class Index:
         assert ino is not None
         return snap, ino, off, e["seq"]
 
-    def checked(self, stem: str) -> tuple[Signature | None, tuple[int, int, int] | None]:
-        """What the entry was made from, whose records were checked: the snapshot's signature, and the
-        log's (inode, length, CRC-32 of that length)."""
+    def checked(self, stem: str) -> tuple[Signature | None, tuple[int, int, int] | None, bool]:
+        """What the entry was made from, whose records were checked: the snapshot's signature, the
+        log's (inode, length, CRC-32 of that length), and whether the snapshot's records were in
+        document order."""
         self._load()
         e = self.entries.get(stem)
         if e is None:
-            return None, None
+            return None, None, False
         snap, ino, off = _key_of(e)
-        return snap, (None if ino is None else (ino, off, e["crc"]))
+        return snap, (None if ino is None else (ino, off, e["crc"])), e.get("ordered", False)
 
     def follow(self, stem: str, ops: list[Op], offset: int, gained: bytes) -> None:
         """Bring the entry to ``offset`` with ``ops`` read or appended after it (see :meth:`known`);

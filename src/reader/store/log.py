@@ -30,78 +30,46 @@ import zlib
 from collections import Counter
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from reader.errors import StoreCorruptError, StoreError
-from reader.store.changes import SCHEMA, Op, decode_header, encode, header, parse_lines, read_tail
+from reader.errors import StoreError
+from reader.store.changes import Op, decode_header, encode, header, parse_lines, read_tail
 from reader.store.files import (
     Signature,
     atomic_write,
     cannot,
     corrupt,
-    dumps,
     gc_paused,
     read_bytes,
     stat_signature,
     write_all,
 )
-from reader.store.records import JsonDict, check_annotation, typed_fields
+from reader.store.records import JsonDict
+from reader.store.snapshot import (
+    ANNOTATIONS,
+    LEGACY_SCHEMA,
+    META,
+    in_document_order,
+    parse_snapshot,
+    snapshot_bytes,
+)
 
-LEGACY_SCHEMA = 1
-META = "meta"
-ANNOTATIONS = "annotations"
-STATE = "state"
-ONE = "1"  # doc id of the single record in the "meta" and "state" tables
+__all__ = [
+    "ANNOTATIONS",
+    "LEGACY_SCHEMA",
+    "LOG_SUFFIX",
+    "META",
+    "MIN_COMPACT_BYTES",
+    "SNAPSHOT_SUFFIX",
+    "ArticleFile",
+]
+
 SNAPSHOT_SUFFIX = ".json"
 LOG_SUFFIX = ".log"
 MIN_COMPACT_BYTES = 256 * 1024
 _TAIL_CHUNK = 64 * 1024
 _RETRIES = 20
-
-
-def _parse_snapshot(
-    path: Path, raw: bytes, article_id: str | None, *, check_records: bool = True
-) -> tuple[str, int, JsonDict, Any]:
-    """(article id, seq, records, legacy state) of a snapshot; StoreCorruptError naming the file.
-
-    ``check_records=False`` skips checking each record: only for a version checked before (the index
-    entry was made from exactly this file: same mtime, size and inode)."""
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as e:
-        raise corrupt(path, f"not valid JSON ({e})") from e
-    if not isinstance(data, dict) or not all(
-        isinstance(t, dict) and all(isinstance(doc, dict) for doc in t.values()) for t in data.values()
-    ):
-        raise corrupt(path, "not a reader annotation file (unexpected structure)")
-    meta = data.get(META, {}).get(ONE)
-    if not isinstance(meta, dict) or not isinstance(meta.get("article_id"), str):
-        raise corrupt(path, "not a reader annotation file (no meta record with schema and article id)")
-    schema, seq = meta.get("schema"), meta.get("seq", 0)
-    if schema not in (SCHEMA, LEGACY_SCHEMA) or type(seq) is not int:
-        raise StoreCorruptError(
-            f"{path}: written with schema version {schema!r} but this reader understands {SCHEMA}; "
-            "upgrade reader (the file is left untouched)"
-        )
-    found = meta["article_id"]
-    if article_id is not None and found != article_id:
-        raise corrupt(path, f"holds article {found!r}, expected {article_id!r}")
-    docs = data.get(ANNOTATIONS, {})
-    state = data.get(STATE, {}).get(ONE)
-    try:
-        for key, doc in docs.items() if check_records else ():
-            check_annotation(doc)
-            if doc["id"] != key or doc["article_id"] != found:
-                raise ValueError(f"annotation {key} has id {doc['id']!r} and article {doc['article_id']!r}")
-        if state is not None:
-            from reader.store.records import ArticleState
-
-            typed_fields(ArticleState, state)
-    except ValueError as e:
-        raise corrupt(path, f"bad record ({e})") from e
-    return found, seq, docs, state
 
 
 def _read_log(path: Path) -> tuple[bytes, int] | None:
@@ -145,9 +113,14 @@ class ArticleFile:
         self.log_ino: int | None = None
         self.log_off = 0  # bytes of the log read (whole lines)
         self.log_crc = 0  # CRC-32 of those bytes
-        # versions already checked (from the index): the snapshot's signature; the log's inode, length, CRC
+        # versions already checked (from the index): the snapshot's signature; the log's inode, length, CRC;
+        # whether that snapshot's records were in document order
         self.trusted: Signature | None = None
         self.trusted_log: tuple[int, int, int] | None = None
+        self.trusted_ordered = False
+        # the snapshot's records (in docs) are in document order but for ids put since (see in_order)
+        self.ordered = False
+        self.changed: set[str] = set()
 
     # -- reading
 
@@ -158,6 +131,12 @@ class ArticleFile:
                 self._load_whole()
         assert self.docs is not None
         return self.docs
+
+    def in_order(self) -> list[JsonDict]:
+        """The records loaded, in document order (start, end, created): without sorting them all when
+        the snapshot is known to be in that order (see :mod:`reader.store.snapshot`)."""
+        assert self.docs is not None
+        return in_document_order(self.docs, self.ordered, self.changed)
 
     def _catch_up(self) -> bool:
         if stat_signature(self.snapshot_path) != self.snap_sig:
@@ -182,12 +161,13 @@ class ArticleFile:
             raise StoreError(f"{self.snapshot_path}: keeps changing while being read; try again")
         self.docs, self.legacy_state, self.snap_sig = {}, None, None
         self.snap_seq = self.seq = 0
+        self.ordered, self.changed = True, set()
         if snap is not None:
-            found, self.snap_seq, docs, self.legacy_state = _parse_snapshot(
-                self.snapshot_path, snap[0], self.article_id, check_records=snap[1] != self.trusted
-            )
-            self.article_id, self.snap_sig, self.seq = found, snap[1], self.snap_seq
-            self.docs = dict(docs)
+            trusted = snap[1] == self.trusted
+            got = parse_snapshot(self.snapshot_path, snap[0], self.article_id, check_records=not trusted)
+            self.article_id, self.snap_seq, self.docs, self.legacy_state = got[:4]
+            self.snap_sig, self.seq = snap[1], self.snap_seq
+            self.ordered = self.trusted_ordered if trusted else got.ordered
         self.log_ino, self.log_off, self.log_crc = None, 0, 0
         if log is not None:
             self._read_whole_log(*log)
@@ -228,7 +208,9 @@ class ArticleFile:
                 continue
             record = obj.get("put")
             if record is not None:
+                record["tags"] = tuple(record["tags"])
                 docs[record["id"]] = record
+                self.changed.add(record["id"])
             else:
                 docs.pop(obj["del"], None)
         self.seq = max(self.seq, seq)
@@ -246,8 +228,12 @@ class ArticleFile:
         assert docs is not None
         for op in ops:
             if op.kind == "put":
-                assert op.record is not None
-                docs[op.id] = op.record
+                record = op.record
+                assert record is not None
+                if type(record["tags"]) is not tuple:  # read from the log (ops_for makes tuples)
+                    record["tags"] = tuple(record["tags"])
+                docs[op.id] = record
+                self.changed.add(op.id)
             else:
                 docs.pop(op.id, None)
             self.seq = op.seq
@@ -329,6 +315,8 @@ class ArticleFile:
                 ops.append(Op("del", seq, None, key, tuple(old["tags"])))
                 current[key] = None
         for rec in puts:
+            if type(rec["tags"]) is not tuple:  # stored records hold tuples (see reader.store.snapshot)
+                rec = {**rec, "tags": tuple(rec["tags"])}
             key = rec["id"]
             old = now(key)
             if old == rec:
@@ -439,12 +427,12 @@ class ArticleFile:
     def compact(self) -> None:
         """A new snapshot of the records in memory, then a fresh log after it (both atomic)."""
         assert self.docs is not None and self.article_id is not None
-        meta = {ONE: {"schema": SCHEMA, "article_id": self.article_id, "seq": self.seq}}
-        payload = dumps({META: meta, ANNOTATIONS: self.docs})
+        payload, ordered = snapshot_bytes(self.article_id, self.seq, self.docs)
         try:
             self.snap_sig = atomic_write(self.snapshot_path, payload, replaces=self.snap_sig)
         except OSError as e:
             raise cannot(self.snapshot_path, "compact annotations", e) from e
+        self.docs, self.ordered, self.changed = ordered, True, set()
         self.snap_seq = self.seq
         self.legacy_state = None
         self._new_log(durable=True)

