@@ -17,7 +17,7 @@ from pathlib import Path
 from reader.decoding import decode_bytes, decode_head
 from reader.errors import ArticleError
 from reader.sanitise import normalise, safe_line
-from reader.scripts import detect_script
+from reader.scripts import detect_script_and_counts
 
 HEAD_BYTES = 16 * 1024
 """How much of a file a listing reads when it has no cached metadata."""
@@ -44,6 +44,9 @@ class ArticleInfo:
     size: int
     mtime_ns: int
     error: str | None = None  # one line; the article is still listed
+    #: (traditional-only, simplified-only) characters of the whole text (``reader.scripts.script_counts``),
+    #: for a mixed article when its whole text was counted (`reader list` shows each script's share)
+    script_counts: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,11 +164,13 @@ def _describe(
     known_script: str | None = None,
     *,
     spans_needed: bool = True,
+    known_counts: tuple[int, int] | None = None,
 ) -> tuple[ArticleInfo, tuple[tuple[int, int], ...]]:
     """Metadata of normalised ``text``; with ``scale`` (file size / head size) ``text`` is only a head.
 
     ``known_script``: the script already detected for this same file version (from the listing), which
-    spares opening a large article the one-off cost of building the script tables. Without
+    spares opening a large article the one-off cost of building the script tables (``known_counts``: the
+    script counts found with it, if any). Without
     ``spans_needed`` (a listing), the paragraph spans are counted, not made, and () is returned for them.
     """
     if spans_needed:
@@ -179,27 +184,40 @@ def _describe(
     if scale is not None:
         chars = max(chars, round(chars * scale))
         paragraphs = max(paragraphs, round(paragraphs * scale))
+    if known_script:
+        script, counts = known_script, known_counts
+    else:
+        script, counts = detect_script_and_counts(text)
     info = ArticleInfo(
         id=article_id,
         path=path,
         title=_title(first, _stem(article_id)),
-        script=known_script or detect_script(text),
+        script=script,
         chars=chars,
         chars_exact=scale is None,
         paragraphs=paragraphs,
         reading_minutes=reading_minutes(chars),
         size=size,
         mtime_ns=mtime_ns,
+        script_counts=counts if script == "mixed" and scale is None else None,
     )
     return info, spans
 
 
 def build_article(
-    article_id: str, path: Path, data: bytes, size: int, mtime_ns: int, known_script: str | None = None
+    article_id: str,
+    path: Path,
+    data: bytes,
+    size: int,
+    mtime_ns: int,
+    known_script: str | None = None,
+    known_counts: tuple[int, int] | None = None,
 ) -> Article:
     """The article in a file's bytes (ArticleError if they cannot be decoded)."""
     text = normalise(decode_bytes(data, str(path)))
-    info, spans = _describe(article_id, path, text, size, mtime_ns, known_script=known_script)
+    info, spans = _describe(
+        article_id, path, text, size, mtime_ns, known_script=known_script, known_counts=known_counts
+    )
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Article(info=info, text=text, sha256=sha, paragraphs=spans)
 

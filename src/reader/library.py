@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import contextlib
 import logging
@@ -15,6 +16,9 @@ import os
 import stat
 import tempfile
 import threading
+import time
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,13 @@ log = logging.getLogger(__name__)
 
 CACHE_FILE = "articles-cache.json"
 CACHE_VERSION = 1
+#: what opening articles learnt is written at most this often (and at exit): opening 10,000 articles in a
+#: row (an export, `reader list` of mixed-script articles) rewrote the whole cache after each one
+LOAD_FLUSH_SECONDS = 1.0
+#: a listing that reads files hands what it has so far to ``on_batch`` once this many are known, and then
+#: every BATCH_SECONDS: a screen shows the first rows of 10,000 new articles long before the last is read
+FIRST_BATCH = 100
+BATCH_SECONDS = 2.0
 
 
 # --------------------------------------------------------------------------------------------- discovery
@@ -128,6 +139,8 @@ _INFO_FIELDS: dict[str, type | tuple[type, ...]] = {
 def _info_to_json(info: ArticleInfo) -> dict[str, Any]:
     out: dict[str, Any] = {name: getattr(info, name) for name in _INFO_FIELDS}
     out["error"] = info.error
+    if info.script_counts is not None:
+        out["script_counts"] = info.script_counts
     return out
 
 
@@ -150,6 +163,11 @@ def _info_from_json(article_id: str, path: Path, raw: Any) -> ArticleInfo | None
     error = raw.get("error")
     if error is not None and not isinstance(error, str):
         return None
+    counts = raw.get("script_counts")  # absent from caches written before it was kept
+    if counts is not None and not (
+        type(counts) is list and len(counts) == 2 and all(type(n) is int and n >= 0 for n in counts)
+    ):
+        return None
     return ArticleInfo(
         id=article_id,
         path=path,
@@ -162,6 +180,7 @@ def _info_from_json(article_id: str, path: Path, raw: Any) -> ArticleInfo | None
         size=raw["size"],
         mtime_ns=raw["mtime_ns"],
         error=error,
+        script_counts=None if counts is None else (counts[0], counts[1]),
     )
 
 
@@ -179,22 +198,34 @@ class Library:
         self._other_roots: dict[str, Any] = {}  # other roots' sections of a shared cache file
         self._listed: dict[str, ArticleInfo] | None = None  # the last list(), by id
         self._dirty = False  # the cache has changes not yet written
+        self._written_at = -LOAD_FLUSH_SECONDS  # time.monotonic() of the last write of the cache file
+        self._flush_at_exit = False  # an exit hook will write what is left
 
     # -- public API
 
-    def list(self) -> list[ArticleInfo]:
-        """Every article, sorted by id; files that cannot be read are listed with ``error`` set."""
-        return self._list(_discover(self.root))
+    def list(self, on_batch: Callable[[builtins.list[ArticleInfo]], None] | None = None) -> list[ArticleInfo]:
+        """Every article, sorted by id; files that cannot be read are listed with ``error`` set.
+
+        ``on_batch``: while a listing reads files (no up-to-date metadata for them), it is given the
+        articles listed so far (sorted by id: a prefix of the result), after the first FIRST_BATCH and then
+        every BATCH_SECONDS; it runs on the listing's thread, under the library's lock.
+        """
+        return self._list(_discover(self.root), on_batch)
 
     def files(self) -> Found:
         """(id, path, stat) of every article file, sorted by id: one ``stat`` each, nothing read and no
         metadata touched (for a cache that checks its own freshness, like the corpus search index)."""
         return _discover(self.root)
 
-    def _list(self, found: Found) -> builtins.list[ArticleInfo]:
+    def _list(
+        self, found: Found, on_batch: Callable[[builtins.list[ArticleInfo]], None] | None = None
+    ) -> builtins.list[ArticleInfo]:
         with self._lock:
             cache = self._load_cache()
-            infos = [self._current(cache, article_id, path, st) for article_id, path, st in found]
+            if on_batch is None:
+                infos = [self._current(cache, article_id, path, st) for article_id, path, st in found]
+            else:
+                infos = self._in_batches(cache, found, on_batch)
             if len(cache) != len(infos):  # forget files that are gone
                 present = {info.id for info in infos}
                 for article_id in [key for key in cache if key not in present]:
@@ -202,6 +233,24 @@ class Library:
                 self._dirty = True
             self._listed = {info.id: info for info in infos}
             self._flush()
+        return infos
+
+    def _in_batches(
+        self,
+        cache: dict[str, ArticleInfo],
+        found: Found,
+        on_batch: Callable[[builtins.list[ArticleInfo]], None],
+    ) -> builtins.list[ArticleInfo]:
+        infos: builtins.list[ArticleInfo] = []
+        due, deadline = FIRST_BATCH, None  # the first batch by count, the next ones by time
+        for article_id, path, st in found:
+            info = cache.get(article_id)
+            if info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns:
+                due -= 1  # one more file read
+            infos.append(self._current(cache, article_id, path, st))
+            if due <= 0 and (deadline is None or time.monotonic() >= deadline):
+                on_batch(infos[:])
+                due, deadline = 0, time.monotonic() + BATCH_SECONDS
         return infos
 
     def list_if_quick(self, max_unread: int = 32) -> builtins.list[ArticleInfo] | None:
@@ -256,15 +305,16 @@ class Library:
                 st.st_size,
                 st.st_mtime_ns,
                 known_script=info.script if same_file else None,
+                known_counts=info.script_counts if same_file else None,
             )
         except ArticleError as exc:
             with self._lock:
                 self._remember(error_info(article_id, path, st.st_size, st.st_mtime_ns, str(exc)))
-                self._flush()
+                self._flush(soon=True)
             raise
         with self._lock:
             self._remember(article.info)
-            self._flush()
+            self._flush(soon=True)
         return article
 
     def resolve(self, id_or_path: str) -> str:
@@ -322,10 +372,19 @@ class Library:
         if self._listed is not None and info.id in self._listed:
             self._listed[info.id] = info
 
-    def _flush(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self._save_cache()
+    def _flush(self, *, soon: bool = False) -> None:
+        """Write the cache if it changed; ``soon``: unless it was written less than a second ago (then
+        the next write, or the exit of the process, takes the change along)."""
+        if not self._dirty:
+            return
+        if soon and time.monotonic() - self._written_at < LOAD_FLUSH_SECONDS:
+            if not self._flush_at_exit:
+                self._flush_at_exit = True
+                atexit.register(_flush_if_alive, weakref.ref(self))
+            return
+        self._dirty = False
+        self._written_at = time.monotonic()
+        self._save_cache()
 
     def _unknown(self, article_id: str) -> UsageError:
         return UsageError(safe_line(f"no article '{article_id}' in {self.root}; `reader list` shows the ids"))
@@ -411,3 +470,10 @@ class Library:
             if tmp_name is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
+
+
+def _flush_if_alive(ref: weakref.ref[Library]) -> None:
+    library = ref()
+    if library is not None:
+        with library._lock:
+            library._flush()

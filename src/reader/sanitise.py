@@ -80,8 +80,6 @@ def sanitise(text: str) -> str:
     return text.translate(CONTROL_TABLE)
 
 
-
-
 def normalise(text: str) -> str:
     """The one normalisation every article goes through: newlines, BOM, then controls.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,8 +81,9 @@ class Workspace:
         return self.store.read_only
 
     # -- articles -----------------------------------------------------------------------------------
-    def articles(self) -> list[ArticleInfo]:
-        return self.library.list()
+    def articles(self, on_batch: Callable[[list[ArticleInfo]], None] | None = None) -> list[ArticleInfo]:
+        """Every article (``on_batch``: see :meth:`Library.list`)."""
+        return self.library.list(on_batch)
 
     def load(self, article_id: str) -> Article:
         return self.library.load(article_id)

@@ -101,12 +101,16 @@ def _shares(ws: Any, info: Any) -> dict[str, Any]:
     """For a mixed article, the share of each script among its distinctive characters (``reader list``)."""
     if info.script != "mixed" or info.error:
         return {}
-    from reader.scripts import script_counts
+    counts = info.script_counts  # counted when the whole file was listed
+    if counts is None:
+        from reader.scripts import script_counts
 
-    try:
-        trad, simp = script_counts(ws.load(info.id).text)
-    except ReaderError:
-        return {}
+        try:
+            article = ws.load(info.id)
+        except ReaderError:
+            return {}
+        counts = article.info.script_counts or script_counts(article.text)
+    trad, simp = counts
     total = trad + simp or 1
     return {"shares": {"traditional": round(trad / total, 3), "simplified": round(simp / total, 3)}}
 

@@ -199,9 +199,13 @@ class LibraryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="library")
     def load_articles(self) -> None:
-        infos = self.workspace.articles()
         counts = self.workspace.store.counts()
-        self.app.call_from_thread(self._articles_loaded, infos, counts, self._fold_titles(infos))
+
+        def show(infos: list[ArticleInfo]) -> None:  # the first rows of a long listing, then the rest
+            self.app.call_from_thread(self._articles_loaded, infos, counts, self._fold_titles(infos))
+
+        infos = self.workspace.articles(on_batch=None if self._listed else show)
+        show(infos)
 
     def _fold_titles(self, infos: list[ArticleInfo]) -> dict[str, str]:
         """Titles in Simplified and case-folded, for filtering and sorting regardless of script."""
