@@ -189,12 +189,13 @@ class ArticleFile:
                 f"follows change {after} but {self.snapshot_path.name} holds changes up to {self.snap_seq}",
             )
         self.article_id = article_id
-        start = max(end + 1, self._trusted_bytes(data, ino))
+        trusted, crc = self._trusted_bytes(data, ino)
+        start = max(end + 1, trusted)
         if start > end + 1:  # checked before and unchanged since: applied without a second look
             after = self._apply_trusted(data[end + 1 : start])
         ops, used = parse_lines(self.log_path, data[start:], article_id, after)
         self.log_off = start + used
-        self.log_crc = zlib.crc32(data[: self.log_off])
+        self.log_crc = zlib.crc32(memoryview(data)[trusted : self.log_off], crc)  # the rest of the CRC
         self._apply([op for op in ops if op.seq > self.snap_seq])
 
     def _apply_trusted(self, lines: bytes) -> int:
@@ -216,12 +217,13 @@ class ArticleFile:
         self.seq = max(self.seq, seq)
         return seq
 
-    def _trusted_bytes(self, data: bytes, ino: int) -> int:
-        """How many bytes at the start of the log were checked before (same inode, same CRC), else 0."""
+    def _trusted_bytes(self, data: bytes, ino: int) -> tuple[int, int]:
+        """How many bytes at the start of the log were checked before (same inode, same CRC), else 0;
+        and the CRC-32 of those bytes."""
         known = self.trusted_log
         if known is None or known[0] != ino or known[1] > len(data):
-            return 0
-        return known[1] if zlib.crc32(data[: known[1]]) == known[2] else 0
+            return 0, 0
+        return (known[1], known[2]) if zlib.crc32(memoryview(data)[: known[1]]) == known[2] else (0, 0)
 
     def _apply(self, ops: list[Op]) -> None:
         docs = self.docs
