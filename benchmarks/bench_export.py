@@ -4,12 +4,20 @@ Run with ``python benchmarks/run.py export``. Targets (the export/import issue):
 of that file into an empty database ≤ 10 s. Both are timed in-process on a fresh Workspace (cold caches,
 as in a new ``reader`` process), median of three runs; the W3C, CSV and Markdown figures are for
 information.
+
+The "scale" issue also asks that the JSON export be no slower than before the store was rebuilt. Give a
+checkout of that version (e.g. ``git worktree add --detach /tmp/prestore e1559e7``) as
+``READER_BENCH_BASELINE=/tmp/prestore/src``: each version then populates its own database with the same
+annotations and exports it in a process of its own, alternately, and both medians are printed.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -83,6 +91,36 @@ def _import(articles: Path, db: Path, source: Path) -> tuple[float, int]:
     return elapsed, result.added
 
 
+BASELINE_RUNS = 5
+HERE = Path(__file__).resolve().parent
+
+
+def _against_baseline(root: Path, baseline: str) -> None:
+    """This checkout and ``baseline`` (a src folder), each exporting its own copy, alternately."""
+    versions = {"this checkout": str(HERE.parent / "src"), "baseline": baseline}
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    times: dict[str, list[float]] = {name: [] for name in versions}
+
+    def run(name: str, what: str) -> str:
+        cmd = [sys.executable, str(HERE / "_export_run.py"), str(root / name.replace(" ", "-")), what]
+        path_env = {**env, "PYTHONPATH": os.pathsep.join([versions[name], str(HERE)])}
+        return subprocess.run(cmd, env=path_env, check=True, capture_output=True, text=True).stdout
+
+    for name in versions:
+        run(name, "populate")
+    for _ in range(BASELINE_RUNS):
+        for name in versions:
+            times[name].append(float(run(name, "export").split()[-1]))
+    ours, theirs = (statistics.median(times[name]) for name in versions)
+    report(
+        f"export JSON, 100k: this checkout, median of {BASELINE_RUNS}",
+        ours,
+        "s",
+        f"target ≤ the baseline ({theirs:.2f} s, {baseline}), alternating",
+        ours <= theirs,
+    )
+
+
 def main() -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,6 +161,9 @@ def main() -> None:
         report("export CSV, 100k annotations", seconds, "s", "information")
         seconds, _ = _export(articles, db, "md", root / "export.md")
         report("export Markdown, 100k annotations", seconds, "s", "information")
+        baseline = os.environ.get("READER_BENCH_BASELINE")
+        if baseline:
+            _against_baseline(root, baseline)
 
 
 if __name__ == "__main__":
