@@ -107,13 +107,14 @@ def timed_app(articles: Path, db: Path, out: dict[str, object]):
     app_class, timed_reading = hooked_classes()
     reading_module.ReadingScreen = timed_reading  # LibraryScreen.action_open imports it from there
     workspace = Workspace(articles, db)
-    out["store_load_ms"] = 0.0
+    out["store_load_ms"] = out["store_load_cpu_ms"] = 0.0
 
     def timed(method):  # the store's part of opening, measured where it runs (the load worker)
         def run(*args):
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.thread_time()
             result = method(*args)
             out["store_load_ms"] += (time.perf_counter() - t0) * 1e3
+            out["store_load_cpu_ms"] += (time.thread_time() - cpu0) * 1e3  # this thread's: less noisy
             return result
 
         return run
