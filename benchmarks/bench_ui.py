@@ -262,7 +262,9 @@ def annotations(workdir: Path) -> None:
         )
         report("  … of it the store's load (today's store)", store, "ms", "the store engineer's part")
         store_cpu = _median(results, "store_load_cpu_ms")
-        report("  … the store's load in CPU time", store_cpu, "ms", "its wall time on idle cores")
+        report(
+            "  … the store's load in CPU time", store_cpu, "ms", "of its thread: the wall time adds GIL waits"
+        )
         report("  … the rest: the UI's part", opened - store, "ms", f"none: {open_ref:.0f} ms")
         switch = statistics.median(s for r in results for s in r["switch_ms"])
         report(
