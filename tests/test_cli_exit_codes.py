@@ -35,7 +35,7 @@ def test_a_damaged_database_file_is_a_data_problem(run_reader, db_dir, tmp_path)
     run_reader("annotate", SIMP, "--quote", "字节跳动", "--occurrence", "1", "--tag", "公司", check=True)
     export = tmp_path / "all.json"
     run_reader("export", "-o", str(export), check=True)
-    (damaged,) = [p for p in (db_dir / "articles").iterdir() if p.suffix in (".json", ".log")]
+    (damaged,) = [p for p in db_dir.glob("coders/*/articles/*") if p.suffix in (".json", ".log")]
     damaged.write_bytes(b"{not json")
     for args in (
         ("annotate", SIMP, "--quote", "字节跳动", "--occurrence", "2", "--tag", "x"),

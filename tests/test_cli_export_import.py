@@ -91,7 +91,7 @@ def test_import_mistakes_are_one_line_and_exit_2(run_reader, tmp_path, db_dir):
     result = run_reader("import", str(bad), "--db", str(fresh))
     line = assert_one_line_error(result, str(bad), "annotations[1].start", "nothing was imported")
     assert line.startswith("reader: error: ")
-    assert not list((fresh / "articles").glob("*.json"))
+    assert not list(fresh.glob("coders/*/articles/*.json"))
     missing = run_reader("import", str(tmp_path / "missing.json"))
     assert_one_line_error(missing, "missing.json", "no such file")
     assert_one_line_error(run_reader("import", str(tmp_path)), "folder")

@@ -250,8 +250,8 @@ def test_a_damaged_codebook_costs_colours_and_descriptions_only(tagged):
     from reader.export import build_export
 
     tagged.codebook.set_color("framing", "red")
-    path = tagged.store.path / "codebook.json"
-    path.write_bytes(b'{"tags": ["not", "an", "object"]}')
+    path = tagged.store.path / tagged.codebook.file  # this coder's codebook operations
+    path.write_bytes(b'{"tags": ["not", "an", "object"]}\n')
     fresh = Workspace(tagged.library.root, tagged.store.path)
     infos = {t.name: t for t in fresh.codebook.tags()}
     assert infos["framing"].passages == 3 and infos["framing"].color == color_for_tag("framing")
@@ -259,4 +259,4 @@ def test_a_damaged_codebook_costs_colours_and_descriptions_only(tagged):
     assert len(build_export(fresh, "original")["annotations"]) == 4
     with pytest.raises(StoreCorruptError, match="codebook"):
         fresh.codebook.set_color("framing", "blue")
-    assert path.read_bytes() == b'{"tags": ["not", "an", "object"]}'
+    assert path.read_bytes() == b'{"tags": ["not", "an", "object"]}\n'

@@ -390,9 +390,7 @@ def test_bad_files_are_one_clear_error_and_nothing_is_written(empty_workspace, t
     with pytest.raises(UsageError, match=message):
         import_file(empty_workspace, path)
     assert list(empty_workspace.library.root.iterdir()) == []
-    assert not (empty_workspace.store.path / "articles").exists() or not any(
-        (empty_workspace.store.path / "articles").iterdir()
-    )
+    assert not list(empty_workspace.store.path.glob("coders/*/articles/*"))
 
 
 def test_a_missing_source_file_and_a_non_refi_zip_are_errors(empty_workspace, tmp_path):

@@ -174,7 +174,7 @@ def test_file_is_readable_utf8_chinese_with_schema_version(store: AnnotationStor
     assert data["annotations"][a.id]["quote"] == "学而时习之"
     assert log.read_text(encoding="utf-8").count("\n") == 1  # only a header after the snapshot
     manifest = orjson.loads((store.path / "reader-db.json").read_bytes())
-    assert manifest["schema"] == SCHEMA_VERSION == 2
+    assert manifest["schema"] == 3 and SCHEMA_VERSION == 2  # a folder per coder; files of schema 2
 
 
 def test_no_temp_files_left_behind_and_stale_ones_cleaned(tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_no_temp_files_left_behind_and_stale_ones_cleaned(tmp_path: Path) -> Non
     with AnnotationStore(folder) as s:
         s.add(make_annotation(article(), 0, 1, tags=[]))
         assert not list(folder.rglob("*.tmp"))
-    stale = folder / "articles" / ".abc.json.123.deadbeef.tmp"
+    stale = s.articles_dir / ".abc.json.123.deadbeef.tmp"
     stale.write_text("{half", encoding="utf-8")
     with AnnotationStore(folder) as s:
         assert not stale.exists()
@@ -400,7 +400,7 @@ def test_counts_and_stale_index(store: AnnotationStore) -> None:
     assert store.counts() == expected
 
     # crash between saving the article file and the index: the index still has the old entry
-    index_path = store.local_dir / "index.json"
+    index_path = store.index_path
     old_index = index_path.read_bytes()
     x = store.add(make_annotation(article("a.txt"), 9, 10, tags=[]))
     index_path.write_bytes(old_index)

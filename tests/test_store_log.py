@@ -205,9 +205,11 @@ def test_local_data_is_in_one_ignorable_folder(store: AnnotationStore) -> None:
     store.close()
     assert (store.local_dir / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     local = {p.relative_to(store.local_dir).as_posix() for p in store.local_dir.rglob("*")}
-    assert {"lock", "index.json", "positions"} <= local
+    mine = store.my_folder  # coders/<this coder's folder>
+    assert {"lock", f"index/{mine.split('/')[1]}.json", "positions"} <= local
     shared = {p.relative_to(store.path).as_posix() for p in store.path.rglob("*") if "local" not in p.parts}
-    assert shared == {"reader-db.json", "articles", f"articles/{store.file_for(a.article_id).stem}.log"}
+    log = f"{mine}/articles/{store.file_for(a.article_id).stem}.log"
+    assert shared == {"reader-db.json", "coders", mine, f"{mine}/coder.json", f"{mine}/articles", log}
 
 
 def test_reading_positions_never_wait_for_the_lock_and_never_touch_annotation_files(tmp_path: Path) -> None:
@@ -274,8 +276,12 @@ def test_a_schema_1_database_opens_and_is_upgraded_on_the_first_write(tmp_path: 
             orjson.loads((folder / "reader-db.json").read_bytes())["schema"] == 1
         )  # reading changes nothing
         new = store.add(make_annotation(article("旧.txt"), 9, 12, tags=["新"]))
-        assert orjson.loads((folder / "reader-db.json").read_bytes())["schema"] == 2
+        assert orjson.loads((folder / "reader-db.json").read_bytes())["schema"] == 3
         assert not (folder / "reader-db.lock").exists() and not (folder / "index.json").exists()
+        # the single-coder folder became this coder's (one rename): nothing is left behind
+        assert (
+            not (folder / "articles").exists() and store.articles_dir == folder / store.my_folder / "articles"
+        )
         store.compact("旧.txt")  # the reading position moves to local data before the file loses it
     with AnnotationStore(folder) as store:
         assert len(store.for_article("旧.txt")) == 6 and store.get("旧.txt", new.id) == new

@@ -4,28 +4,46 @@ Tags are hierarchical with ``/``: ``framing/economy`` is a sub-tag of ``framing`
 annotation tagged ``framing/economy`` counts for ``framing``, once even if it carries both), and a tag
 without a colour of its own takes its nearest ancestor's, else a stable colour from its name.
 
-Tag metadata lives in ``codebook.json`` in the database folder (shared, like the annotations). The tags
-themselves live on the annotations, so a rename, merge or delete changes every article that uses the tag:
-it is one :meth:`reader.store.AnnotationStore.commit` (the store's write-ahead journal), together with the
-new ``codebook.json``, so it happens all or nothing even across a kill -9 or a full disk. Each changed
-annotation gets a new ``modified``, so the change travels through export and import.
+Tag metadata is the replay of every coder's codebook operations (:mod:`reader.codebook_log`: one file per
+coder, so a team's clones never conflict; a single-coder ``codebook.json`` is the starting point). The
+tags themselves live on the annotations, so a rename, merge or delete changes every article of this
+coder's that uses the tag: it is one :meth:`reader.store.AnnotationStore.commit` (the store's write-ahead
+journal), together with the operation appended to the coder's file, so it happens all or nothing even
+across a kill -9 or a full disk. Other coders' annotations get it when they sync (:meth:`Codebook.catch_up`
+applies theirs to mine). Each changed annotation gets a new ``modified``, so the change travels through
+export and import.
 
 :meth:`Codebook.undo` undoes the last change made through this Codebook, whatever it was (create,
-colour, description, rename, merge, delete), as one more journalled change. A damaged ``codebook.json``
-costs colours and descriptions only (:attr:`Codebook.problem` says why); it is never overwritten.
+colour, description, rename, merge, delete), as one more journalled change. A damaged codebook file costs
+colours and descriptions only (:attr:`Codebook.problem` says why); this coder's own is never overwritten.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 
+from reader.codebook_log import (
+    APPLIED_FILE,
+    OPS_FILE,
+    CodebookOp,
+    Conflict,
+    Replay,
+    applied_payload,
+    new_op,
+    parse_ops,
+    pending_for,
+    read_applied,
+    replay,
+    tag_mapping,
+)
 from reader.colors import check_color, color_for_tag
 from reader.errors import StoreCorruptError, StoreError, UsageError
 from reader.store import AnnotationStore, Change, now_iso
+from reader.store.coders import CODERS_DIR
 from reader.tags import ancestors, check_tag, normalise_tags, under
 
 CODEBOOK_NAME = "codebook.json"
@@ -71,6 +89,16 @@ class _Step:
     meta_before: Meta
     # (article id, annotation id, tags before, tags after)
     changes: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    op_id: str = ""  # the operation written for it (an undo names it)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What :meth:`Codebook.catch_up` did: others' operations applied, annotations changed, notices."""
+
+    operations: int
+    annotations: int
+    notices: tuple[str, ...] = ()
 
 
 class Codebook:
@@ -78,32 +106,83 @@ class Codebook:
 
     def __init__(self, store: AnnotationStore) -> None:
         self.store = store
-        self.path = store.path / CODEBOOK_NAME
-        self.problem: str | None = None  # why codebook.json cannot be read, if it cannot
-        self._meta: Meta = {}
+        self.path = store.path / CODEBOOK_NAME  # the single-coder codebook: where the replay starts
+        self.problem: str | None = None  # why a codebook file cannot be read, if one cannot
+        self._state: Replay = replay({}, {})
+        self._raw: dict[str, bytes] = {}  # folder -> its operations file as read
         self._version: Any = None
+        self._my_problem: str | None = None
         self._rolled: dict[str, tuple[Any, Counter[str]]] = {}  # article id -> (its counts, rolled up)
         self._undo: list[_Step] = []
         if not store.read_only and (store.path / LEGACY_JOURNAL_NAME).exists():
             self._recover_legacy()
 
+    @property
+    def file(self) -> str:
+        """This coder's operations file, relative to the database folder."""
+        return f"{self.store.my_folder}/{OPS_FILE}"
+
     # -- reading
 
     def meta(self) -> Meta:
-        """tag -> {"color", "description"} from codebook.json (re-read if another process replaced it).
+        """tag -> {"color", "description"}: every coder's operations replayed (re-read when a file changed).
 
-        A damaged file reads as empty and sets :attr:`problem`: colours and descriptions are lost from
-        view, nothing else.
+        A damaged file sets :attr:`problem` and costs what it holds: colours and descriptions, nothing else.
         """
+        return self.state().meta
+
+    def state(self) -> Replay:
+        """The replay of every coder's operations (cached while no file changed)."""
         try:
-            version = self.store.file_version(CODEBOOK_NAME)
+            files = self._files()
+            version = tuple((name, self.store.file_version(name)) for name in files)
         except StoreError as e:
-            self.problem, self._meta, self._version = str(e), {}, None
-            return self._meta
-        if version != self._version or version is None:
-            self._meta, self.problem = self._read_meta() if version is not None else ({}, None)
+            self.problem = str(e)
+            return self._state
+        if version != self._version:
+            self._state, self.problem = self._replay(files)
             self._version = version
-        return self._meta
+        return self._state
+
+    def _files(self) -> list[str]:
+        """The codebook files of the database folder: the single-coder codebook, each coder's operations."""
+        names = [CODEBOOK_NAME]
+        try:
+            folders = sorted(p.name for p in (self.store.path / CODERS_DIR).iterdir() if p.is_dir())
+        except FileNotFoundError:
+            folders = []
+        except OSError as e:
+            raise StoreError(f"{self.store.path / CODERS_DIR}: cannot list ({e.strerror or e})") from e
+        return names + [f"{CODERS_DIR}/{folder}/{OPS_FILE}" for folder in folders]
+
+    def _replay(self, files: list[str]) -> tuple[Replay, str | None]:
+        problems = []
+        baseline, problem = self._read_meta()
+        if problem:
+            problems.append(problem)
+        by_folder: dict[str, list[CodebookOp]] = {}
+        self._raw, self._my_problem = {}, None
+        for name in files[1:]:
+            folder = name.split("/")[1]
+            try:
+                got = self.store.read_file(name)
+            except StoreError as e:
+                problems.append(str(e))
+                continue
+            if got is None:
+                continue
+            self._raw[folder] = got[0]
+            ops, problem = parse_ops(self.store.path / name, got[0], folder)
+            by_folder[folder] = ops
+            if problem:
+                problems.append(problem)
+                if name == self.file:
+                    self._my_problem = problem
+        return replay(baseline, by_folder), (problems[0] if problems else None)
+
+    def conflicts(self) -> list[Conflict]:
+        """Concurrent codebook changes of two coders whose order matters, not yet settled."""
+        return self.state().conflicts
 
     def _read_meta(self) -> tuple[Meta, str | None]:
         try:
@@ -125,10 +204,13 @@ class Codebook:
             return {}, message
 
     def _writable_meta(self) -> Meta:
-        """The metadata to change (lock held); refuses while codebook.json is damaged."""
+        """The metadata to change (lock held); refuses while this coder's operations file is damaged
+        (it is never overwritten). Others' operations are applied to this coder's annotations first, so
+        that the new operation comes after everything this clone knows."""
+        self.catch_up()
         meta = self.meta()
-        if self.problem is not None:
-            raise StoreCorruptError(self.problem)
+        if self._my_problem is not None:
+            raise StoreCorruptError(self._my_problem)
         return dict(meta)
 
     def _usage(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
@@ -216,9 +298,8 @@ class Codebook:
             if self.exists(tag):
                 raise UsageError(f"tag {tag!r} already exists")
             meta = self._writable_meta()
-            before = dict(meta)
-            meta[tag] = {"color": color, "description": description}
-            self._commit(_Step(f"create {tag}", None, before), [], meta)
+            op = self._op("create", tag=tag, color=color, description=description)
+            self._commit(_Step(f"create {tag}", None, meta), [], op)
         return next(info for info in self.tags() if info.name == tag)
 
     def set_color(self, name: str, color: str) -> None:
@@ -232,16 +313,16 @@ class Codebook:
         with self.store.locked():
             self._require(tag)
             meta = self._writable_meta()
-            before = dict(meta)
-            entry = dict(meta.get(tag, {"color": "", "description": ""}))
-            entry[key] = value
-            meta[tag] = entry
-            self._commit(_Step(f"{what} of {tag}", tag, before), [], meta)
+            if key == "color":
+                op = self._op("color", tag=tag, color=value)
+            else:
+                op = self._op("describe", tag=tag, description=value)
+            self._commit(_Step(f"{what} of {tag}", tag, meta), [], op)
 
-    @staticmethod
-    def _payload(meta: Meta) -> bytes:
-        kept = dict(sorted(meta.items()))  # an entry with neither keeps a created, unused tag listed
-        return orjson.dumps({"schema": SCHEMA, "tags": kept}, option=orjson.OPT_INDENT_2)
+    def _op(self, kind: str, **fields: Any) -> CodebookOp:
+        """A new operation of this coder, after every operation this clone has."""
+        folder = self.store.coder.folder
+        return new_op(kind, self.store.coder.name, now_iso(), self.state().by_folder, folder, **fields)
 
     # -- corpus-wide operations
 
@@ -275,7 +356,8 @@ class Codebook:
         with self.store.locked():
             self._require(tag)
             domain = sorted(n for n in self.names() if under(n, tag))
-            count = self._retag({n: None for n in domain}, _Step(f"delete of {tag}", tag, {}))
+            op = self._op("delete", tag=tag)
+            count = self._retag({n: None for n in domain}, _Step(f"delete of {tag}", tag, {}), op)
         return DeletedTag(tag, count)
 
     def _require(self, tag: str) -> None:
@@ -294,59 +376,139 @@ class Codebook:
                 f"cannot {op} {source!r} into {target!r}: {clash[0]!r} would become {mapping[clash[0]]!r}, "
                 f"which is renamed too; rename {clash[0]!r} first"
             )
-        return self._retag(mapping, _Step(f"{op} of {source} into {target}", source, {}))
+        kind = "rename" if op == "rename" else "merge"
+        step = _Step(f"{op} of {source} into {target}", source, {})
+        return self._retag(mapping, step, self._op(kind, tag=source, target=target))
 
-    def _retag(self, mapping: dict[str, str | None], step: _Step) -> int:
-        """Apply ``mapping`` (old tag -> new tag, None to remove) to every annotation and the metadata,
-        as one journalled change (lock held). Returns annotations changed."""
+    def _retag(self, mapping: dict[str, str | None], step: _Step, op: CodebookOp | None) -> int:
+        """Apply ``mapping`` (old tag -> new tag, None to remove) to this coder's annotations, with the
+        operation ``op`` that does the same to the metadata (and, when they sync, to others'), as one
+        journalled change (lock held). Returns annotations changed."""
         problems = self.store.problems()
         if problems:  # a file we cannot read may hold the tag: a partial rename is worse than none
             raise StoreCorruptError(f"{problems[0]} (nothing was changed; set that file aside first)")
-        meta = self._writable_meta()
-        step.meta_before = dict(meta)
+        step.meta_before = self._writable_meta()
+        step.changes = self._edits(mapping)
+        return self._commit(step, step.changes, op)
+
+    def _edits(
+        self, mapping: dict[str, str | None]
+    ) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+        """(article, annotation, tags before, after) of each annotation of this coder's that ``mapping``
+        changes."""
         edits = []
-        for article_id, counts in sorted(self.store.article_tags().items()):
+        for article_id, counts in sorted(self.store.article_tags(own=True).items()):
             if mapping.keys().isdisjoint(counts):
                 continue
-            for record in self.store.records(article_id):
+            for record in self._own_records(article_id):
                 old = tuple(record["tags"])
                 new = normalise_tags(image for t in old if (image := mapping.get(t, t)) is not None)
                 if new != old:
                     edits.append((article_id, record["id"], old, new))
-        for name, image in mapping.items():
-            entry = meta.pop(name, None)
-            if entry is None or image is None:
-                continue
-            mine = meta.get(image, {"color": "", "description": ""})
-            meta[image] = {k: mine.get(k) or entry.get(k, "") for k in ("color", "description")}
-        step.changes = edits
-        return self._commit(step, edits, meta)
+        return edits
+
+    def _own_records(self, article_id: str) -> list[dict[str, Any]]:
+        return self.store.records(article_id, own=True)
 
     def _commit(
         self,
         step: _Step | None,
         edits: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
-        meta: Meta,
+        op: CodebookOp | list[CodebookOp] | None,
+        applied: dict[str, int] | None = None,
     ) -> int:
-        """Write ``edits`` (new tags, ``modified`` stamped) and ``meta`` as one change; remember ``step``."""
+        """Write ``edits`` (new tags, ``modified`` stamped), the operation(s) ``op`` and the ``applied``
+        counts as one change; remember ``step``."""
+        ops = [] if op is None else op if isinstance(op, list) else [op]
         now = now_iso()
         by_article: dict[str, Change] = {}
         records: dict[str, dict[str, dict[str, Any]]] = {}
         for article_id, annotation_id, _, new in edits:
             if article_id not in records:
-                records[article_id] = {r["id"]: r for r in self.store.records(article_id)}
+                records[article_id] = {r["id"]: r for r in self._own_records(article_id)}
             record = records[article_id].get(annotation_id)
             if record is None:
                 continue
             change = by_article.setdefault(article_id, Change(article_id))
             change.puts.append({**record, "tags": list(new), "modified": now})
-        files = {CODEBOOK_NAME: self._payload(meta)} if meta != self.meta() else {}
+        files = {}
+        if ops:
+            files[self.file] = self._raw.get(self.store.coder.folder, b"") + b"".join(o.line() for o in ops)
+        if applied is not None:
+            files[f"{self.store.my_folder}/{APPLIED_FILE}"] = applied_payload(applied)
         label = step.label if step is not None else "codebook change"
         self.store.commit(by_article.values(), files=files, what=label)
-        self._meta, self._version = meta, self.store.file_version(CODEBOOK_NAME)
         if step is not None:
+            step.op_id = ops[0].id if len(ops) == 1 else ""
             self._undo.append(step)
         return len(edits)
+
+    # -- others' operations
+
+    def _applied(self) -> dict[str, int]:
+        got = self.store.read_file(f"{self.store.my_folder}/{APPLIED_FILE}")
+        return read_applied(got[0] if got else None)
+
+    def pending(self) -> int:
+        """How many of other coders' operations this coder's annotations have not had yet."""
+        state, applied, mine = self.state(), self._applied(), self.store.coder.folder
+        return sum(
+            max(0, len(ops) - applied.get(folder, 0))
+            for folder, ops in state.by_folder.items()
+            if folder != mine
+        )
+
+    def catch_up(self) -> CatchUp:
+        """Apply other coders' renames, merges and deletes to this coder's annotations, in the order, as
+        one journalled change with ``applied.json`` (see :mod:`reader.codebook_log`)."""
+        if self.store.read_only or self.pending() == 0:
+            return CatchUp(0, 0)
+        with self.store.locked():
+            state, applied = self.state(), self._applied()
+            todo = pending_for(self.store.coder.folder, applied, state)
+            if todo.applied == applied:
+                return CatchUp(0, 0)
+            names = set(self.store.tags(own=True))
+            notices = list(todo.notices)
+            for op in todo.ops:
+                if op.kind in ("rename", "merge") and any(under(n, op.target) for n in names):
+                    notices.append(
+                        f"{op.describe()}: {op.target} was already in your annotations; they are one tag now"
+                    )
+            mapping = tag_mapping(todo.ops, names)
+            edits = self._edits(mapping) if mapping else []
+            if edits:
+                problems = self.store.problems()
+                if problems:
+                    raise StoreCorruptError(f"{problems[0]} (others' codebook changes were not applied)")
+            count = self._commit(None, edits, None, todo.applied)
+            done = sum(todo.applied.values()) - sum(applied.get(f, 0) for f in todo.applied)
+        return CatchUp(done, count, tuple(notices))
+
+    def settle(self, key: str, keep: str | None = None) -> Conflict:
+        """Settle a conflict: ``keep`` one of its :meth:`Conflict.choices` (the operations that make every
+        clone agree are written), or nothing (after fixing it by hand). Returns the conflict settled."""
+        with self.store.locked():
+            self._writable_meta()
+            conflict = self.state().find(key)
+            if conflict is None:
+                raise UsageError(f"no codebook conflict {key!r}; `reader tags conflicts` lists them")
+            choices = conflict.choices()
+            if keep is not None and keep not in choices:
+                allowed = (
+                    ", ".join(repr(c) for c in choices)
+                    or "nothing: fix it by hand, then settle without --keep"
+                )
+                raise UsageError(f"conflict {conflict.key} can keep {allowed}; not {keep!r}")
+            if keep is not None and conflict.kind == "structural":
+                other = next((c for c in choices if c != keep), keep)
+                if other != keep and self.exists(other):
+                    self._move(other, keep, "merge" if self.exists(keep) else "rename")
+            elif keep is not None:
+                self._set(conflict.first.tag, conflict.kind, keep, conflict.kind)
+            op = self._op("settle", ops=(conflict.first.id, conflict.second.id), choice=keep or "")
+            self._commit(None, [], op)
+        return conflict
 
     # -- undo
 
@@ -367,7 +529,7 @@ class Codebook:
             edits = []
             for article_id, annotation_id, before, after in step.changes:
                 current = self.store.get(article_id, annotation_id)
-                if current is None:
+                if current is None or not self.store.owns(article_id, annotation_id):
                     continue
                 now = current.tags
                 if now == after:
@@ -376,7 +538,8 @@ class Codebook:
                     back = normalise_tags((*before, *(t for t in now if t not in after)))
                 if back != now:
                     edits.append((article_id, annotation_id, now, back))
-            count = self._commit(None, edits, dict(step.meta_before))
+            op = self._op("undo", of=step.op_id) if step.op_id else None
+            count = self._commit(None, edits, op)
         self._undo.pop()
         return Undone(step.label, count, step.select)
 
@@ -399,7 +562,15 @@ class Codebook:
                 f"{path}: unreadable journal of an interrupted tag change ({e}); move it aside"
             ) from e
         with self.store.locked():
-            self._retag(mapping, _Step("interrupted tag change", None, {}))
+            ops: list[CodebookOp] = []
+            for name, image in sorted(mapping.items()):
+                fields = {"tag": name, "target": image} if image is not None else {"tag": name}
+                op = self._op("delete" if image is None else "merge", **fields)
+                ops.append(replace(op, lamport=op.lamport + len(ops), index=op.index + len(ops)))
+            step = _Step("interrupted tag change", None, {})
+            self._retag(mapping, step, None)
+            if ops:
+                self._commit(None, [], ops)
             self._undo.clear()
             path.unlink()
 

@@ -223,6 +223,7 @@ def _add_records(
 ) -> None:
     """Each record with its article's title, its passage in the view and the colour it is drawn in."""
     append, passage = out.append, passages.text
+    me = workspace.store.coder.name  # this coder's own records keep an empty creator (reader.store)
     for r in records:
         quote, start, end, tags, color = _PASSAGE_FIELDS(r)
         key = (color, tags[0] if tags else "")
@@ -230,7 +231,13 @@ def _add_records(
         if display is None:
             display = colors[key] = workspace.display_color(color, tags)
         text = passage(start, end, quote, r.get("status") == "orphan")
-        extra = {"tags": list(tags), "article_title": title, "text": text, "display_color": display}
+        extra = {
+            "tags": list(tags),
+            "article_title": title,
+            "text": text,
+            "display_color": display,
+            "creator": r.get("creator") or me,
+        }
         if r.keys() == _RECORD_KEYS:  # exactly the stored fields (each checked when the file was read)
             append(r | extra)  # C-level merges: building 100,000 dicts key by key takes seconds
         else:  # an older record without a defaulted field, or unknown extra keys: take ours only

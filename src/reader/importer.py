@@ -221,6 +221,7 @@ def _annotations(records: list[tuple[Place, dict[str, Any]]]) -> list[tuple[Plac
             r["modified"],
             r["view"],
             r["status"],
+            r.get("creator", ""),
         )
         out.append((place, annotation))
     return out

@@ -53,8 +53,20 @@ class Paths:
 
 
 class Workspace:
-    def __init__(self, articles_root: Path, db_path: Path, converter: Converter | None = None) -> None:
-        self.store = AnnotationStore(db_path)
+    def __init__(
+        self,
+        articles_root: Path,
+        db_path: Path,
+        converter: Converter | None = None,
+        *,
+        coder: str | None = None,
+    ) -> None:
+        """``coder``: the ``--coder`` option; else ``READER_CODER``, else the clone's setting, else the
+        login name (:meth:`reader.settings.Settings.effective_coder`, :mod:`reader.store.coders`)."""
+        from reader.settings import load_settings
+
+        self.settings = load_settings(db_path)
+        self.store = AnnotationStore(db_path, coder=self.settings.effective_coder(coder) or None)
         # caches are local data: never synced with the annotations (see reader.store)
         self.library = Library(articles_root, cache_dir=self.store.local_dir / "cache")
         self._db_path = db_path
@@ -80,6 +92,19 @@ class Workspace:
         """The database folder cannot be written: everything can be read, nothing saved."""
         return self.store.read_only
 
+    @property
+    def coder(self) -> str:
+        """Who is coding here (their annotations are the ones this clone writes)."""
+        return self.store.coder.name
+
+    def creator_of(self, annotation: Annotation) -> str:
+        """Who made ``annotation`` (this coder's own carry an empty creator in memory)."""
+        return annotation.creator or self.store.coder.name
+
+    def is_mine(self, annotation: Annotation) -> bool:
+        """Only this coder's annotations can be changed here; others' are read-only."""
+        return self.store.owns(annotation.article_id, annotation.id)
+
     # -- articles -----------------------------------------------------------------------------------
     def articles(self, on_batch: Callable[[list[ArticleInfo]], None] | None = None) -> list[ArticleInfo]:
         """Every article (``on_batch``: see :meth:`Library.list`)."""
@@ -93,13 +118,15 @@ class Workspace:
         return self.converter.view(article, view)
 
     # -- annotations --------------------------------------------------------------------------------
-    def annotations(self, article: Article) -> list[Annotation]:
-        """This article's annotations, re-anchored if the article's text changed since they were made.
+    def annotations(self, article: Article, *, coders: Sequence[str] | None = None) -> list[Annotation]:
+        """This article's annotations (everyone's, or those of ``coders``), re-anchored if the article's
+        text changed since they were made.
 
-        A re-anchored annotation is saved with its new position (and the new text's sha256); an orphan is
-        kept as it was, with status "orphan", so nothing the user made is ever dropped.
+        A re-anchored annotation of this coder's is saved with its new position (and the new text's
+        sha256); another coder's is re-anchored in memory only (their clone saves it); an orphan is kept as
+        it was, with status "orphan", so nothing the user made is ever dropped.
         """
-        result = self.store.for_article(article.info.id)  # in document order
+        result = self.store.for_article(article.info.id, coders=coders)  # in document order
         moved = False
         for n, annotation in enumerate(result):
             if annotation.article_sha256 != article.sha256 or annotation.status == "orphan":
@@ -111,7 +138,7 @@ class Workspace:
 
     def _reanchored(self, annotation: Annotation, article: Article) -> Annotation:
         placed = anchored_to(annotation, article.text, article.sha256)
-        if placed != annotation:
+        if placed != annotation and not self.read_only and self.store.owns(article.info.id, annotation.id):
             self.store.update(placed)
         return placed
 

@@ -53,6 +53,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "gloss": ("gloss",),
     "words": ("words",),
     "agreement": ("agreement",),
+    "team": ("sync", "coders", "coded", "merge"),
     "add": ("add",),
     "show": ("show", "correct"),
     "overrides": ("overrides",),
@@ -60,7 +61,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
 }
 _MODULE_OF = {command: module for module, commands in COMMAND_MODULES.items() for command in commands}
 #: the options of `reader` itself that take a value (the command's name is the first word after them)
-_VALUE_OPTIONS = ("--articles", "--db", "--log")
+_VALUE_OPTIONS = ("--articles", "--db", "--log", "--coder")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -77,11 +78,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help=db_help)
     log_help = "append a debug log to FILE (default: $READER_LOG, else no log)"
     parser.add_argument("--log", metavar="FILE", help=log_help)
+    coder_help = "your name on what you annotate (default: $READER_CODER, else `reader config coder`)"
+    parser.add_argument("--coder", metavar="NAME", help=coder_help)
     # Sub-commands accept the same options after their name; SUPPRESS keeps a value given before it.
     common = Parser(add_help=False)
     common.add_argument("--articles", metavar="DIR", default=argparse.SUPPRESS, help=articles_help)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS, help=log_help)
+    common.add_argument("--coder", metavar="NAME", default=argparse.SUPPRESS, help=coder_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     named = None if argv is None else _MODULE_OF.get(_command_name(argv) or "")
     for name in COMMAND_MODULES if named is None else (named,):
@@ -185,6 +189,7 @@ def _app_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     quick.add_argument("--articles")
     quick.add_argument("--db")
     quick.add_argument("--log")
+    quick.add_argument("--coder")
     try:
         args, rest = quick.parse_known_args(list(argv))
     except argparse.ArgumentError:

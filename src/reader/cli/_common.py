@@ -52,7 +52,7 @@ def workspace(args: argparse.Namespace) -> Workspace:
             f"articles folder not found: {paths.articles} "
             "(run from the project folder or pass --articles DIR)"
         )
-    return Workspace(paths.articles, paths.db)
+    return Workspace(paths.articles, paths.db, coder=getattr(args, "coder", None))
 
 
 # -- writing ---------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ annotation carries its own ``@context`` too, so it is valid on its own when take
 Per annotation (docs/EXPORT.md has the full table):
 
 * ``id`` ``urn:uuid:<our uuid>``; ``type`` ``Annotation``; ``motivation`` ``highlighting``, or
-  ``commenting`` when there is a note; ``created`` / ``modified`` as stored (xsd:dateTime, UTC).
+  ``commenting`` when there is a note; ``created`` / ``modified`` as stored (xsd:dateTime, UTC);
+  ``creator``, the coder, as an Agent: ``{"id": "urn:reader:coder:<name>", "type": "Person", "name"}``.
 * ``body``: one ``TextualBody`` with purpose ``tagging`` per tag (in order), then the note as a
   ``TextualBody`` with purpose ``commenting`` and format ``text/plain``.
 * ``target``: a ``SpecificResource`` whose ``source`` is ``urn:reader:article:<percent-encoded id>``, with
@@ -43,6 +44,7 @@ ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 READER_NS = "https://github.com/reader/reader/ns#"
 CONTEXT: list[Any] = [ANNO_CONTEXT, {"reader": READER_NS}]
 ARTICLE_IRI_PREFIX = "urn:reader:article:"
+CODER_IRI_PREFIX = "urn:reader:coder:"
 STYLE_PREFIX = "reader-color-"
 SCHEMA_VERSION = 1
 STATUSES = ("anchored", "reanchored", "orphan")
@@ -70,6 +72,11 @@ Path = tuple[str | int, ...]
 
 def article_iri(article_id: str) -> str:
     return ARTICLE_IRI_PREFIX + quote(article_id, safe="/")
+
+
+def coder_agent(name: str) -> dict[str, Any]:
+    """The W3C Agent for a coder (section 3.3.1: ``creator``), a Person with a stable IRI."""
+    return {"id": CODER_IRI_PREFIX + quote(name, safe=""), "type": "Person", "name": name}
 
 
 def style_class(display_color: str) -> str:
@@ -132,6 +139,7 @@ class _Converter:
         self._tags: dict[str, dict[str, Any]] = {}
         self._styles: dict[str, tuple[str, dict[str, Any]]] = {}
         self._sources: dict[str, str] = {}
+        self._agents: dict[str, dict[str, Any]] = {}
 
     def __call__(self, a: dict[str, Any]) -> dict[str, Any]:
         tag_bodies = self._tags
@@ -168,6 +176,12 @@ class _Converter:
             "created": a["created"],
             "modified": a["modified"],
         }
+        creator = a.get("creator")
+        if creator:
+            agent = self._agents.get(creator)
+            if agent is None:
+                agent = self._agents[creator] = coder_agent(creator)
+            out["creator"] = agent
         if bodies:
             out["body"] = bodies
         out["target"] = {
@@ -363,7 +377,7 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
     target, target_path = _target(node, path)
     article_id = _article_id(target, target_path)
     passage = _selectors(target, target_path)
-    return {
+    record = {
         "id": annotation_id(iri),
         "article_id": article_id,
         **passage,
@@ -373,6 +387,38 @@ def annotation_from_w3c(node: Any, path: Path, *, inherited: bool) -> dict[str, 
         "modified": modified,
         **_extensions(node, target, path, target_path),
     }
+    if "creator" in node:
+        record["creator"] = _creator(node["creator"], (*path, "creator"))
+    return record
+
+
+def _creator(value: Any, path: Path) -> str:
+    """The coder's name from a W3C ``creator``: an Agent (its name, else nickname) or an IRI (ours gives
+    the name back; another is kept as the name). reader keeps one creator per annotation."""
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise _fail(path, "reader keeps one creator per annotation")
+        value, path = value[0], (*path, 0)
+    if isinstance(value, str):
+        iri = value
+    elif isinstance(value, dict):
+        for key in ("name", "nickname"):
+            name = value.get(key)
+            if isinstance(name, list) and len(name) == 1:
+                name = name[0]
+            if isinstance(name, str) and name.strip():
+                return " ".join(name.split())
+        given = value.get("id")
+        if not isinstance(given, str):
+            raise _fail(path, "a creator needs a name, a nickname or an id")
+        iri = given
+    else:
+        raise _fail(path, "expected an Agent (an object with a name) or an IRI")
+    if iri.startswith(CODER_IRI_PREFIX):
+        iri = unquote(iri[len(CODER_IRI_PREFIX) :])
+    if not iri.strip():
+        raise _fail(path, "an empty creator")
+    return " ".join(iri.split())
 
 
 def _bodies(node: dict[str, Any], path: Path) -> tuple[list[str], str]:

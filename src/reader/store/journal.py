@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +39,15 @@ from reader.store.records import Annotation, JsonDict, check_annotation, checked
 
 JOURNAL_NAME = "journal.json"
 JOURNAL_SCHEMA = 1
-#: files of the database folder a journal may replace (names relative to it)
-JOURNALLED_FILES = frozenset({"codebook.json"})
+#: files of the database folder a journal may replace (names relative to it): the single-coder codebook,
+#: and a coder's own codebook operations, what of others' they applied, merge decisions, coded articles
+JOURNALLED_FILES = re.compile(
+    r"codebook\.json|coders/[^/\\]+/(codebook\.jsonl|applied\.json|decisions\.jsonl|coded\.json)"
+)
+
+
+def journalled_file(name: str) -> bool:
+    return bool(JOURNALLED_FILES.fullmatch(name)) and ".." not in name.split("/")
 
 
 @dataclass
@@ -65,7 +73,9 @@ class Change:
 ArticleFor = Callable[[str], ArticleFile]
 
 
-def _validate(path: Path, data: Any) -> tuple[str, list[tuple[Change, int | None, int]], dict[str, bytes]]:
+def _validate(
+    path: Path, data: Any
+) -> tuple[str, list[tuple[Change, int | None, int]], dict[str, bytes], str | None]:
     """The journal's parts, checked; StoreCorruptError naming the file on any problem."""
     try:
         if type(data) is not dict or data.get("journal") != JOURNAL_SCHEMA:
@@ -89,14 +99,17 @@ def _validate(path: Path, data: Any) -> tuple[str, list[tuple[Change, int | None
             parts.append((Change(article_id, puts, dels), ino, size))
         files = data.get("files", {})
         if type(files) is not dict or not all(
-            name in JOURNALLED_FILES and type(text) is str for name, text in files.items()
+            type(name) is str and journalled_file(name) and type(text) is str for name, text in files.items()
         ):
             raise ValueError("'files' names a file a journal may not replace")
         if type(what) is not str:
             raise ValueError("'what' is not a string")
+        folder = data.get("folder")
+        if folder is not None and (type(folder) is not str or ".." in folder.split("/")):
+            raise ValueError("'folder' is not a folder of the database")
     except (KeyError, TypeError, ValueError) as e:
         raise corrupt(path, f"unreadable journal of an interrupted change ({e})") from e
-    return what, parts, {name: text.encode("utf-8") for name, text in files.items()}
+    return what, parts, {name: text.encode("utf-8") for name, text in files.items()}, folder
 
 
 class Journal:
@@ -121,6 +134,7 @@ class Journal:
         record = {
             "journal": JOURNAL_SCHEMA,
             "what": what,
+            "folder": self.articles_dir.relative_to(self.db_path).as_posix(),
             "articles": [
                 {
                     "article_id": c.article_id,
@@ -161,9 +175,11 @@ class Journal:
             if ops:
                 af.append(ops, sync=False, fresh_log=True)  # made durable below, all at once
                 touched.append(af.log_path)
-        sync_files(self.articles_dir, touched)
+        sync_files(touched[0].parent if touched else self.db_path, touched)
         for name, payload in files.items():
-            atomic_write(self.db_path / name, payload)
+            target = self.db_path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, payload)
         self._remove()
 
     def _remove(self) -> None:
@@ -185,8 +201,13 @@ class Journal:
         except OSError as e:
             raise cannot(self.path, "remove", e) from e
 
-    def recover(self, article_for: ArticleFor) -> str | None:
-        """Finish (or, failing that, roll back) an interrupted change; returns what it was, or None."""
+    def recover(
+        self, article_for: ArticleFor, article_in: Callable[[str], ArticleFor] | None = None
+    ) -> str | None:
+        """Finish (or, failing that, roll back) an interrupted change; returns what it was, or None.
+
+        ``article_in(folder)`` gives the article files of another folder: a journal written by this clone
+        under another coder name is finished in that coder's folder."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -197,7 +218,10 @@ class Journal:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
             raise corrupt(self.path, f"unreadable journal of an interrupted change ({e})") from e
-        what, parts, files = _validate(self.path, data)
+        what, parts, files, folder = _validate(self.path, data)
+        here = self.articles_dir.relative_to(self.db_path).as_posix()
+        if folder is not None and folder != here and article_in is not None:
+            article_for = article_in(folder)
         work = []
         sizes = []
         for change, ino, size in parts:

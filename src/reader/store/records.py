@@ -41,6 +41,7 @@ class Annotation:
     modified: str
     view: str  # the view it was made in
     status: str = "anchored"  # "anchored" | "reanchored" | "orphan"
+    creator: str = ""  # the coder who made it; "" in a record: the coder whose folder holds it
 
     def to_dict(self) -> JsonDict:
         d = {name: getattr(self, name) for name, _, _ in _spec(Annotation)}  # asdict() deep-copies: slow
@@ -152,6 +153,7 @@ def check_annotation(d: dict[str, Any]) -> None:
             and type(tags) in (list, tuple)
             and (not tags or set(map(type, tags)) == _ONLY_STR)
             and type(d.get("status", "")) is str
+            and type(d.get("creator", "")) is str
         )
     except (KeyError, TypeError):
         ok = False
