@@ -29,6 +29,7 @@ import orjson
 from reader.codebook_log import (
     APPLIED_FILE,
     OPS_FILE,
+    STRUCTURAL,
     CodebookOp,
     Conflict,
     Replay,
@@ -43,7 +44,7 @@ from reader.codebook_log import (
 from reader.colors import check_color, color_for_tag
 from reader.errors import StoreCorruptError, StoreError, UsageError
 from reader.store import AnnotationStore, Change, now_iso
-from reader.store.coders import CODERS_DIR
+from reader.store.coders import CODERS_DIR, coder_folders
 from reader.tags import ancestors, check_tag, normalise_tags, under
 
 CODEBOOK_NAME = "codebook.json"
@@ -457,6 +458,23 @@ class Codebook:
             for folder, ops in state.by_folder.items()
             if folder != mine
         )
+
+    def lagging(self) -> dict[str, int]:
+        """Coder -> renames, merges and deletes of other coders not yet applied to their annotations (they
+        are applied when that coder next syncs): until then their tags may still have the old names."""
+        state = self.state()
+        out = {}
+        for folder, name in coder_folders(self.store.path).items():
+            got = self.store.read_file(f"{CODERS_DIR}/{folder}/{APPLIED_FILE}")
+            applied = read_applied(got[0] if got else None)
+            out[name] = sum(
+                1
+                for other, ops in state.by_folder.items()
+                if other != folder
+                for op in ops[applied.get(other, 0) :]
+                if op.kind in STRUCTURAL and op.id not in state.skipped
+            )
+        return out
 
     def catch_up(self) -> CatchUp:
         """Apply other coders' renames, merges and deletes to this coder's annotations, in the order, as

@@ -109,17 +109,20 @@ def build_export(
     tags: Iterable[str] = (),
     article_ids: Iterable[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    coders: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Every matching annotation with its article, in article then document order.
 
-    ``tags`` and ``article_ids`` filter (each is OR within itself; the two together are AND); a tag keeps
+    ``tags``, ``article_ids`` and ``coders`` (everyone's when None; ``agreed`` is the agreed version)
+    filter (each is OR within itself; together they are AND); a tag keeps
     its sub-tags too, in any script (``来源`` keeps ``來源/官方``: :func:`reader.tags.tags_under`). Each
     article is read once: its annotations are re-anchored if its text changed (as when it is opened) and
     their passage is taken from the view's text. Annotations of an article that can no longer be read
     are still exported, with the stored quote. ``progress(done, total)`` is called after each article.
     """
     with paused_gc():
-        return _build_export(workspace, view, tags, article_ids, progress)
+        chosen = None if coders is None else frozenset(coders)
+        return _build_export(workspace, view, tags, article_ids, progress, chosen)
 
 
 def left_out(workspace: Workspace, article_ids: Iterable[str] = ()) -> list[str]:
@@ -141,6 +144,7 @@ def _build_export(
     tags: Iterable[str],
     article_ids: Iterable[str],
     progress: Callable[[int, int], None] | None,
+    coders: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     check_view(view)
     wanted_tags = set(normalise_tags(tags))
@@ -153,7 +157,7 @@ def _build_export(
     for done, article_id in enumerate(ids, 1):
         info = infos.get(article_id)
         title = info.title if info else article_id
-        entry, records, passages = _article(workspace, article_id, title, view, wanted_tags)
+        entry, records, passages = _article(workspace, article_id, title, view, wanted_tags, coders)
         if records:
             articles_out.append(entry)
             _add_records(annotations_out, records, passages, title, workspace, colors)
@@ -189,12 +193,17 @@ def _selected_articles(
 
 
 def _article(
-    workspace: Workspace, article_id: str, title: str, view: str, wanted_tags: set[str]
+    workspace: Workspace,
+    article_id: str,
+    title: str,
+    view: str,
+    wanted_tags: set[str],
+    coders: frozenset[str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], PassageView]:
     """The article's entry, its stored records to export (re-anchored if its text changed, as opening
     it would) and its passages in ``view``. Stored records, not Annotation objects: at 100,000
     annotations building objects costs seconds."""
-    records = workspace.store.records(article_id)
+    records = workspace.store.records(article_id, coders=coders)
     if wanted_tags:
         records = [r for r in records if wanted_tags.intersection(r["tags"])]
     entry: dict[str, Any] = {"id": article_id, "title": title, "sha256": None}
@@ -207,7 +216,7 @@ def _article(
         return entry, records, PassageView(workspace.converter, view)
     entry["sha256"] = sha = article.sha256
     if set(map(_SHA, records)) != {sha} or "orphan" in map(_STATUS, records):
-        records = [a.to_dict() for a in workspace.annotations(article)]
+        records = [a.to_dict() for a in workspace.annotations(article, coders=coders)]
         if wanted_tags:
             records = [r for r in records if wanted_tags.intersection(r["tags"])]
     return entry, records, PassageView(workspace.converter, view, workspace.view(article, view))

@@ -66,6 +66,7 @@ class ImportReport:
     unchanged: int = 0
     reanchored: int = 0
     orphaned: int = 0
+    others: int = 0  # annotations already in another coder's folder (read-only here): left as they are
     orphans: list[Orphan] = field(default_factory=list)
 
     @property
@@ -73,10 +74,11 @@ class ImportReport:
         return self.added + self.updated + self.unchanged
 
     def summary(self) -> str:
+        others = f"; {self.others} already another coder's, left as they are" if self.others else ""
         return (
             f"imported {self.path} ({FORMAT_NAMES[self.format]}): {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged; "
-            f"{self.reanchored} re-anchored, {self.orphaned} orphaned"
+            f"{self.reanchored} re-anchored, {self.orphaned} orphaned{others}"
         )
 
     def lines(self, limit: int = 20) -> list[str]:
@@ -270,11 +272,18 @@ def plan_import(
     if problems:  # it could hold some of these annotations: refuse rather than guess
         raise StoreCorruptError(problems[0])
     store = workspace.store
-    # id -> (article id, modified) of every stored annotation (records: no Annotation objects built)
+    # id -> (article id, modified) of this coder's stored annotations (records: no objects built); the
+    # ids of other coders' (their folders are read-only here: a newer copy of one is left out, counted)
     existing = {
         r["id"]: (article_id, r["modified"])
+        for article_id in store.counts(own=True)
+        for r in store.records(article_id, own=True)
+    }
+    others = {
+        r["id"]
         for article_id in store.counts()
         for r in store.records(article_id)
+        if r["id"] not in existing and r.get("creator")
     }
     listed = {info.id for info in workspace.articles()}
     articles: dict[str, Article | str] = {}  # article id -> the article, or why it cannot be used
@@ -285,6 +294,9 @@ def plan_import(
                 check_tag(tag)
             except UsageError as exc:
                 raise _problem(Path(path), (*where, "tags"), str(exc)) from None
+        if a.id in others:
+            report.others += 1
+            continue
         old = existing.get(a.id)
         if old is not None:
             old_article, old_modified = old

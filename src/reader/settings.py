@@ -120,6 +120,14 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+def _on_off(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("on", "off", "true", "false", "yes", "no"):
+        return value.strip().lower() in ("on", "true", "yes")
+    raise _Invalid
+
+
 def _wrap_width(value: Any) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
@@ -161,6 +169,13 @@ KEYS: dict[str, Setting] = {
             f"a whole number of columns from {WRAP_MIN} to {WRAP_MAX}, or 0 for the default "
             f"({DEFAULT_MEASURE})",
             _wrap_width,
+        ),
+        Setting(
+            "blind",
+            "blind coding: others' annotations stay hidden in an article until you mark it coded",
+            False,
+            "on or off",
+            _on_off,
         ),
     )
 }

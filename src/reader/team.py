@@ -8,12 +8,13 @@ coder marked coded, when there are marks (otherwise every article any of them an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from reader.errors import StoreError
+from reader.errors import ArticleError, StoreError, UsageError
 from reader.store import AnnotationStore, now_iso
 from reader.store.coders import AGREED
 
@@ -87,3 +88,145 @@ def coders_overview(ws: Workspace) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@dataclass
+class CodersWork:
+    """What agreement compares: per coder, article -> spans; the articles' texts; how they were chosen."""
+
+    spans: dict[str, dict[str, list[tuple[int, int, tuple[str, ...]]]]]
+    texts: dict[str, str]
+    orphans: int
+    rule: str  # "coded" (every coder marked them coded) | "annotated" (any coder annotated them)
+    lagging: dict[str, int]  # coder -> others' renames/merges/deletes not yet applied to their annotations
+
+
+def coders_work(
+    ws: Workspace, coders: Sequence[str] | None = None, articles: Sequence[str] = ()
+) -> CodersWork:
+    """The annotations of ``coders`` (default: every coder but ``agreed``) for agreement.
+
+    The articles compared: those every one of them marked coded (``reader coded``), when each has marked
+    some; else those any of them annotated. ``articles`` narrows either. Annotations are re-anchored if
+    their article changed; orphans are left out (and counted).
+    """
+    known = [c for c in ws.store.coders() if c != AGREED]
+    names = list(dict.fromkeys(coders)) if coders else sorted(known, key=str.casefold)
+    unknown = [c for c in names if c not in ws.store.coders()]
+    if unknown:
+        raise UsageError(f"no coder {unknown[0]!r} here; `reader coders` lists them ({', '.join(known)})")
+    if len(names) < 2:
+        raise UsageError(
+            f"agreement needs two or more coders; this database has {', '.join(names) or 'none'} "
+            "(others' work arrives with `reader sync`; or compare exports with --from-exports)"
+        )
+    marks = CodedMarks(ws.store)
+    coded = [marks.of(c) for c in names]
+    if all(coded):
+        ids, rule = set.intersection(*coded), "coded"
+    else:  # every annotated article; those none of them annotated are dropped below
+        ids, rule = set(ws.store.counts()), "annotated"
+    wanted = {ws.library.resolve(a) for a in articles}
+    if wanted:
+        ids &= wanted
+    spans: dict[str, dict[str, list[tuple[int, int, tuple[str, ...]]]]] = {c: {} for c in names}
+    texts: dict[str, str] = {}
+    orphans = 0
+    for article_id in sorted(ids):
+        try:
+            article = ws.load(article_id)
+        except (ArticleError, UsageError):
+            continue
+        texts[article_id] = article.text
+        for a in ws.annotations(article):
+            coder = ws.creator_of(a)
+            if coder not in spans:
+                continue
+            if a.status == "orphan":
+                orphans += 1
+                continue
+            spans[coder].setdefault(article_id, []).append((a.start, a.end, a.tags))
+        if rule == "annotated" and not any(article_id in s for s in spans.values()):
+            del texts[article_id]
+    lagging = {c: n for c, n in ws.codebook.lagging().items() if c in names and n}
+    return CodersWork(spans, texts, orphans, rule, lagging)
+
+
+# ------------------------------------------------------------------------------------------ coder views
+
+#: what each coder's highlights get in the "everyone" view, beside their colour: a terminal can show
+#: these on any highlight (Rich styles); two coders' overlapping highlights show both
+DECORATIONS = ("underline", "overline", "italic", "underline2", "strike")
+#: the highlight colour of each coder in the "everyone" view (reader.colors names, in this order)
+CODER_COLORS = ("blue", "orange", "green", "purple", "pink", "teal", "red", "yellow")
+EVERYONE, MINE = "everyone", "mine"
+#: a highlight colour carries its coder's decoration after this separator (widgets/document_style.py)
+DECORATION_MARK = "|"
+
+
+class CoderView:
+    """Whose annotations the reading screen shows: everyone's (each coder in a colour and a decoration),
+    only mine, or one coder's; blind coding hides others' until I have marked the article coded."""
+
+    def __init__(self, ws: Workspace, *, blind: bool = False) -> None:
+        self.ws = ws
+        self.blind = blind
+        self.mode = MINE if blind else EVERYONE
+        self._coded: dict[str, bool] = {}
+
+    def coders(self, annotations: Iterable[Any]) -> list[str]:
+        """Everyone whose annotations are here, this coder first, then by name (``agreed`` last)."""
+        me = self.ws.coder
+        names = {a.creator or me for a in annotations}
+        others = sorted((n for n in names if n not in (me, AGREED)), key=str.casefold)
+        return [me, *others, *([AGREED] if AGREED in names else [])]
+
+    def hidden(self, article_id: str) -> bool:
+        """Blind coding and this article is not marked coded by me: others' work stays hidden."""
+        if not self.blind:
+            return False
+        if article_id not in self._coded:
+            self._coded[article_id] = CodedMarks(self.ws.store).is_coded(article_id)
+        return not self._coded[article_id]
+
+    def forget(self, article_id: str) -> None:
+        self._coded.pop(article_id, None)
+
+    def visible(self, annotations: Sequence[Any], article_id: str) -> list[Any]:
+        """The annotations this view shows."""
+        me = self.ws.coder
+        if self.mode == MINE or self.hidden(article_id):
+            return [a for a in annotations if not a.creator or a.creator == me]
+        if self.mode == EVERYONE:
+            return list(annotations)
+        return [a for a in annotations if (a.creator or me) == self.mode]
+
+    def cycle(self, annotations: Sequence[Any], article_id: str) -> str:
+        """The next view: everyone → mine → each other coder → everyone. Returns a message for the user."""
+        if self.hidden(article_id):
+            self.mode = MINE
+            return "blind coding: others' work shows once you mark this article coded"
+        order = [EVERYONE, MINE, *self.coders(annotations)[1:]]
+        at = order.index(self.mode) if self.mode in order else 0
+        self.mode = order[(at + 1) % len(order)]
+        return f"showing {self.label()}"
+
+    def label(self) -> str:
+        if self.mode == EVERYONE:
+            return "everyone's"
+        if self.mode == MINE:
+            return "mine (blind)" if self.blind else "mine"
+        return f"{self.mode}'s"
+
+    @property
+    def by_coder(self) -> bool:
+        """Highlights coloured (and decorated) by coder, not by tag."""
+        return self.mode == EVERYONE
+
+    def paint(self, coder: str, order: Sequence[str]) -> str:
+        """A coder's highlight colour (hex) with their decoration, for the "everyone" view."""
+        from reader.colors import hex_for
+
+        i = order.index(coder) if coder in order else len(order)
+        color = hex_for(CODER_COLORS[i % len(CODER_COLORS)])
+        return f"{color}{DECORATION_MARK}{DECORATIONS[i % len(DECORATIONS)]}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,7 +118,7 @@ class Workspace:
         return self.converter.view(article, view)
 
     # -- annotations --------------------------------------------------------------------------------
-    def annotations(self, article: Article, *, coders: Sequence[str] | None = None) -> list[Annotation]:
+    def annotations(self, article: Article, *, coders: Collection[str] | None = None) -> list[Annotation]:
         """This article's annotations (everyone's, or those of ``coders``), re-anchored if the article's
         text changed since they were made.
 

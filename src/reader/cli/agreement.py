@@ -1,8 +1,5 @@
-"""``reader agreement --from-exports A.json B.json …``: inter-coder agreement from one export per coder.
-
-Until reader records coders itself, each coder exports their annotations (``reader export``, json or
-w3c) and the exports are compared over the articles they cover, read from the articles folder.
-"""
+"""``reader agreement``: inter-coder agreement of the coders in the database (``reader.team.coders_work``),
+or, with ``--from-exports A.json B.json …``, of one export per coder (each named after its file)."""
 
 from __future__ import annotations
 
@@ -25,11 +22,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="inter-coder agreement (percent, Cohen's and Fleiss' kappa, Krippendorff's alpha)",
         description="Agreement between coders who coded the same articles, per tag and overall, and the "
-        "passages where they differ. Each export (reader export --format json or w3c) is one coder; "
-        "every coder is taken to have coded every article that any export covers.",
+        "passages where they differ. By default the coders of this database (everyone but the agreed "
+        "version), over the articles each of them marked coded (`reader coded`), else those any of them "
+        "annotated. With --from-exports, each export (reader export --format json or w3c) is one coder, "
+        "taken to have coded every article that any export covers.",
     )
+    p.add_argument("--coders", nargs="+", default=[], metavar="CODER", help="only these coders (two or more)")
     p.add_argument(
-        "--from-exports", nargs="+", required=True, metavar="FILE", help="one export per coder (two or more)"
+        "--from-exports", nargs="+", default=None, metavar="FILE", help="one export per coder (two or more)"
     )
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="only this tag and its sub-tags")
     p.add_argument("--article", action="append", default=[], metavar="ID", help="only this article")
@@ -93,13 +93,35 @@ def _number(value: float | None, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.3f}"
 
 
+def _from_database(args: argparse.Namespace) -> tuple[dict[str, dict[str, list[Any]]], dict[str, str], int]:
+    from reader.merging import refresh_agreed
+    from reader.team import coders_work
+
+    ws = workspace(args)
+    if "agreed" in args.coders:
+        refresh_agreed(ws)
+    work = coders_work(ws, args.coders or None, args.article)
+    if work.rule == "coded":
+        print(f"reader: comparing the {len(work.texts)} articles every coder marked coded", file=sys.stderr)
+    for coder, n in work.lagging.items():
+        print(
+            f"reader: warning: {coder} has not yet had {n} codebook change(s) of others applied (they are "
+            "applied when they sync): renamed tags may count as different",
+            file=sys.stderr,
+        )
+    return dict(work.spans), work.texts, work.orphans
+
+
 def run_agreement(args: argparse.Namespace) -> int:
     from reader.agreement import compute
     from reader.sanitise import safe_line
 
-    coders, texts, orphans = _load(args)
+    if args.from_exports is not None and args.coders:
+        raise UsageError("give either --from-exports or --coders, not both")
+    coders, texts, orphans = _load(args) if args.from_exports is not None else _from_database(args)
     if not texts:
-        raise UsageError("the exports have no annotations (in the chosen articles): nothing to compare")
+        where = "the exports have" if args.from_exports is not None else "the coders have"
+        raise UsageError(f"{where} no annotations (in the chosen articles): nothing to compare")
     result = compute(coders, texts, unit=args.unit, tags=args.tag)
     if args.json:
         import orjson

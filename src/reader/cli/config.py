@@ -43,8 +43,14 @@ def run(args: argparse.Namespace) -> int:
         _report(settings)
         return 0
     if args.key is not None and args.value is not None:
+        if args.key == "coder":
+            from reader.store.coders import coder_for
+
+            coder_for(args.value)  # a reserved name (the agreed version's) is refused here
         settings = set_setting(db, args.key, args.value)
         out(f"{args.key} = {_plain(settings.get(args.key))} in {_plain(settings.path)}\n")
+        if args.key == "coder":
+            _adopt(db, settings.coder)
         _report(settings)
         return 0
     settings = load_settings(db)
@@ -82,6 +88,23 @@ def _list(settings: Any, *, as_json: bool) -> None:
         value = _plain(settings.get(key)) or "-"
         out(f"{key:<11} {value}{note}\n")
     out(f"file: {safe_line(str(settings.path))} (this clone's own; never shared through git)\n")
+
+
+def _adopt(db: Any, coder: str) -> None:
+    """A database coded under the login name (or in the single-coder layout) becomes the named coder's
+    now (reader.store.coders); nothing to do for a new one."""
+    if not (db / "reader-db.json").exists():
+        return
+    from reader.store import AnnotationStore
+
+    with AnnotationStore(db, coder=coder) as store:
+        if store.read_only:
+            return
+        before = store.articles_dir
+        with store.locked():
+            pass  # the first write settles the coder's folder: adopts or moves what they coded before
+        if store.articles_dir != before:
+            info(f"your earlier annotations are now {_plain(coder)}'s ({_plain(store.articles_dir.parent)})")
 
 
 def _plain(value: Any) -> str:

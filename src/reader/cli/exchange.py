@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reader.cli._common import EXIT_USAGE, fail, info, out, workspace
+from reader.cli._common import EXIT_USAGE, fail, info, out, warn, workspace
 from reader.errors import UsageError
 from reader.sanitise import safe_line
 
@@ -61,6 +61,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p_export.add_argument(
         "--article", action="append", default=[], metavar="ID", help="only this article (repeatable)"
+    )
+    p_export.add_argument(
+        "--coders",
+        nargs="+",
+        metavar="CODER",
+        help="only these coders' annotations (`agreed`: the agreed version of reader merge); "
+        "default: everyone's",
     )
     p_export.add_argument(
         "-o",
@@ -132,7 +139,15 @@ def run_export(args: argparse.Namespace) -> int:
     if output is not None:
         check_output(output, protected)  # before the (long) export: a wrong path is told at once
     ws = workspace(args)
-    data = build_export(ws, args.view, tags=args.tag, article_ids=args.article)
+    coders = args.coders
+    if coders is not None and "agreed" in coders:
+        from reader.merging import refresh_agreed
+
+        refresh_agreed(ws)
+    data = build_export(ws, args.view, tags=args.tag, article_ids=args.article, coders=coders)
+    made = {r["creator"] for r in data["annotations"]}
+    for coder in [c for c in coders or () if c not in made]:
+        warn(f"no annotation of coder {coder!r} was exported (`reader coders` lists the coders)")
     missing = left_out(ws, args.article)
     _warn_unmatched_tags(args, data)
     if args.body_only:

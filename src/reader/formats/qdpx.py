@@ -174,7 +174,7 @@ def build_project(
 ) -> tuple[bytes, dict[str, str]]:
     """``project.qde`` and the plain text of each source (GUID -> text with ``\\n`` line breaks)."""
     articles, _ = view_articles(workspace, data)
-    coder = default_coder()
+    coder = workspace.coder or default_coder()
     coders = dict.fromkeys([coder] + [coder_of(p.record, coder) for a in articles for p in a.passages])
     users = {name: stable_guid("user", name) for name in coders}
     attrs = {"xmlns": PROJECT_NS, "name": f"reader: {workspace.library.root.name}", "origin": ORIGIN}

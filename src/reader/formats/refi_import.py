@@ -322,6 +322,7 @@ def _annotation(
             created=created,
             modified=_time(selection.modified) or created,
             view=target.view,
+            creator=selection.creator,  # the selection's creatingUser: that coder's, wherever it is stored
         ),
         found,
     )

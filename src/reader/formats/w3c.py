@@ -408,10 +408,10 @@ def _creator(value: Any, path: Path) -> str:
                 name = name[0]
             if isinstance(name, str) and name.strip():
                 return " ".join(name.split())
-        given = value.get("id")
-        if not isinstance(given, str):
+        found = value.get("id")
+        if not isinstance(found, str):
             raise _fail(path, "a creator needs a name, a nickname or an id")
-        iri = given
+        iri = found
     else:
         raise _fail(path, "expected an Agent (an object with a name) or an IRI")
     if iri.startswith(CODER_IRI_PREFIX):

@@ -33,6 +33,7 @@ from reader.screens.article import ArticleScreen
 from reader.screens.conflict import ask_about_conflict
 from reader.search import Match
 from reader.store import Annotation
+from reader.team import CodedMarks, CoderView
 from reader.widgets.document import DocumentView
 from reader.widgets.findbar import FindBar
 from reader.widgets.header import HeaderLine, Part
@@ -61,6 +62,21 @@ class ReadingScreen(ArticleScreen):
             tooltip="Jump to the previous highlight",
         ),
         Binding("slash", "open_search", "Find", id="find", tooltip="Find in this article (any script)"),
+        Binding(
+            "c",
+            "cycle_coders",
+            "Coders",
+            id="cycle-coders",
+            tooltip="Everyone's annotations → mine → each coder's",
+        ),
+        Binding(
+            "C",
+            "mark_coded",
+            "Coded",
+            show=False,
+            id="mark-coded",
+            tooltip="Mark this article coded by you (or not); blind coding then shows others' work",
+        ),
         Binding("f3", "search_next", "Next match", show=False, id="find-next", tooltip="Next search match"),
         Binding(
             "shift+f3", "search_previous", "Prev match", show=False, id="find-prev", tooltip="Previous match"
@@ -81,6 +97,10 @@ class ReadingScreen(ArticleScreen):
         self._title, self._title_view = info.title, "original"
         self._passages: PassageView | None = None  # the passages in the view shown (for the panel)
         self.undo_stack: list[UndoStep] = []
+        #: whose annotations are shown (reader.team.CoderView): everyone's, mine, one coder's; blind coding
+        self._coder_view = CoderView(workspace, blind=bool(workspace.settings.get("blind")))
+        self._everyone: Sequence[Annotation] = ()
+        self._coder_order: list[str] = []
 
     @property
     def annotations(self) -> Sequence[Annotation]:
@@ -97,7 +117,13 @@ class ReadingScreen(ArticleScreen):
         yield KeyBar()
 
     def _load_more(self, article: Article) -> AnnotationSet[Annotation]:
-        return AnnotationSet(self.workspace.annotations(article))  # indexed off the UI thread
+        return self._indexed(self.workspace.annotations(article))  # indexed off the UI thread
+
+    def _indexed(self, everyone: Sequence[Annotation]) -> AnnotationSet[Annotation]:
+        """(A worker thread) what the coder view shows, indexed; everyone's kept to switch views."""
+        self._everyone = everyone
+        self._coder_order = self._coder_view.coders(everyone)
+        return AnnotationSet(self._coder_view.visible(everyone, self.info.id))
 
     def _loaded_more(self, extra: object) -> None:
         assert isinstance(extra, AnnotationSet) and self.article is not None
@@ -145,7 +171,10 @@ class ReadingScreen(ArticleScreen):
             return hex_for(color or (color_for_tag(tags[0]) if tags else DEFAULT_COLOR))
 
     def _colour(self, annotation: Annotation) -> str:
-        """The highlight colour (hex): the annotation's own, else its first tag's in the codebook."""
+        """The highlight colour (hex): the annotation's own, else its first tag's in the codebook; in the
+        "everyone" view of several coders' work, its coder's colour and decoration (reader.team)."""
+        if self._coder_view.by_coder and len(self._coder_order) > 1:
+            return self._coder_view.paint(annotation.creator or self.workspace.coder, self._coder_order)
         return self._colours(annotation.color, annotation.tags)
 
     def _view_slice(self, annotation: Annotation) -> str:
@@ -177,8 +206,10 @@ class ReadingScreen(ArticleScreen):
         parts = [
             Part(self._title_in_view(), style="bold", shrink=True),
             Part(VIEW_LABELS[self.view_name], style="bold cyan"),
-            Part(f"{document.cursor * 100 // length if length else 0}%"),
         ]
+        if len(self._coder_order) > 1 or self._coder_view.mode != "everyone":  # whose work is shown
+            parts.append(Part(safe_line(self._coder_view.label(), 40), style="bold magenta"))
+        parts.append(Part(f"{document.cursor * 100 // length if length else 0}%"))
         count = len(self._annotations)
         parts.append(Part(f"{count} annotation{'s' if count != 1 else ''}"))
         if document.selection:
@@ -204,7 +235,7 @@ class ReadingScreen(ArticleScreen):
         try:
             step = change()
             with long_lived_objects():
-                annotations = AnnotationSet(self.workspace.annotations(self.article))
+                annotations = self._indexed(self.workspace.annotations(self.article))
         except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask
             self.app.call_from_thread(
                 ask_about_conflict, self, self.workspace, conflict, self._after_conflict
@@ -254,10 +285,23 @@ class ReadingScreen(ArticleScreen):
 
         self.app.push_screen(AnnotateDialog(quote, self.workspace.known_tags()), save)
 
+    def _refuse_others(self, annotation: Annotation) -> bool:
+        """True (and says so) if ``annotation`` is another coder's: read-only here."""
+        if not annotation.creator or self.workspace.is_mine(annotation):
+            return False
+        self.notify(
+            f"{annotation.creator}'s annotation: other coders' work is read-only here "
+            "(c shows only yours; reader merge makes an agreed version).",
+            markup=False,
+        )
+        return True
+
     def action_edit(self) -> None:
         annotation = self._annotation_at_cursor()
         if annotation is None:
             self.notify("No highlight under the cursor.", markup=False)
+            return
+        if self._refuse_others(annotation):
             return
 
         def save(draft: AnnotationDraft | None) -> None:
@@ -275,6 +319,8 @@ class ReadingScreen(ArticleScreen):
         if annotation is None:
             self.notify("No highlight under the cursor.", markup=False)
             return
+        if self._refuse_others(annotation):
+            return
 
         self._change(partial(self._edits.delete, annotation), "Not deleted", "Deleted · u undoes")
 
@@ -290,6 +336,39 @@ class ReadingScreen(ArticleScreen):
             return None
         position = self.view_text.offsets.to_original(self.query_one(DocumentView).cursor)
         return self._annotations.at(position)
+
+    # -- coders ---------------------------------------------------------------------------------------
+    def action_cycle_coders(self) -> None:
+        if self.article is not None:
+            self._show_coders(self._coder_view.cycle(self._everyone, self.info.id))
+
+    def action_mark_coded(self) -> None:
+        if self.article is None:
+            return
+        coded = not self._coder_view.hidden(self.info.id) if self._coder_view.blind else None
+        self._mark_coded(coded)
+
+    @work(thread=True, group="coders", exit_on_error=False)
+    def _mark_coded(self, coded: bool | None) -> None:
+        marks = CodedMarks(self.workspace.store)
+        done = not marks.is_coded(self.info.id) if coded is None else not coded
+        try:
+            marks.mark([self.info.id], done=done)
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Not marked", severity="error", markup=False
+            )
+            return
+        self._coder_view.forget(self.info.id)
+        message = "Marked coded by you" if done else "No longer marked coded"
+        if done and self._coder_view.blind:
+            message += ": others' work can be shown (c)"
+        self.app.call_from_thread(self._show_coders, message)
+
+    @work(thread=True, group="coders", exclusive=True, exit_on_error=False)
+    def _show_coders(self, message: str) -> None:
+        annotations = AnnotationSet(self._coder_view.visible(self._everyone, self.info.id))
+        self.app.call_from_thread(self._changed, None, annotations, message)
 
     # -- panel and navigation -------------------------------------------------------------------------
     def action_toggle_panel(self) -> None:

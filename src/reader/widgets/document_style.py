@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from rich.color import Color as RichColor
 from rich.color import ColorParseError
@@ -47,18 +48,27 @@ def _parse_rgb(color: str) -> tuple[int, int, int]:
     return triplet.red, triplet.green, triplet.blue
 
 
+_DECORATIONS = frozenset({"underline", "overline", "italic", "underline2", "strike", "bold"})
+
+
 @lru_cache(maxsize=4096)
 def highlight_style(colors: Colours, foreground: str | None = None) -> Style:
     """Background (and readable text) for the highlights overlapping on a cell: ``colors`` are
     ``(colour, how many)`` pairs (``reader.highlights.pieces``); ``foreground`` is the theme's text colour
-    (#rrggbb), kept where it reads on the background."""
+    (#rrggbb), kept where it reads on the background. A colour may end in ``|underline`` (or another Rich
+    style attribute): a coder's mark in the "everyone" view (``reader.team.CoderView``)."""
+    decorations: dict[str, Any] = {}
+    if any("|" in color for color, _ in colors):
+        decorations = {color.partition("|")[2]: True for color, _ in colors if "|" in color}
+        decorations = {name: True for name in decorations if name in _DECORATIONS}
+        colors = tuple((color.partition("|")[0], count) for color, count in colors)
     rgbs = [(_parse_rgb(color), count) for color, count in colors]
     total = sum(count for _, count in rgbs)
     red, green, blue = (sum(rgb[channel] * count for rgb, count in rgbs) / total for channel in range(3))
     if total > 1:  # overlap: darker than any of its parts (see module docstring)
         red, green, blue = red * 0.66, green * 0.66, blue * 0.66
     background = "#{:02x}{:02x}{:02x}".format(*(min(255, round(c)) for c in (red, green, blue)))
-    return Style(color=text_color_on(background, foreground), bgcolor=background)
+    return Style(color=text_color_on(background, foreground), bgcolor=background, **decorations)
 
 
 @dataclass

@@ -56,14 +56,16 @@ def note_rows(note: str, width: int) -> int:
 
 
 def entry_rows(annotation: Annotation, width: int) -> int:
-    """Rows an entry takes: the passage, then its tags and its note if it has them."""
-    return 1 + bool(annotation.tags) + note_rows(annotation.note, width)
+    """Rows an entry takes: the passage, then its tags (and coder, if another's) and its note if it has
+    them."""
+    return 1 + bool(annotation.tags or annotation.creator) + note_rows(annotation.note, width)
 
 
 def entry_lines(annotation: Annotation, text: str, colour: str, width: int) -> list[list[Segment]]:
     """The rows of one entry as segments, each at most `width` cells (text is data, never markup): the
     passage on one row, the tags on one, the note wrapped like the document (no line starts with 。) under
     an indent, cut with "…" on its last row if longer."""
+    colour = colour.partition("|")[0]  # "#rrggbb|underline": a coder's colour and mark (reader.team)
     marker = Segment("▌", Style.parse(colour) if colour else Style())
     orphan = "  (orphan: quote not found)" if annotation.status == "orphan" else ""
     passage = clip_line(text, max(width - 1 - text_cells(orphan), 1))
@@ -71,9 +73,11 @@ def entry_lines(annotation: Annotation, text: str, colour: str, width: int) -> l
     if orphan:
         first.append(Segment(orphan, Style(bold=True, color="red")))
     rows = [first]
-    if annotation.tags:
-        tags = clip_line(" ".join(f"#{safe_line(tag)}" for tag in annotation.tags), max(width - 1, 1))
-        rows.append([Segment(" "), Segment(tags, Style(bold=True))])
+    if annotation.tags or annotation.creator:  # another coder's annotation carries their name
+        coder = f"  — {safe_line(annotation.creator, 30)}" if annotation.creator else ""
+        room = max(width - 1 - text_cells(coder), 1)
+        tags = clip_line(" ".join(f"#{safe_line(tag)}" for tag in annotation.tags), room)
+        rows.append([Segment(" "), Segment(tags, Style(bold=True)), Segment(coder, Style(dim=True))])
     if annotation.note:
         lines = wrapped_lines(annotation.note, width, NOTE_LINES, indent=NOTE_INDENT)
         rows.extend([Segment(line, Style(italic=True, dim=True))] for line in lines)
