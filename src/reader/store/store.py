@@ -108,6 +108,7 @@ class AnnotationStore:
         self._lock = DatabaseLock(self.lock_path, lock_timeout)
         self._closed = False
         self._others: dict[str, CoderFolder] = {}  # folder name -> another coder's folder (read-only)
+        self._checked_folder = False  # this coder's folder is theirs (coder.json), checked at the first write
         self.read_only = open_folder(self.path)
         self._mine = self._my_folder()
         self.journal = Journal(self.local_dir / JOURNAL_NAME, self.path, self._mine.articles_dir)
@@ -133,7 +134,7 @@ class AnnotationStore:
         default folder (adopted when a name is set) or the single-coder ``articles/`` (moved)."""
         coders = self.path / CODERS_DIR
         folder = self.coder.folder
-        if not (coders / folder).exists():
+        if not (coders / folder / ARTICLES_SUBDIR).exists():
             default = folder_name(default_coder_name())
             got = read_coder_file(coders / default) if self.coder.explicit else None
             if got is not None and got[1]:
@@ -238,7 +239,7 @@ class AnnotationStore:
     def _migrate(self) -> None:
         make_folders(self.path)
         self._claim()
-        self._migrated = True
+        self._migrated = self._checked_folder = True
 
     def close(self) -> None:
         """Write the indexes our saves changed if the lock is free; forget cached articles."""
@@ -280,7 +281,7 @@ class AnnotationStore:
                 make_folders(self.path)
             with self._lock.hold():
                 if first:
-                    if not self._migrated or not self._settled():
+                    if not self._migrated or not self._settled() or not self._checked_folder:
                         self._migrate()
                     self._recover()
                 yield
