@@ -201,9 +201,11 @@ class AnnotationStore:
         return [f for f in folders if f.name in coders]
 
     def coders(self) -> list[str]:
-        """Every coder with a folder here (this clone's coder first; ``agreed`` last if there is one)."""
+        """Every coder with a folder here (this clone's coder first, once they have one; ``agreed`` last
+        if there is one)."""
         with self._lock.mutex:
-            return [f.name for f in self._folders()]
+            folders = self._folders()
+            return [f.name for f in folders if f is not self._mine or f.articles_dir.is_dir()]
 
     def coder_folder(self, name: str) -> Path | None:
         """The folder (``coders/<folder>``) of the coder ``name``, if there is one."""
