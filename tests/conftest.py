@@ -16,6 +16,9 @@ DATA = Path(__file__).resolve().parent / "data"
 READER_BIN = Path(sys.executable).parent / "reader"
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+# a coder name, as a user who set one: the app asks for it on first start otherwise (tests of the
+# default coder and of the question unset it)
+os.environ.setdefault("READER_CODER", "tester")
 
 
 @pytest.fixture

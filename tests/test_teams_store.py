@@ -14,8 +14,8 @@ import pytest
 from reader.errors import UsageError
 from reader.store import AnnotationStore, Change, make_annotation
 from reader.store.coders import CODERS_DIR, coder_for, default_coder_name, folder_name
-from tests.test_cli_store_trust import _remount_read_only, _tmpfs
-from tests.test_store import article
+from test_cli_store_trust import _remount_read_only, _tmpfs
+from test_store import article
 
 
 def test_each_coder_writes_their_own_folder_and_reads_everyones(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import READER_BIN, SEEDS
+from conftest import READER_BIN, SEEDS
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -95,6 +95,8 @@ class ReaderApp(App[None]):
         for problem in self.settings.problems:  # a bad value in the file (its default applies): one line
             self.notify(problem, title="Settings", severity="warning", timeout=10)
         self.call_after_refresh(self._started)
+        if not self.workspace.store.coder.explicit and not self.workspace.read_only:
+            self.call_after_refresh(self.action_set_coder)  # first start: who is coding?
 
     # -- settings -----------------------------------------------------------------------------------------
     def _theme_changed(self, theme: Theme) -> None:
@@ -220,6 +222,33 @@ class ReaderApp(App[None]):
         from reader.screens.passages import PassagesScreen
 
         self.push_screen(PassagesScreen(self.workspace, tags, articles=articles, view=view))
+
+    # -- team work (screens/team.py)
+    def action_set_coder(self) -> None:
+        """Ask for this clone's coder name."""
+        from reader.screens.team import ask_for_coder
+
+        ask_for_coder(self, self.workspace)
+
+    def action_sync(self) -> None:
+        """Share annotations with the team through git (in a worker)."""
+        from reader.screens.team import start_sync
+
+        start_sync(self, self.workspace)
+
+    def action_agreement(self) -> None:
+        """Agreement between the coders, and where they differ."""
+        from reader.screens.team import AgreementScreen
+
+        if not isinstance(self.screen, AgreementScreen):
+            self.push_screen(AgreementScreen(self.workspace))
+
+    def action_merge(self) -> None:
+        """Merge the coders' annotations into an agreed version, decision by decision."""
+        from reader.screens.team import MergeScreen
+
+        if not isinstance(self.screen, MergeScreen):
+            self.push_screen(MergeScreen(self.workspace))
 
     def action_export(self) -> None:
         """Open the export dialog (from an article, it offers to export only that article)."""

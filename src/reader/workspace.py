@@ -97,6 +97,22 @@ class Workspace:
         """Who is coding here (their annotations are the ones this clone writes)."""
         return self.store.coder.name
 
+    def set_coder(self, name: str) -> None:
+        """Set this clone's coder name (``reader config coder``) and code as them from now on; their
+        earlier annotations under the login name become theirs (reader.store.coders)."""
+        from reader.settings import set_setting
+        from reader.store.coders import coder_for
+
+        coder_for(name)  # refuses a reserved name
+        self.settings = set_setting(self.store.path, "coder", name)
+        old = self.store
+        self.store = AnnotationStore(old.path, coder=self.settings.effective_coder() or None)
+        old.close()
+        self.codebook = Codebook(self.store)
+        if not self.read_only:
+            with self.store.locked():
+                pass  # the first write settles the coder's folder (adopts what the login name coded)
+
     def creator_of(self, annotation: Annotation) -> str:
         """Who made ``annotation`` (this coder's own carry an empty creator in memory)."""
         return annotation.creator or self.store.coder.name

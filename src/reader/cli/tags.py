@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from reader.cli._common import Parser, out, out_json, warn, workspace
+from reader.errors import ReaderError
 from reader.sanitise import safe_line
 
 
@@ -40,6 +41,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     t_create.add_argument("tag", metavar="TAG")
     t_create.add_argument("--color", default="", help="a colour name or #rrggbb")
     t_create.add_argument("--description", default="", help="what the tag means")
+    t_conflicts = tag_actions.add_parser(
+        "conflicts",
+        parents=[common],
+        help="codebook changes two coders made at once whose order matters (docs/TEAMS.md)",
+    )
+    t_conflicts.add_argument("--json", action="store_true", help="print JSON instead of a list")
+    t_settle = tag_actions.add_parser(
+        "settle", parents=[common], help="settle a codebook conflict: keep one side, or mark it fixed"
+    )
+    t_settle.add_argument(
+        "key", metavar="KEY", help="the conflict's key, as `reader tags conflicts` lists it"
+    )
+    t_settle.add_argument("--keep", metavar="VALUE", help="the name or value to keep (one of the two)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +86,52 @@ def run(args: argparse.Namespace) -> int:
     if action == "create":
         codebook.create(args.tag, args.color, args.description)
         return 0
-    return _print_codebook(ws, as_json=args.json)
+    if action == "conflicts":
+        return _print_conflicts(ws, as_json=args.json)
+    if action == "settle":
+        conflict = codebook.settle(args.key, args.keep)
+        kept = f": kept {safe_line(args.keep)}" if args.keep is not None else ""
+        out(f"settled {conflict.key}{kept} ({safe_line(conflict.describe(), 300)})\n")
+        return 0
+    try:
+        codebook.catch_up()  # others' renames reach this coder's annotations before they are counted
+    except ReaderError as exc:  # locked or damaged: list what there is, and say why
+        warn(f"others' codebook changes were not applied to your annotations: {exc}")
+    code = _print_codebook(ws, as_json=args.json)
+    conflicts = codebook.conflicts()
+    if conflicts:
+        warn(f"{len(conflicts)} codebook conflict(s) between coders: `reader tags conflicts` lists them")
+    return code
+
+
+def _print_conflicts(ws: Any, *, as_json: bool) -> int:
+    conflicts = ws.codebook.conflicts()
+    if as_json:
+        out_json(
+            [
+                {
+                    "key": c.key,
+                    "kind": c.kind,
+                    "description": c.describe(),
+                    "choices": c.choices(),
+                    "operations": [c.first.to_json(), c.second.to_json()],
+                }
+                for c in conflicts
+            ]
+        )
+        return 0
+    if not conflicts:
+        out("no codebook conflicts\n")
+        return 0
+    for c in conflicts:
+        choices = " | ".join(safe_line(choice) for choice in c.choices())
+        how = (
+            f"reader tags settle {c.key} --keep ({choices})"
+            if choices
+            else f"fix by hand, then: reader tags settle {c.key}"
+        )
+        out(f"{c.key}  {safe_line(c.describe(), 300)}\n        {how}\n")
+    return 0
 
 
 def _print_codebook(ws: Any, *, as_json: bool) -> int:

@@ -38,6 +38,7 @@ COLUMNS = (
     "display_color",
     "view",
     "status",
+    "creator",
 )
 BOM = "\ufeff"
 TAG_SEPARATOR = ";"
@@ -110,6 +111,7 @@ def render_csv(data: dict[str, Any], *, neutralise_formulas: bool = True) -> str
                 a["display_color"],
                 a["view"],
                 a["status"],
+                a.get("creator", ""),
             )
         ]
         for a in data["annotations"]

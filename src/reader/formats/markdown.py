@@ -70,6 +70,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             if a["tags"]:
                 details.append("Tags: " + ", ".join(code(t) for t in a["tags"]))
             details.append(f"characters {a['start']}–{a['end']}")
+            if a.get("creator"):
+                details.append(f"by {escape(a['creator'])}")
             if a["status"] == "orphan":
                 details.append("**orphan**: not found in the article as it is now")
             elif a["status"] == "reanchored":

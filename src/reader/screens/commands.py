@@ -80,6 +80,14 @@ class ReaderCommands(Provider):
         )
         workspace = getattr(app, "workspace", None)
         if workspace is not None:
+            commands.append(("Team: sync with the team", app.action_sync, "Commit, fetch, merge, push (git)"))
+            commands.append(
+                ("Team: agreement between coders", app.action_agreement, "Kappa, alpha, differences")
+            )
+            commands.append(
+                ("Team: merge into an agreed version", app.action_merge, "Decide the differences")
+            )
+            commands.append(("Team: your coder name…", app.action_set_coder, "Your name on your annotations"))
             commands.append(
                 ("Tags: open the codebook", app.action_tags, "Create, rename, merge, colour, delete tags")
             )

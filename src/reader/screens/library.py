@@ -107,6 +107,13 @@ class LibraryScreen(Screen[None]):
         Binding(
             "ctrl+t", "app.tags", "Tags", id="tags", priority=True, tooltip="Open the codebook: every tag"
         ),
+        Binding("S", "app.sync", "Sync", id="sync", tooltip="Share annotations with the team (git)"),
+        Binding(
+            "A", "app.agreement", "Agreement", show=False, id="agreement", tooltip="Agreement between coders"
+        ),
+        Binding(
+            "M", "app.merge", "Merge", show=False, id="merge", tooltip="Merge coders into an agreed version"
+        ),
         Binding("q", "app.quit", "Quit", id="quit-library"),
         Binding(
             "ctrl+r",
@@ -153,6 +160,7 @@ class LibraryScreen(Screen[None]):
         parts = [Part("reader"), Part(str(self.workspace.library.root), shrink=True, keep="end")]
         if self.workspace.read_only:  # the database folder cannot be written
             parts.append(Part("read-only: nothing can be saved", style="bold red"))
+        self._header_parts = parts
         self.query_one(HeaderLine).show(*parts)
         table.focus()
         # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
@@ -163,6 +171,7 @@ class LibraryScreen(Screen[None]):
         # a worker then lists the folder as it is now.
         library = self.workspace.library
         remembered = library.remembered()
+        self.set_timer(1.0, self.show_sync_state)  # a team's project: how far from the remote (git, a worker)
         listed = library.list_if_quick() if len(remembered) <= QUICK_LISTING_MAX else None
         if listed is not None:
             self._articles_loaded(listed, self.workspace.store.counts(), self._fold_titles(listed))
@@ -206,6 +215,17 @@ class LibraryScreen(Screen[None]):
 
         infos = self.workspace.articles(on_batch=None if self._listed else show)
         show(infos)
+        self.app.call_from_thread(self.show_sync_state)
+
+    @work(thread=True, exclusive=True, group="sync-state", exit_on_error=False)
+    def show_sync_state(self) -> None:
+        """The coder and the sync state in the header (nothing outside a team's git repository)."""
+        from reader.screens.team import sync_label
+
+        label = sync_label(self.workspace)
+        if label:
+            team = [Part(self.workspace.coder, style="bold"), Part(label)]
+            self.app.call_from_thread(self.query_one(HeaderLine).show, *self._header_parts, *team)
 
     def _fold_titles(self, infos: list[ArticleInfo]) -> dict[str, str]:
         """Titles in Simplified and case-folded, for filtering and sorting regardless of script."""
