@@ -25,7 +25,7 @@ def _annotate_two(run_reader) -> None:
 def _article_files(db_dir: Path, article_id: str) -> list[Path]:
     from reader.store import AnnotationStore
 
-    with AnnotationStore(db_dir) as store:
+    with AnnotationStore(db_dir, coder=os.environ.get("READER_CODER")) as store:  # the CLI's coder
         snapshot = store.file_for(article_id)
     return [p for p in (snapshot, snapshot.with_suffix(".log")) if p.exists()]
 
