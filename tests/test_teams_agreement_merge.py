@@ -161,3 +161,20 @@ def test_refi_qda_carries_coders_both_ways_and_validates(articles, tmp_path, run
     w3c = json.loads(run_reader("export", "--format", "w3c", env=env, check=True).stdout)
     agents = {item["creator"]["name"] for item in w3c["first"]["items"]}
     assert agents == {"Ann", "Bob"} and all(i["creator"]["type"] == "Person" for i in w3c["first"]["items"])
+
+
+def test_a_coder_who_has_coded_nothing_yet_is_neither_compared_nor_merged(articles, tmp_path, run_reader):
+    db = tmp_path / "db"
+    coder(articles, db, "Ann", {0: ["X"], 1: ["X"], 2: ["X"], 3: ["X"]})
+    coder(articles, db, "Bob", {0: ["X"], 1: ["X"], 4: ["X"]})
+    cat = Workspace(articles, db, coder="Cat")
+    with cat.store.locked():
+        pass  # Cat's folder exists (as after a sync), with nothing coded in it
+    assert "Cat" in cat.store.coders()
+    env = {"READER_ARTICLES": str(articles), "READER_DB": str(db), "READER_CODER": "Cat"}
+    figures = json.loads(run_reader("agreement", "--json", env=env, check=True).stdout)
+    assert figures["coders"] == ["Ann", "Bob"]
+    assert figures["tags"]["X"]["cohen_kappa"] == pytest.approx((0.7 - 0.54) / (1 - 0.54))
+    assert Merger(cat).coders == ("Ann", "Bob")
+    CodedMarks(cat.store).mark([ARTICLE])  # Cat has read it and found nothing: now Cat counts
+    assert "Cat" in Merger(cat).coders

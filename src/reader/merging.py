@@ -34,7 +34,7 @@ import orjson
 from reader.errors import ArticleError, StoreError, UsageError
 from reader.store import Annotation, now_iso
 from reader.store.coders import AGREED, CODERS_DIR
-from reader.team import CodedMarks
+from reader.team import CodedMarks, working_coders
 
 if TYPE_CHECKING:
     from reader.workspace import Workspace
@@ -363,6 +363,8 @@ class Merger:
                     f"no coder {unknown[0]!r} here; `reader coders` lists them ({', '.join(known)})"
                 )
             known = list(dict.fromkeys(coders))
+        else:
+            known = working_coders(ws)
         if len(known) < 2:
             raise UsageError(
                 f"a merge needs two or more coders; this database has {', '.join(known) or 'none'} "

@@ -90,6 +90,15 @@ def coders_overview(ws: Workspace) -> list[dict[str, Any]]:
     return rows
 
 
+def working_coders(ws: Workspace) -> list[str]:
+    """The coders with work here: an annotation or an article marked coded (``agreed`` aside). A coder
+    whose folder came with a sync but who has coded nothing yet is not compared nor merged by default:
+    they would count as "nothing here" in every unit."""
+    counts = ws.store.counts_by_coder()
+    marks = CodedMarks(ws.store).everyone()
+    return [c for c in ws.store.coders() if c != AGREED and (counts.get(c) or marks.get(c))]
+
+
 @dataclass
 class CodersWork:
     """What agreement compares: per coder, article -> spans; the articles' texts; how they were chosen."""
@@ -111,7 +120,7 @@ def coders_work(
     their article changed; orphans are left out (and counted).
     """
     known = [c for c in ws.store.coders() if c != AGREED]
-    names = list(dict.fromkeys(coders)) if coders else sorted(known, key=str.casefold)
+    names = list(dict.fromkeys(coders)) if coders else sorted(working_coders(ws), key=str.casefold)
     unknown = [c for c in names if c not in ws.store.coders()]
     if unknown:
         raise UsageError(f"no coder {unknown[0]!r} here; `reader coders` lists them ({', '.join(known)})")
