@@ -178,3 +178,18 @@ def test_a_coder_who_has_coded_nothing_yet_is_neither_compared_nor_merged(articl
     assert Merger(cat).coders == ("Ann", "Bob")
     CodedMarks(cat.store).mark([ARTICLE])  # Cat has read it and found nothing: now Cat counts
     assert "Cat" in Merger(cat).coders
+
+
+def test_csv_and_markdown_name_each_annotation_s_coder(articles, tmp_path, run_reader):
+    import csv
+    import io
+
+    db = tmp_path / "db"
+    coder(articles, db, "Ann", {0: ["X"]})
+    coder(articles, db, "Bob", {1: ["Y"]})
+    env = {"READER_ARTICLES": str(articles), "READER_DB": str(db), "READER_CODER": "Ann"}
+    table = run_reader("export", "--format", "csv", env=env, check=True).stdout.lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert sorted((r["start"], r["creator"]) for r in rows) == [("1", "Ann"), ("11", "Bob")]
+    markdown = run_reader("export", "--format", "md", env=env, check=True).stdout
+    assert "by Ann" in markdown and "by Bob" in markdown

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, OptionList
 
-from _app import ARTICLE, LATER, PASSAGE, SIZE, document, header, open_article
+from _app import ARTICLE, LATER, PASSAGE, SIZE, document, header, open_article, panel_lines
 from _pilot import record_notifications, settle, wait_until
 from conftest import READER_BIN
 from reader.app import ReaderApp
@@ -20,6 +20,7 @@ from reader.screens.dialogs import InputDialog
 from reader.screens.reading import ReadingScreen
 from reader.screens.team import AgreementScreen, MergeScreen
 from reader.settings import load_settings, set_setting
+from reader.widgets.panel import AnnotationList
 from reader.workspace import Workspace
 
 TEN = "ten.txt"
@@ -132,6 +133,10 @@ async def test_everyone_s_work_in_coder_styles_then_mine_then_one_coder_s(
         assert "Bob's" in header(screen)
         await pilot.press("c")
         await wait_until(pilot, lambda: len(shown(screen)) == 2, "everyone's again")
+        await pilot.press("p")  # the panel names the other coder's annotation's coder
+        entries = screen.query_one(AnnotationList)
+        await wait_until(pilot, lambda: any("— Bob" in line for line in panel_lines(entries)), "Bob named")
+        assert not any("— Ann" in line for line in panel_lines(entries))  # mine: no name
 
 
 async def test_blind_coding_hides_others_until_the_article_is_marked_coded(

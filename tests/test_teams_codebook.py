@@ -174,3 +174,28 @@ def test_replay_is_the_same_whatever_order_the_files_are_read_in():
     two = replay({}, {"bob": [b1, b2], "ann": [a1, a2]})
     assert one.meta == two.meta == {"b": {"color": "blue", "description": "what a means"}}
     assert one.conflicts == two.conflicts == []
+
+
+async def test_the_codebook_screen_says_there_is_a_conflict_until_it_is_settled(pair):
+    from textual.widgets import Static
+
+    from _pilot import settle, wait_until
+    from reader.app import ReaderApp
+    from reader.screens.tags import TagsScreen
+
+    ann, bob = pair
+    ann.codebook.set_color("框架", "green")
+    bob.codebook.set_color("框架", "pink")
+    ann, bob = exchange(ann, bob)
+    app = ReaderApp(bob)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TagsScreen), "the codebook")
+        header = app.screen.query_one("#tags-header", Static)
+        await wait_until(
+            pilot, lambda: "1 conflict(s) between coders" in str(header.render()), "the conflict"
+        )
+        bob.codebook.settle(bob.codebook.conflicts()[0].key, keep="green")
+        app.screen.reload()
+        await wait_until(pilot, lambda: "conflict" not in str(header.render()), "no conflict once settled")

@@ -55,6 +55,7 @@ class TagsScreen(Screen[None]):
         self.workspace = workspace
         self.infos: list[TagInfo] = []
         self.marked: set[str] = set()
+        self._conflicts = 0  # codebook conflicts between coders (reader.codebook_log), shown in the header
         #: set when a passages list is opened from here: coming back, the counts are re-read
         self._reload_on_resume = False
 
@@ -80,6 +81,10 @@ class TagsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="tags-load", exit_on_error=False)
     def reload(self, keep: str | None = None) -> None:
         infos = self.workspace.codebook.tags()
+        try:
+            self._conflicts = len(self.workspace.codebook.conflicts())  # coders' concurrent changes
+        except ReaderError:  # a damaged operation log: the tags above already say what they can
+            self._conflicts = 0
         self.app.call_from_thread(self._fill, infos, keep)
 
     def _swatch(self, info: TagInfo) -> str:
@@ -115,10 +120,12 @@ class TagsScreen(Screen[None]):
         self.call_after_refresh(self._restore_cursor, nodes.get(keep) if keep else None)
         self._show_detail()
         total = len(self.infos)
-        self.query_one(HeaderLine).show(
-            Part(f"Tags · {total} in the codebook", style="bold"),
-            Part("enter: passages · space: mark", style="dim", shrink=True),
-        )
+        parts = [Part(f"Tags · {total} in the codebook", style="bold")]
+        if self._conflicts:  # never resolved silently: listed until settled (docs/TEAMS.md)
+            conflicts = f"{self._conflicts} conflict(s) between coders: reader tags conflicts"
+            parts.append(Part(conflicts, style="bold yellow"))
+        parts.append(Part("enter: passages · space: mark", style="dim", shrink=True))
+        self.query_one(HeaderLine).show(*parts)
 
     def _node(self, name: str) -> TreeNode[TagInfo] | None:
         """The tree's node of the tag `name`, if it has one."""
@@ -174,6 +181,10 @@ class TagsScreen(Screen[None]):
             self.app.call_from_thread(self.notify, message, title="Not done", severity="error", markup=False)
             return
         infos = self.workspace.codebook.tags()
+        try:
+            self._conflicts = len(self.workspace.codebook.conflicts())  # coders' concurrent changes
+        except ReaderError:  # a damaged operation log: the tags above already say what they can
+            self._conflicts = 0
         self.app.call_from_thread(self._fill, infos, keep)
         self.app.call_from_thread(self.notify, safe_line(message), timeout=2.5, markup=False)
 
