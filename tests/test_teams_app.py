@@ -280,3 +280,21 @@ async def test_sync_in_the_app_brings_another_coder_s_work(ten: Path, tmp_path: 
         await wait_until(pilot, lambda: any(title == "Synced" for _, title, _ in notes), "the sync")
         ws = app.workspace
         assert [a.creator for a in ws.annotations(ws.load(TEN))] == ["Bob"]
+
+
+async def test_a_new_name_from_an_article_goes_back_to_the_library_and_codes_as_it(
+    seeds_dir: Path, db_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("READER_CODER", raising=False)
+    set_setting(db_dir, "coder", "Ann")
+    app = ReaderApp(Workspace(seeds_dir, db_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot)
+        await app.run_action("set_coder")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog), "the name dialog")
+        await pilot.press(*"Bob", "enter")
+        await wait_until(pilot, lambda: app.workspace.coder == "Bob", "the new name")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LibraryScreen"
+        screen = await open_article(pilot)
+        assert screen.workspace.store is app.workspace.store and not app.workspace.store.read_only

@@ -54,6 +54,15 @@ def ask_for_coder(app: App[None], workspace: Workspace) -> None:
         except ReaderError as exc:
             app.notify(str(exc), title="Name not saved", severity="error")
             return
+        while len(app.screen_stack) > 2:  # back to the library: open screens hold the previous store
+            app.pop_screen()
+        if workspace.coder != name:  # READER_CODER wins over the setting (reader.settings)
+            app.notify(
+                f"Saved, but READER_CODER overrides it: coding as {workspace.coder}.",
+                severity="warning",
+                timeout=6,
+            )
+            return
         app.notify(f"Your annotations are signed {workspace.coder}.", timeout=3)
 
     title = f"Your name as a coder (on every annotation you make here; now: {workspace.coder})"
