@@ -269,3 +269,29 @@ def test_every_command_is_fed_the_hostile_string():
         name for name in sub.choices if f'("{name}"' not in source and f'hostile("{name}"' not in source
     ]
     assert untested == []
+
+
+def test_team_commands(hostile, seeds_dir, db_dir):
+    """Another coder's hostile tags and notes, shown by the team commands; a hostile key or remote name."""
+    from _hostile import write_hostile_article
+
+    article_id = write_hostile_article(seeds_dir)
+    other = Workspace(seeds_dir, db_dir, coder="乙")
+    other.annotate(other.load(article_id), 1, 5, tags=[HOSTILE], note=HOSTILE)
+    other.store.close()
+    for args in (
+        ("coders",),
+        ("coders", "--json"),
+        ("coded", article_id),
+        ("coded", "--json"),
+        ("coded", "missing" + HOSTILE),
+        ("merge",),
+        ("merge", "--json"),
+        ("merge", "decide", HOSTILE, "--all"),
+        ("merge", "decide", "deadbeef", "--take", HOSTILE),
+        ("sync",),
+        ("sync", "--remote", HOSTILE),
+    ):
+        result = hostile(*args)
+        assert_safe(result)
+        assert result.returncode in (0, 2), (args, result.stderr)

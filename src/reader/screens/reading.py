@@ -66,6 +66,7 @@ class ReadingScreen(ArticleScreen):
             "c",
             "cycle_coders",
             "Coders",
+            show=False,  # a solo user never needs it; the footer keeps ^p (listed by ?, README, TEAMS.md)
             id="cycle-coders",
             tooltip="Everyone's annotations → mine → each coder's",
         ),
