@@ -41,7 +41,10 @@ def test_three_coders_in_three_clones_with_the_app_in_tmux(team) -> None:  # noq
         tmux.start(command)
         tmux.wait("the library with Ann's sync state", lambda s: "Ann · sync:" in s and TITLE in s)
         tmux.keys("S")
-        tmux.wait("the sync", lambda s: "Synced" in s and "Bob, Cat merged" in s.replace("\n", " "))
+        tmux.wait("the sync", _toast("Synced"))
+        coders = json.loads(reader(ann, "coders", "--json").stdout)
+        counts = {c["coder"]: c["annotations"] for c in coders["coders"]}
+        assert (counts["Bob"], counts["Cat"]) == (1, 2)  # the others' work arrived in Ann's clone
 
         # Ann opens the article: everyone's work, in coder styles; she codes its first sentence
         tmux.type("风波")
