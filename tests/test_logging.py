@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -65,11 +66,15 @@ def test_a_search_cache_that_cannot_be_written_is_a_store_error(run_reader, work
 
 
 def test_the_store_logs_an_index_it_cannot_write_and_works_without_it(run_reader, db_dir, tmp_path):
-    (db_dir / "local" / "index.json").mkdir(parents=True)  # a folder where the store's index goes
+    from reader.store.coders import folder_name
+
+    # a folder where the store's index of the CLI coder's annotations goes (local/index/<coder folder>.json)
+    index = db_dir / "local" / "index" / f"{folder_name(os.environ['READER_CODER'])}.json"
+    index.mkdir(parents=True)
     run_reader("annotate", TRAD_SEED, "--quote", "小红书", "--occurrence", "1", "--tag", "x", check=True)
     log = tmp_path / "reader.log"
     listed = run_reader("--log", str(log), "list", check=True)
     assert listed.stderr == ""
     text = log.read_text(encoding="utf-8")
-    assert "reader.store.index DEBUG cannot write" in text and "index.json" in text
+    assert "reader.store.index DEBUG cannot write" in text and str(index) in text
     assert run_reader("export", "--format", "json", "-o", "-", check=True).stdout.count('"x"') == 1
