@@ -166,3 +166,17 @@ def test_a_journal_written_under_another_name_is_finished_in_that_coder_s_folder
         assert not bob.journal.pending()
         assert sorted(x.tags for x in bob.for_article("a.txt", coders=["Ann"])) == [("x",), ("y",)]
         assert [x.tags for x in bob.for_article("a.txt", coders=["Bob"])] == [()]
+
+
+def test_an_article_s_version_changes_when_another_coder_s_annotations_of_it_do(tmp_path: Path) -> None:
+    """The corpus search caches tags by position per article version: a sync that brings Bob's
+    annotations of an article must make Ann's cached tags of it stale."""
+    db = tmp_path / "db"
+    with AnnotationStore(db, coder="Ann") as ann, AnnotationStore(db, coder="Bob") as bob:
+        assert ann.article_version("a.txt") is None
+        ann.add(make_annotation(article("a.txt"), 0, 2, tags=["来源"]))
+        mine_only = ann.article_version("a.txt")
+        assert mine_only is not None
+        bob.add(make_annotation(article("a.txt"), 1, 4, tags=["匿名"]))
+        assert ann.article_version("a.txt") != mine_only
+        assert ann.article_version("other.txt") is None
