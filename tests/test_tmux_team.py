@@ -76,7 +76,8 @@ def test_three_coders_in_three_clones_with_the_app_in_tmux(team) -> None:  # noq
         screen = tmux.wait("the agreement screen", _toast("Agreement of Ann, Bob, Cat"))
         screen = tmux.wait("the overall figures", _toast(percent))
         assert f"{len(figures['disagreements'])} differences" in screen
-        tmux.keys("Escape")
+        tmux.keys("Escape")  # each Escape waits for its screen: ESC then a key at once reads as alt+key
+        tmux.wait("the library", lambda s: "Title" in s and "Length" in s and "Agreement of" not in s)
 
         # the merge: Bob's and Cat's identical coding merged, the rest to decide; Ann takes Cat's
         before = json.loads(reader(ann, "merge", "--json").stdout)
