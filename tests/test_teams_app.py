@@ -298,3 +298,25 @@ async def test_a_new_name_from_an_article_goes_back_to_the_library_and_codes_as_
         assert type(app.screen).__name__ == "LibraryScreen"
         screen = await open_article(pilot)
         assert screen.workspace.store is app.workspace.store and not app.workspace.store.read_only
+
+
+async def test_a_new_name_in_the_settings_dialog_is_coded_as_at_once(
+    seeds_dir: Path, db_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Input
+
+    from reader.screens.settings import SettingsDialog
+
+    monkeypatch.delenv("READER_CODER", raising=False)
+    set_setting(db_dir, "coder", "Ann")
+    app = ReaderApp(Workspace(seeds_dir, db_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsDialog), "the settings")
+        app.screen.query_one("#settings-coder", Input).value = "Bob"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.workspace.coder == "Bob", "coding as Bob")
+        ws = app.workspace
+        made = ws.annotate(ws.load(ARTICLE), *PASSAGE, tags=["t"])
+        assert ws.creator_of(made) == "Bob" and ws.store.coders()[0] == "Bob"

@@ -39,7 +39,7 @@ def test_three_coders_in_three_clones_with_the_app_in_tmux(team) -> None:  # noq
     tmux = Tmux()
     try:
         tmux.start(command)
-        tmux.wait("the library with Ann's sync state", lambda s: "Ann · sync:" in s and TITLE in s)
+        tmux.wait("the library with Ann's sync state", lambda s: "Ann" in s and "sync:" in s and TITLE in s)
         tmux.keys("S")
         tmux.wait("the sync", _toast("Synced"))
         coders = json.loads(reader(ann, "coders", "--json").stdout)

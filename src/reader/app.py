@@ -132,6 +132,10 @@ class ReaderApp(App[None]):
         def saved(settings: Settings | None) -> None:
             if settings is not None:
                 self.apply_settings(settings)
+                if settings.coder and settings.coder != self.workspace.settings.coder:  # code as them now
+                    from reader.screens.team import code_as
+
+                    code_as(self, self.workspace, settings.coder)
 
         self.push_screen(SettingsDialog(self.workspace.store.path, self.theme), saved)
 

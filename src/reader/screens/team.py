@@ -49,24 +49,26 @@ def ask_for_coder(app: App[None], workspace: Workspace) -> None:
         if not name:
             app.notify(f"Coding as {workspace.coder} (the login name) until you set a name.", timeout=4)
             return
-        try:
-            workspace.set_coder(name)
-        except ReaderError as exc:
-            app.notify(str(exc), title="Name not saved", severity="error")
-            return
-        while len(app.screen_stack) > 2:  # back to the library: open screens hold the previous store
-            app.pop_screen()
-        if workspace.coder != name:  # READER_CODER wins over the setting (reader.settings)
-            app.notify(
-                f"Saved, but READER_CODER overrides it: coding as {workspace.coder}.",
-                severity="warning",
-                timeout=6,
-            )
-            return
-        app.notify(f"Your annotations are signed {workspace.coder}.", timeout=3)
+        code_as(app, workspace, name)
 
     title = f"Your name as a coder (on every annotation you make here; now: {workspace.coder})"
     app.push_screen(InputDialog(title, placeholder="e.g. Ann Lee", check=check), chosen)
+
+
+def code_as(app: App[None], workspace: Workspace, name: str) -> None:
+    """Code as ``name`` from now on (the name dialog, the settings dialog): save it, reopen the store."""
+    try:
+        workspace.set_coder(name)
+    except ReaderError as exc:
+        app.notify(str(exc), title="Name not saved", severity="error")
+        return
+    while len(app.screen_stack) > 2:  # back to the library: open screens hold the previous store
+        app.pop_screen()
+    if workspace.coder != name:  # READER_CODER wins over the setting (reader.settings)
+        message = f"Saved, but READER_CODER overrides it: coding as {workspace.coder}."
+        app.notify(message, severity="warning", timeout=6)
+        return
+    app.notify(f"Your annotations are signed {workspace.coder}.", timeout=3)
 
 
 # ----------------------------------------------------------------------------------------------- sync
