@@ -107,7 +107,9 @@ class LibraryScreen(Screen[None]):
         Binding(
             "ctrl+t", "app.tags", "Tags", id="tags", priority=True, tooltip="Open the codebook: every tag"
         ),
-        Binding("S", "app.sync", "Sync", id="sync", tooltip="Share annotations with the team (git)"),
+        Binding(  # not in the key bar (a team project's header shows the sync state): q keeps its place at 80
+            "S", "app.sync", "Sync", show=False, id="sync", tooltip="Share annotations with the team (git)"
+        ),
         Binding(
             "A", "app.agreement", "Agreement", show=False, id="agreement", tooltip="Agreement between coders"
         ),

@@ -77,7 +77,8 @@ def entry_lines(annotation: Annotation, text: str, colour: str, width: int) -> l
         coder = f"  — {safe_line(annotation.creator, 30)}" if annotation.creator else ""
         room = max(width - 1 - text_cells(coder), 1)
         tags = clip_line(" ".join(f"#{safe_line(tag)}" for tag in annotation.tags), room)
-        rows.append([Segment(" "), Segment(tags, Style(bold=True)), Segment(coder, Style(dim=True))])
+        row = [Segment(" "), Segment(tags, Style(bold=True))]
+        rows.append([*row, Segment(coder, Style(dim=True))] if coder else row)
     if annotation.note:
         lines = wrapped_lines(annotation.note, width, NOTE_LINES, indent=NOTE_INDENT)
         rows.extend([Segment(line, Style(italic=True, dim=True))] for line in lines)
