@@ -31,7 +31,7 @@ from reader.sanitise import safe_line, sanitise
 from reader.screens.library import LibraryScreen
 from reader.settings import DEFAULT_MEASURE, THEMES, Settings, load_settings, set_setting
 from reader.widgets.terminal_guard import TERMINAL_GUARD
-from reader.widgets.typeahead import route_key
+from reader.widgets.typeahead import Typeahead, route_key
 from reader.workspace import Workspace
 
 #: seconds a theme chosen in the palette must stay before it is saved (the palette tries each one out)
@@ -86,6 +86,8 @@ class ReaderApp(App[None]):
         #: this clone's settings (reader.settings): the theme, an article's first view, the wrap width
         self.settings = load_settings(workspace.store.path)
         self._theme_timer: Timer | None = None
+        #: keys typed ahead reach the field they were typed for (widgets/typeahead.py)
+        self.typeahead = Typeahead(self)
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -157,9 +159,22 @@ class ReaderApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):
             self.pacer.touch()
-        if isinstance(event, events.Key) and not event.is_forwarded and route_key(self.screen, event):
+        if isinstance(event, events.Key):
+            await self._key(event)
+        else:
+            await super().on_event(event)
+
+    async def _key(self, event: events.Key) -> None:
+        """Keys typed ahead reach the field they were typed for (widgets/typeahead.py)."""
+        if event.is_forwarded:  # back from the widget it was delivered to, unhandled there
+            if not self.typeahead.redeliver(event):
+                await super().on_event(event)  # the bindings run here
             return
-        await super().on_event(event)
+        if route_key(self.screen, event) or await self.typeahead.run_on_arrival(event):
+            return
+        await super().on_event(event)  # priority bindings, else delivered to the focused widget
+        if event.is_forwarded:
+            self.typeahead.delivered(event)
 
     def on_unmount(self) -> None:
         # the screens have been closed (each queued its last write): wait for those writes only

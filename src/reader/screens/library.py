@@ -67,10 +67,13 @@ class ArticleTable(DataTable):
 
     Enter is the table's own key, not a priority binding of the screen: a priority binding runs as soon
     as the key arrives, before a Down still waiting in the table's queue, and opened the wrong article.
+    It opens the article directly (not through the table's RowSelected message) so that it can run as it
+    arrives when no key typed before it is on its way (widgets/typeahead.py): the keys after it go to the
+    article.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Open", id="open", tooltip="Open the highlighted article")
+        Binding("enter", "screen.open", "Open", id="open", tooltip="Open the highlighted article")
     ]
 
 

@@ -76,7 +76,7 @@ class FindBar(Horizontal):
         """Show the bar with the cursor in the query box (the last query selected, to type over)."""
         self.remove_class("hidden")
         box = self.query_one(FindInput)
-        box.focus()
+        self.screen.set_focus(box)  # at once: the keys typed after `/` follow it (widgets/typeahead.py)
         if box.value:
             box.select_all()
 
