@@ -59,6 +59,20 @@ async def test_slash_and_a_query_typed_at_once_find_the_query(app: ReaderApp) ->
         assert screen.query_one("#reading-search Input", Input).value == "數據"
 
 
+async def test_letters_that_are_keys_typed_into_the_find_field_are_letters(app: ReaderApp) -> None:
+    """`a` annotates (a passage is selected) and `e` edits in an article, but typed into the find field
+    they are letters."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        burst(app, "/", "and", " ", "e")
+        await settle(pilot)
+        await pilot.press("space", "a")  # typed slowly too
+        assert screen.query_one("#reading-search Input", Input).value == "and e a"
+        assert screen.is_current
+
+
 async def test_t_and_a_tag_typed_at_once_filter_the_panel(app: ReaderApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_article(pilot)
