@@ -47,7 +47,9 @@ Modules: :mod:`~reader.store.records` (dataclasses and their checks), :mod:`~rea
 writes, fsync/syncfs, the lock), :mod:`~reader.store.changes` (the log's line format),
 :mod:`~reader.store.log` (one article's snapshot and log), :mod:`~reader.store.journal`,
 :mod:`~reader.store.index`, :mod:`~reader.store.positions`, :mod:`~reader.store.folder` (manifest, layout,
-upgrade) and :mod:`~reader.store.store` (AnnotationStore).
+upgrade), :mod:`~reader.store.coders` and :mod:`~reader.store.roster` (the coders' folders),
+:mod:`~reader.store.reading` (AnnotationReader: reading every coder's annotations, counts, problems) and
+:mod:`~reader.store.store` (AnnotationStore: the reader plus writing).
 """
 
 from reader.store.changes import SCHEMA

@@ -1,12 +1,14 @@
-"""AnnotationStore: the database folder as one object (see the package docstring for the layout)."""
+"""AnnotationStore: the database folder as one object (see the package docstring for the layout).
+
+Reading is :class:`~reader.store.reading.AnnotationReader`'s; this module is what writes: the lock, this
+coder's annotations (one append each, or all or nothing through the journal), the agreed version and the
+reading positions.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import heapq
 import os
-from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,65 +27,31 @@ from reader.errors import (
     UsageError,
 )
 from reader.store.changes import Op
-from reader.store.coders import (
-    AGREED,
-    CODERS_DIR,
-    Coder,
-    CoderFolder,
-    adopt_default_folder,
-    claim_legacy_articles,
-    coder_folders,
-    coder_for,
-    default_coder_name,
-    ensure_coder_folder,
-    folder_name,
-    read_coder_file,
-)
+from reader.store.coders import AGREED, Coder
 from reader.store.coders import ARTICLES as ARTICLES_SUBDIR
 from reader.store.files import (
-    DatabaseLock,
     Signature,
     atomic_write,
     cannot,
-    gc_paused,
     read_bytes,
     remove_temp_files,
     stat_signature,
 )
-from reader.store.folder import (
-    AGREED_DIR,
-    ARTICLES_DIR,
-    LOCAL_DIR,
-    MANIFEST_NAME,
-    MANIFEST_SCHEMA,
-    make_folders,
-    manifest_schema,
-    open_folder,
-    upgrade,
-)
-from reader.store.journal import JOURNAL_NAME, Change, Journal, check_readable
-from reader.store.log import LOG_SUFFIX, MIN_COMPACT_BYTES, SNAPSHOT_SUFFIX, ArticleFile
+from reader.store.folder import AGREED_DIR, MANIFEST_SCHEMA, make_folders, manifest_schema
+from reader.store.journal import Change
+from reader.store.log import MIN_COMPACT_BYTES, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.positions import Positions
-from reader.store.records import (
-    DOCUMENT_ORDER,
-    Annotation,
-    ArticleState,
-    JsonDict,
-    annotations_of,
-    checked,
-    now_iso,
-)
-from reader.store.snapshot import in_document_order, snapshot_bytes
+from reader.store.reading import AnnotationReader
+from reader.store.records import Annotation, ArticleState, JsonDict, checked, now_iso
+from reader.store.roster import article_stem
+from reader.store.snapshot import snapshot_bytes
 
 DEFAULT_PATH = Path("annotations")
-LOCK_NAME = "lock"
-INDEX_NAME = "index.json"  # of the single-coder layout's articles/ (read until it is moved)
-INDEX_DIR = "index"  # local/index/<coder folder>.json
 POSITIONS_DIR = "positions"
 AGREED_STAMP = "stamp.json"
 
 
-class AnnotationStore:
+class AnnotationStore(AnnotationReader):
     """All coders' annotations and this clone's reading positions, in a folder. Safe to share between
     threads and processes. Only the store's own coder's folder is ever written (see :mod:`.coders`)."""
 
@@ -95,130 +63,15 @@ class AnnotationStore:
         cache_size: int = 32,
         coder: Coder | str | None = None,
     ):
-        self.path = Path(path)
-        self.lock_timeout = lock_timeout
-        #: who is coding: their folder is the one written (None/"": the login name, a default coder)
-        self.coder = coder if isinstance(coder, Coder) else coder_for(coder)
-        self.local_dir = self.path / LOCAL_DIR
-        self.manifest_path = self.path / MANIFEST_NAME
-        self.lock_path = self.local_dir / LOCK_NAME
+        super().__init__(path, lock_timeout, cache_size=cache_size, coder=coder)
         self.positions_dir = self.local_dir / POSITIONS_DIR
         self._positions = Positions(self.positions_dir)
-        self._cache_size = cache_size
-        self._lock = DatabaseLock(self.lock_path, lock_timeout)
         self._closed = False
-        self._others: dict[str, CoderFolder] = {}  # folder name -> another coder's folder (read-only)
         self._checked_folder = False  # this coder's folder is theirs (coder.json), checked at the first write
-        self.read_only = open_folder(self.path)
-        self._mine = self._my_folder()
-        self.journal = Journal(self.local_dir / JOURNAL_NAME, self.path, self._mine.articles_dir)
-        self._migrated = manifest_schema(self.path) == MANIFEST_SCHEMA and self._settled()
+        self._migrated = manifest_schema(self.path) == MANIFEST_SCHEMA and self._roster.settled()
         if not self.read_only:
             self._lock.prepare()  # the first save should cost what every save costs
             self._tidy_after_crash()
-
-    # -- coder folders
-
-    @property
-    def articles_dir(self) -> Path:
-        """The folder this clone writes annotations to (its coder's)."""
-        return self._mine.articles_dir
-
-    @property
-    def index_path(self) -> Path:
-        """The local index (a cache of counts) of this coder's folder."""
-        return self._mine.index.path
-
-    def _my_folder(self) -> CoderFolder:
-        """Where this coder's annotations are: their folder; before the first write, the login name's
-        default folder (adopted when a name is set) or the single-coder ``articles/`` (moved)."""
-        coders = self.path / CODERS_DIR
-        folder = self.coder.folder
-        if not (coders / folder / ARTICLES_SUBDIR).exists():
-            default = folder_name(default_coder_name())
-            got = read_coder_file(coders / default) if self.coder.explicit else None
-            if got is not None and got[1]:
-                return self._folder_object(self.coder.name, default)
-            legacy = self.path / ARTICLES_DIR
-            if legacy.is_dir():
-                return CoderFolder(
-                    self.coder.name, folder, legacy, self.local_dir / INDEX_NAME, self._cache_size
-                )
-        return self._folder_object(self.coder.name, folder)
-
-    def _folder_object(self, name: str, folder: str) -> CoderFolder:
-        articles = self.path / CODERS_DIR / folder / ARTICLES_SUBDIR
-        index = self.local_dir / INDEX_DIR / f"{folder}.json"
-        return CoderFolder(name, folder, articles, index, self._cache_size)
-
-    def _settled(self) -> bool:
-        """This coder's folder is where it belongs (nothing to move or adopt on the first write)."""
-        return self._mine.articles_dir == self.path / CODERS_DIR / self.coder.folder / ARTICLES_SUBDIR
-
-    def _claim(self) -> None:
-        """Under the lock, before the first write: adopt the default folder or move the single-coder
-        ``articles/`` into this coder's folder, write the manifest; idempotent (see :mod:`.coders`)."""
-        adopt_default_folder(self.path, self.coder)
-        moved = claim_legacy_articles(self.path, self.coder)
-        ensure_coder_folder(self.path, self.coder)
-        upgrade(self.path, claimed_by=self.coder.name if moved else None)
-        if not self._settled():
-            self._mine = self._folder_object(self.coder.name, self.coder.folder)
-            self.journal.articles_dir = self._mine.articles_dir
-        self._others.pop(self.coder.folder, None)
-
-    def _folders(self) -> list[CoderFolder]:
-        """Mine first, then every other coder's folder (found anew each time: a pull adds some), then the
-        agreed version (``local/agreed``, made by :mod:`reader.merging`)."""
-        if not self._settled() and not self._mine.articles_dir.exists():
-            self._mine = self._my_folder()  # another process moved it into the coder's folder
-        names = coder_folders(self.path)
-        mine_path = self._mine.articles_dir
-        for folder, name in names.items():
-            known = self._others.get(folder)
-            if known is None or known.name != name:
-                self._others[folder] = self._folder_object(name, folder)
-        for folder in [f for f in self._others if f not in names and f != AGREED]:
-            del self._others[folder]
-        others = [
-            f for key, f in sorted(self._others.items()) if key != AGREED and f.articles_dir != mine_path
-        ]
-        agreed = self.local_dir / AGREED_DIR / ARTICLES_SUBDIR
-        if agreed.is_dir():
-            if AGREED not in self._others:
-                self._others[AGREED] = CoderFolder(
-                    AGREED, AGREED, agreed, self.local_dir / INDEX_DIR / f".{AGREED}.json", self._cache_size
-                )
-            others.append(self._others[AGREED])
-        else:
-            self._others.pop(AGREED, None)
-        return [self._mine, *others]
-
-    def _selected(self, coders: Collection[str] | None) -> list[CoderFolder]:
-        folders = self._folders()
-        if coders is None:
-            return folders
-        return [f for f in folders if f.name in coders]
-
-    def coders(self) -> list[str]:
-        """Every coder with a folder here (this clone's coder first, once they have one; ``agreed`` last
-        if there is one)."""
-        with self._lock.mutex:
-            folders = self._folders()
-            return [f.name for f in folders if f is not self._mine or f.articles_dir.is_dir()]
-
-    def coder_folder(self, name: str) -> Path | None:
-        """The folder (``coders/<folder>``) of the coder ``name``, if there is one."""
-        with self._lock.mutex:
-            for f in self._folders():
-                if f.name == name:
-                    return f.articles_dir.parent
-        return None
-
-    def owns(self, article_id: str, annotation_id: str) -> bool:
-        """True if the annotation is in this coder's folder: only those can be changed here."""
-        with self._lock.mutex:
-            return annotation_id in self._load(self._mine, article_id)
 
     # -- lifecycle
 
@@ -240,18 +93,18 @@ class AnnotationStore:
 
     def _migrate(self) -> None:
         make_folders(self.path)
-        self._claim()
+        if self._roster.claim():
+            self.journal.articles_dir = self._roster.mine.articles_dir
         self._migrated = self._checked_folder = True
 
     def close(self) -> None:
         """Write the indexes our saves changed if the lock is free; forget cached articles."""
         with self._lock.mutex:
-            dirty = any(f.index.dirty for f in (self._mine, *self._others.values()))
+            dirty = any(f.index.dirty for f in self._roster.known())
             if dirty and not self.read_only and not self._closed:
                 with suppress(ReaderError):
                     self._save_index()
-            self._mine.files.clear()
-            for f in self._others.values():
+            for f in self._roster.known():
                 f.files.clear()
             self._closed = True
 
@@ -260,11 +113,6 @@ class AnnotationStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def file_for(self, article_id: str) -> Path:
-        """This coder's snapshot file of ``article_id``'s annotations (it may not exist yet); the log is
-        beside it."""
-        return self.articles_dir / f"{_stem(article_id)}.json"
 
     # -- the lock and shared files (for the codebook)
 
@@ -283,7 +131,7 @@ class AnnotationStore:
                 make_folders(self.path)
             with self._lock.hold():
                 if first:
-                    if not self._migrated or not self._settled() or not self._checked_folder:
+                    if not self._migrated or not self._roster.settled() or not self._checked_folder:
                         self._migrate()
                     self._recover()
                 yield
@@ -291,7 +139,7 @@ class AnnotationStore:
     def _recover(self) -> None:
         if self.journal.pending():
             self.journal.recover(self._article, self._article_in)
-            self._mine.files.clear()  # reload what the recovery wrote
+            self._roster.mine.files.clear()  # reload what the recovery wrote
 
     def _article_in(self, folder: str) -> Any:
         """An ArticleFile factory for the articles folder ``folder`` (relative to the database), for a
@@ -299,7 +147,7 @@ class AnnotationStore:
         articles_dir = self.path / folder
 
         def article_for(article_id: str) -> ArticleFile:
-            return ArticleFile(articles_dir, _stem(article_id), article_id)
+            return ArticleFile(articles_dir, article_stem(article_id), article_id)
 
         return article_for
 
@@ -320,11 +168,6 @@ class AnnotationStore:
             except OSError as e:
                 raise cannot(path, "save", e) from e
 
-    @property
-    def my_folder(self) -> str:
-        """This coder's folder relative to the database (``coders/<folder>``): for their shared files."""
-        return f"{CODERS_DIR}/{self.coder.folder}"
-
     # -- annotations: writing (always this coder's folder)
 
     def _own(self, annotation: Annotation) -> Annotation:
@@ -336,7 +179,7 @@ class AnnotationStore:
 
     def _refuse_others(self, article_id: str, annotation_id: str, what: str) -> None:
         """UsageError if the annotation is another coder's (read-only here); nothing if it is nobody's."""
-        for f in self._folders()[1:]:
+        for f in self._roster.folders()[1:]:
             try:
                 docs = self._load(f, article_id)
             except StoreError:
@@ -365,19 +208,9 @@ class AnnotationStore:
             self._append(af, af.ops_for([record], []))
         return self._as_read(stored)
 
-    @staticmethod
-    def _as_read(annotation: Annotation) -> Annotation:
-        """As reading it back gives it (this coder's own keep an empty creator: see :meth:`creator_of`)."""
-        return annotation
-
-    def creator_of(self, annotation: Annotation) -> str:
-        """Who made ``annotation``: its creator, or this clone's coder for one of theirs (which, read from
-        their folder, keep an empty ``creator`` in memory, as they do on disk)."""
-        return annotation.creator or self.coder.name
-
     def _add_fresh(self, af: ArticleFile, record: JsonDict) -> bool:
         """Append after the version the index knows (checked when it was indexed); False if it cannot."""
-        index = self._mine.index
+        index = self._roster.mine.index
         known = index.known(af.stem)
         if known is None:
             return False
@@ -422,10 +255,6 @@ class AnnotationStore:
             self._append(af, af.ops_for([stored.to_dict()], []))
         return self._as_read(stored)
 
-    def _read(self, record: JsonDict) -> Annotation:
-        """A record of this coder's folder as an Annotation (creator filled in)."""
-        return self._as_read(Annotation.from_dict(record))
-
     def delete(self, article_id: str, annotation_id: str) -> Annotation:
         """Remove an annotation of this coder's; returns what was removed."""
         with self.locked():
@@ -465,7 +294,7 @@ class AnnotationStore:
         with self.locked():
             done = self.journal.commit(self._article, changes, files or {}, what)
             for af, ops, size in done:
-                self._mine.index.note(af, (af.snap_sig, af.log_ino, size), ops)
+                self._roster.mine.index.note(af, (af.snap_sig, af.log_ino, size), ops)
                 self._maybe_compact(af)
         return sum(len(ops) for _, ops, _ in done)
 
@@ -485,7 +314,7 @@ class AnnotationStore:
                 if af.legacy_state is not None and not self._positions.exists(af.stem):
                     self._positions.write(af.stem, af.legacy_state)
                 af.compact()
-                self._mine.index.replace(af)
+                self._roster.mine.index.replace(af)
 
     def set_aside(self, article_id: str) -> list[Path]:
         """Move a damaged article's files out of the way (renamed with a timestamp), so that it starts
@@ -503,12 +332,9 @@ class AnnotationStore:
                     except OSError as e:
                         raise cannot(path, "move aside", e) from e
                     moved.append(target)
-            self._mine.files.pop(article_id, None)
-            self._mine.index.drop(af.stem)
+            self._roster.mine.files.pop(article_id, None)
+            self._roster.mine.index.drop(af.stem)
         return moved
-
-    def _article(self, article_id: str) -> ArticleFile:
-        return self._mine.article(article_id, _stem(article_id))
 
     @staticmethod
     def _position(af: ArticleFile) -> tuple[Signature | None, int | None, int]:
@@ -520,151 +346,12 @@ class AnnotationStore:
             return
         before = self._position(af)
         af.append(ops)
-        self._mine.index.note(af, before, ops)
+        self._roster.mine.index.note(af, before, ops)
         self._maybe_compact(af)
 
     def _maybe_compact(self, af: ArticleFile) -> None:
         if af.compact_due():
             self.compact(af.article_id or "")
-
-    # -- annotations: reading (every coder's, or those of ``coders``)
-
-    def get(self, article_id: str, annotation_id: str) -> Annotation | None:
-        """The annotation, whoever's it is (this coder's folder is looked in first)."""
-        with self._lock.mutex:
-            for f in self._folders():
-                try:
-                    doc = self._load(f, article_id).get(annotation_id)
-                except StoreError:
-                    if f is self._mine:
-                        raise
-                    continue
-                if doc is not None:
-                    if f is not self._mine and not doc.get("creator"):
-                        doc = doc | {"creator": f.name}
-                    return annotations_of([doc])[0]
-        return None
-
-    def for_article(self, article_id: str, *, coders: Collection[str] | None = None) -> list[Annotation]:
-        """The article's annotations in document order (start, end, created): everyone's, or those whose
-        creator is one of ``coders``. Another coder's unreadable file raises like this coder's. This
-        coder's own have an empty ``creator`` (:meth:`creator_of`), everyone else's their name."""
-        docs = self.records(article_id, coders=coders)
-        with gc_paused():
-            return annotations_of(docs)
-
-    def records(
-        self, article_id: str, *, coders: Collection[str] | None = None, own: bool = False
-    ) -> list[JsonDict]:
-        """The article's annotations as stored records (plain dicts, checked when read, ``tags`` a tuple),
-        in document order; another coder's carry their ``creator`` (a record that has none is copied with
-        its folder's coder), this coder's as stored (empty: :meth:`creator_of`); ``own``: this coder's
-        folder only. For bulk reading (export of 100,000 annotations): read them, never modify them (an
-        Annotation of :meth:`for_article` wraps the same dict)."""
-        parts = []
-        stem = _stem(article_id)
-        with self._lock.mutex:  # a copy of what ordering needs, so that saves need not wait for it
-            for f in self._chosen(own):
-                docs = dict(self._load(f, article_id))
-                if docs:
-                    af = f.article(article_id, stem)
-                    parts.append((f, docs, af.ordered, set(af.changed)))
-        with gc_paused():
-            ordered = []
-            for f, docs, in_order, changed in parts:
-                records = in_document_order(docs, in_order, changed)
-                if f is not self._mine:  # (the records of a coder's own folder have no creator)
-                    name = f.name
-                    records = [d if d.get("creator") else d | {"creator": name} for d in records]
-                ordered.append(records)
-            found = ordered[0] if len(ordered) == 1 else list(heapq.merge(*ordered, key=DOCUMENT_ORDER))
-        if coders is not None:
-            me = self.coder.name
-            found = [d for d in found if (d.get("creator") or me) in coders]
-        return found
-
-    def article_version(self, article_id: str) -> tuple[int, ...] | None:
-        """A version of the article's annotations (every coder's) that changes whenever :meth:`records` can
-        change, None if no coder has a file of it. Stats only, nothing read: for caches derived from the
-        records (the corpus search's tags by position, ``reader.search.tagspans``, asks once per article
-        with a hit)."""
-        stem = _stem(article_id)
-        with self._lock.mutex:
-            folders = [os.path.join(f.articles_dir, stem) for f in self._folders()]
-        version: list[int] = []
-        for base in folders:  # plain strings: no Path objects on this path
-            for suffix in (SNAPSHOT_SUFFIX, LOG_SUFFIX):
-                path = base + suffix
-                try:  # (most articles have no file: access() says so without the cost of an exception)
-                    st = os.stat(path) if os.access(path, os.F_OK) else None
-                except FileNotFoundError:
-                    st = None
-                except OSError as e:
-                    raise cannot(Path(path), "read", e) from e
-                version += (0, 0, 0) if st is None else (st.st_mtime_ns, st.st_size, st.st_ino)
-        return tuple(version) if any(version) else None
-
-    def _load(self, folder: CoderFolder, article_id: str) -> dict[str, JsonDict]:
-        return folder.load(article_id, _stem(article_id))
-
-    def all(self, *, coders: Collection[str] | None = None) -> Iterator[Annotation]:
-        """Every annotation, by article id then document order. Raises StoreCorruptError if any article
-        file cannot be read (a caller that can leave some out uses :meth:`counts` and :meth:`records`)."""
-        with self._lock.mutex:
-            ids: set[str] = set()
-            for f in self._folders():
-                entries = self._fresh(f)
-                if f.index.problems:
-                    raise StoreCorruptError(next(iter(f.index.problems.values()))[1])
-                ids.update(e["article_id"] for e in entries.values())
-        for article_id in sorted(ids):
-            yield from self.for_article(article_id, coders=coders)
-
-    def counts(self, *, own: bool = False) -> dict[str, int]:
-        """Article id -> number of annotations, everyone's (``own``: this coder's folder only); articles
-        with none, or unreadable, are left out.
-
-        A stat per article file; only logs that grew are read, and only their new tail."""
-        total: Counter[str] = Counter()
-        with self._lock.mutex:
-            for f in self._chosen(own):
-                for e in self._fresh(f).values():
-                    if e["count"]:
-                        total[e["article_id"]] += e["count"]
-        return dict(total)
-
-    def tags(self, *, own: bool = False) -> Counter[str]:
-        """Tag -> number of annotations carrying it (as cheap as :meth:`counts`)."""
-        total: Counter[str] = Counter()
-        with self._lock.mutex:
-            for f in self._chosen(own):
-                for e in self._fresh(f).values():
-                    total.update(e["tags"])
-        return total
-
-    def article_tags(self, *, own: bool = False) -> dict[str, dict[str, int]]:
-        """Article id -> {tag: annotations carrying it} (as cheap as :meth:`counts`)."""
-        out: dict[str, dict[str, int]] = {}
-        with self._lock.mutex:
-            for f in self._chosen(own):
-                for e in self._fresh(f).values():
-                    if not e["count"]:
-                        continue
-                    have = out.get(e["article_id"])
-                    if have is None:
-                        out[e["article_id"]] = dict(e["tags"])
-                    else:
-                        for tag, n in e["tags"].items():
-                            have[tag] = have.get(tag, 0) + n
-        return out
-
-    def counts_by_coder(self) -> dict[str, dict[str, int]]:
-        """Coder -> article id -> annotations in that coder's folder (as cheap as :meth:`counts`)."""
-        out: dict[str, dict[str, int]] = {}
-        with self._lock.mutex:
-            for f in self._folders():
-                out[f.name] = {e["article_id"]: e["count"] for e in self._fresh(f).values() if e["count"]}
-        return out
 
     # -- the agreed version (local/agreed: made from the shared merge decisions by reader.merging)
 
@@ -687,7 +374,8 @@ class AnnotationStore:
             wanted = {}
             for article_id, records in by_article.items():
                 docs = {r["id"]: r for r in records}
-                wanted[f"{_stem(article_id)}{SNAPSHOT_SUFFIX}"] = snapshot_bytes(article_id, 0, docs)[0]
+                snapshot_name = f"{article_stem(article_id)}{SNAPSHOT_SUFFIX}"
+                wanted[snapshot_name] = snapshot_bytes(article_id, 0, docs)[0]
             try:
                 for name, payload in wanted.items():
                     atomic_write(folder / name, payload, durable=False)
@@ -697,76 +385,18 @@ class AnnotationStore:
                 atomic_write(self.local_dir / AGREED_DIR / AGREED_STAMP, orjson.dumps(stamp), durable=False)
             except OSError as e:
                 raise cannot(folder, "write the agreed version in", e) from e
-            agreed = self._others.get(AGREED)
+            agreed = self._roster.others.get(AGREED)
             if agreed is not None:
                 agreed.files.clear()
-
-    def _chosen(self, own: bool) -> list[CoderFolder]:
-        return [self._mine] if own else self._folders()
-
-    def problems(self) -> list[str]:
-        """One line per article file that cannot be read (damaged, unreadable, from a newer version), of
-        any coder, and for a pending journal that cannot be finished here (read-only database)."""
-        lines: list[str] = []
-        with self._lock.mutex:
-            for f in self._folders():
-                self._fresh(f)
-                lines.extend(message for _, message in f.index.problems.values())
-        pending = self.pending_problem()
-        return lines if pending is None else [*lines, pending]
-
-    def pending_problem(self) -> str | None:
-        """Why an interrupted multi-article change cannot be finished (a damaged journal, or a read-only
-        database), if so."""
-        if not self.journal.pending():
-            return None
-        try:
-            check_readable(self.journal.path)
-        except StoreCorruptError as e:
-            return str(e)
-        if not self.read_only:
-            return None  # the next write finishes it
-        return (
-            f"{self.journal.path}: an interrupted change is pending; open the database with write access "
-            "(any reader command) to finish it"
-        )
-
-    def problem_for(self, article_id: str) -> str | None:
-        """Why this article's annotations cannot be read, or None, as of the last :meth:`counts`,
-        :meth:`tags` or :meth:`problems` (call one of those first; this one reads no file)."""
-        stem = _stem(article_id)
-        for f in (self._mine, *self._others.values()):
-            got = f.index.problems.get(stem)
-            if got is not None:
-                return got[1]
-        return None
-
-    def _fresh(self, folder: CoderFolder) -> dict[str, JsonDict]:
-        entries = folder.fresh()
-        if folder.index.dirty and not self.read_only:
-            self._save_index()
-        return entries
-
-    def _save_index(self) -> None:
-        if not self.local_dir.is_dir():
-            return
-        try:
-            with self._lock.hold(timeout=0):
-                for f in (self._mine, *self._others.values()):
-                    if f.index.dirty:
-                        f.index.path.parent.mkdir(exist_ok=True)
-                        f.index.save()
-        except (StoreError, OSError):
-            pass  # locked or unwritable: the index is a cache, written next time
 
     # -- reading positions (local, never shared; no lock: last writer wins; see reader.store.positions)
 
     def get_state(self, article_id: str) -> ArticleState | None:
-        found = self._positions.read(_stem(article_id))
+        found = self._positions.read(article_stem(article_id))
         if found is not False:
             return found if isinstance(found, ArticleState) else None
         try:  # a schema-1 database kept it in the article file
-            self._load(self._mine, article_id)
+            self._load(self._roster.mine, article_id)
         except StoreError:
             return None
         legacy = self._article(article_id).legacy_state
@@ -783,9 +413,5 @@ class AnnotationStore:
         if not state.updated:
             state = replace(state, updated=now_iso())
         if not self.read_only:
-            self._positions.write(_stem(state.article_id), state.to_dict())
+            self._positions.write(article_stem(state.article_id), state.to_dict())
         return state
-
-
-def _stem(article_id: str) -> str:
-    return hashlib.sha1(article_id.encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
