@@ -16,42 +16,39 @@ export and import.
 :meth:`Codebook.undo` undoes the last change made through this Codebook, whatever it was (create,
 colour, description, rename, merge, delete), as one more journalled change. A damaged codebook file costs
 colours and descriptions only (:attr:`Codebook.problem` says why); this coder's own is never overwritten.
+The files are read and replayed by :mod:`reader.codebook_files`; the counts come from
+:mod:`reader.codebook_usage`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 
+from reader.codebook_files import CodebookFiles, Meta
 from reader.codebook_log import (
     APPLIED_FILE,
-    OPS_FILE,
     STRUCTURAL,
     CodebookOp,
     Conflict,
     Replay,
     applied_payload,
     new_op,
-    parse_ops,
     pending_for,
     read_applied,
-    replay,
     tag_mapping,
 )
+from reader.codebook_usage import TagUsage
 from reader.colors import check_color, color_for_tag
-from reader.errors import StoreCorruptError, StoreError, UsageError
+from reader.errors import StoreCorruptError, UsageError
 from reader.store import AnnotationStore, Change, now_iso
 from reader.store.coders import CODERS_DIR, coder_folders
 from reader.tags import ancestors, check_tag, normalise_tags, under
 
-CODEBOOK_NAME = "codebook.json"
 LEGACY_JOURNAL_NAME = "codebook-journal.json"  # schema 1 journalled tag operations here
 SCHEMA = 1
-
-Meta = dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -107,13 +104,9 @@ class Codebook:
 
     def __init__(self, store: AnnotationStore) -> None:
         self.store = store
-        self.path = store.path / CODEBOOK_NAME  # the single-coder codebook: where the replay starts
-        self.problem: str | None = None  # why a codebook file cannot be read, if one cannot
-        self._state: Replay = replay({}, {})
-        self._raw: dict[str, bytes] = {}  # folder -> its operations file as read
-        self._version: Any = None
-        self._my_problem: str | None = None
-        self._rolled: dict[str, tuple[Any, Counter[str]]] = {}  # article id -> (its counts, rolled up)
+        self._files = CodebookFiles(store)
+        self.path = self._files.path  # the single-coder codebook: where the replay starts
+        self._usage = TagUsage(store)
         self._undo: list[_Step] = []
         if not store.read_only and (store.path / LEGACY_JOURNAL_NAME).exists():
             self._recover_legacy()
@@ -121,7 +114,12 @@ class Codebook:
     @property
     def file(self) -> str:
         """This coder's operations file, relative to the database folder."""
-        return f"{self.store.my_folder}/{OPS_FILE}"
+        return self._files.my_file
+
+    @property
+    def problem(self) -> str | None:
+        """Why a codebook file cannot be read, if one cannot (as of the last :meth:`state`)."""
+        return self._files.problem
 
     # -- reading
 
@@ -134,75 +132,11 @@ class Codebook:
 
     def state(self) -> Replay:
         """The replay of every coder's operations (cached while no file changed)."""
-        try:
-            files = self._files()
-            version = tuple((name, self.store.file_version(name)) for name in files)
-        except StoreError as e:
-            self.problem = str(e)
-            return self._state
-        if version != self._version:
-            self._state, self.problem = self._replay(files)
-            self._version = version
-        return self._state
-
-    def _files(self) -> list[str]:
-        """The codebook files of the database folder: the single-coder codebook, each coder's operations."""
-        names = [CODEBOOK_NAME]
-        try:
-            folders = sorted(p.name for p in (self.store.path / CODERS_DIR).iterdir() if p.is_dir())
-        except FileNotFoundError:
-            folders = []
-        except OSError as e:
-            raise StoreError(f"{self.store.path / CODERS_DIR}: cannot list ({e.strerror or e})") from e
-        return names + [f"{CODERS_DIR}/{folder}/{OPS_FILE}" for folder in folders]
-
-    def _replay(self, files: list[str]) -> tuple[Replay, str | None]:
-        problems = []
-        baseline, problem = self._read_meta()
-        if problem:
-            problems.append(problem)
-        by_folder: dict[str, list[CodebookOp]] = {}
-        self._raw, self._my_problem = {}, None
-        for name in files[1:]:
-            folder = name.split("/")[1]
-            try:
-                got = self.store.read_file(name)
-            except StoreError as e:
-                problems.append(str(e))
-                continue
-            if got is None:
-                continue
-            self._raw[folder] = got[0]
-            ops, problem = parse_ops(self.store.path / name, got[0], folder)
-            by_folder[folder] = ops
-            if problem:
-                problems.append(problem)
-                if name == self.file:
-                    self._my_problem = problem
-        return replay(baseline, by_folder), (problems[0] if problems else None)
+        return self._files.state()
 
     def conflicts(self) -> list[Conflict]:
         """Concurrent codebook changes of two coders whose order matters, not yet settled."""
         return self.state().conflicts
-
-    def _read_meta(self) -> tuple[Meta, str | None]:
-        try:
-            got = self.store.read_file(CODEBOOK_NAME)
-            data = orjson.loads(got[0]) if got is not None else {"tags": {}}
-            meta: Meta = {}
-            for name, m in data["tags"].items():
-                if not isinstance(name, str) or not isinstance(m, dict):
-                    raise TypeError(f"entry {name!r} is not an object")
-                meta[name] = {"color": str(m.get("color", "")), "description": str(m.get("description", ""))}
-            return meta, None
-        except StoreError as e:
-            return {}, str(e)
-        except (ValueError, TypeError, KeyError, AttributeError) as e:
-            message = " ".join(
-                f"{self.path}: not a valid codebook ({e}); tag colours and descriptions are "
-                "not shown; move it aside or restore it from a backup".split()
-            )
-            return {}, message
 
     def _writable_meta(self) -> Meta:
         """The metadata to change (lock held); refuses while this coder's operations file is damaged
@@ -210,47 +144,9 @@ class Codebook:
         that the new operation comes after everything this clone knows."""
         self.catch_up()
         meta = self.meta()
-        if self._my_problem is not None:
-            raise StoreCorruptError(self._my_problem)
+        if self._files.my_problem is not None:
+            raise StoreCorruptError(self._files.my_problem)
         return dict(meta)
-
-    def _usage(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
-        """(own passages, rolled-up passages, rolled-up articles) per tag.
-
-        From the store's per-article tag counts (no annotation is read), except in articles where one tag
-        and one of its sub-tags both occur: only there can an annotation carry both, and it must count once
-        for the parent, so those articles' annotations are read.
-        """
-        own: Counter[str] = Counter()
-        passages: Counter[str] = Counter()
-        articles: Counter[str] = Counter()
-        for article_id, counts in self.store.article_tags().items():
-            own.update(counts)
-            rolled_here = {a for tag in counts for a in ancestors(tag)} | set(counts)
-            articles.update(rolled_here)
-            if any(a in counts for tag in counts for a in ancestors(tag)):
-                passages.update(self._rolled_passages(article_id, counts))
-            else:
-                for tag, n in counts.items():
-                    passages[tag] += n
-                    for a in ancestors(tag):
-                        passages[a] += n
-        return own, passages, articles
-
-    def _rolled_passages(self, article_id: str, counts: dict[str, int]) -> Counter[str]:
-        """Per tag, this article's annotations carrying it or a sub-tag; cached while its counts hold."""
-        cached = self._rolled.get(article_id)
-        if cached is not None and cached[0] == counts:
-            return cached[1]
-        counter: Counter[str] = Counter()
-        for record in self.store.records(article_id):
-            rolled: set[str] = set()
-            for tag in record["tags"]:
-                rolled.add(tag)
-                rolled.update(ancestors(tag))
-            counter.update(rolled)
-        self._rolled[article_id] = (dict(counts), counter)
-        return counter
 
     def names(self) -> set[str]:
         """Every tag: used on an annotation, in the codebook, or a parent of one of those."""
@@ -261,7 +157,7 @@ class Codebook:
 
     def tags(self) -> list[TagInfo]:
         """Every tag with its colour, description and counts, sorted by name (parents before children)."""
-        own, passages, articles = self._usage()
+        own, passages, articles = self._usage.counts()
         meta = self.meta()
         names = set(own) | set(meta)
         for name in list(names):
@@ -434,7 +330,8 @@ class Codebook:
             change.puts.append({**record, "tags": list(new), "modified": now})
         files = {}
         if ops:
-            files[self.file] = self._raw.get(self.store.coder.folder, b"") + b"".join(o.line() for o in ops)
+            written = self._files.raw.get(self.store.coder.folder, b"")
+            files[self.file] = written + b"".join(o.line() for o in ops)
         if applied is not None:
             files[f"{self.store.my_folder}/{APPLIED_FILE}"] = applied_payload(applied)
         label = step.label if step is not None else "codebook change"
