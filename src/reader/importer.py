@@ -4,7 +4,7 @@ All or nothing, in three steps:
 
 1. **Read and validate** the whole file: our JSON against the shipped JSON Schema
    (:func:`reader.schema.check_export`: jsonschema-rs, ~0.1 s for 100,000 annotations), W3C structurally
-   (:func:`reader.formats.w3c.parse`); then the rules a schema cannot say (start ≤ end, one id once, a
+   (:func:`reader.formats.w3c_read.parse`); then the rules a schema cannot say (start ≤ end, one id once, a
    colour reader knows). The first problem is one :class:`~reader.errors.UsageError` naming the file and
    the place in it (``annotations[3].start``, ``first.items[3].target.selector[1].start``).
 2. **Plan** in memory: an annotation whose id is unknown is added; a known one is updated only if its
@@ -140,9 +140,9 @@ def read_file(path: Path) -> tuple[str, list[tuple[Place, Annotation]]]:
         if fmt == "json":
             records = _json_records(doc)
         else:
-            from reader.formats import w3c
+            from reader.formats import w3c_read
 
-            records, _ = w3c.parse(doc)
+            records, _ = w3c_read.parse(doc)
         annotations = _annotations(records)
     except SchemaViolation as exc:
         raise _problem(path, exc.path, exc.message) from None
