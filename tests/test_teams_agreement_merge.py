@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reader.errors import UsageError
-from reader.merging import Merger, read_decisions
+from reader.merge_decisions import read_decisions
+from reader.merging import Merger
 from reader.team import CodedMarks
 from reader.workspace import Workspace
 

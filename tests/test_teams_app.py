@@ -15,7 +15,7 @@ from _app import ARTICLE, LATER, PASSAGE, SIZE, document, header, open_article, 
 from _pilot import record_notifications, settle, wait_until
 from conftest import READER_BIN
 from reader.app import ReaderApp
-from reader.merging import read_decisions
+from reader.merge_decisions import read_decisions
 from reader.screens.dialogs import InputDialog
 from reader.screens.reading import ReadingScreen
 from reader.screens.team import AgreementScreen, MergeScreen
