@@ -33,7 +33,7 @@ from reader.colors import check_color
 from reader.errors import ArticleError, StoreCorruptError, UsageError
 from reader.sanitise import safe_line
 from reader.schema import SchemaViolation, check_export, format_path
-from reader.store import Annotation, Change
+from reader.store import Annotation, AnnotationStore, Change
 from reader.tags import check_tag
 from reader.timestamps import EARLIEST, parse_date_time
 from reader.workspace import Workspace
@@ -263,17 +263,9 @@ def place(annotation: Annotation, article: Article) -> tuple[Annotation, str]:
     return placed, ("kept" if placed.status == "anchored" else "reanchored")
 
 
-def plan_import(
-    workspace: Workspace, path: Path, fmt: str, annotations: list[tuple[Place, Annotation]]
-) -> Plan:
-    plan = Plan(ImportReport(Path(path), fmt))
-    report = plan.report
-    problems = workspace.store.problems()
-    if problems:  # it could hold some of these annotations: refuse rather than guess
-        raise StoreCorruptError(problems[0])
-    store = workspace.store
-    # id -> (article id, modified) of this coder's stored annotations (records: no objects built); the
-    # ids of other coders' (their folders are read-only here: a newer copy of one is left out, counted)
+def _stored_ids(store: AnnotationStore) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """id -> (article id, modified) of this coder's stored annotations (records: no objects built); the
+    ids of other coders' (their folders are read-only here: a newer copy of one is left out, counted)."""
     existing = {
         r["id"]: (article_id, r["modified"])
         for article_id in store.counts(own=True)
@@ -285,6 +277,30 @@ def plan_import(
         for r in store.records(article_id)
         if r["id"] not in existing and r.get("creator")
     }
+    return existing, others
+
+
+def _article_or_reason(workspace: Workspace, article_id: str, listed: set[str]) -> Article | str:
+    """The article an imported annotation belongs to, or why it cannot be used (it becomes an orphan)."""
+    if article_id not in listed:
+        return "its article is not in the library"
+    try:
+        return workspace.load(article_id)
+    except (ArticleError, UsageError) as exc:
+        return f"its article cannot be read ({exc})"
+
+
+def plan_import(
+    workspace: Workspace, path: Path, fmt: str, annotations: list[tuple[Place, Annotation]]
+) -> Plan:
+    """Step 2 (module docstring): what importing ``annotations`` puts, updates and removes, each anchored
+    against its article as it is now, and the report's counts; nothing is written (:func:`apply` does)."""
+    plan = Plan(ImportReport(Path(path), fmt))
+    report = plan.report
+    problems = workspace.store.problems()
+    if problems:  # it could hold some of these annotations: refuse rather than guess
+        raise StoreCorruptError(problems[0])
+    existing, others = _stored_ids(workspace.store)
     listed = {info.id for info in workspace.articles()}
     articles: dict[str, Article | str] = {}  # article id -> the article, or why it cannot be used
 
@@ -310,14 +326,7 @@ def plan_import(
             report.added += 1
         article = articles.get(a.article_id)
         if article is None:
-            if a.article_id not in listed:
-                article = "its article is not in the library"
-            else:
-                try:
-                    article = workspace.load(a.article_id)
-                except (ArticleError, UsageError) as exc:
-                    article = f"its article cannot be read ({exc})"
-            articles[a.article_id] = article
+            article = articles[a.article_id] = _article_or_reason(workspace, a.article_id, listed)
         if isinstance(article, str):
             placed, how, reason = replace(a, status="orphan"), "orphan", article
         else:
