@@ -60,11 +60,12 @@ def _env(pycache: Path, **extra: str) -> dict[str, str]:
 
 
 def _prime(articles: Path, db: Path) -> None:
-    """Let the library write its metadata cache, as after the first run of the reader on that folder."""
+    """Let the library write its caches, as after the first run of the reader on that folder: the
+    articles' metadata and the list's figures from their structure (titles, body length, damage)."""
     from reader.workspace import Workspace
 
     workspace = Workspace(articles, db)
-    workspace.articles()
+    workspace.analyser.summaries(workspace.articles())
     workspace.store.close()
 
 

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from reader.corrections import Correction, CorrectionStore, apply
 from reader.damage import Damage, find_damage, repaired_view
@@ -76,8 +76,18 @@ class Analyser:
         self._key = f"{DETECTOR_VERSION}-{markers_version()}"
 
     # -- one article
-    def analyse(self, article: Article) -> Analysis:
-        detected, damage = self._detected(article)
+    @overload
+    def analyse(self, article: Article) -> Analysis: ...
+    @overload
+    def analyse(self, article: Article, *, compute: bool) -> Analysis | None: ...
+
+    def analyse(self, article: Article, *, compute: bool = True) -> Analysis | None:
+        """The article's analysis; with ``compute`` False only if detection is cached (else None: a
+        reading screen shows the article at once and analyses it after the first paint)."""
+        found = self._detected(article, compute=compute)
+        if found is None:
+            return None
+        detected, damage = found
         corrections = self.corrections.anchored(article) if self.corrections.stamp(article.info.id) else []
         structure = apply(detected, article.text, corrections) if corrections else detected
         from reader.ingest import read_metadata
@@ -100,7 +110,7 @@ class Analyser:
 
         return self.corrections.add(make_correction(article, start, end, verdict, kind, note))
 
-    def _detected(self, article: Article) -> tuple[Structure, list[Damage]]:
+    def _detected(self, article: Article, *, compute: bool = True) -> tuple[Structure, list[Damage]] | None:
         path = self.cache_dir / DETAIL_FOLDER / f"{article.sha256}.json"
         cached = _read_json(path)
         if cached is not None and cached.get("key") == self._key:
@@ -109,6 +119,8 @@ class Analyser:
                 return structure, [Damage(**d) for d in cached["damage"]]
             except (KeyError, TypeError):
                 pass
+        if not compute:
+            return None
         structure, damage = detect(article.text), find_damage(article.text)
         payload = {
             "key": self._key,

@@ -13,6 +13,8 @@ end exclusive, or None; ``anchor`` is the end that stays put while a shift+movem
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reader.layout import (
     Layout,
     next_paragraph_start,
@@ -61,6 +63,29 @@ class Caret:
     def _bounded(self, pos: int) -> int:
         return max(0, min(pos, len(self.text)))
 
+    def out_of_folds(self, pos: int, forward: bool = True) -> int:
+        """`pos`, or if it is inside a folded range (``Layout.folds``) the place just after it (the blank
+        line that follows), or with `forward` False just before it (the text's start: after it)."""
+        layout = self.layout
+        fold = layout.fold_at(pos) if layout is not None else None
+        while fold is not None:
+            start, end = fold
+            pos = start - 1 if not forward and start > 0 else end
+            fold = layout.fold_at(pos) if layout is not None else None
+        return pos
+
+    def _past_folds(self, pos: int, step: Callable[[str, int], int], forward: bool) -> int:
+        """A sentence or paragraph motion's target, taken again from a fold's edge while it is folded."""
+        layout = self.layout
+        fold = layout.fold_at(pos) if layout is not None else None
+        while fold is not None and layout is not None:
+            edge = fold[1] if forward else fold[0]
+            if not forward and edge == 0:
+                return self.out_of_folds(pos)
+            pos = step(self.text, edge)
+            fold = layout.fold_at(pos)
+        return pos
+
     @property
     def selected_text(self) -> str:
         if self.selection is None:
@@ -73,6 +98,7 @@ class Caret:
     def move_to(self, pos: int, *, select: bool, keep_goal: bool = False, clamp: bool = True) -> None:
         """Move the cursor to `pos`; with `select`, extend the selection from its anchor, else clear it."""
         pos = self.clamp(pos) if clamp else self._bounded(pos)
+        pos = self.out_of_folds(pos, forward=pos >= self.cursor)
         if select:
             if self.anchor is None:
                 self.anchor = self.cursor
@@ -157,21 +183,25 @@ class Caret:
         if layout is None:
             return
         line = len(layout) - 1
-        while line > 0 and layout.is_blank(line):
+        while line > 0 and (layout.is_blank(line) or line in layout.folded):
             line -= 1
         self.move_to(layout.starts[line], select=False)
 
     def next_sentence(self) -> None:
-        self.move_to(next_sentence_start(self.text, self.cursor), select=False)
+        pos = self._past_folds(next_sentence_start(self.text, self.cursor), next_sentence_start, True)
+        self.move_to(pos, select=False)
 
     def prev_sentence(self) -> None:
-        self.move_to(prev_sentence_start(self.text, self.cursor), select=False)
+        pos = self._past_folds(prev_sentence_start(self.text, self.cursor), prev_sentence_start, False)
+        self.move_to(pos, select=False)
 
     def next_paragraph(self) -> None:
-        self.move_to(next_paragraph_start(self.text, self.cursor), select=False)
+        pos = self._past_folds(next_paragraph_start(self.text, self.cursor), next_paragraph_start, True)
+        self.move_to(pos, select=False)
 
     def prev_paragraph(self) -> None:
-        self.move_to(prev_paragraph_start(self.text, self.cursor), select=False)
+        pos = self._past_folds(prev_paragraph_start(self.text, self.cursor), prev_paragraph_start, False)
+        self.move_to(pos, select=False)
 
     # -- selections ----------------------------------------------------------------------------------
 
@@ -249,7 +279,7 @@ class Caret:
         self.anchor = anchor
         pos = self._bounded(pos)
         self.selection = (min(anchor, pos), max(anchor, pos)) if pos != anchor else None
-        self.cursor = self.clamp(pos)
+        self.cursor = self.out_of_folds(self.clamp(pos))
         self.goal_x = None
 
     def release(self) -> None:

@@ -8,6 +8,7 @@ whatever view is shown and the screen maps them to the view it draws.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 
 from reader.convert import Converter
 from reader.search import Match, find_in_text, fold
@@ -25,12 +26,15 @@ class Finder:
         self.matches: list[Match] = []
         self.current: int | None = None
 
-    def search(self, query: str, here: int) -> int | None:
+    def search(self, query: str, here: int, keep: Callable[[Match], bool] | None = None) -> int | None:
         """Find `query`; the current match becomes the first at or after `here` (else the first one), so
-        the view follows as the query is typed. None when nothing matches."""
+        the view follows as the query is typed. None when nothing matches. `keep`: the matches to keep
+        (the article's body only, say)."""
         if self._folded is None:
             self._folded = fold(self._text, self._converter)
         self.matches = find_in_text(self._text, query, self._converter, folded=self._folded)
+        if keep is not None:
+            self.matches = [match for match in self.matches if keep(match)]
         self.current = None
         if not self.matches:
             return None

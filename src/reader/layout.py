@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -63,6 +63,7 @@ __all__ = [
     "paragraph_bounds",
     "prev_paragraph_start",
     "prev_sentence_start",
+    "refold",
     "sentence_bounds",
     "wrap_more",
     "wrap_text",
@@ -222,9 +223,22 @@ class Layout:
     complete: bool = True
     #: how much of the text is wrapped: lines cover the paragraphs that start before it
     wrapped: int = 0
+    #: folded ranges (``reader.folding``): each whole-line range ``(start, end)`` is one display line
+    folds: tuple[tuple[int, int], ...] = ()
+    #: display line -> index into ``folds``, for the lines that stand for a folded range
+    folded: dict[int, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def fold_at(self, pos: int) -> tuple[int, int] | None:
+        """The folded range containing `pos` (``start <= pos < end``), or None."""
+        if not self.folds:
+            return None
+        index = bisect_right(self.folds, (pos, 1 << 62)) - 1
+        if index >= 0 and self.folds[index][0] <= pos < self.folds[index][1]:
+            return self.folds[index]
+        return None
 
     @property
     def lines(self) -> list[tuple[int, int]]:
@@ -276,17 +290,47 @@ class Layout:
         return end - 1 if end > start else start
 
 
-def wrap_text(text: str, width: int, *, upto: int | None = None) -> Layout:
+def wrap_text(
+    text: str, width: int, *, upto: int | None = None, folds: tuple[tuple[int, int], ...] = ()
+) -> Layout:
     """Wrap `text` (paragraphs separated by ``"\\n"``) into display lines at most `width` cells wide.
 
     With `upto`, only the paragraphs up to the one containing `upto` are wrapped (a first screen of a long
     text, shown while the rest is wrapped); the result has ``complete`` False unless that was everything.
+    `folds`: sorted ``(start, end)`` ranges of whole lines (start at a line start, end at its ``"\\n"``),
+    each shown as one display line (``Layout.folded``) followed by a blank line.
     """
-    layout = Layout(text, max(int(width), 1), complete=False)
+    layout = Layout(text, max(int(width), 1), complete=False, folds=folds)
     wrap_more(layout, upto)
     while not layout.starts and not layout.complete:  # a first part must show something
         wrap_more(layout, layout.wrapped + max(width, 1))
     return layout
+
+
+def refold(layout: Layout, folds: tuple[tuple[int, int], ...]) -> int | None:
+    """Give `layout` other folded ranges in place, keeping its lines before the first range that changed
+    (those are the same with either): a fold opened or closed costs the lines after it, not the whole text.
+
+    Returns the first display line that may have changed (None if the folds are the same); the layout is
+    then incomplete from there (:func:`wrap_more` goes on).
+    """
+    old = layout.folds
+    if old == folds:
+        return None
+    same = 0
+    while same < min(len(old), len(folds)) and old[same] == folds[same]:
+        same += 1
+    first = min(r[0] for r in (*old[same : same + 1], *folds[same : same + 1]))
+    layout.folds = folds
+    if first >= layout.wrapped and not layout.complete:
+        return len(layout)  # not wrapped yet: wrap_more will fold it the new way
+    first = layout.text.rfind("\n", 0, first) + 1  # a paragraph's start: always a line's start
+    cut = bisect_left(layout.starts, first)
+    del layout.starts[cut:], layout.ends[cut:]
+    layout.folded = {line: index for line, index in layout.folded.items() if line < cut}
+    layout.wrapped = first
+    layout.complete = False
+    return cut
 
 
 def wrap_more(layout: Layout, upto: int | None = None) -> None:
@@ -306,10 +350,21 @@ def wrap_more(layout: Layout, upto: int | None = None) -> None:
         cut = text.find("\n", max(upto, pos))
         if cut >= 0 and cut + 1 < size:
             size = cut + 1
+    folds = {start: (end, index) for index, (start, end) in enumerate(layout.folds) if end >= pos}
+    for start, (end, _) in folds.items():  # a piece never ends inside a fold
+        if start < size <= end:
+            size = min(end + 1, len(text))
     cells = _width_bytes(text[pos:size])
     base = pos
     find = text.find
     while pos < size:
+        if pos in folds:
+            stop, index = folds[pos]
+            layout.folded[len(starts)] = index
+            starts += (pos, stop)  # the fold's line, then the blank line after it
+            ends += (stop, stop)
+            pos = stop + 1
+            continue
         stop = find("\n", pos)
         if stop < 0:
             stop = size

@@ -58,6 +58,16 @@ class Pacer:
         """Whether the UI had input within the last ``quiet`` seconds."""
         return self._clock() - self._last_input < self.quiet
 
+    def wait_idle(self, seconds: float, cancelled: Callable[[], bool] = _never) -> None:
+        """Wait until the UI has had no input for ``seconds`` (work that cannot pause starts then).
+
+        Raises WorkCancelled if ``cancelled()`` becomes true meanwhile.
+        """
+        while self._clock() - self._last_input < seconds:
+            if cancelled():
+                raise WorkCancelled
+            self._sleep(0.02)
+
     def hook(
         self,
         cancelled: Callable[[], bool] = _never,

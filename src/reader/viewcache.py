@@ -31,6 +31,8 @@ class PreparedViews:
 
     def __init__(self, converter: Converter) -> None:
         self._converter = converter
+        #: the ranges folded in a view (``reader.folding``), so layouts made here match the one shown
+        self.folds_of: Callable[[ViewText], tuple[tuple[int, int], ...]] = lambda view_text: ()
         self._layouts: dict[tuple[str, int], Layout] = {}
         self._preparing: tuple[str, threading.Event] = ("", threading.Event())
 
@@ -51,7 +53,7 @@ class PreparedViews:
     def first_part(self, view_text: ViewText, width: int, around: int) -> Layout:
         """The view wrapped as far as a few screens past `around` (the whole one if prepared)."""
         return self.layout(view_text.view, width) or wrap_text(
-            view_text.text, width, upto=around + FIRST_PART_CHARS
+            view_text.text, width, upto=around + FIRST_PART_CHARS, folds=self.folds_of(view_text)
         )
 
     def wait_for(self, view: str, timeout: float = 10) -> None:
@@ -86,9 +88,8 @@ class PreparedViews:
             finally:
                 self._preparing[1].set()
 
-    @staticmethod
-    def _wrap_whole(view_text: ViewText, width: int, pause: Callable[[], None]) -> Layout:
-        layout = wrap_text(view_text.text, width, upto=0)
+    def _wrap_whole(self, view_text: ViewText, width: int, pause: Callable[[], None]) -> Layout:
+        layout = wrap_text(view_text.text, width, upto=0, folds=self.folds_of(view_text))
         while not layout.complete:
             pause()
             wrap_more(layout, layout.wrapped + WRAP_STEP_CHARS)

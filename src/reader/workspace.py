@@ -32,6 +32,7 @@ from reader.store import (
 from reader.tags import check_tag, normalise_tags
 
 if TYPE_CHECKING:
+    from reader.analysis import Analyser
     from reader.convert import Converter, ViewText
 
 DEFAULT_ARTICLES = Path("seeds")
@@ -73,6 +74,21 @@ class Workspace:
         self._converter = converter
         self._converter_lock = threading.Lock()
         self.codebook = Codebook(self.store)
+        self.db_path = Path(db_path)
+        self._analyser: Analyser | None = None
+        self._analyser_lock = threading.Lock()
+
+    @property
+    def analyser(self) -> Analyser:
+        """Structure, damage and corrections of articles (``reader.analysis``), made on first use (from any
+        thread: the library's and the reading screen's workers ask for it)."""
+        if self._analyser is None:
+            with self._analyser_lock:
+                if self._analyser is None:
+                    from reader.analysis import Analyser
+
+                    self._analyser = Analyser(self.library, self.db_path)
+        return self._analyser
 
     @property
     def converter(self) -> Converter:

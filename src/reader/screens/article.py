@@ -74,6 +74,19 @@ class ArticleScreen(Screen[None]):
     def _view_shown(self) -> None:
         """On the UI thread, after a view was shown (the first one, or after a switch)."""
 
+    def _make_view(self, article: Article, view: str) -> ViewText:
+        """In a worker: the article in `view` (a subclass adds options, layers, other views)."""
+        return self.workspace.view(article, view)
+
+    def _before_show(self, view_text: ViewText) -> None:
+        """On the UI thread, just before `view_text` replaces the text shown (its folds, its marks)."""
+
+    @property
+    def script_view(self) -> str:
+        """The script view shown, as stored with an annotation or a position (a view of the original
+        that is not a script view, such as the repaired one, counts as the original)."""
+        return self.view_name if self.view_name in VIEWS else "original"
+
     # -- loading and views ------------------------------------------------------------------------------
     def on_mount(self) -> None:
         document = self.query_one(DocumentView)
@@ -105,7 +118,7 @@ class ArticleScreen(Screen[None]):
                 state = self.workspace.reading_state(self.info.id)
                 # where the reader left it, else the view articles open in (the `view` setting)
                 view = state.view if state and state.view in VIEWS else self._setting("view")
-                view_text = self.workspace.view(article, view)
+                view_text = self._make_view(article, view)
                 extra = self._load_more(article)
         except ReaderError as exc:
             self.app.call_from_thread(self._load_failed, str(exc))
@@ -157,7 +170,7 @@ class ArticleScreen(Screen[None]):
             hold=lambda: self._pending_view not in (None, views.preparing),  # the user waits for another view
             hurry=lambda: self._pending_view == views.preparing,  # … or for this one
         )
-        start = VIEWS.index(self.view_name)
+        start = VIEWS.index(self.script_view)
         order = [view for view in VIEWS[start + 1 :] + VIEWS[:start]]  # in the order `s` goes through them
         if self.article is not None:
             with contextlib.suppress(WorkCancelled):
@@ -203,8 +216,9 @@ class ArticleScreen(Screen[None]):
         self.view_text, self.view_name = view_text, view_text.view
         document.loading = False
         layout = self._views.layout(view_text.view, document.wrap_width()) or layout
+        self._before_show(view_text)
         document.set_document(view_text.text, keep_offset=cursor, layout=layout)
-        document.move_cursor(cursor, selection=selection)
+        document.move_cursor(cursor, selection=selection, open_folds=False)  # a position in a fold: after it
         self._view_shown()
 
     def action_cycle_view(self) -> None:
@@ -228,7 +242,7 @@ class ArticleScreen(Screen[None]):
         assert self.article is not None
         timer = self.app.call_from_thread(self.set_timer, 0.15, self._show_loading)
         self._views.wait_for(view)  # being prepared in the background? that work hurries, not done twice
-        view_text = self.workspace.view(self.article, view)
+        view_text = self._make_view(self.article, view)
         layout = self._first_part(view_text, view_text.offsets.to_view(cursor))
         self.app.call_from_thread(timer.stop)
         if not get_current_worker().is_cancelled:  # a later `s` superseded this one
@@ -253,13 +267,14 @@ class ArticleScreen(Screen[None]):
         offsets = view_text.offsets
         view_selection = offsets.range_to_view(*selection) if selection else None
         self._show_view(view_text, offsets.to_view(cursor), view_selection, layout)
-        notify_replacing(self, "view", f"{VIEW_LABELS[view_text.view]} view", timeout=1.2)
+        label = VIEW_LABELS.get(view_text.view, view_text.view)
+        notify_replacing(self, "view", f"{label} view", timeout=1.2)
 
     def current_position(self) -> tuple[int, str] | None:
         if self.view_text is None:
             return None
         document = self.query_one(DocumentView)
-        return self.view_text.offsets.to_original(document.cursor), self.view_name
+        return self.view_text.offsets.to_original(document.cursor), self.script_view
 
     def save_position(self) -> None:
         """Remember where the reader is (original offset + view), only when it changed.

@@ -127,6 +127,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
         self._fmt = fmt if fmt in FORMATS else "json"
         self._view = view if view in VIEWS else "original"
         self._worker: Worker[None] | None = None
+        self._body_only = False
 
     # -- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -162,6 +163,10 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
             if self.article is not None:
                 title = clip_line(self.article.title, 30)
                 yield Checkbox(Text(f"Only this article: {title}"), id="export-this-article")
+            yield Checkbox(
+                Text("Only passages in the article body (not menus, footers, appended articles)"),
+                id="export-body-only",
+            )
             yield Checkbox(
                 Text("CSV: keep = + - @ at the start of cells (a spreadsheet may run them)"),
                 id="export-csv-formulas",
@@ -227,6 +232,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
         path = Path(raw_path).expanduser()
         keep = self.query_one("#export-csv-formulas", Checkbox).value
         csv_formulas = "keep" if keep else "neutralise"
+        self._body_only = self.query_one("#export-body-only", Checkbox).value
         try:
             target = check_output(path, protected_folders(self.workspace))
         except ReaderError as exc:
@@ -287,6 +293,10 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
 
         try:
             data = build_export(self.workspace, view, tags=tags, article_ids=article_ids, progress=progress)
+            if self._body_only:
+                from reader.analysis import body_only_export
+
+                data = body_only_export(data, self.workspace.analyser)
             count = len(data["annotations"])
             self.app.call_from_thread(self._show_status, f"Writing {count} annotations…")
             payload = render_bytes(data, fmt, workspace=self.workspace, csv_formulas=csv_formulas)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,11 +14,13 @@ from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey
+from textual.worker import get_current_worker
 
 from reader.articles import ArticleInfo
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
-from reader.screens.dialogs import ChoiceDialog, confirm_choices
+from reader.screens.dialogs import ChoiceDialog, InputDialog, confirm_choices
+from reader.screens.library_facts import ArticleFacts, collect_facts, matching
 from reader.shorttext import clip_line
 from reader.widgets.header import HeaderLine, Part
 from reader.widgets.keybar import KeyBar
@@ -50,6 +53,10 @@ OTHER_COLUMNS_CELLS = sum(COLUMN_CELLS.values()) + 2 * len(COLUMNS) + 2
 DESCENDING_FIRST = ("chars", "minutes", "notes")
 #: the sorted column's label ends with its direction
 ARROWS = {False: " ▲", True: " ▼"}
+#: site and date columns (of added articles), with their padding: shown only in a window this wide
+WEB_COLUMNS = (("site", "Site", 14), ("date", "Date", 10))
+WEB_COLUMNS_CELLS = 28
+WEB_COLUMNS_MIN_WIDTH = 110
 
 
 def _reading_time(minutes: float) -> str:
@@ -120,6 +127,7 @@ class LibraryScreen(Screen[None]):
             "M", "app.merge", "Merge", show=False, id="merge", tooltip="Merge coders into an agreed version"
         ),
         Binding("q", "app.quit", "Quit", id="quit-library"),
+        Binding("plus", "add_articles", "Add", id="add-articles", tooltip="Add web pages, EPUB, DOCX, PDF"),
         Binding(
             "ctrl+r",
             "set_aside",
@@ -140,9 +148,15 @@ class LibraryScreen(Screen[None]):
         self._sort_reverse = False
         #: `o` chose the sorted column (pressed again, it reverses it)
         self._sorted_by_o = False
+        #: the detected title, body length, damage, site and date of each article (a worker fills it)
+        self._facts: dict[str, ArticleFacts] = {}
+        self._facts_progress = ""
+        self._adding = ""
+        self._select_after_listing: str | None = None
+        self._web_columns = False
+        self._team_parts: list[Part] = []
 
     def compose(self) -> ComposeResult:
-        # paths and file names are data: safe_line makes control characters (ESC…) visible symbols
         yield HeaderLine(id="library-header")
         # select_on_focus=False: type-to-filter focuses the box *after* inserting the first character,
         # and select-all-on-focus would make the second character replace it.
@@ -155,18 +169,22 @@ class LibraryScreen(Screen[None]):
         yield Static(Text(""), id="library-detail")
         yield KeyBar()
 
+    def _show_header(self) -> None:
+        # paths and file names are data: clip_line (in HeaderLine) shows control characters as symbols
+        parts = [Part("reader"), Part(str(self.workspace.library.root), shrink=True, keep="end")]
+        if self.workspace.read_only:  # the database folder cannot be written
+            parts.append(Part("read-only: nothing can be saved", style="bold red"))
+        parts += self._team_parts  # the coder and the sync state, in a team's repository
+        parts += [Part(work, style="bold yellow") for work in (self._facts_progress, self._adding) if work]
+        self.query_one(HeaderLine).show(*parts)
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         title_width = self._title_width(self.app.size.width)  # so the first layout needs no second pass
         for key, label in COLUMNS:
             table.add_column(label, key=key, width=title_width if key == "title" else COLUMN_CELLS[key])
         self._label_columns()
-        # paths and file names are data: clip_line (in HeaderLine) shows control characters as symbols
-        parts = [Part("reader"), Part(str(self.workspace.library.root), shrink=True, keep="end")]
-        if self.workspace.read_only:  # the database folder cannot be written
-            parts.append(Part("read-only: nothing can be saved", style="bold red"))
-        self._header_parts = parts
-        self.query_one(HeaderLine).show(*parts)
+        self._show_header()
         table.focus()
         # A loading indicator only if listing takes more than a moment (mounting one costs ~40 ms).
         self._loading_timer = self.set_timer(0.25, self._show_loading)
@@ -194,9 +212,22 @@ class LibraryScreen(Screen[None]):
             column.width = width
             table.refresh()
 
-    @staticmethod
-    def _title_width(screen_width: int) -> int:
-        return max(TITLE_MIN_CELLS, screen_width - OTHER_COLUMNS_CELLS)
+    def _title_width(self, screen_width: int) -> int:
+        web = WEB_COLUMNS_CELLS if self._web_columns else 0
+        return max(TITLE_MIN_CELLS, screen_width - OTHER_COLUMNS_CELLS - web)
+
+    def _show_web_columns(self) -> None:
+        """Site and date columns, once an added article has them and the window is wide enough."""
+        if self._web_columns or self.app.size.width < WEB_COLUMNS_MIN_WIDTH:
+            return
+        if not any(f.site or f.date for f in self._facts.values()):
+            return
+        self._web_columns = True
+        table = self.query_one(DataTable)
+        for key, label, width in WEB_COLUMNS:
+            table.add_column(label, key=key, width=width, default=Text(""))
+        self._label_columns()
+        self.on_resize()
 
     def on_screen_resume(self) -> None:
         # Back from an article: the table has the keys (q quits), even if it was opened from the filter.
@@ -230,7 +261,11 @@ class LibraryScreen(Screen[None]):
         label = sync_label(self.workspace)
         if label:
             team = [Part(self.workspace.coder, style="bold"), Part(label)]
-            self.app.call_from_thread(self.query_one(HeaderLine).show, *self._header_parts, *team)
+            self.app.call_from_thread(self._show_team, team)
+
+    def _show_team(self, team: list[Part]) -> None:
+        self._team_parts = team
+        self._show_header()
 
     def _fold_titles(self, infos: list[ArticleInfo]) -> dict[str, str]:
         """Titles in Simplified and case-folded, for filtering and sorting regardless of script."""
@@ -245,23 +280,65 @@ class LibraryScreen(Screen[None]):
         table = self.query_one(DataTable)
         self._loading_timer.stop()
         table.loading = False
-        self._fill_table(keep=self._current_id())
+        keep, self._select_after_listing = self._select_after_listing or self._current_id(), None
+        self._fill_table(keep=keep)
+        self.call_after_refresh(self._collect_facts, infos)  # after the first paint, never before it
+
+    # -- what the structure cache knows (library_facts) -----------------------------------------------
+    @work(thread=True, exclusive=True, group="library-facts", exit_on_error=False)
+    def _collect_facts(self, infos: list[ArticleInfo]) -> None:
+        worker = get_current_worker()
+
+        def deliver(facts: dict[str, ArticleFacts], done: int, total: int) -> None:
+            if not worker.is_cancelled and self.is_attached:
+                self.app.call_from_thread(self._facts_arrived, facts, done, total)
+
+        collect_facts(self.workspace, infos, deliver, lambda: worker.is_cancelled)
+
+    def _facts_arrived(self, facts: dict[str, ArticleFacts], done: int, total: int) -> None:
+        self._facts.update(facts)
+        self._show_web_columns()
+        self._facts_progress = f"analysing {done:,}/{total:,}" if done < total else ""
+        self._show_header()
+        if done < total:  # only the rows of this batch change; the order waits for the end
+            self._update_rows(facts)
+            return
+        table = self.query_one(DataTable)
+        at_top = table.cursor_row == 0  # the user has not moved: the top row stays the one highlighted
+        self._fill_table(keep=None if at_top else self._current_id())
+        if at_top and table.row_count:
+            table.move_cursor(row=0)
+
+    def _update_rows(self, facts: dict[str, ArticleFacts]) -> None:
+        table = self.query_one(DataTable)
+        infos = {info.id: info for info in self._infos}
+        for article_id in facts:
+            if article_id in table.rows and article_id in infos:
+                for key, cell in zip(table.columns, self._row(infos[article_id]), strict=True):
+                    table.update_cell(article_id, key, cell)
 
     # -- table ----------------------------------------------------------------------------------------
     def _visible(self) -> list[ArticleInfo]:
         query = self.query_one("#library-filter", Input).value.strip()
         infos = self._infos
+        facts = self._facts
         if query:
             folded = self.workspace.converter.convert(query, "simplified").casefold()
+            found = matching(facts, (i.id for i in infos), folded)  # the detected title, site, date
+            titles = self._folded_titles  # the file's first line: a detected title may be shorter
             infos = [
-                i for i in infos if folded in self._folded_titles.get(i.id, "") or folded in i.id.casefold()
+                i
+                for i in infos
+                if i.id in found or folded in titles.get(i.id, "") or folded in i.id.casefold()
             ]
         key = {
-            "title": lambda i: self._folded_titles.get(i.id, i.title),
+            "title": lambda i: facts[i.id].folded if i.id in facts else self._folded_titles.get(i.id, ""),
             "script": lambda i: i.script,
-            "chars": lambda i: i.chars,
-            "minutes": lambda i: i.reading_minutes,
+            "chars": lambda i: facts[i.id].body_chars if i.id in facts else i.chars,
+            "minutes": lambda i: facts[i.id].reading_minutes if i.id in facts else i.reading_minutes,
             "notes": lambda i: self._counts.get(i.id, 0),
+            "site": lambda i: facts[i.id].site if i.id in facts else "",
+            "date": lambda i: facts[i.id].date if i.id in facts else "",
         }[self._sort_column]
         return sorted(infos, key=key, reverse=self._sort_reverse)
 
@@ -270,32 +347,41 @@ class LibraryScreen(Screen[None]):
         table.clear()
         rows = []
         for info in self._visible():
-            style = "dim" if info.error else ""
-            title = Text(safe_line(info.title), style=style, no_wrap=True, overflow="ellipsis")
-            if info.error:
-                title.append("  ⚠ cannot read", style="dim italic")
-            elif self.workspace.store.problem_for(info.id):
-                title.append("  ⚠ annotations damaged", style="red italic")
-            chars = f"{'' if info.chars_exact else '~'}{info.chars:,}"
-            rows.append(
-                (
-                    title,
-                    Text(SCRIPT_LABELS.get(info.script, "?"), style=style, justify="center"),
-                    Text(chars, style=style, justify="right"),
-                    Text(
-                        _reading_time(info.reading_minutes) if not info.error else "",
-                        style=style,
-                        justify="right",
-                    ),
-                    Text(str(self._counts.get(info.id, 0) or ""), style=style, justify="right"),
-                )
-            )
+            rows.append(self._row(info))
         keys = [info.id for info in self._visible()]
         for key, row in zip(keys, rows, strict=True):
             table.add_row(*row, key=key)
         if keep and keep in keys:
             table.move_cursor(row=keys.index(keep))
         self._show_detail()
+
+    def _row(self, info: ArticleInfo) -> tuple[Text, ...]:
+        """The cells of one article's row (its detected title and body figures once they are known)."""
+        style = "dim" if info.error else ""
+        facts = self._facts.get(info.id)
+        title = Text(no_wrap=True, overflow="ellipsis", style=style)
+        if facts is not None and facts.marks:
+            title.append(facts.marks + " ", style="bold #d78700")
+        title.append(facts.title if facts is not None else safe_line(info.title))
+        if info.error:
+            title.append("  ⚠ cannot read", style="dim italic")
+        elif self.workspace.store.problem_for(info.id):
+            title.append("  ⚠ annotations damaged", style="red italic")
+        if facts is not None:
+            chars, minutes = f"{facts.body_chars:,}", facts.reading_minutes
+        else:
+            chars, minutes = f"{'' if info.chars_exact else '~'}{info.chars:,}", info.reading_minutes
+        cells = (
+            title,
+            Text(SCRIPT_LABELS.get(info.script, "?"), style=style, justify="center"),
+            Text(chars, style=style, justify="right"),
+            Text(_reading_time(minutes) if not info.error else "", style=style, justify="right"),
+            Text(str(self._counts.get(info.id, 0) or ""), style=style, justify="right"),
+        )
+        if not self._web_columns:
+            return cells
+        site, date = (facts.site, facts.date) if facts is not None else ("", "")
+        return (*cells, Text(site, no_wrap=True, overflow="ellipsis"), Text(date))
 
     def _current_id(self) -> str | None:
         table = self.query_one(DataTable)
@@ -322,6 +408,9 @@ class LibraryScreen(Screen[None]):
             text.append(f"  {safe_line(info.error or problem or '')}", style="red")
         else:
             text.append(f"  {info.paragraphs} paragraphs · {self._counts.get(info.id, 0)} annotations")
+            facts = self._facts.get(info.id)
+            if facts is not None:
+                text.append(f" · {facts.detail(info)}")
         detail.update(text)
 
     @on(DataTable.RowHighlighted)
@@ -391,17 +480,22 @@ class LibraryScreen(Screen[None]):
     def _sorted(self) -> None:
         self._fill_table(keep=self._current_id())
         self._label_columns()
-        label = dict(COLUMNS)[self._sort_column]
+        label = self._column_labels()[self._sort_column]
         message = f"Sorted by {label}{' (descending)' if self._sort_reverse else ''}"
         notify_replacing(self, "sort", message, timeout=1.5)
 
     def _label_columns(self) -> None:
         """Each column's label; the sorted one's ends with ▲ (A to Z, small to large) or ▼."""
         table = self.query_one(DataTable)
-        for key, label in COLUMNS:
+        for key, label in self._column_labels().items():
             arrow = ARROWS[self._sort_reverse] if key == self._sort_column else ""
             table.columns[ColumnKey(key)].label = Text(label + arrow)
         table.refresh()
+
+    def _column_labels(self) -> dict[str, str]:
+        """The columns shown, by key (site and date only in a wide window, once an article has them)."""
+        web = {key: label for key, label, _ in WEB_COLUMNS} if self._web_columns else {}
+        return dict(COLUMNS) | web
 
     # -- filter ---------------------------------------------------------------------------------------
     def action_filter(self) -> None:
@@ -446,6 +540,51 @@ class LibraryScreen(Screen[None]):
         elif event.key == "escape" and filter_input.value:  # Esc on the list clears a filter left in place
             filter_input.value = ""
             event.stop()
+
+    # -- reader add (screens/adding.py) ---------------------------------------------------------------
+    def action_add_articles(self) -> None:
+        from reader.screens.adding import PROMPT, parse_paths
+
+        def check(value: str) -> str:
+            parse_paths(value)
+            return value
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._add_articles(parse_paths(value))
+
+        dialog = InputDialog(PROMPT, placeholder="~/Downloads/page.html  or a folder", check=check)
+        self.app.push_screen(dialog, chosen)
+
+    @work(thread=True, exclusive=True, group="add-articles", exit_on_error=False)
+    def _add_articles(self, paths: list[Path]) -> None:
+        from reader.screens.adding import add_sources
+
+        def progress(done: int, total: int, source: Path) -> None:
+            message = f"adding {done + 1}/{total}: {safe_line(source.name, 40)}"
+            self.app.call_from_thread(self._show_adding, message)
+
+        try:
+            results = add_sources(paths, self.workspace.library.root, progress)
+        except ReaderError as exc:
+            self.app.call_from_thread(self._show_adding, "")
+            self.app.call_from_thread(self.notify, str(exc), title="Not added", severity="error")
+            return
+        self.app.call_from_thread(self._added, results)
+
+    def _show_adding(self, message: str) -> None:
+        self._adding = message
+        self._show_header()
+
+    def _added(self, results: list[tuple[Path, str, str | None, str]]) -> None:
+        from reader.screens.adding import summary
+
+        self._show_adding("")
+        message, failed = summary(results)
+        self.notify(message, title="reader add", severity="warning" if failed else "information", timeout=6)
+        added = [article_id for _, status, article_id, _ in results if status == "added" and article_id]
+        self._select_after_listing = added[0] if added else None
+        self.load_articles()
 
     # -- open -----------------------------------------------------------------------------------------
     def action_open(self) -> None:

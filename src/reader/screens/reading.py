@@ -1,6 +1,8 @@
 """The reading screen: one article in any script view, with highlights, tagging, a side panel and undo.
 
-Loading, views and the reading position: ``reader.screens.article.ArticleScreen``. Here: the annotations,
+Loading, views and the reading position: ``reader.screens.article.ArticleScreen``; marks, folds, phrases,
+the repaired view: ``reader.screens.layers.LayeredScreen``; correcting them: ``reader.screens.correcting``.
+Here: the annotations,
 indexed off the UI thread (``reader.highlights.AnnotationSet``) so that each view draws only the highlights
 of the lines on screen; every change of them runs in a worker (:meth:`ReadingScreen._change`: run, re-read,
 show, or say in one line what went wrong); the panel, the find bar and the header.
@@ -20,7 +22,6 @@ from textual.containers import Horizontal
 
 from reader.articles import Article, ArticleInfo
 from reader.colors import DEFAULT_COLOR, color_for_tag, hex_for
-from reader.convert import VIEW_LABELS
 from reader.edits import Edits, UndoStep
 from reader.errors import ConflictError, ReaderError
 from reader.finding import Finder
@@ -29,8 +30,8 @@ from reader.pacing import long_lived_objects
 from reader.passages import PassageView
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
-from reader.screens.article import ArticleScreen
 from reader.screens.conflict import ask_about_conflict
+from reader.screens.correcting import CorrectingScreen
 from reader.search import Match
 from reader.store import Annotation
 from reader.team import CodedMarks, CoderView
@@ -39,10 +40,11 @@ from reader.widgets.findbar import FindBar
 from reader.widgets.header import HeaderLine, Part
 from reader.widgets.keybar import KeyBar
 from reader.widgets.panel import AnnotationPanel
+from reader.widgets.statusline import StatusLine
 from reader.workspace import Workspace
 
 
-class ReadingScreen(ArticleScreen):
+class ReadingScreen(CorrectingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "s", "cycle_view", "Script", id="cycle-view", tooltip="Cycle original → 简体 → 繁體 → 臺灣 → 香港"
@@ -115,6 +117,7 @@ class ReadingScreen(ArticleScreen):
             yield DocumentView(id="document")
             yield AnnotationPanel(id="panel", classes="hidden")
         yield FindBar()
+        yield StatusLine(id="reading-status")
         yield KeyBar()
 
     def _load_more(self, article: Article) -> AnnotationSet[Annotation]:
@@ -133,6 +136,7 @@ class ReadingScreen(ArticleScreen):
         self._colours.refresh()
 
     def _view_shown(self) -> None:
+        super()._view_shown()
         self._draw_search_matches()
         self._show_annotations()
 
@@ -182,7 +186,7 @@ class ReadingScreen(ArticleScreen):
         if self._passages is None or self._passages.view_text is not self.view_text:
             if self.view_text is None:
                 return annotation.quote
-            self._passages = PassageView(self.workspace.converter, self.view_text.view, self.view_text)
+            self._passages = PassageView(self.workspace.converter, self.script_view, self.view_text)
         return self._passages.of(annotation)
 
     def _show_annotations(self) -> None:
@@ -196,21 +200,23 @@ class ReadingScreen(ArticleScreen):
 
     def _title_in_view(self) -> str:
         if self._title_view != self.view_name:
-            self._title = safe_line(self.workspace.converter.convert(self.info.title, self.view_name))
+            self._title = safe_line(self.workspace.converter.convert(self.display_title, self.script_view))
             self._title_view = self.view_name
         return self._title
+
+    def _title_changed(self) -> None:
+        self._title_view = ""
 
     def _refresh_header(self) -> None:
         """The title gives way to the view, the position and the counts (it is cut with "…")."""
         document = self.query_one(DocumentView)
-        length = len(self.view_text.text) if self.view_text else 0
         parts = [
             Part(self._title_in_view(), style="bold", shrink=True),
-            Part(VIEW_LABELS[self.view_name], style="bold cyan"),
+            Part(self.view_label(), style="bold cyan"),
         ]
         if len(self._coder_order) > 1 or self._coder_view.mode != "everyone":  # whose work is shown
             parts.append(Part(safe_line(self._coder_view.label(), 40), style="bold magenta"))
-        parts.append(Part(f"{document.cursor * 100 // length if length else 0}%"))
+        parts.append(Part(self.position_label(document.cursor)))
         count = len(self._annotations)
         parts.append(Part(f"{count} annotation{'s' if count != 1 else ''}"))
         if document.selection:
@@ -275,7 +281,7 @@ class ReadingScreen(ArticleScreen):
         view_start, view_end = document.selection
         start, end = view_text.offsets.range_to_original(view_start, view_end)
         quote = view_text.text[view_start:view_end]
-        view = self.view_name
+        view = self.script_view
 
         def save(draft: AnnotationDraft | None) -> None:
             if draft is not None:
@@ -444,7 +450,9 @@ class ReadingScreen(ArticleScreen):
         if self._finder is None or self.view_text is None:
             return
         here = self.view_text.offsets.to_original(self.query_one(DocumentView).cursor)
-        self._show_match(self._finder.search(event.query, here))
+        structure = self.analysis.structure if event.body_only and self.analysis is not None else None
+        keep = (lambda match: structure.region_at(match.start) is None) if structure is not None else None
+        self._show_match(self._finder.search(event.query, here, keep))
 
     @on(FindBar.Step)
     def _search_step(self, event: FindBar.Step) -> None:

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -59,6 +59,8 @@ class CorpusSearchScreen(Screen[None]):
             )
             # Tab reaches it (ctrl+t is the codebook on every screen)
             yield Input(placeholder="tags…", id="search-tags")
+            body = "Leave out menus, footers, appended articles"
+            yield Checkbox("body only", id="search-body-only", tooltip=body)
         yield Static(Text(""), id="search-status")
         yield OptionList(id="search-results")
         yield KeyBar()
@@ -74,6 +76,7 @@ class CorpusSearchScreen(Screen[None]):
 
     # -- searching -------------------------------------------------------------------------------------
     @on(Input.Changed)
+    @on(Checkbox.Changed, "#search-body-only")
     def _changed(self) -> None:
         self.start_search()
 
@@ -89,11 +92,16 @@ class CorpusSearchScreen(Screen[None]):
             return
         self.searching = True
         self._show_status()
-        self._search(self._generation, query, tags)
+        self._search(self._generation, query, tags, self.query_one("#search-body-only", Checkbox).value)
 
     @work(thread=True, exclusive=True, group="corpus-search", exit_on_error=False)
-    def _search(self, generation: int, query: str, tags: tuple[str, ...]) -> None:
+    def _search(self, generation: int, query: str, tags: tuple[str, ...], body_only: bool = False) -> None:
         worker = get_current_worker()
+        keep = None
+        if body_only:  # the article's body only (reader.analysis: each article analysed once, cached)
+            from reader.analysis import BodyFilter
+
+            keep = BodyFilter(self.workspace.analyser).keep
 
         def cancelled() -> bool:
             return worker.is_cancelled or generation != self._generation
@@ -102,6 +110,8 @@ class CorpusSearchScreen(Screen[None]):
         last = monotonic()
         try:
             for hit in self.search_engine.search(query, tags=tags, cancelled=cancelled):
+                if keep is not None and not keep(hit.article_id, hit.start, hit.end):
+                    continue
                 batch.append(hit)
                 if monotonic() - last >= BATCH_SECONDS:
                     self.app.call_from_thread(self._add_hits, generation, batch, False)

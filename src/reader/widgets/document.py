@@ -138,6 +138,8 @@ class DocumentView(TextDisplay, can_focus=True):
 
     @cursor.setter
     def cursor(self, offset: int) -> None:
+        """Put the cursor at `offset` (a folded region there is opened, as by :meth:`move_cursor`)."""
+        self.open_folds_at(offset)
         self._wrap_through(offset)
         self._update(self._caret.move_to, offset, select=False)
 
@@ -150,6 +152,7 @@ class DocumentView(TextDisplay, can_focus=True):
     def selection(self, selection: tuple[int, int] | None) -> None:
         """Select ``(start, end)`` with the cursor at its end (as if made by shift+right), or clear it."""
         if selection is not None:
+            self.open_folds_at(*selection)
             self._wrap_through(max(selection))
         self._update(self._caret.select, selection, scroll=selection is not None)
 
@@ -190,13 +193,21 @@ class DocumentView(TextDisplay, can_focus=True):
             self.post_message(self.SelectionChanged(None, self))
 
     def move_cursor(
-        self, offset: int, *, selection: tuple[int, int] | None = None, center: bool = False
+        self,
+        offset: int,
+        *,
+        selection: tuple[int, int] | None = None,
+        center: bool = False,
+        open_folds: bool = True,
     ) -> None:
         """Put the cursor at `offset` and set (or clear) the selection; scroll the cursor into view.
 
         With `center`, a cursor that is off screen is brought to the middle of the view (jumping to a
-        highlight); one already on screen does not move the view.
+        highlight); one already on screen does not move the view. A folded region the cursor or the
+        selection lands in is opened (with `open_folds` False, the cursor lands after it instead).
         """
+        if open_folds or selection is not None:
+            self.open_folds_at(offset, *(selection or ()))
         self._wrap_through(max((offset, *(selection or ()))))
         self._update(self._caret.place, offset, selection, center=center)
 
@@ -325,6 +336,11 @@ class DocumentView(TextDisplay, can_focus=True):
         if event.button != 1 or self._caret.layout is None:
             return
         x, y = self._event_offset(event)
+        layout = self._caret.layout
+        line = round(self.scroll_y) + y
+        if line in layout.folded:  # a click on a folded region opens it
+            self.open_folds_at(layout.starts[line])
+            return
         self._dragging = True
         self.capture_mouse()
         self._update(self._caret.press, self.offset_at_point(x, y))

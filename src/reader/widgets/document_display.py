@@ -31,9 +31,12 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from reader.caret import Caret
+from reader.folding import Fold
 from reader.highlights import Highlight, HighlightList, HighlightSource, pieces
-from reader.layout import Layout, wrap_more, wrap_text
+from reader.layout import Layout, refold, wrap_more, wrap_text
+from reader.marks import Mark, MarkSet
 from reader.sanitise import CONTROL_TABLE
+from reader.widgets.document_layers import TextLayers
 from reader.widgets.document_style import CURRENT_MATCH, MATCH, NO_MATCH, RunStyles
 
 __all__ = ["WRAP_AHEAD_CHARS", "WRAP_STEP_CHARS", "TextDisplay"]
@@ -80,6 +83,8 @@ class TextDisplay(ScrollView):
         self._match_version = 0
         self._strip_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._run_styles: RunStyles | None = None
+        #: text marks and folded regions (``document_layers``)
+        self._layers = TextLayers()
 
     @property
     def text(self) -> str:
@@ -127,6 +132,77 @@ class TextDisplay(ScrollView):
         self._match_version += 1
         self.refresh()
 
+    # -- marks and folds (document_layers) ---------------------------------------------------------
+
+    def set_marks(self, layer: str, marks: MarkSet | None) -> None:
+        """Underline ``marks`` (view offsets) as the layer named ``layer`` (None or empty: remove it)."""
+        self._layers.set_marks(layer, marks)
+        self.refresh()
+
+    def marks_at(self, pos: int) -> list[Mark]:
+        """The marks covering ``pos`` (one per layer at most)."""
+        return self._layers.marks_at(pos)
+
+    def set_folds(self, folds: tuple[Fold, ...], *, apply: bool = True, keep_open: bool = True) -> None:
+        """The regions that can be folded in the text shown (view offsets); `apply`: wrap again now
+        (False when a new text follows: ``set_document`` wraps with them). Folds opened one by one stay
+        open (``Fold.index`` is the same in every view) unless `keep_open` is False."""
+        self._layers.set_folds(folds)
+        if not keep_open:
+            self._layers.opened.clear()
+        if apply:
+            self._refold()
+
+    @property
+    def folding(self) -> bool:
+        """Whether the regions are folded (else all shown)."""
+        return self._layers.folding
+
+    @folding.setter
+    def folding(self, folding: bool) -> None:
+        self._layers.folding = folding
+        self._layers.opened.clear()
+        self._refold()
+
+    @property
+    def closed_folds(self) -> list[Fold]:
+        """The folds drawn as one line now."""
+        return self._layers.closed()
+
+    @property
+    def opened_folds(self) -> frozenset[int]:
+        """The folds opened one by one (by ``Fold.index``)."""
+        return frozenset(self._layers.opened)
+
+    def open_folds_at(self, *offsets: int) -> bool:
+        """Open the closed folds containing any of ``offsets`` (a jump or a find hit there); True if any."""
+        folds = self._layers.folds_over(*offsets)
+        if not folds:
+            return False
+        self._layers.opened.update(f.index for f in folds)
+        self._refold()
+        return True
+
+    def _refold(self) -> None:
+        """Fold or unfold in place: the lines before the first change stay, the cursor keeps its row."""
+        caret = self._caret
+        layout = caret.layout
+        if layout is None or layout.folds == self._layers.ranges():
+            self.refresh()
+            return
+        anchor, row = self._screen_anchor(layout)
+        refold(layout, self._layers.ranges())
+        self._layout_version += 1
+        self._estimated_lines = 0
+        caret.cursor = caret.out_of_folds(caret.cursor)
+        self._wrap_through(max(caret.cursor, anchor or 0) + WRAP_AHEAD_CHARS)
+        self._layout_grew()
+        if anchor is not None:
+            anchor = caret.out_of_folds(anchor)
+            self.scroll_to(y=max(0, layout.line_of_offset(anchor) - row), animate=False, force=True)
+        self._show_folds_above_start()
+        self.refresh()
+
     @property
     def search_matches(self) -> list[tuple[int, int]]:
         """The search matches drawn (view coordinates), in document order."""
@@ -144,7 +220,7 @@ class TextDisplay(ScrollView):
         Textual ignores unforced scrolls until it is.
         """
         layout = self._caret.layout
-        if layout is None:
+        if layout is None or self._show_folds_above_start():
             return
         line = layout.line_of_offset(self._caret.cursor)
         height = max(1, self.scrollable_content_region.height)
@@ -155,6 +231,18 @@ class TextDisplay(ScrollView):
             self.scroll_to(y=line, animate=False, force=True)
         elif line >= top + height:
             self.scroll_to(y=line - height + 1, animate=False, force=True)
+
+    def _show_folds_above_start(self) -> bool:
+        """At the first place the cursor can go, scroll to the top: the folds above it (a page's menu)
+        are shown too. True if it did."""
+        caret, height = self._caret, self.scrollable_content_region.height
+        layout = caret.layout
+        if layout is None or not layout.folded or caret.cursor != caret.out_of_folds(0):
+            return False
+        if layout.line_of_offset(caret.cursor) >= height:  # more folded lines above it than fit
+            return False
+        self.scroll_to(y=0, animate=False, force=True)
+        return True
 
     def offset_at_point(self, x: int, y: int) -> int:
         """The text offset under widget content coordinates (`x`, `y`); past a line's end: its end."""
@@ -223,12 +311,15 @@ class TextDisplay(ScrollView):
             return True
         anchor, row = self._screen_anchor(old)
         prepared, self._prepared_layout = self._prepared_layout, None
+        folds = self._layers.ranges()
         if prepared is not None and prepared.width == wrap_width and prepared.text is caret.text:
             layout = prepared
+            refold(layout, folds)  # wrapped with other folds: the lines after the first change again
         else:  # the part up to what must be on screen now; the rest between frames
             target = caret.cursor if anchor is None else anchor
-            layout = wrap_text(caret.text, wrap_width, upto=target + WRAP_AHEAD_CHARS)
+            layout = wrap_text(caret.text, wrap_width, upto=target + WRAP_AHEAD_CHARS, folds=folds)
         caret.layout = layout
+        caret.cursor = caret.out_of_folds(caret.cursor)
         self._layout_version += 1
         self._estimated_lines = 0
         self._wrap_through(max(caret.cursor, anchor or 0) + WRAP_AHEAD_CHARS)
@@ -355,14 +446,24 @@ class TextDisplay(ScrollView):
             self._layout_version,
             self._hl_version,
             self._match_version,
+            self._layers.version,
             clip,
             on_line,
         )
         strip = self._strip_cache.get(key)
         if strip is None:
-            strip = self._build_strip(start, end, width, clip, on_line)
+            if index in layout.folded:
+                strip = self._fold_strip(start, end, width)
+            else:
+                strip = self._build_strip(start, end, width, clip, on_line)
             self._strip_cache[key] = strip
         return strip
+
+    def _fold_strip(self, start: int, end: int, width: int) -> Strip:
+        """A folded region's one line, saying how many highlights it hides."""
+        hidden = len(self._highlights.spans(start, end))
+        extra = f" · {hidden} highlight{'s' if hidden != 1 else ''}" if hidden else ""
+        return self._layers.fold_strip(start, width, self._margin, self._base(), extra)
 
     def _match_at(self, pos: int) -> int:
         """NO_MATCH, MATCH or CURRENT_MATCH for the search matches at `pos`."""
@@ -388,11 +489,18 @@ class TextDisplay(ScrollView):
             cuts += (match_starts[index], match_ends[index])
         if cursor is not None:
             cuts += (cursor, cursor + 1)
+        marks = self._layers.line_marks(start, end)
+        for mark in marks:
+            cuts += (mark.start, mark.end)
         chars = self.text[start:end].translate(_RENDER_TABLE)
         for left, right, colors in pieces(self._highlights.spans(start, end), start, end, cuts):
             selected = clip is not None and clip[0] <= left < clip[1]
             match = self._match_at(left) if match_starts else NO_MATCH
+            marked = self._layers.style_of(m for m in marks if m.start <= left < m.end) if marks else None
             segments.append(
-                Segment(chars[left - start : right - start], styles(colors, selected, left == cursor, match))
+                Segment(
+                    chars[left - start : right - start],
+                    styles(colors, selected, left == cursor, match, marked),
+                )
             )
         return Strip(segments).adjust_cell_length(width, styles.base)

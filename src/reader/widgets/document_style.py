@@ -15,6 +15,8 @@ All styles are built from Rich `Style` objects, never markup (article text is da
   highlight has, on 16-colour terminals too (the yellow highlight and a yellow current match were one
   colour there).
 * **The cursor** is the cursor style (reverse by default) on top of everything.
+* **Text marks** (``document_layers``: phrases, uncertain characters, damage…) are underlines painted first,
+  under all of the above.
 """
 
 from __future__ import annotations
@@ -85,17 +87,21 @@ class RunStyles:
     match: Style
     current_match: Style
     cursor: Style
-    _cache: dict[tuple[Colours, bool, bool, int], Style] = field(default_factory=dict)
+    _cache: dict[tuple[Colours, bool, bool, int, Style | None], Style] = field(default_factory=dict)
 
-    def __call__(self, colors: Colours, selected: bool, cursor: bool, match: int = NO_MATCH) -> Style:
-        key = (colors, selected, cursor, match)
+    def __call__(
+        self, colors: Colours, selected: bool, cursor: bool, match: int = NO_MATCH, mark: Style | None = None
+    ) -> Style:
+        key = (colors, selected, cursor, match, mark)
         style = self._cache.get(key)
         if style is None:
-            style = self._cache[key] = self._build(colors, selected, cursor, match)
+            style = self._cache[key] = self._build(colors, selected, cursor, match, mark)
         return style
 
-    def _build(self, colors: Colours, selected: bool, cursor: bool, match: int) -> Style:
+    def _build(self, colors: Colours, selected: bool, cursor: bool, match: int, mark: Style | None) -> Style:
         style = self.base
+        if mark is not None:  # under everything else: a highlight keeps the underline, not the colour
+            style += mark
         if colors:
             style += highlight_style(colors, self.foreground)
         if selected:

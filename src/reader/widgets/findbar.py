@@ -22,16 +22,22 @@ __all__ = ["FindBar", "FindInput"]
 
 
 class FindInput(Input):
-    """The query box: Enter / ↓ next match, ↑ previous, Esc closes the bar."""
+    """The query box: Enter / ↓ next match, ↑ previous, ctrl+b body only on/off, Esc closes the bar."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,shift+enter", "step(1)", "Next", show=False, id="search.next"),
         Binding("up", "step(-1)", "Previous", show=False, id="search.previous"),
+        Binding("ctrl+b", "body_only", "Body only", show=False, id="search.body-only"),
         Binding("escape", "close", "Close", show=False, id="search.close"),
     ]
 
     def action_step(self, step: int) -> None:
         self.post_message(FindBar.Step(step))
+
+    def action_body_only(self) -> None:
+        bar = self.parent
+        if isinstance(bar, FindBar):
+            bar.body_only = not bar.body_only
 
     def action_close(self) -> None:
         bar = self.parent
@@ -44,9 +50,11 @@ class FindBar(Horizontal):
 
     @dataclass
     class Changed(Message):
-        """The query is now `query` (typed, or cleared when the bar closed)."""
+        """The query is now `query` (typed, or cleared when the bar closed); `body_only`: find in the
+        article's body only, not in the page parts around it (a menu, a footer, an appended article)."""
 
         query: str
+        body_only: bool = False
 
     @dataclass
     class Step(Message):
@@ -59,9 +67,10 @@ class FindBar(Horizontal):
 
     def __init__(self, *, id: str = "reading-search") -> None:
         super().__init__(id=id, classes="hidden")
+        self._body_only = False
 
     def compose(self) -> ComposeResult:
-        yield FindInput(placeholder="find (简/繁 alike) · enter/↓ next · ↑ previous · esc closes")
+        yield FindInput(placeholder="find (简/繁 alike) · enter/↓ next · ↑ previous · ^b body only · esc")
         yield Static(Text(""), id=f"{self.id}-count")
 
     @property
@@ -71,6 +80,16 @@ class FindBar(Horizontal):
     @property
     def query_text(self) -> str:
         return self.query_one(FindInput).value
+
+    @property
+    def body_only(self) -> bool:
+        """Whether matches in the page parts around the article are left out (ctrl+b in the box)."""
+        return self._body_only
+
+    @body_only.setter
+    def body_only(self, body_only: bool) -> None:
+        self._body_only = body_only
+        self.post_message(self.Changed(self.query_text, body_only))
 
     def open(self) -> None:
         """Show the bar with the cursor in the query box (the last query selected, to type over)."""
@@ -93,12 +112,14 @@ class FindBar(Horizontal):
             count.append(f"{'–' if current is None else current + 1}/{total}", style="bold")
         elif self.query_text.strip():
             count.append("no matches", style="bold red")
+        if self._body_only:
+            count.append(" in the body" if total or self.query_text.strip() else "body only", style="cyan")
         self.query_one(f"#{self.id}-count", Static).update(count)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(event.value))
+        self.post_message(self.Changed(event.value, self._body_only))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
