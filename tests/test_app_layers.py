@@ -354,18 +354,27 @@ async def test_the_header_shows_the_detected_title_and_reading_time_counts_the_b
         assert screen.analysis is not None
         body = screen.analysis.structure.body_chars
         assert body < len(screen.article.text) - 400  # the menu, byline and footer are not counted
-        assert f"0% of {-(-body // 400)} min" in header(screen)
+        assert header(screen).endswith(f"  ·  0%  ·  0 annotations  ·  {-(-body // 400)} min")
         await pilot.press("G", "end")  # the last character of the body
-        assert "99% of" in header(screen) or "100% of" in header(screen)
+        assert "  ·  99%  ·  " in header(screen) or "  ·  100%  ·  " in header(screen)
 
 
-async def test_a_long_title_is_cut_in_the_header_not_the_position_after_it(app: ReaderApp) -> None:
-    async with app.run_test(size=(80, 24)) as pilot:
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_header_keeps_the_body_reading_time_last_and_cuts_a_long_title(
+    app: ReaderApp, size: tuple[int, int]
+) -> None:
+    from rich.cells import cell_len
+
+    async with app.run_test(size=size) as pilot:
         screen = await open_article(pilot, DAMAGED)  # its detected title is a whole first sentence
         await settle(pilot)
-        shown = screen.query_one("#reading-header").render_line(0).text.strip()  # as drawn, 80 cells
-        assert shown.startswith("近期,大量美國TikTok用戶") and "…" in shown
-        assert shown.endswith("  ·  原文  ·  0% of 13 min  ·  0 annotations")
+        assert header(screen).startswith("近期,大量美國TikTok") and "…" in header(screen)
+        assert header(screen).endswith("13 min")  # the body's 4,940 characters, not the file's 5,017
+        await pilot.press("shift+right", "shift+right")
+        await settle(pilot)
+        shown = header(screen)
+        assert "2 selected" in shown and "0 annotations" in shown and shown.endswith("13 min")
+        assert cell_len(shown) <= size[0] - 2
 
 
 async def test_the_library_shows_real_titles_body_lengths_and_marks(app: ReaderApp) -> None:

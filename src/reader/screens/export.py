@@ -164,7 +164,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
                 title = clip_line(self.article.title, 30)
                 yield Checkbox(Text(f"Only this article: {title}"), id="export-this-article")
             yield Checkbox(
-                Text("Only passages in the article body (not menus, footers, appended articles)"),
+                Text("Body only: not menus, footers, appended articles"),
                 id="export-body-only",
             )
             yield Checkbox(

@@ -294,7 +294,8 @@ class LayeredScreen(ArticleScreen):
         """The title to show changed (the analysis found the real one): the subclass re-reads it."""
 
     def _refresh_header(self) -> None:
-        """The subclass draws the header (with :meth:`view_label` and :meth:`position_label`)."""
+        """The subclass draws the header (with :meth:`view_label`, :meth:`position_label` and
+        :meth:`reading_time_label`)."""
 
     # -- the header's parts ------------------------------------------------------------------------------
     @property
@@ -312,7 +313,7 @@ class LayeredScreen(ArticleScreen):
         return label
 
     def position_label(self, cursor: int) -> str:
-        """How far into the article's body the cursor is, and the body's reading time."""
+        """How far into the article's body the cursor is (``42%``; the whole text until analysed)."""
         view_text = self.view_text
         if view_text is None:
             return "0%"
@@ -320,8 +321,13 @@ class LayeredScreen(ArticleScreen):
             length = len(view_text.text)
             return f"{cursor * 100 // length if length else 0}%"
         done, total = body_position(self.analysis.structure, view_text.offsets.to_original(cursor))
-        minutes = math.ceil(total / 400) if total else 0
-        return f"{done * 100 // total if total else 0}% of {minutes} min"
+        return f"{done * 100 // total if total else 0}%"
+
+    def reading_time_label(self) -> str:
+        """The body's reading time (``19 min``), "" until the article is analysed."""
+        if self.analysis is None:
+            return ""
+        return f"{math.ceil(self.analysis.structure.body_chars / 400)} min"
 
     # -- the status line ---------------------------------------------------------------------------------
     def _refresh_status(self) -> None:

@@ -222,6 +222,9 @@ class ReadingScreen(CorrectingScreen):
         if document.selection:
             start, end = document.selection
             parts.append(Part(f"{end - start} selected", style="bold"))
+        reading_time = self.reading_time_label()  # the body's: the first to give way in a narrow window
+        if reading_time:
+            parts.append(Part(reading_time))
         self.query_one(HeaderLine).show(*parts)  # at every cursor move: cheap, no layout pass
 
     @on(DocumentView.CursorMoved)
