@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rich.style import Style
 from textual.widgets import Checkbox, DataTable, Input, OptionList
+from textual.widgets.data_table import ColumnKey
 
 from _app import (
     SIZE,
@@ -565,6 +566,16 @@ async def test_a_wide_library_shows_the_site_and_date_of_added_pages_and_filters
         library(app).query_one("#library-filter", Input).value = "2025-01"
         await settle(pilot)
         assert row_ids(app) == ["xinwen_simplified.txt"]
+        # a click on the Date header sorts by it (the articles without a date first, the latest last); again:
+        # the other way round
+        library(app).query_one("#library-filter", Input).value = ""
+        library(app)._sort_by("date")
+        await settle(pilot)
+        assert row_ids(app)[-2:] == ["xinwen_simplified.txt", "xinwen_traditional.txt"]
+        library(app)._sort_by("date")
+        await settle(pilot)
+        assert row_ids(app)[:2] == ["xinwen_traditional.txt", "xinwen_simplified.txt"]
+        assert str(library(app).query_one(DataTable).columns[ColumnKey("date")].label).endswith("▼")
 
 
 async def test_body_only_search_leaves_out_the_appended_article(app: ReaderApp) -> None:
