@@ -6,7 +6,7 @@
 * **Marks** (``reader.marks``, drawn by the document view's ``document_layers``): every place a script view
   substituted a phrase, decided an uncertain character, repaired a leftover or applied an override is
   underlined (layer ``script``), and so is encoding damage in every view (layer ``damage``). With the cursor
-  on one, the status line says what the source has (``選單 ← 菜单``); ``c`` corrects it
+  on one, the status line says what the source has (``選單 ← 菜单``); ``w`` corrects it
   (``reader.screens.correcting``).
 * **Phrases** (``P``): the phrase layer off and on (on by default for Simplified text read in 臺灣); the
   header says when it is on.
@@ -346,7 +346,7 @@ class LayeredScreen(ArticleScreen):
                     parts.append(("  ·  ", ""))
                 parts.append((mark.describe(), _MARK_STYLES.get(mark.kind, "bold")))
             if any(m.kind in CORRECTABLE for m in marks) and self.view_name in VIEWS[1:]:
-                parts.append(("  ·  c corrects", "dim"))
+                parts.append(("  ·  w corrects", "dim"))
             status.show(parts)
             return
         status.show([(self._summary(document), "")])
