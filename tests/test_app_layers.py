@@ -91,7 +91,7 @@ async def test_phrases_are_underlined_and_the_status_line_says_what_the_source_h
         doc.move_cursor(where + 1)
         await settle(pilot)
         assert status(screen).startswith("選單 ← 菜单 · phrase")
-        assert "w corrects" in status(screen)
+        assert "o corrects" in status(screen)
         styles = cell_styles(doc)
         assert styles[where].underline and styles[where + 1].underline  # all of it, under the cursor too
         assert not styles[where - 1].underline  # 的 before it is the same in every script
@@ -136,7 +136,7 @@ async def test_a_correction_made_in_the_app_changes_the_view_and_survives_a_rest
         where = doc.text.index("選單")
         doc.move_cursor(where)
         await settle(pilot)
-        await pilot.press("w")
+        await pilot.press("o")
         await settle(pilot)
         assert choices(app)[:3] == ["選單", "菜單", "菜单"]  # the view's, without the phrase, the source
         await choose(pilot, "菜單")
@@ -179,7 +179,7 @@ async def test_a_corpus_correction_typed_in_the_app_reaches_other_articles_and_c
         doc.move_cursor(where)
         await settle(pilot)
         assert status(screen).startswith("裏 ← 里 · uncertain: 裏/里")
-        await pilot.press("w")
+        await pilot.press("o")
         await settle(pilot)
         await choose(pilot, "something else")
         assert isinstance(app.screen, InputDialog)
@@ -200,7 +200,7 @@ async def test_a_corpus_correction_typed_in_the_app_reaches_other_articles_and_c
         doc = document(other)
         doc.move_cursor(doc.text.index("裡"))
         await settle(pilot)
-        await pilot.press("w")
+        await pilot.press("o")
         await settle(pilot)
         await choose(pilot, "remove my correction")
         await settle(pilot)

@@ -2,9 +2,9 @@
 
 ``CorrectingScreen`` sits between ``LayeredScreen`` (what the layers show) and ``ReadingScreen``:
 
-* ``w`` ("write it as…"; ``c`` is the team's whose-work key) on an underlined word of a script view: choose
-  how to write it (the view's choice, OpenCC's other ways, the source, or your own) and for what (this
-  article or every article). It becomes an override
+* ``o`` ("other spelling"; ``c`` is the team's whose-work key, ``w`` the next word) on an underlined word
+  of a script view: choose how to write it (the view's choice, OpenCC's other ways, the source, or your
+  own) and for what (this article or every article). It becomes an override
   (``reader.convert.overrides``: the CLI, search and export see it too) and the view is built again; the
   converter's cache key includes the overrides, and highlights stay on their characters.
 * ``m`` on a selection (or the paragraph under the cursor): "not article" (which kind) or "article"
@@ -43,7 +43,7 @@ _CORPUS = "\x00corpus"
 class CorrectingScreen(LayeredScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "w",
+            "o",
             "correct_conversion",
             "Correct",
             show=False,

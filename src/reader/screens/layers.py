@@ -346,7 +346,7 @@ class LayeredScreen(ArticleScreen):
                     parts.append(("  ·  ", ""))
                 parts.append((mark.describe(), _MARK_STYLES.get(mark.kind, "bold")))
             if any(m.kind in CORRECTABLE for m in marks) and self.view_name in VIEWS[1:]:
-                parts.append(("  ·  w corrects", "dim"))
+                parts.append(("  ·  o corrects", "dim"))
             status.show(parts)
             return
         status.show([(self._summary(document), "")])
