@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reader.caret import Caret
-from reader.layout import sentence_bounds, wrap_text
+from reader.layout import wrap_text
+from reader.sentences import sentence_bounds
 
 SHORT = "第一段的文字。第二句话！\n\n第二段，很短。\n第三段"
 TEN = "一二三四五六七八九十"

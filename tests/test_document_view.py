@@ -15,7 +15,8 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from _pilot import wait_until
-from reader.layout import CLOSING, OPENING, sentence_bounds, wrap_text
+from reader.layout import CLOSING, OPENING, wrap_text
+from reader.sentences import sentence_bounds
 from reader.widgets.document import DocumentView, Highlight
 
 ROOT = Path(__file__).resolve().parents[1]

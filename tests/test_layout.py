@@ -11,20 +11,14 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from reader.damage import LOCAL_DAMAGE_MARK
-from reader.layout import (
-    CLOSING,
-    OPENING,
-    Layout,
-    can_break,
-    char_width,
+from reader.layout import CLOSING, OPENING, Layout, can_break, char_width, wrap_more, wrap_text
+from reader.sentences import (
     next_paragraph_start,
     next_sentence_start,
     paragraph_bounds,
     prev_paragraph_start,
     prev_sentence_start,
     sentence_bounds,
-    wrap_more,
-    wrap_text,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

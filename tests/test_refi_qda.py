@@ -16,7 +16,7 @@ from reader.convert import VIEWS
 from reader.errors import UsageError
 from reader.export import build_export, render_bytes
 from reader.importer import import_file
-from reader.layout import sentence_spans
+from reader.sentences import sentence_spans
 from reader.workspace import Workspace
 
 etree = pytest.importorskip("lxml.etree")

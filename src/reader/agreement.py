@@ -1,7 +1,7 @@
 """Inter-coder agreement: how far two or more coders who coded the same articles agree, per tag and overall.
 
 **Units.** Agreement is counted over units of text, not over annotations: by default sentences (from
-:func:`reader.layout.sentence_spans`), or paragraphs, or single characters. A coder gives a unit a tag
+:func:`reader.sentences.sentence_spans`), or paragraphs, or single characters. A coder gives a unit a tag
 if one of their annotations with that tag overlaps the unit. Character units are offered for comparison
 with other tools, but they inflate kappa: most characters of an article are coded by nobody, and every
 one of them counts as agreement (QualCoder #667). Line breaks are never units.
@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 from reader.articles import paragraph_spans
 from reader.errors import UsageError
-from reader.layout import sentence_spans
+from reader.sentences import sentence_spans
 from reader.tags import ancestors, normalise_tags, under, under_any_alike
 
 UNITS = ("sentence", "paragraph", "character")

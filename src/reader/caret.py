@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reader.layout import (
-    Layout,
+from reader.layout import Layout
+from reader.sentences import (
     next_paragraph_start,
     next_sentence_start,
     prev_paragraph_start,

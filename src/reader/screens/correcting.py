@@ -26,10 +26,10 @@ from textual.binding import Binding, BindingType
 from reader.articles import Article
 from reader.convert import VIEW_LABELS, VIEWS, check_override
 from reader.errors import ReaderError
-from reader.layout import paragraph_bounds
 from reader.marks import CORRECTABLE, Mark
 from reader.screens.dialogs import ChoiceDialog, InputDialog
 from reader.screens.layers import LayeredScreen
+from reader.sentences import paragraph_bounds
 from reader.structure import KIND_LABELS, KINDS
 from reader.widgets.document import DocumentView
 
