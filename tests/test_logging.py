@@ -78,3 +78,14 @@ def test_the_store_logs_an_index_it_cannot_write_and_works_without_it(run_reader
     text = log.read_text(encoding="utf-8")
     assert "reader.store.index DEBUG cannot write" in text and str(index) in text
     assert run_reader("export", "--format", "json", "-o", "-", check=True).stdout.count('"x"') == 1
+
+
+def test_an_analysis_cache_that_cannot_be_written_is_logged_and_the_answer_still_comes(
+    run_reader, db_dir, tmp_path
+):
+    _block_the_metadata_cache(db_dir)  # the analysis cache lives in the same folder
+    log = tmp_path / "reader.log"
+    shown = run_reader("--log", str(log), "show", TRAD_SEED, "--json", check=True)
+    assert '"title"' in shown.stdout and shown.stderr == ""
+    text = log.read_text(encoding="utf-8")
+    assert "reader.analysis DEBUG cannot write the analysis cache" in text

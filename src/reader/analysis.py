@@ -9,10 +9,8 @@ article's corrections stamp, so ``reader list --json`` reads no article twice.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,10 @@ from typing import TYPE_CHECKING, Any, overload
 from reader.corrections import Correction, CorrectionStore, apply
 from reader.damage import Damage, find_damage, repaired_view
 from reader.errors import ArticleError, UsageError
+from reader.store.files import atomic_write
 from reader.structure import Region, Structure, detect, markers_version
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from reader.articles import Article, ArticleInfo
@@ -254,18 +255,10 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Best effort (it is a cache): atomic replace, no fsync; a failure is silently skipped."""
-    tmp = None
+    """Best effort (it is a cache): atomic replace, no fsync; a failure is logged (debug) and skipped."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
-        tmp = None
-    except OSError:
-        pass
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        atomic_write(path, data, durable=False)
+    except OSError as e:
+        log.debug("cannot write the analysis cache %s: %s", path, e)
