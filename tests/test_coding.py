@@ -47,20 +47,46 @@ def test_whole_words_only_and_one_article(ws):
     assert all(not (words.is_boundary(a) and words.is_boundary(b)) for a, b in inside)
 
 
-def test_a_failed_save_leaves_nothing(ws, monkeypatch):
-    plan = plan_matches(ws, "数据", article_ids=["001_8eaa32b1d9703bf4.txt"])[:5]
-    real = ws.annotate
+def test_a_full_disk_in_the_middle_of_the_save_leaves_nothing(ws, monkeypatch):
+    from reader.store.log import ArticleFile
+
+    plan = plan_matches(ws, "软件", tags=["技术"])
+    assert len({p.article_id for p in plan}) >= 2  # the failure comes after one article was written
+    real_append = ArticleFile.append
     calls = []
 
-    def flaky(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 4:
-            raise StoreError("disk full")
-        return real(*args, **kwargs)
+    def append(self, ops, **kwargs):
+        calls.append(self.article_id)
+        if len(calls) == 2:
+            raise StoreError(f"{self.log_path}: cannot save annotations (No space left on device)")
+        return real_append(self, ops, **kwargs)
 
-    monkeypatch.setattr(ws, "annotate", flaky)
-    with pytest.raises(StoreError):
-        apply_plan(ws, plan, tags=["数据"])
+    monkeypatch.setattr(ArticleFile, "append", append)
+    with pytest.raises(StoreError, match="nothing was changed"):
+        apply_plan(ws, plan, tags=["技术"])
+    monkeypatch.undo()
+    assert _stored(ws) == []
+    assert not ws.store.journal.pending()
+
+
+def test_the_save_and_its_undo_are_one_journalled_change_each(ws, monkeypatch):
+    plan = plan_matches(ws, "软件", tags=["技术"])
+    commits = []
+    real_commit = ws.store.commit
+
+    def commit(changes, **kwargs):
+        changes = list(changes)
+        commits.append((sorted(c.article_id for c in changes), kwargs["what"]))
+        return real_commit(changes, **kwargs)
+
+    monkeypatch.setattr(ws.store, "commit", commit)
+    applied = apply_plan(ws, plan, tags=["技术"])
+    undo_applied(ws, applied)
+    articles = sorted({p.article_id for p in plan})
+    assert commits == [
+        (articles, f"code every match ({len(plan)} passages)"),
+        (articles, f"undo of code every match ({len(plan)} passages)"),
+    ]
     assert _stored(ws) == []
 
 

@@ -6,10 +6,9 @@ context for a review list. A hit already coded exactly so (same range, every tag
 annotation there) is marked ``already`` so the review can leave it unchecked. :func:`apply_plan` saves
 exactly the candidates the user kept; :func:`undo_applied` takes them all back.
 
-INTEGRATION NOTE: the store's multi-article journal (one change for many articles, undone as one) is
-being built; until then :func:`_save` writes through ``Workspace.annotate`` hit by hit and, if one write
-fails, deletes the ones already written, so a failure leaves nothing half-done. Replace the body of
-:func:`_save` (and :func:`undo_applied`) with one journal transaction when it lands.
+Both are one change of the store's journal (``AnnotationStore.commit``), however many articles the hits
+are in: a failure (a full disk) or a kill -9 in the middle leaves all of it or none of it, and an undo is
+one change too (``tests/test_coding_kill.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reader.errors import ArticleError, ReaderError, UsageError
+from reader.errors import ArticleError, UsageError
 from reader.search import CONTEXT, CorpusSearch, find_in_text
+from reader.store import Change, make_annotation
 from reader.tags import check_tag, normalise_tags
 from reader.words import words_for
 
@@ -158,28 +158,35 @@ def _save(
     color: str,
     view: str,
 ) -> tuple[Annotation, ...]:
-    """One annotation per candidate; all or nothing (see the module's integration note)."""
-    saved: list[Annotation] = []
-    try:
-        for code in plan:
-            article = articles[code.article_id]
-            saved.append(
-                workspace.annotate(
-                    article, code.start, code.end, tags=tags, note=note, color=color, view=view
-                )
-            )
-    except (ReaderError, OSError):
-        for annotation in reversed(saved):
-            workspace.delete(annotation)
-        raise
-    return tuple(saved)
+    """One annotation per candidate, saved as one journalled change (all or nothing)."""
+    made: dict[str, list[Annotation]] = {}
+    for code in plan:
+        article = articles[code.article_id]
+        annotation = make_annotation(
+            article, code.start, code.end, tags=list(tags), note=note, color=color, view=view
+        )
+        made.setdefault(code.article_id, []).append(annotation)
+    if made:
+        count = sum(map(len, made.values()))
+        workspace.store.commit(
+            [Change.of(article_id, annotations) for article_id, annotations in made.items()],
+            what=f"code every match ({count} passage{'s' if count != 1 else ''})",
+        )
+    return tuple(a for annotations in made.values() for a in annotations)
 
 
 def undo_applied(workspace: Workspace, applied: AppliedCoding) -> int:
-    """Delete every annotation that :func:`apply_plan` saved (those still there); how many."""
-    removed = 0
+    """Delete every annotation that :func:`apply_plan` saved (those still there), as one change; how many."""
+    store = workspace.store
+    gone: dict[str, list[str]] = {}
     for annotation in applied.annotations:
-        if workspace.store.get(annotation.article_id, annotation.id) is not None:
-            workspace.delete(annotation)
-            removed += 1
-    return removed
+        if store.get(annotation.article_id, annotation.id) is not None:
+            gone.setdefault(annotation.article_id, []).append(annotation.id)
+    if not gone:
+        return 0
+    count = sum(map(len, gone.values()))
+    store.commit(
+        [Change.of(article_id, dels=ids) for article_id, ids in gone.items()],
+        what=f"undo of code every match ({count} passage{'s' if count != 1 else ''})",
+    )
+    return count
