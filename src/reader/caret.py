@@ -9,11 +9,17 @@ navigator off the same way).
 Offsets are code points of the view text. The cursor is a block on the character at ``cursor``; on a
 blank display line (between paragraphs) it sits at the line's offset. ``selection`` is ``(start, end)``,
 end exclusive, or None; ``anchor`` is the end that stays put while a shift+movement extends it.
+
+Word motions (``w`` / ``b`` / ``E`` / ``W``) ask a :class:`WordBoundaries` provider (a
+``reader.words.ViewWords``: the article's words mapped into the view shown) set as ``words``; until the
+article is segmented it is None and they move by characters. ``snap_words`` grows every selection made by
+shift+movement or the mouse to whole words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from reader.layout import Layout
 from reader.sentences import (
@@ -24,7 +30,18 @@ from reader.sentences import (
     sentence_bounds,
 )
 
-__all__ = ["Caret"]
+__all__ = ["Caret", "WordBoundaries"]
+
+
+class WordBoundaries(Protocol):
+    """Where the words of the text are (``reader.segmentation.ViewWords`` is one)."""
+
+    def word_at(self, pos: int) -> tuple[int, int] | None: ...
+    def next_start(self, pos: int) -> int: ...
+    def previous_start(self, pos: int) -> int: ...
+    def end_of_word(self, pos: int) -> int: ...
+    def extend(self, start: int, end: int) -> tuple[int, int]: ...
+    def snap(self, start: int, end: int) -> tuple[int, int]: ...
 
 
 class Caret:
@@ -40,6 +57,10 @@ class Caret:
         self.goal_x: int | None = None
         #: the selection "v" made: pressing "v" again while it is still the selection extends it
         self.sentence_selection: tuple[int, int] | None = None
+        #: the words of the text (None until they are known: word motions then move by characters)
+        self.words: WordBoundaries | None = None
+        #: grow selections made by shift+movement and the mouse to whole words
+        self.snap_words = False
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -103,7 +124,7 @@ class Caret:
             if self.anchor is None:
                 self.anchor = self.cursor
             anchor = self.anchor
-            self.selection = (min(anchor, pos), max(anchor, pos)) if pos != anchor else None
+            self.selection = self._snapped(anchor, pos)
         else:
             self.anchor = None
             self.selection = None
@@ -266,6 +287,68 @@ class Caret:
         self.goal_x = None
         return True
 
+    def _snapped(self, anchor: int, pos: int) -> tuple[int, int] | None:
+        """The selection between `anchor` and `pos`, grown to whole words if ``snap_words`` is on."""
+        if pos == anchor:
+            return None
+        start, end = min(anchor, pos), max(anchor, pos)
+        if self.snap_words and self.words is not None:
+            start, end = self.words.snap(start, end)
+        return (start, end)
+
+    # -- words ---------------------------------------------------------------------------------------
+
+    def next_word(self, select: bool = False) -> None:
+        """``w``: the start of the next word (punctuation and spaces are skipped); by characters without
+        words. With `select`, the selection follows."""
+        if self.words is None:
+            self.right(select)
+        else:
+            self.move_to(self.words.next_start(self.cursor), select=select)
+
+    def previous_word(self, select: bool = False) -> None:
+        """``b``: the start of this word, or of the previous one if the cursor is at a word's start."""
+        if self.words is None:
+            self.left(select)
+        else:
+            self.move_to(self.words.previous_start(self.cursor), select=select)
+
+    def word_end(self) -> None:
+        """``E``: the last character of this word, or of the next one if the cursor is already there."""
+        if self.words is None:
+            self.right(False)
+        else:
+            self.move_to(self.words.end_of_word(self.cursor), select=False)
+
+    def select_word(self) -> bool:
+        """shift+``w``: select the word under the cursor; with a selection, grow it to the end of the next
+        word. Without words: one character more. False when there is nothing to select (punctuation)."""
+        words, selection = self.words, self.selection
+        if selection is not None:
+            start, end = selection
+            if words is None:
+                new = (start, self._bounded(end + 1))
+            else:
+                new = words.extend(start, end)
+            if new == selection:
+                return False
+        else:
+            span = words.word_at(self.cursor) if words is not None else None
+            if words is None and self.cursor < len(self.text) and self.text[self.cursor] != "\n":
+                span = (self.cursor, self.cursor + 1)
+            if span is None:
+                return False
+            new = span
+        self.anchor = new[0]
+        self.selection = new
+        self.cursor = new[1]
+        self.goal_x = None
+        return True
+
+    def word_under(self, pos: int) -> tuple[int, int] | None:
+        """The word at `pos` (a double-click selects it); None without words or on punctuation."""
+        return self.words.word_at(pos) if self.words is not None else None
+
     # -- the mouse -----------------------------------------------------------------------------------
 
     def press(self, pos: int) -> None:
@@ -278,7 +361,7 @@ class Caret:
         anchor = self.anchor if self.anchor is not None else self.cursor
         self.anchor = anchor
         pos = self._bounded(pos)
-        self.selection = (min(anchor, pos), max(anchor, pos)) if pos != anchor else None
+        self.selection = self._snapped(anchor, pos)
         self.cursor = self.out_of_folds(self.clamp(pos))
         self.goal_x = None
 
