@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["BLOCK_CHARS", "MAX_BLOCKS", "ReadingLine", "reading_systems"]
 
 #: a paragraph longer than this is read in pieces of about this many characters
-BLOCK_CHARS = 1_000
+BLOCK_CHARS = 500
 #: blocks kept (about 2 MB of readings at most; zuozhuan has 5,364 paragraphs)
 MAX_BLOCKS = 2_048
 

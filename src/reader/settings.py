@@ -177,6 +177,20 @@ KEYS: dict[str, Setting] = {
             "on or off",
             _on_off,
         ),
+        Setting(
+            "reading",
+            "the reading line shown above the text (r in an article; jyutping in the 香港 view only)",
+            "off",
+            "one of off, pinyin, zhuyin, jyutping",
+            _one_of(("off", "pinyin", "zhuyin", "jyutping")),
+        ),
+        Setting(
+            "snap_words",
+            "selections made with shift+arrows or the mouse grow to whole words",
+            "off",
+            "on or off",
+            _one_of(("on", "off")),
+        ),
     )
 }
 

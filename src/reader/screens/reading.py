@@ -32,6 +32,7 @@ from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
 from reader.screens.correcting import CorrectingScreen
+from reader.screens.wordaids import WordAids
 from reader.search import Match
 from reader.store import Annotation
 from reader.team import CodedMarks, CoderView
@@ -80,6 +81,13 @@ class ReadingScreen(CorrectingScreen):
             id="mark-coded",
             tooltip="Mark this article coded by you (or not); blind coding then shows others' work",
         ),
+        Binding(
+            "r", "reading_line", "Reading", id="reading-line", tooltip="Reading line: pinyin / zhuyin / off"
+        ),
+        Binding("i", "dictionary", "Dict", id="dictionary", tooltip="The word under the cursor in CC-CEDICT"),
+        Binding(
+            "plus", "add_word", "Add word", show=False, id="add-word", tooltip="Add the selection to your words"
+        ),
         Binding("f3", "search_next", "Next match", show=False, id="find-next", tooltip="Next search match"),
         Binding(
             "shift+f3", "search_previous", "Prev match", show=False, id="find-prev", tooltip="Previous match"
@@ -104,6 +112,8 @@ class ReadingScreen(CorrectingScreen):
         self._coder_view = CoderView(workspace, blind=bool(workspace.settings.get("blind")))
         self._everyone: Sequence[Annotation] = ()
         self._coder_order: list[str] = []
+        #: words, reading line, dictionary, user words (screens/wordaids.py)
+        self.words = WordAids(self)
 
     @property
     def annotations(self) -> Sequence[Annotation]:
@@ -139,6 +149,7 @@ class ReadingScreen(CorrectingScreen):
         super()._view_shown()
         self._draw_search_matches()
         self._show_annotations()
+        self.words.view_shown()
 
     def on_screen_resume(self) -> None:
         """Back from another screen (the codebook, a passages list): what changed there shows here."""
@@ -146,6 +157,7 @@ class ReadingScreen(CorrectingScreen):
             return
         if self._colours.refresh():  # the codebook changed colours
             self._show_annotations()
+        self.words.check_user_words()  # back from the codebook: a new tag is a word to keep whole
         self._reread_if_retagged()
 
     @work(thread=True, exclusive=True, group="retagged", exit_on_error=False)
@@ -268,6 +280,8 @@ class ReadingScreen(CorrectingScreen):
         self._show_annotations()
         if step is not None and step.kind == "add":
             self.query_one(DocumentView).clear_selection()
+        if step is not None and step.kind in ("add", "edit"):
+            self.words.check_user_words()  # a new tag is a word the segmenter keeps whole
         if message:
             self.notify(message, timeout=1.5, markup=False)
 
@@ -379,6 +393,39 @@ class ReadingScreen(CorrectingScreen):
     def _show_coders(self, message: str) -> None:
         annotations = AnnotationSet(self._coder_view.visible(self._everyone, self.info.id))
         self.app.call_from_thread(self._changed, None, annotations, message)
+
+    # -- reading aids (screens/wordaids.py, screens/dictionary.py) -------------------------------------
+    def action_reading_line(self) -> None:
+        self.words.cycle_reading_line()
+
+    def action_toggle_snap(self) -> None:
+        self.words.toggle_snap()
+
+    def action_add_word(self) -> None:
+        self.words.add_selection_to_user_words()
+
+    def action_dictionary(self) -> None:
+        """The word under the cursor in CC-CEDICT, in a popup beside it (↑/↓ shorter / longer words)."""
+        from reader.screens.dictionary import DictionaryPopup
+        from reader.words import dictionary_for
+
+        view_text = self.view_text
+        if view_text is None:
+            return
+        document = self.query_one(DocumentView)
+        document.scroll_to_cursor()
+        at = document.cursor_point() or (document.content_region.x, document.content_region.y)
+        words = document.words
+        pos = document.cursor
+        popup = DictionaryPopup(
+            dictionary_for(self.workspace),
+            view_text.text,
+            pos,
+            word=words.word_at(pos) if words is not None else None,
+            at=at,
+            line_rows=2 if document.reading_line is not None else 1,
+        )
+        self.app.push_screen(popup)
 
     # -- panel and navigation -------------------------------------------------------------------------
     def action_toggle_panel(self) -> None:

@@ -7,6 +7,11 @@ a terminal); what is drawn (wrapping, highlights, search matches, on Textual's L
 Textual's built-in mouse selection is off (``ALLOW_SELECT = False``): the view has its own anchor-based
 selection in view offsets (what the screen annotates), and two competing drag selections would confuse.
 ``ctrl+c`` copies the view's selection.
+
+Words: the screen gives the view its words (:meth:`DocumentView.set_words`, a ``ViewWords`` once the
+article is segmented); ``w`` / ``b`` / ``E`` move by them (by characters until then; ``e`` edits a
+highlight on the reading screen), shift+``w`` and a double-click select them, and ``snap_words`` grows
+selections to whole words.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from reader.caret import WordBoundaries
 from reader.highlights import Highlight
 from reader.layout import Layout
 from reader.widgets.document_display import WRAP_AHEAD_CHARS, TextDisplay
@@ -40,6 +46,7 @@ class DocumentView(TextDisplay, can_focus=True):
         "documentview--selection",
         "documentview--match",
         "documentview--match-current",
+        "documentview--reading",
     }
 
     DEFAULT_CSS = """
@@ -63,6 +70,9 @@ class DocumentView(TextDisplay, can_focus=True):
             color: #ffffff;
             background: #5f00af;
             text-style: bold;
+        }
+        & > .documentview--reading {
+            color: $text-muted;
         }
     }
     """
@@ -90,6 +100,10 @@ class DocumentView(TextDisplay, can_focus=True):
         _doc_binding("left_parenthesis", "prev_sentence", "Prev sentence", "prev_sentence"),
         _doc_binding("right_curly_bracket", "next_paragraph", "Next paragraph", "next_paragraph"),
         _doc_binding("left_curly_bracket", "prev_paragraph", "Prev paragraph", "prev_paragraph"),
+        _doc_binding("w", "next_word", "Next word", "next_word"),
+        _doc_binding("b", "previous_word", "Previous word", "previous_word"),
+        _doc_binding("E", "word_end", "End of word (e edits)", "word_end"),
+        _doc_binding("W", "select_word", "Select word / grow by a word", "select_word"),
         _doc_binding("v", "select_sentence", "Select sentence", "select_sentence", show=True),
         _doc_binding("escape", "clear_selection", "Clear selection", "clear_selection", show=True),
         _doc_binding("ctrl+c", "copy_selection", "Copy", "copy"),
@@ -215,6 +229,37 @@ class DocumentView(TextDisplay, can_focus=True):
         """Remove the selection (the cursor stays)."""
         self._update(self._caret.clear_selection, scroll=False)
 
+    def cursor_point(self) -> tuple[int, int] | None:
+        """The screen cell (x, y) of the character under the cursor, or None if it is not on screen."""
+        layout = self._caret.layout
+        if layout is None:
+            return None
+        line = layout.line_of_offset(self._caret.cursor)
+        row = line * self._rows + self._rows - 1 - round(self.scroll_y)
+        region = self.content_region
+        if not 0 <= row < region.height:
+            return None
+        x = self._margin + layout.cell_x_of_offset(line, self._caret.cursor)
+        return region.x + x, region.y + row
+
+    @property
+    def words(self) -> WordBoundaries | None:
+        """The words of the text shown (None: not known yet; word motions move by characters)."""
+        return self._caret.words
+
+    def set_words(self, words: WordBoundaries | None) -> None:
+        """The words of the text shown, in its coordinates (a ``ViewWords``), or None."""
+        self._caret.words = words
+
+    @property
+    def snap_words(self) -> bool:
+        """Whether selections made by shift+movement or the mouse grow to whole words."""
+        return self._caret.snap_words
+
+    @snap_words.setter
+    def snap_words(self, on: bool) -> None:
+        self._caret.snap_words = on
+
     # --- the caret -------------------------------------------------------------------------------
 
     def _update(
@@ -260,17 +305,18 @@ class DocumentView(TextDisplay, can_focus=True):
         layout = self._caret.layout
         if layout is None:
             return
-        height = max(1, self.scrollable_content_region.height - 1)  # keep one line of context
+        rows = self._rows
+        lines = max(1, (self.scrollable_content_region.height - rows) // rows)  # keep a line of context
         row = self._cursor_row()
-        self._wrap_lines(round(self.scroll_y) + 3 * height)
+        self._wrap_lines(round(self.scroll_y) // rows + 3 * lines)
         self.scroll_to(
-            y=max(0, min(self.max_scroll_y, round(self.scroll_y) + direction * height)), animate=False
+            y=max(0, min(self.max_scroll_y, round(self.scroll_y) + direction * lines * rows)), animate=False
         )
         if row is None:  # the cursor was scrolled away (mouse wheel): land on the first line shown
-            line = min(round(self.scroll_y), len(layout) - 1)
+            line = min(round(self.scroll_y) // rows, len(layout) - 1)
             self._update(self._caret.move_to, layout.starts[line], select=select)
         else:
-            self._vertical(direction * height, select)
+            self._vertical(direction * lines, select)
 
     def action_page_down(self, select: bool = False) -> None:
         self._page(1, select)
@@ -311,6 +357,26 @@ class DocumentView(TextDisplay, can_focus=True):
     def action_select_sentence(self) -> None:
         """Select the sentence under the cursor; pressed again, extend the selection by the next sentence."""
         self._jump(self._caret.select_sentence)
+
+    def _word_jump(self, move: Callable[..., object], *args: object) -> None:
+        words, cursor = self._caret.words, self._caret.cursor
+        self._wrap_through(cursor + WRAP_AHEAD_CHARS)
+        if words is not None:  # a word may start further than a few screens on (a long run of symbols)
+            self._wrap_through(words.next_start(cursor))
+        self._update(move, *args)
+
+    def action_next_word(self, select: bool = False) -> None:
+        self._word_jump(self._caret.next_word, select)
+
+    def action_previous_word(self, select: bool = False) -> None:
+        self._update(self._caret.previous_word, select)
+
+    def action_word_end(self) -> None:
+        self._word_jump(self._caret.word_end)
+
+    def action_select_word(self) -> None:
+        """Select the word under the cursor; with a selection, grow it to the end of the next word."""
+        self._word_jump(self._caret.select_word)
 
     def action_clear_selection(self) -> None:
         self.clear_selection()
@@ -357,6 +423,18 @@ class DocumentView(TextDisplay, can_focus=True):
             self.scroll_to(y=min(self.max_scroll_y, round(self.scroll_y) + 1), animate=False, force=True)
             y = height - 1
         self._update(self._caret.drag, self.offset_at_point(x, y), scroll=False)
+
+    def on_click(self, event: events.Click) -> None:
+        """A double-click selects the word under the mouse (the character, until words are known)."""
+        if event.chain != 2 or self._caret.layout is None:
+            return
+        x, y = self._event_offset(event)
+        offset = self.offset_at_point(x, y)
+        span = self._caret.word_under(offset)
+        if span is None and self._caret.words is None and offset < len(self.text):
+            span = (offset, offset + 1)
+        if span is not None:
+            self._update(self._caret.select, span)
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
         if self._dragging:

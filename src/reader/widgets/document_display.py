@@ -14,6 +14,9 @@ screen, and nothing is proportional to the document size (GUIDE.md §2) or to th
 
 The text is centred in a measure of `measure` cells (80 = 40 CJK characters); when the widget is narrower
 the text uses its width minus 2. Keys, mouse and messages: ``reader.widgets.document.DocumentView``.
+
+With the reading line on (``document_readings``) every display line takes two rows, readings above text:
+scrolling, the scrollbar and the mouse count *rows* (``_rows`` per line), the layout counts lines.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from reader.highlights import Highlight, HighlightList, HighlightSource, pieces
 from reader.layout import Layout, refold, wrap_more, wrap_text
 from reader.marks import Mark, MarkSet
 from reader.sanitise import CONTROL_TABLE
+from reader.readingline import ReadingLine
 from reader.widgets.document_layers import TextLayers
+from reader.widgets.document_readings import ReadingRows
 from reader.widgets.document_style import CURRENT_MATCH, MATCH, NO_MATCH, RunStyles
 
 __all__ = ["WRAP_AHEAD_CHARS", "WRAP_STEP_CHARS", "TextDisplay"]
@@ -85,6 +90,9 @@ class TextDisplay(ScrollView):
         self._run_styles: RunStyles | None = None
         #: text marks and folded regions (``document_layers``)
         self._layers = TextLayers()
+        #: the reading line (None: off); each display line then takes `_rows` = 2 rows
+        self.reading_rows: ReadingRows | None = None
+        self._reading_style: Style | None = None
 
     @property
     def text(self) -> str:
@@ -122,6 +130,38 @@ class TextDisplay(ScrollView):
         self._highlights = source
         self._hl_version += 1
         self.refresh()
+
+    @property
+    def _rows(self) -> int:
+        """Screen rows per display line: 2 with the reading line (readings, then text), else 1."""
+        return 1 if self.reading_rows is None else 2
+
+    @property
+    def reading_line(self) -> ReadingLine | None:
+        return None if self.reading_rows is None else self.reading_rows.line
+
+    def set_reading_line(self, line: ReadingLine | None) -> None:
+        """Draw `line`'s readings above each display line (None: no reading line); the wrapping stays, the
+        line at the top of the screen stays at the top."""
+        if line is self.reading_line:
+            return
+        top_line = round(self.scroll_y) // self._rows
+        self.reading_rows = None if line is None else ReadingRows(line)
+        self._strip_cache.clear()
+        self._set_virtual_height()
+        if self._caret.layout is not None:
+            self.scroll_to(y=top_line * self._rows, animate=False, force=True)
+            self.scroll_to_cursor()
+        self.refresh()
+
+    def shown_range(self) -> tuple[int, int] | None:
+        """The text offsets of the display lines on screen (start of the first, end of the last)."""
+        layout = self._caret.layout
+        if layout is None or not len(layout):
+            return None
+        first = min(round(self.scroll_y) // self._rows, len(layout) - 1)
+        last = min((round(self.scroll_y) + self.scrollable_content_region.height) // self._rows, len(layout) - 1)
+        return layout.starts[first], layout.ends[last]
 
     def set_search_matches(self, matches: list[tuple[int, int]], current: int | None = None) -> None:
         """Show search matches (view coordinates, non-overlapping); `current` indexes the one to stand out."""
@@ -199,7 +239,8 @@ class TextDisplay(ScrollView):
         self._layout_grew()
         if anchor is not None:
             anchor = caret.out_of_folds(anchor)
-            self.scroll_to(y=max(0, layout.line_of_offset(anchor) - row), animate=False, force=True)
+            y = layout.line_of_offset(anchor) * self._rows - row
+            self.scroll_to(y=max(0, y), animate=False, force=True)
         self._show_folds_above_start()
         self.refresh()
 
@@ -222,15 +263,17 @@ class TextDisplay(ScrollView):
         layout = self._caret.layout
         if layout is None or self._show_folds_above_start():
             return
-        line = layout.line_of_offset(self._caret.cursor)
-        height = max(1, self.scrollable_content_region.height)
+        rows = self._rows
+        first = layout.line_of_offset(self._caret.cursor) * rows  # the line's rows: first .. last
+        last = first + rows - 1
+        height = max(rows, self.scrollable_content_region.height)
         top = round(self.scroll_y)
-        if center and not top <= line < top + height:
-            self.scroll_to(y=max(0, line - height // 2), animate=False, force=True)
-        elif line < top:
-            self.scroll_to(y=line, animate=False, force=True)
-        elif line >= top + height:
-            self.scroll_to(y=line - height + 1, animate=False, force=True)
+        if center and not (top <= first and last < top + height):
+            self.scroll_to(y=max(0, first - (height // 2) // rows * rows), animate=False, force=True)
+        elif first < top:
+            self.scroll_to(y=first, animate=False, force=True)
+        elif last >= top + height:
+            self.scroll_to(y=last - height + 1, animate=False, force=True)
 
     def _show_folds_above_start(self) -> bool:
         """At the first place the cursor can go, scroll to the top: the folds above it (a page's menu)
@@ -239,7 +282,7 @@ class TextDisplay(ScrollView):
         layout = caret.layout
         if layout is None or not layout.folded or caret.cursor != caret.out_of_folds(0):
             return False
-        if layout.line_of_offset(caret.cursor) >= height:  # more folded lines above it than fit
+        if layout.line_of_offset(caret.cursor) * self._rows >= height:  # more folded lines than fit
             return False
         self.scroll_to(y=0, animate=False, force=True)
         return True
@@ -249,7 +292,7 @@ class TextDisplay(ScrollView):
         layout = self._caret.layout
         if layout is None:
             return 0
-        line = max(0, y + round(self.scroll_y))
+        line = max(0, (y + round(self.scroll_y)) // self._rows)
         self._wrap_lines(line + 1)
         line = min(line, len(layout) - 1)
         return layout.offset_at(line, x - self._margin)
@@ -267,19 +310,21 @@ class TextDisplay(ScrollView):
         return self._text_width(width)[0]
 
     def _cursor_row(self) -> int | None:
-        """The screen row of the cursor, or None if it is not on screen."""
+        """The screen row of the first row of the cursor's line, or None if its text is not on screen."""
         layout = self._caret.layout
         if layout is None:
             return None
-        row = layout.line_of_offset(self._caret.cursor) - round(self.scroll_y)
-        return row if 0 <= row < self.scrollable_content_region.height else None
+        rows = self._rows
+        row = layout.line_of_offset(self._caret.cursor) * rows - round(self.scroll_y)
+        return row if 0 <= row + rows - 1 < self.scrollable_content_region.height else None
 
     def _refresh_offsets(self, *offsets: int) -> None:
         layout = self._caret.layout
         if layout is None:
             return
         lines = [layout.line_of_offset(offset) for offset in offsets]
-        first, last = min(lines), max(lines)
+        rows = self._rows
+        first, last = min(lines) * rows, max(lines) * rows + rows - 1
         top = round(self.scroll_y)
         height = self.scrollable_content_region.height
         first, last = max(first, top), min(last, top + height - 1)
@@ -325,7 +370,8 @@ class TextDisplay(ScrollView):
         self._wrap_through(max(caret.cursor, anchor or 0) + WRAP_AHEAD_CHARS)
         self._layout_grew()  # the scrollbar; and the rest of a long text is wrapped between frames
         if anchor is not None:
-            self.scroll_to(y=max(0, layout.line_of_offset(anchor) - row), animate=False, force=True)
+            y = layout.line_of_offset(anchor) * self._rows - row
+            self.scroll_to(y=max(0, y), animate=False, force=True)
         elif old is None:  # first wrap of this text (set_document may have run before we had a size)
             caret.cursor = caret.clamp(caret.cursor)
             self.scroll_to_cursor(center=True)
@@ -338,11 +384,12 @@ class TextDisplay(ScrollView):
             return None, 0
         top = round(self.scroll_y)
         height = self.scrollable_content_region.height
-        cursor_line = old.line_of_offset(self._caret.cursor)
-        if top <= cursor_line < top + height:
-            return self._caret.cursor, cursor_line - top
-        if top < len(old):
-            return old.starts[top], 0
+        rows = self._rows
+        cursor_row = old.line_of_offset(self._caret.cursor) * rows
+        if top <= cursor_row < top + height:
+            return self._caret.cursor, cursor_row - top
+        if top // rows < len(old):
+            return old.starts[top // rows], top // rows * rows - top
         return None, 0
 
     def _wrap_through(self, offset: int | None) -> None:
@@ -387,9 +434,14 @@ class TextDisplay(ScrollView):
             estimate = lines * len(layout.text) // max(1, layout.wrapped)
             self._estimated_lines = max(self._estimated_lines, estimate, lines)
             lines = self._estimated_lines
-        size = Size(self.scrollable_content_region.width, lines)
+        size = Size(self.scrollable_content_region.width, lines * self._rows)
         if self.virtual_size != size:
             self.virtual_size = size
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.reading_rows is not None:  # keep the readings a few screens ahead of the scroll
+            self.reading_rows.want(self)
 
     def on_resize(self, event: events.Resize) -> None:
         self._rewrap()
@@ -401,6 +453,7 @@ class TextDisplay(ScrollView):
         super().notify_style_update()
         self._strip_cache.clear()
         self._run_styles = None
+        self._reading_style = None
 
     def _styles(self) -> RunStyles:
         """Run styles from the widget's CSS (rebuilt after a style change: `rich_style` resolves CSS)."""
@@ -423,12 +476,14 @@ class TextDisplay(ScrollView):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         layout = self._caret.layout
-        index = round(self.scroll_y) + y
+        index, row = divmod(round(self.scroll_y) + y, self._rows)
         if layout is not None and index >= len(layout):
             self._wrap_lines(index + 1)
         if layout is None or not 0 <= index < len(layout):
             return Strip.blank(width, self._base())
         start, end = layout.starts[index], layout.ends[index]
+        if row < self._rows - 1:  # the reading row (blank above a folded region's line)
+            return self._reading_strip(index, start, start if index in layout.folded else end, width)
         selection = self._caret.selection
         clip: tuple[int, int] | None = None
         if selection is not None:
@@ -464,6 +519,29 @@ class TextDisplay(ScrollView):
         hidden = len(self._highlights.spans(start, end))
         extra = f" · {hidden} highlight{'s' if hidden != 1 else ''}" if hidden else ""
         return self._layers.fold_strip(start, width, self._margin, self._base(), extra)
+
+    def _reading_strip(self, index: int, start: int, end: int, width: int) -> Strip:
+        """The reading row above display line `index` (blank until its readings are read)."""
+        rows = self.reading_rows
+        assert rows is not None
+        if self._reading_style is None:
+            self._reading_style = self._base() + self.get_component_rich_style(
+                "documentview--reading", partial=True
+            )
+        style = self._reading_style
+        key = ("reading", index, width, self._margin, self._layout_version, rows.version)
+        strip = self._strip_cache.get(key)
+        if strip is None:
+            if start == end:
+                strip = Strip.blank(width, style)
+            else:
+                built = rows.strip(start, end, self._text_width()[0], self._margin, width, style)
+                if built is None:  # not read yet: blank now, read in a worker, drawn then
+                    rows.want(self)
+                    return Strip.blank(width, style)
+                strip = built
+            self._strip_cache[key] = strip
+        return strip
 
     def _match_at(self, pos: int) -> int:
         """NO_MATCH, MATCH or CURRENT_MATCH for the search matches at `pos`."""
