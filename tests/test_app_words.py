@@ -47,7 +47,10 @@ def offset_of(screen, needle: str) -> int:
 
 @pytest.mark.parametrize(
     ("article_id", "needle", "first_word"),
-    [(SIMPLIFIED, "小红书的下载量更是", {"小红书", "小紅書"}), (TRADITIONAL, "熱潮恐曇花一現", {"熱潮", "热潮"})],
+    [
+        (SIMPLIFIED, "小红书的下载量更是", {"小红书", "小紅書"}),
+        (TRADITIONAL, "熱潮恐曇花一現", {"熱潮", "热潮"}),
+    ],
 )
 async def test_w_b_e_and_shift_w_move_and_select_by_words_in_every_view(
     app, article_id: str, needle: str, first_word: set[str]
@@ -147,7 +150,9 @@ async def test_plus_adds_the_selection_to_the_user_words_and_the_article_is_segm
         assert doc.words.word_at(start) == (start, start + 2)  # 禁令 / 发布
         doc.cursor = start
         await pilot.press(*["shift+right"] * 4, "plus")
-        await wait_until(pilot, lambda: doc.words.word_at(start) == (start, start + 4), "禁令发布 as one word")
+        await wait_until(
+            pilot, lambda: doc.words.word_at(start) == (start, start + 4), "禁令发布 as one word"
+        )
         assert "禁令发布" in (db_dir / USER_WORDS_FILE).read_text(encoding="utf-8")
 
 

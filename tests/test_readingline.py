@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from array import array
-
 from reader.convert import Converter, OffsetMap
 from reader.layout import char_width, wrap_text
 from reader.readingline import BLOCK_CHARS, ReadingLine, reading_systems

@@ -326,10 +326,7 @@ class Caret:
         words, selection = self.words, self.selection
         if selection is not None:
             start, end = selection
-            if words is None:
-                new = (start, self._bounded(end + 1))
-            else:
-                new = words.extend(start, end)
+            new = (start, self._bounded(end + 1)) if words is None else words.extend(start, end)
             if new == selection:
                 return False
         else:

@@ -131,8 +131,10 @@ class DictionaryPopup(ModalScreen[None]):
         lines: list[Text] = []
         for entry in candidate.entries:
             head = Text(no_wrap=True, overflow="ellipsis")
-            forms = entry.traditional if entry.traditional == entry.simplified else (
-                f"{entry.traditional} · {entry.simplified}"
+            forms = (
+                entry.traditional
+                if entry.traditional == entry.simplified
+                else (f"{entry.traditional} · {entry.simplified}")
             )
             head.append(safe_line(forms), style="bold")
             head.append("  ")

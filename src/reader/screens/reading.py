@@ -86,7 +86,12 @@ class ReadingScreen(CorrectingScreen):
         ),
         Binding("i", "dictionary", "Dict", id="dictionary", tooltip="The word under the cursor in CC-CEDICT"),
         Binding(
-            "plus", "add_word", "Add word", show=False, id="add-word", tooltip="Add the selection to your words"
+            "plus",
+            "add_word",
+            "Add word",
+            show=False,
+            id="add-word",
+            tooltip="Add the selection to your words",
         ),
         Binding("f3", "search_next", "Next match", show=False, id="find-next", tooltip="Next search match"),
         Binding(

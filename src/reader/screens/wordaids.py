@@ -190,10 +190,10 @@ class WordAids:
         key = (view_text.view, self.system, id(words))
         line = self._lines.get(key)
         if line is None or line.text is not view_text.text:
-            line = ReadingLine(
-                view_text.text, self.system, converter=self.workspace.converter, words=words
-            )
-            self._lines = {k: v for k, v in self._lines.items() if k[0] != view_text.view or k[2] == id(words)}
+            line = ReadingLine(view_text.text, self.system, converter=self.workspace.converter, words=words)
+            self._lines = {
+                k: v for k, v in self._lines.items() if k[0] != view_text.view or k[2] == id(words)
+            }
             self._lines[key] = line
         self.document.set_reading_line(line)
 

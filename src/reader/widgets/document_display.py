@@ -38,8 +38,8 @@ from reader.folding import Fold
 from reader.highlights import Highlight, HighlightList, HighlightSource, pieces
 from reader.layout import Layout, refold, wrap_more, wrap_text
 from reader.marks import Mark, MarkSet
-from reader.sanitise import CONTROL_TABLE
 from reader.readingline import ReadingLine
+from reader.sanitise import CONTROL_TABLE
 from reader.widgets.document_layers import TextLayers
 from reader.widgets.document_readings import ReadingRows
 from reader.widgets.document_style import CURRENT_MATCH, MATCH, NO_MATCH, RunStyles
@@ -160,7 +160,9 @@ class TextDisplay(ScrollView):
         if layout is None or not len(layout):
             return None
         first = min(round(self.scroll_y) // self._rows, len(layout) - 1)
-        last = min((round(self.scroll_y) + self.scrollable_content_region.height) // self._rows, len(layout) - 1)
+        last = min(
+            (round(self.scroll_y) + self.scrollable_content_region.height) // self._rows, len(layout) - 1
+        )
         return layout.starts[first], layout.ends[last]
 
     def set_search_matches(self, matches: list[tuple[int, int]], current: int | None = None) -> None:

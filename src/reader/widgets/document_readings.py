@@ -99,7 +99,9 @@ class ReadingRows:
             if self.line.compute(*shown, pause=hurry):
                 display.app.call_from_thread(self._read_more, display)
             start, end = shown
-            if self.line.compute(end, around[1], pause=calm) + self.line.compute(around[0], start, pause=calm):
+            if self.line.compute(end, around[1], pause=calm) + self.line.compute(
+                around[0], start, pause=calm
+            ):
                 display.app.call_from_thread(self._read_more, display)
         except WorkCancelled:
             return
