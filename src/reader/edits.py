@@ -2,7 +2,8 @@
 
 Every change is one call on the Workspace (run by the screen in a worker thread); what it returns is the
 :class:`UndoStep` that ``u`` replays: an add is undone by deleting, an edit or a delete by putting the
-annotation back exactly as it was (same id, tags, note, colour, timestamps).
+annotation back exactly as it was (same id, tags, note, colour, timestamps), a "code every match" by
+deleting every annotation it made, in one journalled change (``reader.coding``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reader.articles import Article
+from reader.coding import AppliedCoding, PlannedCode, apply_plan, undo_applied
 from reader.store import Annotation
 from reader.workspace import Workspace
 
@@ -21,13 +23,17 @@ __all__ = ["Edits", "UndoStep"]
 class UndoStep:
     """What to put back: the annotation as it was before a delete or an edit."""
 
-    kind: str  # "delete" | "edit" | "add"
+    kind: str  # "delete" | "edit" | "add" | "coding"
     before: Annotation | None
     after: Annotation | None
+    coding: AppliedCoding | None = None  # what a "code every match" saved
 
     @property
     def undone(self) -> str:
         """What undoing it says."""
+        if self.kind == "coding":
+            count = len(self.coding.annotations) if self.coding else 0
+            return f"Undid the coding of {count} match{'es' if count != 1 else ''}"
         return {"add": "Undid highlight", "edit": "Undid edit", "delete": "Restored highlight"}[self.kind]
 
 
@@ -53,8 +59,17 @@ class Edits:
         self.workspace.delete(annotation)
         return UndoStep("delete", annotation, None)
 
+    def code(
+        self, plan: Sequence[PlannedCode], *, tags: Sequence[str], note: str, color: str, view: str
+    ) -> UndoStep:
+        """Code every reviewed match of a search (one journalled change)."""
+        applied = apply_plan(self.workspace, plan, tags=tags, note=note, color=color, view=view)
+        return UndoStep("coding", None, None, applied)
+
     def undo(self, step: UndoStep) -> None:
-        if step.kind == "add" and step.after is not None:
+        if step.kind == "coding" and step.coding is not None:
+            undo_applied(self.workspace, step.coding)
+        elif step.kind == "add" and step.after is not None:
             self.workspace.delete(step.after)
         elif step.before is not None:
             self.workspace.restore(step.before)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from reader.convert import Converter
 from reader.search import Match, find_in_text, fold
+
+if TYPE_CHECKING:
+    from reader.segmentation import ArticleWords
 
 __all__ = ["Finder"]
 
@@ -26,13 +30,21 @@ class Finder:
         self.matches: list[Match] = []
         self.current: int | None = None
 
-    def search(self, query: str, here: int, keep: Callable[[Match], bool] | None = None) -> int | None:
+    def search(
+        self,
+        query: str,
+        here: int,
+        keep: Callable[[Match], bool] | None = None,
+        *,
+        words: ArticleWords | None = None,
+    ) -> int | None:
         """Find `query`; the current match becomes the first at or after `here` (else the first one), so
         the view follows as the query is typed. None when nothing matches. `keep`: the matches to keep
-        (the article's body only, say)."""
+        (the article's body only, say); ``words``: the text's words (original coordinates): only
+        whole-word matches count (数据 not inside 大数据)."""
         if self._folded is None:
             self._folded = fold(self._text, self._converter)
-        self.matches = find_in_text(self._text, query, self._converter, folded=self._folded)
+        self.matches = find_in_text(self._text, query, self._converter, folded=self._folded, words=words)
         if keep is not None:
             self.matches = [match for match in self.matches if keep(match)]
         self.current = None

@@ -285,7 +285,7 @@ class ReadingScreen(CorrectingScreen):
         self._show_annotations()
         if step is not None and step.kind == "add":
             self.query_one(DocumentView).clear_selection()
-        if step is not None and step.kind in ("add", "edit"):
+        if step is not None and step.kind in ("add", "edit", "coding"):
             self.words.check_user_words()  # a new tag is a word the segmenter keeps whole
         if message:
             self.notify(message, timeout=1.5, markup=False)
@@ -502,12 +502,58 @@ class ReadingScreen(CorrectingScreen):
 
     @on(FindBar.Changed)
     def _search_changed(self, event: FindBar.Changed) -> None:
+        self._find(event.query, event.whole_words, event.body_only)
+
+    def _find(self, query: str, whole_words: bool, body_only: bool) -> None:
         if self._finder is None or self.view_text is None:
             return
         here = self.view_text.offsets.to_original(self.query_one(DocumentView).cursor)
-        structure = self.analysis.structure if event.body_only and self.analysis is not None else None
+        # whole words before the article is segmented: every match until then (words_ready searches again)
+        words = self.words.article_words if whole_words else None
+        structure = self.analysis.structure if body_only and self.analysis is not None else None
         keep = (lambda match: structure.region_at(match.start) is None) if structure is not None else None
-        self._show_match(self._finder.search(event.query, here, keep))
+        self._show_match(self._finder.search(query, here, keep, words=words))
+
+    def words_ready(self) -> None:
+        """The article's words are known (or changed): a whole-word search is run again with them."""
+        find_bar = self.query_one(FindBar)
+        if find_bar.is_open and find_bar.whole_words and find_bar.query_text:
+            self._find(find_bar.query_text, True, find_bar.body_only)
+
+    @on(FindBar.CodeAll)
+    def _code_all(self, event: FindBar.CodeAll) -> None:
+        body_only = self.query_one(FindBar).body_only
+        self.code_matches(event.query, event.whole_words, body_only=body_only)
+
+    def code_matches(self, query: str, whole_words: bool, *, body_only: bool = False) -> None:
+        """Tag every match of `query` in this article, after a review list; one `u` undoes it all.
+        `body_only`: only the matches the find bar keeps (not in the page parts around the article)."""
+        from reader.screens.coding import CodeMatchesScreen, CodingDraft
+
+        article = self.article
+        if article is None or not query.strip():
+            return
+        view = self.view_name
+
+        def save(draft: CodingDraft | None) -> None:
+            if draft is None:
+                return
+            count = len(draft.plan)
+            code = partial(
+                self._edits.code, draft.plan, tags=draft.tags, note=draft.note, color="", view=view
+            )
+            self._change(code, "Not coded", f"Coded {count} match{'es' if count != 1 else ''} · u undoes")
+
+        keep = {(article.info.id, m.start, m.end) for m in self.search_matches} if body_only else None
+        screen = CodeMatchesScreen(
+            self.workspace,
+            query,
+            article_ids=[article.info.id],
+            whole_words=whole_words,
+            keep=keep,
+            view=view,
+        )
+        self.app.push_screen(screen, save)
 
     @on(FindBar.Step)
     def _search_step(self, event: FindBar.Step) -> None:

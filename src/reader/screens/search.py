@@ -1,7 +1,9 @@
 """Search the whole corpus in any script (数据 finds 數據); results stream in as they are found.
 
 A thread worker runs `CorpusSearch.search` and posts the hits in batches (every ~50 ms); a new query
-cancels the running search. Enter on a result opens the article with the match selected.
+cancels the running search. Enter on a result opens the article with the match selected. "whole words"
+(``ctrl+o``, or the check box) keeps only matches that are whole words (数据 but not inside 大数据);
+``ctrl+l`` codes every match after a review list (``screens/coding.py``), ``ctrl+z`` undoes that.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from reader.coding import AppliedCoding, apply_plan, undo_applied
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.annotate import parse_tags
@@ -37,6 +40,11 @@ MAX_SHOWN = 2000
 class CorpusSearchScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="search.back", tooltip="Close the search"),
+        Binding("ctrl+o", "whole_words", "Whole words", id="search.words", tooltip="Whole words only"),
+        Binding(
+            "ctrl+l", "code_all", "Code all", id="search.code", tooltip="Tag every match (a review first)"
+        ),
+        Binding("ctrl+z", "undo_coding", "Undo coding", id="search.undo", tooltip="Undo the last coding"),
     ]
 
     def __init__(self, workspace: Workspace, query: str = "") -> None:
@@ -48,6 +56,8 @@ class CorpusSearchScreen(Screen[None]):
         self._generation = 0
         self._initial = query
         self._width = 0  # the list's width its rows were cut to
+        #: what each "code every match" from here saved (ctrl+z undoes the last)
+        self.codings: list[AppliedCoding] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -59,6 +69,7 @@ class CorpusSearchScreen(Screen[None]):
             )
             # Tab reaches it (ctrl+t is the codebook on every screen)
             yield Input(placeholder="tags…", id="search-tags")
+            yield Checkbox("whole words", id="search-words")
             body = "Leave out menus, footers, appended articles"
             yield Checkbox("body only", id="search-body-only", tooltip=body)
         yield Static(Text(""), id="search-status")
@@ -76,13 +87,22 @@ class CorpusSearchScreen(Screen[None]):
 
     # -- searching -------------------------------------------------------------------------------------
     @on(Input.Changed)
-    @on(Checkbox.Changed, "#search-body-only")
+    @on(Checkbox.Changed)
     def _changed(self) -> None:
         self.start_search()
+
+    @property
+    def whole_words(self) -> bool:
+        return self.query_one("#search-words", Checkbox).value
+
+    def action_whole_words(self) -> None:
+        box = self.query_one("#search-words", Checkbox)
+        box.value = not box.value
 
     def start_search(self) -> None:
         query = self.query_one("#search-query", Input).value
         tags = parse_tags(self.query_one("#search-tags", Input).value)
+        whole_words = self.whole_words
         self._generation += 1
         self.hits = []
         self.query_one(OptionList).clear_options()
@@ -92,10 +112,18 @@ class CorpusSearchScreen(Screen[None]):
             return
         self.searching = True
         self._show_status()
-        self._search(self._generation, query, tags, self.query_one("#search-body-only", Checkbox).value)
+        body_only = self.query_one("#search-body-only", Checkbox).value
+        self._search(self._generation, query, tags, whole_words, body_only)
 
     @work(thread=True, exclusive=True, group="corpus-search", exit_on_error=False)
-    def _search(self, generation: int, query: str, tags: tuple[str, ...], body_only: bool = False) -> None:
+    def _search(
+        self,
+        generation: int,
+        query: str,
+        tags: tuple[str, ...],
+        whole_words: bool = False,
+        body_only: bool = False,
+    ) -> None:
         worker = get_current_worker()
         keep = None
         if body_only:  # the article's body only (reader.analysis: each article analysed once, cached)
@@ -109,7 +137,8 @@ class CorpusSearchScreen(Screen[None]):
         batch: list[SearchHit] = []
         last = monotonic()
         try:
-            for hit in self.search_engine.search(query, tags=tags, cancelled=cancelled):
+            hits = self.search_engine.search(query, tags=tags, whole_words=whole_words, cancelled=cancelled)
+            for hit in hits:
                 if keep is not None and not keep(hit.article_id, hit.start, hit.end):
                     continue
                 batch.append(hit)
@@ -217,6 +246,59 @@ class CorpusSearchScreen(Screen[None]):
         from reader.screens.reading import ReadingScreen
 
         self.app.push_screen(ReadingScreen(self.workspace, info, select=(hit.start, hit.end)))
+
+    # -- code every match ------------------------------------------------------------------------------
+    def action_code_all(self) -> None:
+        """Tag every match of the search (those listed: a tag filter applies), after a review."""
+        from reader.screens.coding import CodeMatchesScreen
+
+        query = self.query_one("#search-query", Input).value
+        if not query.strip():
+            self.notify("Type a search first.", markup=False)
+            return
+        tags = parse_tags(self.query_one("#search-tags", Input).value)
+        narrowed = bool(tags) or self.query_one("#search-body-only", Checkbox).value
+        if narrowed and self.searching:
+            self.notify("Wait for the search to finish: only its matches are coded.", markup=False)
+            return
+        keep = {(h.article_id, h.start, h.end) for h in self.hits} if narrowed else None
+        screen = CodeMatchesScreen(self.workspace, query, whole_words=self.whole_words, keep=keep)
+        self.app.push_screen(screen, self._code)
+
+    def _code(self, draft) -> None:  # CodingDraft | None (imported with the screen)
+        if draft is not None:
+            self._coding(lambda: apply_plan(self.workspace, draft.plan, tags=draft.tags, note=draft.note))
+
+    def action_undo_coding(self) -> None:
+        if not self.codings:
+            self.notify("No coding to undo.", markup=False)
+            return
+        applied = self.codings.pop()
+        self._coding(lambda: undo_applied(self.workspace, applied))
+
+    @work(thread=True, group="coding", exit_on_error=False)
+    def _coding(self, change) -> None:
+        """Save a coding (or undo one) off the UI thread, then search again: the results show the tags."""
+        try:
+            result = change()
+        except ReaderError as exc:
+            self.app.call_from_thread(
+                self.notify, safe_line(str(exc)), title="Not coded", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self._coded, result)
+
+    def _coded(self, result: AppliedCoding | int) -> None:
+        if isinstance(result, AppliedCoding):
+            self.codings.append(result)
+            count = len(result.annotations)
+            articles = len({a.article_id for a in result.annotations})
+            message = f"Coded {count} match{'es' if count != 1 else ''} in {articles} article"
+            message += f"{'s' if articles != 1 else ''} · ctrl+z undoes"
+        else:
+            message = f"Undid the coding of {result} match{'es' if result != 1 else ''}"
+        self.notify(message, markup=False)
+        self.start_search()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -125,6 +125,7 @@ class WordAids:
         if view_text is not None and view_words is not None:
             self._view_words[view_text.view] = view_words
         self.view_shown()
+        self.screen.words_ready()
 
     def view_shown(self) -> None:
         """The screen shows a view (the first, or after a switch): its words and reading line."""

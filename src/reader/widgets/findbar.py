@@ -1,8 +1,10 @@
-"""The find bar of the reading screen: a query box and a match count.
+"""The find bar of the reading screen: a query box, a "whole words" toggle and a match count.
 
-The bar only says what the user asks for, in messages (:class:`FindBar.Changed` as the query is typed,
-:class:`FindBar.Step` for the next or previous match, :class:`FindBar.Closed`); the screen finds the
-matches (in any script) and tells the bar the count with :meth:`FindBar.show_count`.
+The bar only says what the user asks for, in messages (:class:`FindBar.Changed` as the query is typed or
+the toggle flips, :class:`FindBar.Step` for the next or previous match, :class:`FindBar.CodeAll` to tag
+every match, :class:`FindBar.Closed`); the screen finds the matches (in any script) and tells the bar the
+count with :meth:`FindBar.show_count`. ``ctrl+o`` flips "whole words" (a click too; Tab reaches it);
+``ctrl+l`` codes every match (a review list first).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 __all__ = ["FindBar", "FindInput"]
 
@@ -29,6 +31,8 @@ class FindInput(Input):
         Binding("up", "step(-1)", "Previous", show=False, id="search.previous"),
         Binding("ctrl+b", "body_only", "Body only", show=False, id="search.body-only"),
         Binding("escape", "close", "Close", show=False, id="search.close"),
+        Binding("ctrl+o", "whole_words", "Whole words", id="search.whole-words", tooltip="Whole words only"),
+        Binding("ctrl+l", "code_all", "Code all", id="search.code-all", tooltip="Tag every match…"),
     ]
 
     def action_step(self, step: int) -> None:
@@ -39,6 +43,16 @@ class FindInput(Input):
         if isinstance(bar, FindBar):
             bar.body_only = not bar.body_only
 
+    def action_whole_words(self) -> None:
+        bar = self.parent
+        if isinstance(bar, FindBar):
+            bar.whole_words = not bar.whole_words
+
+    def action_code_all(self) -> None:
+        bar = self.parent
+        if isinstance(bar, FindBar) and self.value.strip():
+            self.post_message(FindBar.CodeAll(self.value, bar.whole_words))
+
     def action_close(self) -> None:
         bar = self.parent
         if isinstance(bar, FindBar):
@@ -48,13 +62,31 @@ class FindInput(Input):
 class FindBar(Horizontal):
     """Hidden until :meth:`open`; id ``reading-search`` by default (the count: ``reading-search-count``)."""
 
+    DEFAULT_CSS = """
+    FindBar > Checkbox {
+        height: 1;
+        border: none;
+        padding: 0 1;
+        background: $panel;
+    }
+    """
+
     @dataclass
     class Changed(Message):
         """The query is now `query` (typed, or cleared when the bar closed); `body_only`: find in the
-        article's body only, not in the page parts around it (a menu, a footer, an appended article)."""
+        article's body only, not in the page parts around it (a menu, a footer, an appended article);
+        `whole_words`: only whole-word matches."""
 
         query: str
         body_only: bool = False
+        whole_words: bool = False
+
+    @dataclass
+    class CodeAll(Message):
+        """Tag every match of `query` (after a review)."""
+
+        query: str
+        whole_words: bool
 
     @dataclass
     class Step(Message):
@@ -70,7 +102,10 @@ class FindBar(Horizontal):
         self._body_only = False
 
     def compose(self) -> ComposeResult:
-        yield FindInput(placeholder="find (简/繁 alike) · enter/↓ next · ↑ previous · ^b body only · esc")
+        yield FindInput(
+            placeholder="find (简/繁 alike) · enter/↓ next · ↑ previous · ^b body only · ^l code all"
+        )
+        yield Checkbox("whole words", id=f"{self.id}-words")
         yield Static(Text(""), id=f"{self.id}-count")
 
     @property
@@ -89,7 +124,15 @@ class FindBar(Horizontal):
     @body_only.setter
     def body_only(self, body_only: bool) -> None:
         self._body_only = body_only
-        self.post_message(self.Changed(self.query_text, body_only))
+        self.post_message(self.Changed(self.query_text, body_only, self.whole_words))
+
+    def whole_words(self) -> bool:
+        """Only whole-word matches (数据 but not inside 大数据)."""
+        return self.query_one(Checkbox).value
+
+    @whole_words.setter
+    def whole_words(self, on: bool) -> None:
+        self.query_one(Checkbox).value = on  # posts Checkbox.Changed: the search runs again
 
     def open(self) -> None:
         """Show the bar with the cursor in the query box (the last query selected, to type over)."""
@@ -119,7 +162,12 @@ class FindBar(Horizontal):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(event.value, self._body_only))
+        self.post_message(self.Changed(event.value, self._body_only, self.whole_words))
+
+    @on(Checkbox.Changed)
+    def _toggled(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(self.query_text, self._body_only, event.value))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

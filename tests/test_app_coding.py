@@ -1,0 +1,124 @@
+"""Whole-word find and "code every match" in the app: from the find bar and from the corpus search, the
+review list decides exactly what is tagged, and one undo takes all of it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from _app import document, make_app, open_article
+from _pilot import settle, wait_until
+from _words import dictionary_index, install_dictionary  # noqa: F401  (fixture)
+from reader.screens.coding import CodeMatchesScreen, HitList
+from reader.screens.reading import ReadingScreen
+from reader.screens.search import CorpusSearchScreen
+from reader.words import words_for
+
+SIZE = (100, 30)
+SIMPLIFIED = "001_8eaa32b1d9703bf4.txt"
+
+
+@pytest.fixture
+def app(seeds_dir: Path, db_dir: Path, dictionary_index: Path):  # noqa: F811
+    install_dictionary(dictionary_index, db_dir)
+    return make_app(seeds_dir, db_dir)
+
+
+def stored(workspace) -> list[tuple[str, int, int, tuple[str, ...], str]]:
+    return sorted((a.article_id, a.start, a.end, a.tags, a.note) for a in workspace.store.all())
+
+
+def count_text(screen: ReadingScreen) -> str:
+    return str(screen.query_one("#reading-search-count", Static).render())
+
+
+async def review(pilot, tags: str, note: str = "") -> CodeMatchesScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, CodeMatchesScreen)
+    await wait_until(pilot, lambda: screen.plan is not None, "the hits to review")
+    screen.query_one("#coding-note", Input).value = note
+    screen.query_one("#coding-tags", Input).focus()
+    await pilot.press(*tags)
+    return screen
+
+
+async def test_whole_words_in_the_find_bar_keeps_only_matches_that_are_words(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, SIMPLIFIED)
+        doc = document(screen)
+        await wait_until(pilot, lambda: screen.words.article_words is not None, "the words")
+        await pilot.press("slash", *"数据")
+        await settle(pilot)
+        every = list(doc.search_matches)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        whole = list(doc.search_matches)
+        assert 0 < len(whole) < len(every) and count_text(screen).endswith(f"/{len(whole)}")
+        assert all(doc.words.is_boundary(a) and doc.words.is_boundary(b) for a, b in whole)
+        inside = set(every) - set(whole)
+        assert inside and all(not (doc.words.is_boundary(a) and doc.words.is_boundary(b)) for a, b in inside)
+        await pilot.press("ctrl+o")  # off again
+        await settle(pilot)
+        assert list(doc.search_matches) == every
+
+
+async def test_code_every_match_from_the_find_bar_tags_exactly_the_reviewed_hits_and_u_undoes_all(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, SIMPLIFIED)
+        workspace = screen.workspace
+        await wait_until(pilot, lambda: screen.words.article_words is not None, "the words")
+        await pilot.press("slash", *"数据", "ctrl+o", "ctrl+l")
+        coding = await review(pilot, "数据,分析", note="bulk")
+        plan = coding.plan
+        assert plan and all(p.article_id == SIMPLIFIED for p in plan)
+        words = words_for(workspace).for_article(screen.article)
+        assert all(words.is_boundary(p.start) and words.is_boundary(p.end) for p in plan)  # whole words
+        hits = coding.query_one(HitList)
+        hits.focus()
+        await pilot.press("space", "down", "down", "space")  # uncheck the first and the third hit
+        kept = [p for i, p in enumerate(plan) if i not in (0, 2)]
+        assert sorted(hits.selected) == [i for i in range(len(plan)) if i not in (0, 2)]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert stored(workspace) == sorted(
+            (p.article_id, p.start, p.end, ("数据", "分析"), "bulk") for p in kept
+        )
+        assert len(screen.annotations) == len(kept)  # drawn at once
+        await pilot.press("ctrl+l")  # again: the coded hits are listed unchecked
+        again = await review(pilot, "数据, 分析")
+        await wait_until(
+            pilot, lambda: sum(p.already for p in again.plan) == len(kept), "the coded hits marked"
+        )
+        assert sorted(again.query_one(HitList).selected) == [0, 2]
+        await pilot.press("escape")  # cancel: nothing more
+        await settle(pilot)
+        await pilot.press("escape")  # closes the find bar
+        await pilot.press("u")
+        await settle(pilot)
+        assert stored(workspace) == [] and len(screen.annotations) == 0
+
+
+async def test_code_every_match_from_the_corpus_search_in_any_script_and_ctrl_z_undoes_it(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        search = pilot.app.screen
+        assert isinstance(search, CorpusSearchScreen)
+        await pilot.press(*"软件")
+        await wait_until(pilot, lambda: search.hits and not search.searching, "the search")
+        await pilot.press("ctrl+l")
+        coding = await review(pilot, "技术")
+        assert {p.quote for p in coding.plan} >= {"软件", "軟體"}  # 软件 codes 軟體 in Traditional text
+        assert sorted((p.article_id, p.start, p.end) for p in coding.plan) == sorted(
+            (h.article_id, h.start, h.end) for h in search.hits
+        )
+        await pilot.press("enter")  # Enter in the tags codes them
+        await wait_until(pilot, lambda: len(search.codings) == 1, "the coding saved")
+        workspace = search.workspace
+        assert stored(workspace) == sorted((p.article_id, p.start, p.end, ("技术",), "") for p in coding.plan)
+        await wait_until(pilot, lambda: search.hits and all(h.tags == ("技术",) for h in search.hits), "tags")
+        await pilot.press("ctrl+z")
+        await wait_until(pilot, lambda: stored(workspace) == [], "the coding undone")
