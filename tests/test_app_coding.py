@@ -64,7 +64,9 @@ async def test_whole_words_in_the_find_bar_keeps_only_matches_that_are_words(app
         assert list(doc.search_matches) == every
 
 
-async def test_code_every_match_from_the_find_bar_tags_exactly_the_reviewed_hits_and_u_undoes_all(app) -> None:
+async def test_code_every_match_from_the_find_bar_tags_exactly_the_reviewed_hits_and_u_undoes_all(
+    app,
+) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_article(pilot, SIMPLIFIED)
         workspace = screen.workspace
@@ -122,3 +124,60 @@ async def test_code_every_match_from_the_corpus_search_in_any_script_and_ctrl_z_
         await wait_until(pilot, lambda: search.hits and all(h.tags == ("技术",) for h in search.hits), "tags")
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: stored(workspace) == [], "the coding undone")
+
+
+async def test_the_word_frequency_screen_merges_scripts_enter_searches_s_stops(app, db_dir) -> None:
+    from textual.widgets import Checkbox
+
+    from reader.screens.frequencies import WordFrequencyScreen, WordTable
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")  # from the library
+        words = pilot.app.screen
+        assert isinstance(words, WordFrequencyScreen)
+        await wait_until(pilot, lambda: words.words and not words.counting, "the count")
+        data = next(w for w in words.words if w.word == "数据")
+        forms = dict(data.forms)
+        assert forms["数据"] > 0 and forms["數據"] > 0  # one word in both scripts
+        assert data.count == sum(forms.values()) and data.articles >= 2
+        table = words.query_one(WordTable)
+        table.move_cursor(row=[w.word for w in words.words].index("数据"))
+        await pilot.press("s")  # a stop word now
+        listed = lambda: not words.counting and "数据" in [w.word for w in words.words]  # noqa: E731
+        await wait_until(pilot, lambda: not words.counting and not listed(), "数据 left out")
+        assert "数据" in (db_dir / "stopwords.txt").read_text(encoding="utf-8")
+        await pilot.press("u")  # back again
+        await wait_until(pilot, listed, "数据 counted again")
+        table.move_cursor(row=[w.word for w in words.words].index("数据"))
+        await pilot.press("enter")
+        search = pilot.app.screen
+        assert isinstance(search, CorpusSearchScreen)
+        assert search.query_one("#search-query", Input).value == "数据"
+        assert search.query_one("#search-words", Checkbox).value  # whole words
+        await wait_until(pilot, lambda: search.hits and not search.searching, "the search")
+        found = [h.match for h in search.hits if h.match in forms]  # (and 資料: 数据 in Taiwan's words)
+        assert set(found) == {"数据", "數據"} and len(found) == data.count
+
+
+async def test_the_word_frequencies_of_an_article_find_the_word_in_it(app) -> None:
+    from reader.screens.frequencies import WordFrequencyScreen, WordTable
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, "002_ced27b30dc7015ea.txt")
+        screen.action_word_frequencies()  # the palette's "Words: most frequent in this article"
+        await settle(pilot)
+        words = pilot.app.screen
+        assert isinstance(words, WordFrequencyScreen)
+        await wait_until(pilot, lambda: words.words and not words.counting, "the count")
+        assert all(w.articles == 1 for w in words.words)
+        data = next(w for w in words.words if w.word == "数据")
+        words.query_one(WordTable).move_cursor(row=words.words.index(data))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        doc = document(screen)
+        await wait_until(pilot, lambda: screen.words.article_words is not None, "the words")
+        await settle(pilot)
+        # found as a whole word, as often as it was counted (not inside a longer word)
+        assert [doc.text[a:b] for a, b in doc.search_matches] == ["數據"] * data.count

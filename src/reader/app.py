@@ -234,6 +234,13 @@ class ReaderApp(App[None]):
         if not isinstance(self.screen, CorpusSearchScreen):
             self.push_screen(CorpusSearchScreen(self.workspace))
 
+    def action_words(self) -> None:
+        """The most frequent words of the corpus (screens/frequencies.py)."""
+        from reader.screens.frequencies import WordFrequencyScreen
+
+        if not isinstance(self.screen, WordFrequencyScreen):
+            self.push_screen(WordFrequencyScreen(self.workspace))
+
     def action_passages(
         self, tags: tuple[str, ...], articles: tuple[str, ...] = (), view: str = "original"
     ) -> None:

@@ -4,7 +4,8 @@ Words come from :mod:`reader.words` (the 简体 view, segmented once per article
 counted in their Simplified form and 数据 and 數據 are one word; each result also says how the word was
 written in the originals. Stop words are left out: the user's list (``<db>/stopwords.txt``) if it exists,
 else the one shipped in ``reader/data/stopwords.txt``; ``reader words --write-stopwords`` copies the
-shipped list there for editing. Tokens without an ideograph or a letter (194%, 2025) are not words here.
+shipped list there for editing (the app's word screen edits it with :func:`add_stopword` and
+:func:`remove_stopword`). Tokens without an ideograph or a letter (194%, 2025) are not words here.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "STOPWORDS_FILE",
     "WordCount",
+    "add_stopword",
     "default_stopwords",
     "load_stopwords",
+    "remove_stopword",
     "word_frequencies",
     "write_stopwords",
 ]
@@ -92,6 +95,31 @@ def write_stopwords(db: Path) -> Path:
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     tmp.write_text(default_stopwords(), encoding="utf-8")
     os.replace(tmp, target)
+    return target
+
+
+def _replace(target: Path, text: str) -> None:
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def add_stopword(db: Path, word: str) -> Path:
+    """Add `word` to ``<db>/stopwords.txt`` (made from the shipped list first; written atomically)."""
+    target = write_stopwords(db)
+    text = target.read_text(encoding="utf-8")
+    if word not in _lines(text):
+        _replace(target, text + ("" if not text or text.endswith("\n") else "\n") + word + "\n")
+    return target
+
+
+def remove_stopword(db: Path, word: str) -> Path:
+    """Take `word` out of ``<db>/stopwords.txt`` (every line that is only it); the file."""
+    target = write_stopwords(db)
+    lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if line.split("#", 1)[0].strip() != word]
+    if len(kept) != len(lines):
+        _replace(target, "".join(kept))
     return target
 
 

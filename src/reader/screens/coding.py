@@ -20,8 +20,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Input, SelectionList, Static
 from textual.timer import Timer
+from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from reader.coding import PlannedCode, plan_matches

@@ -72,6 +72,25 @@ class ReaderCommands(Provider):
                 ("Go: previous highlight", screen.action_previous_highlight, "Jump to the previous highlight")
             )
             commands.append(("Go: back to the library", screen.action_back, "Close this article"))
+            commands += [
+                (
+                    "Reading line: pinyin / zhuyin / off (r)",
+                    screen.action_reading_line,
+                    "Readings above the text",
+                ),
+                ("Dictionary: the word under the cursor (i)", screen.action_dictionary, "CC-CEDICT"),
+                (
+                    "Words: snap selections to whole words (on/off)",
+                    screen.action_toggle_snap,
+                    "Shift+arrows and the mouse select whole words",
+                ),
+                (
+                    "Words: add the selection to my words (+)",
+                    screen.action_add_word,
+                    "Kept whole from now on",
+                ),
+                ("Words: most frequent in this article", screen.action_word_frequencies, "简/繁 merged"),
+            ]
         commands.append(
             ("Export: annotations to a file…", app.action_export, "JSON, W3C Web Annotation, CSV or Markdown")
         )
@@ -94,6 +113,7 @@ class ReaderCommands(Provider):
             commands.append(
                 ("Search: the whole corpus", app.action_corpus_search, "Every article, any script")
             )
+            commands.append(("Words: most frequent in the corpus (w)", app.action_words, "简/繁 merged"))
             commands.append(
                 ("Passages: by tag… (choose in the codebook)", app.action_tags, "Enter on a tag lists them")
             )

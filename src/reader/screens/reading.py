@@ -409,6 +409,20 @@ class ReadingScreen(CorrectingScreen):
     def action_add_word(self) -> None:
         self.words.add_selection_to_user_words()
 
+    def action_word_frequencies(self) -> None:
+        """This article's most frequent words; Enter on one finds it here (whole words)."""
+        from reader.screens.frequencies import WordFrequencyScreen
+
+        if self.article is None:
+            return
+
+        def find(word: str | None) -> None:
+            if word:
+                self.query_one(FindBar).open(word, whole_words=True)
+
+        screen = WordFrequencyScreen(self.workspace, article_ids=[self.info.id], title=self._title_in_view())
+        self.app.push_screen(screen, find)
+
     def action_dictionary(self) -> None:
         """The word under the cursor in CC-CEDICT, in a popup beside it (↑/↓ shorter / longer words)."""
         from reader.screens.dictionary import DictionaryPopup

@@ -47,7 +47,7 @@ class CorpusSearchScreen(Screen[None]):
         Binding("ctrl+z", "undo_coding", "Undo coding", id="search.undo", tooltip="Undo the last coding"),
     ]
 
-    def __init__(self, workspace: Workspace, query: str = "") -> None:
+    def __init__(self, workspace: Workspace, query: str = "", *, whole_words: bool = False) -> None:
         super().__init__()
         self.workspace = workspace
         self.search_engine = CorpusSearch(workspace)
@@ -56,6 +56,7 @@ class CorpusSearchScreen(Screen[None]):
         self._generation = 0
         self._initial = query
         self._width = 0  # the list's width its rows were cut to
+        self._initial_whole_words = whole_words
         #: what each "code every match" from here saved (ctrl+z undoes the last)
         self.codings: list[AppliedCoding] = []
 
@@ -69,7 +70,7 @@ class CorpusSearchScreen(Screen[None]):
             )
             # Tab reaches it (ctrl+t is the codebook on every screen)
             yield Input(placeholder="tags…", id="search-tags")
-            yield Checkbox("whole words", id="search-words")
+            yield Checkbox("whole words", self._initial_whole_words, id="search-words")
             body = "Leave out menus, footers, appended articles"
             yield Checkbox("body only", id="search-body-only", tooltip=body)
         yield Static(Text(""), id="search-status")

@@ -134,12 +134,17 @@ class FindBar(Horizontal):
     def whole_words(self, on: bool) -> None:
         self.query_one(Checkbox).value = on  # posts Checkbox.Changed: the search runs again
 
-    def open(self) -> None:
-        """Show the bar with the cursor in the query box (the last query selected, to type over)."""
+    def open(self, query: str | None = None, *, whole_words: bool | None = None) -> None:
+        """Show the bar with the cursor in the query box (the last query selected, to type over); with
+        `query`, search it (and set "whole words" if given)."""
         self.remove_class("hidden")
         box = self.query_one(FindInput)
         self.screen.set_focus(box)  # at once: the keys typed after `/` follow it (widgets/typeahead.py)
-        if box.value:
+        if whole_words is not None:
+            self.whole_words = whole_words
+        if query is not None:
+            box.value = query
+        elif box.value:
             box.select_all()
 
     def close(self) -> None:
