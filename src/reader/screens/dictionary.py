@@ -54,7 +54,6 @@ class DictionaryPopup(ModalScreen[None]):
 
     DEFAULT_CSS = """
     DictionaryPopup {
-        background: transparent;
         align: left top;
     }
     #dictionary-box {
@@ -91,6 +90,8 @@ class DictionaryPopup(ModalScreen[None]):
         yield Static(Text("looking it up…", style="dim"), id="dictionary-box")
 
     def on_mount(self) -> None:
+        # inline, so that it wins over app.tcss's `Screen { background: … }`: the text stays in view
+        self.styles.background = "transparent"
         self._place(self._lines())
         self.run_worker(self._look_up, thread=True, exit_on_error=False)
 

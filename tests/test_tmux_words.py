@@ -1,0 +1,119 @@
+"""The reading line and the dictionary popup in a real terminal at 80×24 (tmux).
+
+The real ``reader`` is started in a detached tmux session on its own server socket; keys go in with
+``send-keys`` and the screen is read back with ``capture-pane``. What Pilot cannot show: that the readings
+reach a real terminal aligned over their characters (cells, not characters: a CJK character is two), and
+that the popup covers no line of text it is about.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from _words import dictionary_index, install_dictionary  # noqa: F401  (fixture)
+from conftest import READER_BIN, SEEDS
+from reader.layout import char_width
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (needed for this test)"),
+]
+
+WIDTH, HEIGHT = 80, 24
+TIMEOUT = 20.0
+ARTICLE = "0_重庆.txt"  # first by title: the library's cursor starts on it
+TEXT = "0 重庆之行\n\n我们明天去重庆，看看长江。\n"
+
+
+class Tmux:
+    def __init__(self) -> None:
+        unique = uuid.uuid4().hex[:12]
+        self.socket, self.session = f"reader-words-{unique}", f"reader-{unique}"
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, encoding="utf-8", timeout=10
+        )
+        assert result.returncode == 0, f"tmux {' '.join(args)} failed: {result.stderr.strip()}"
+        return result.stdout
+
+    def start(self, command: str) -> None:
+        self.run("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y",
+                 str(HEIGHT), command)  # fmt: skip
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.session, *keys)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.session)
+
+    def wait(self, what: str, predicate: Callable[[str], bool]) -> str:
+        deadline = time.monotonic() + TIMEOUT
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+def cell(line: str, index: int) -> int:
+    """The terminal column of line[index] (a CJK character takes two)."""
+    return sum(char_width(c) for c in line[:index])
+
+
+def reading_over(screen: str, reading: str, word: str) -> tuple[int, int] | None:
+    """(row, column) of `reading` on a row whose next row has `word` starting at the same column."""
+    lines = screen.splitlines()
+    for row, line in enumerate(lines[:-1]):
+        if reading in line and word in lines[row + 1]:
+            below = lines[row + 1]
+            if cell(line, line.index(reading)) == cell(below, below.index(word)):
+                return row, cell(line, line.index(reading))
+    return None
+
+
+def test_reading_line_and_dictionary_popup_at_80x24(tmp_path: Path, dictionary_index: Path) -> None:  # noqa: F811
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    (articles / ARTICLE).write_text(TEXT, encoding="utf-8")
+    db = tmp_path / "db"
+    install_dictionary(dictionary_index, db)
+    env = {"READER_ARTICLES": str(articles), "READER_DB": str(db), "TEXTUAL_ANIMATIONS": "none"}
+    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    tmux = Tmux()
+    try:
+        tmux.start(f"cd {shlex.quote(str(tmp_path))} && {assignments} {shlex.quote(str(READER_BIN))}")
+        tmux.wait("the library", lambda s: "Title" in s and "重庆之行" in s)
+        tmux.keys("Enter")
+        tmux.wait("the article", lambda s: "我们明天去重庆" in s)
+        tmux.keys("r")
+        screen = tmux.wait("pinyin over 重庆", lambda s: reading_over(s, "chóngqìng", "重庆之行") is not None)
+        assert reading_over(screen, "wǒmen", "我们明天") is not None, screen  # the body's first word too
+        text_rows = [row for row, line in enumerate(screen.splitlines()) if "我们明天去重庆" in line]
+
+        tmux.keys("j", "j")  # down to the body's line (a blank line between), on 我
+        tmux.keys("w", "w", "w")  # 我们 → 明天 → 去 → 重庆
+        tmux.keys("i")
+        screen = tmux.wait("the popup", lambda s: "Chóng qìng" in s and "Chongqing" in s)
+        assert [row for row, line in enumerate(screen.splitlines()) if "我们明天去重庆" in line] == text_rows, screen
+        assert "重慶 · 重庆" in screen
+        tmux.keys("Escape")
+        tmux.wait("the popup closed", lambda s: "Chongqing" not in s)
+        tmux.keys("r", "r")  # zhuyin, then off
+        tmux.wait("no reading line", lambda s: "chóngqìng" not in s and "ㄔㄨㄥˊ" not in s)
+        tmux.keys("C-q")
+    finally:
+        tmux.kill()
