@@ -108,7 +108,9 @@ def test_reading_line_and_dictionary_popup_at_80x24(tmp_path: Path, dictionary_i
         tmux.keys("w", "w", "w")  # 我们 → 明天 → 去 → 重庆
         tmux.keys("i")
         screen = tmux.wait("the popup", lambda s: "Chóng qìng" in s and "Chongqing" in s)
-        assert [row for row, line in enumerate(screen.splitlines()) if "我们明天去重庆" in line] == text_rows, screen
+        assert [
+            row for row, line in enumerate(screen.splitlines()) if "我们明天去重庆" in line
+        ] == text_rows, screen
         assert "重慶 · 重庆" in screen
         tmux.keys("Escape")
         tmux.wait("the popup closed", lambda s: "Chongqing" not in s)

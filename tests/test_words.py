@@ -223,3 +223,17 @@ def _article(ws, name: str, text: str):
     path: Path = ws.library.root / name
     path.write_text(text, encoding="utf-8")
     return ws.load(name)
+
+
+def test_stored_words_come_from_memory_or_the_disk_cache_and_never_segment(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    article = SimpleNamespace(text="人工智能时代的大数据平台。", sha256="ab" * 32)
+    words = Words(Converter(), cache_dir=tmp_path)
+    assert words.stored(article) is None  # nothing yet, and nothing segmented to find out
+    first = words.for_article(article)
+    again = Words(Converter(), cache_dir=tmp_path)  # a new process: the disk cache
+    monkeypatch.setattr("reader.words.segment_article", lambda *a: (_ for _ in ()).throw(AssertionError))
+    stored = again.stored(article)
+    assert stored is not None and list(stored.spans()) == list(first.spans())
+    assert again.stored(article) is stored  # then from memory

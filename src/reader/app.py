@@ -11,6 +11,8 @@ import gc
 _USUAL_GC_THRESHOLDS = gc.get_threshold()
 gc.set_threshold(50_000, 50, 100)
 
+import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -33,6 +35,8 @@ from reader.settings import DEFAULT_MEASURE, THEMES, Settings, load_settings, se
 from reader.widgets.terminal_guard import TERMINAL_GUARD
 from reader.widgets.typeahead import Typeahead, route_key
 from reader.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 #: seconds a theme chosen in the palette must stay before it is saved (the palette tries each one out)
 THEME_SAVE_DELAY = 0.5
@@ -153,8 +157,19 @@ class ReaderApp(App[None]):
                 view.measure = settings.wrap_width or DEFAULT_MEASURE
 
     def _started(self) -> None:
-        """The first screen is painted: the cycle collector runs as usual from now on."""
+        """The first screen is painted: the cycle collector runs as usual from now on, and the word
+        segmenter loads in its helper process (``reader.wordprocess``) while the user is in the library."""
         gc.set_threshold(*_USUAL_GC_THRESHOLDS)
+        threading.Thread(target=self._warm_up_words, name="reader-words-warm-up", daemon=True).start()
+
+    def _warm_up_words(self) -> None:
+        from reader.wordprocess import warm_up
+        from reader.words import words_for
+
+        try:
+            warm_up(words_for(self.workspace))
+        except Exception as exc:  # only ahead of time: opening an article tries again and says why
+            log.debug("the word segmenter was not loaded ahead: %s", exc)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):

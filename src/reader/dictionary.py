@@ -189,6 +189,11 @@ class Dictionary:
         """Open the index, building it first if needed (~0.5–1 s once per CC-CEDICT version)."""
         self._connection()
 
+    @property
+    def ready(self) -> bool:
+        """The index is open: a look-up costs about a millisecond (the UI may make it itself)."""
+        return self._conn is not None
+
     def _connection(self) -> sqlite3.Connection:
         conn = self._conn
         if conn is None:

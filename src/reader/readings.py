@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from reader.errors import UsageError
@@ -181,9 +182,9 @@ def view_readings(
 
 
 def _cells(text: str) -> int:
-    from reader.layout import char_width  # not at import: `reader --help` needs only SYSTEMS
+    from reader.layout import cell_widths  # not at import: `reader --help` needs only SYSTEMS
 
-    return sum(char_width(ch) for ch in text)
+    return sum(cell_widths(text))
 
 
 def place_readings(
@@ -197,11 +198,9 @@ def place_readings(
     must end within ``width``; otherwise it is left out. Spans partly outside the line count only with the
     part inside it.
     """
-    from reader.layout import char_width
+    from reader.layout import cell_widths
 
-    offsets = [0]
-    for ch in line:
-        offsets.append(offsets[-1] + char_width(ch))
+    offsets = list(accumulate(cell_widths(line), initial=0))  # drawn per display line: kept quick
     limit = offsets[-1] if width is None else width
     placed: list[PlacedReading] = []
     free = 0  # first cell a reading may use

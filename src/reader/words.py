@@ -147,6 +147,21 @@ class Words:
                 self._memory.move_to_end((article.sha256, self._fingerprint))
             return hit
 
+    def stored(self, article: SupportsText) -> ArticleWords | None:
+        """The words if memory or the disk cache has them (never segments: a worker asks this first, to
+        skip preparing what segmenting needs)."""
+        fingerprint = self._current_fingerprint()
+        key = (article.sha256, fingerprint)
+        with self._lock:
+            hit = self._memory.get(key)
+            if hit is not None:
+                self._memory.move_to_end(key)
+                return hit
+        words = self._read(article, fingerprint)
+        if words is not None:
+            self._remember(key, words)
+        return words
+
     def for_article(self, article: SupportsText) -> ArticleWords:
         """The article's words (segments it if needed: call from a worker)."""
         fingerprint = self._current_fingerprint()

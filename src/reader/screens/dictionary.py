@@ -6,8 +6,9 @@ and its definitions; ↑/↓ pick a shorter or longer word at that point (``Dict
 transparent modal screen whose box sits below the cursor's line (above it near the bottom), so the
 document underneath stays exactly where it was; Esc (or ``i``, ``q``, Enter) closes it.
 
-The look-up runs in a thread worker (the index is opened by the reading screen's words worker when the
-article opens, so it is usually ready: a look-up is then ~1 ms). CC-CEDICT is © MDBG, CC BY-SA 4.0.
+The index is opened by the reading screen's words worker when the article opens; once it is, the look-up
+(a fraction of a millisecond) is made before the popup is first drawn; until then it runs in a thread
+worker and the popup says "looking it up…". CC-CEDICT is © MDBG, CC BY-SA 4.0.
 """
 
 from __future__ import annotations
@@ -92,6 +93,13 @@ class DictionaryPopup(ModalScreen[None]):
     def on_mount(self) -> None:
         # inline, so that it wins over app.tcss's `Screen { background: … }`: the text stays in view
         self.styles.background = "transparent"
+        if self.dictionary.ready:
+            try:
+                self._found(self.dictionary.candidates(self.text, self.pos), None)
+                return
+            except ReaderError as exc:
+                self._found([], str(exc))
+                return
         self._place(self._lines())
         self.run_worker(self._look_up, thread=True, exit_on_error=False)
 

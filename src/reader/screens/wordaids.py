@@ -27,10 +27,13 @@ from typing import TYPE_CHECKING
 
 from reader.convert import ViewText
 from reader.errors import ReaderError
+from reader.pacing import Pacer, WorkCancelled
 from reader.readingline import ReadingLine, reading_systems
 from reader.sanitise import safe_line
 from reader.segmentation import ArticleWords, ViewWords
 from reader.settings import load_settings, set_setting
+from reader.viewcache import PIECE_CHARS
+from reader.wordprocess import adopt
 from reader.words import USER_WORDS_FILE, add_user_words, dictionary_for, words_for
 
 if TYPE_CHECKING:
@@ -92,10 +95,26 @@ class WordAids:
         self._run(lambda: self._segment(article, prepare_dictionary=True), "words")
 
     def _segment(self, article: Article, *, prepare_dictionary: bool = False) -> None:
-        """In a thread: the words of `article` (cached, or cut now), then the view shown's."""
+        """In a thread: the words of `article` (cached, or cut now), then the view shown's.
+
+        rjieba cuts in the helper process (``reader.wordprocess``: it would hold the GIL here); the 简体
+        view it cuts is converted first in small pieces that wait while the user types or pages.
+        """
         words = words_for(self.workspace)
+        adopt(words)
         fingerprint = words.refresh_user_words()
-        article_words = words.for_article(article)
+        article_words = words.stored(article)
+        if article_words is None:
+            pacer = getattr(self.screen.app, "pacer", None)
+            if isinstance(pacer, Pacer):
+                pause = pacer.hook(lambda: not self.screen.is_attached)
+                try:
+                    self.workspace.converter.view(
+                        article, "simplified", progress=lambda done, total: pause(), chunk_chars=PIECE_CHARS
+                    )
+                except WorkCancelled:
+                    return
+            article_words = words.for_article(article)
         view_text = self.screen.view_text
         view_words = ViewWords(article_words, view_text.offsets) if view_text is not None else None
         self._post(self._segmented, article, fingerprint, article_words, view_text, view_words)

@@ -17,7 +17,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from reader.layout import char_width
+from reader.layout import cell_widths
 from reader.pacing import Pacer, WorkCancelled
 from reader.readingline import ReadingLine
 
@@ -51,8 +51,11 @@ class ReadingRows:
             if reading.cell > used:
                 segments.append(Segment(" " * (reading.cell - used), style))
             segments.append(Segment(reading.reading, style))
-            used = reading.cell + sum(map(char_width, reading.reading))
-        return Strip(segments).adjust_cell_length(width, style)
+            used = reading.cell + sum(cell_widths(reading.reading))
+        if margin + used > width:  # a narrower widget than the text column (never while laid out)
+            return Strip(segments).adjust_cell_length(width, style)
+        segments.append(Segment(" " * (width - margin - used), style))
+        return Strip(segments, width)  # the cells are known: Strip need not measure them again
 
     # -- reading in the background --------------------------------------------------------------------
 
