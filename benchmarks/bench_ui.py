@@ -14,6 +14,8 @@ reference measured in the same run:
   ≤ 1 s), view switch (≤ 60 / ≤ 300 ms), showing the panel; the store's part of opening (reading the
   annotations: the store engineer's) is printed apart from the UI's.
 * a breakdown of where opening and switching zuozhuan spend their time, measured directly on the core.
+* the reading aids on zuozhuan (``_ui_reading_aids``): words ready after opening (≤ 1 s), page-down frames
+  with the reading line (≤ 20 ms), the dictionary popup (≤ 200 ms first, look-ups ≤ 5 ms).
 
 Timings move with the load on the machine (2 cores shared with other test runs): medians are printed, and
 the load average at the start and end of the run.
@@ -33,6 +35,7 @@ import time
 from pathlib import Path
 
 from _report import REPO, ZUOZHUAN, report
+from _ui_reading_aids import reading_aids
 from _ui_startup import BARE_NEEDLES, Startup, TmuxTimer, bare_command
 
 HERE = Path(__file__).resolve().parent
@@ -320,6 +323,7 @@ def main() -> None:
         else:
             print("start-up: skipped (tmux is not installed)", flush=True)
         zuozhuan(workdir)
+        reading_aids(workdir)
         annotations(workdir)
         components()
     print(f"# {_load()} at the end", flush=True)
