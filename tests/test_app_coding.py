@@ -181,3 +181,21 @@ async def test_the_word_frequencies_of_an_article_find_the_word_in_it(app) -> No
         await settle(pilot)
         # found as a whole word, as often as it was counted (not inside a longer word)
         assert [doc.text[a:b] for a, b in doc.search_matches] == ["數據"] * data.count
+
+
+async def test_whole_words_in_the_corpus_search(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        search = pilot.app.screen
+        await pilot.press(*"数据")
+        await wait_until(pilot, lambda: search.hits and not search.searching, "the search")
+        every = {(h.article_id, h.start) for h in search.hits}
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: search.whole_words and search.hits and not search.searching, "whole")
+        whole = {(h.article_id, h.start) for h in search.hits}
+        assert whole < every  # 数据 inside 大数据 / 数据分析 is left out
+        workspace = search.workspace
+        for article_id, start in every - whole:
+            words = words_for(workspace).for_article(workspace.load(article_id))
+            assert not (words.is_boundary(start) and words.is_boundary(start + 2))

@@ -245,3 +245,25 @@ async def test_i_shows_the_word_in_the_dictionary_and_up_down_pick_shorter_or_lo
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is screen
+
+
+async def test_help_and_the_key_bar_list_the_reading_aids(app) -> None:
+    from textual.widgets import DataTable
+
+    from reader.screens.help import HelpScreen
+    from reader.widgets.keybar import KeyBar
+
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_article(pilot, TRADITIONAL)
+        bar = str(screen.query_one(KeyBar).render())
+        assert "r Reading" in bar and "i Dict" in bar
+        await pilot.press("question_mark")
+        help_screen = pilot.app.screen
+        assert isinstance(help_screen, HelpScreen)
+        table = help_screen.query_one(DataTable)
+        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert rows["w"] == "Next word" and rows["b"] == "Previous word"
+        assert rows["E"].startswith("End of word") and rows["W"].startswith("Select word")
+        assert rows["r"].startswith("Reading line") and "CC-CEDICT" in rows["i"]
+        assert rows["+"] == "Add the selection to your words"
+        assert rows["e"] == "Edit the highlight under the cursor"  # e is still Edit
