@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import pickle
+import select
 import subprocess
 import sys
 import threading
@@ -32,7 +33,10 @@ from reader.segmentation import Segmenter
 if TYPE_CHECKING:
     from reader.words import Words
 
-__all__ = ["HelperSegmenter", "adopt", "helper_pid", "stop_helper", "warm_up"]
+__all__ = ["ANSWER_TIMEOUT", "HelperSegmenter", "adopt", "helper_pid", "stop_helper", "warm_up"]
+
+#: seconds the helper may take to answer (loading the segmenter is ~1 s; cutting zuozhuan ~0.3 s)
+ANSWER_TIMEOUT = 120.0
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +110,9 @@ class _Helper:
                 assert process.stdin is not None and process.stdout is not None
                 pickle.dump(request, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 process.stdin.flush()
+                readable, _, _ = select.select([process.stdout], [], [], ANSWER_TIMEOUT)
+                if not readable:  # hung: never wait for it again
+                    raise OSError(f"no answer in {ANSWER_TIMEOUT:.0f} s")
                 answer: tuple[Any, ...] = pickle.load(process.stdout)
                 return answer
             except (OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:

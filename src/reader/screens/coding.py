@@ -245,6 +245,11 @@ class CodeMatchesScreen(Screen[CodingDraft | None]):
         self._show_status()
 
     @property
+    def already_for(self) -> tuple[str, ...]:
+        """The tags the hits' "already coded" marks were last looked up for."""
+        return self._planned_tags
+
+    @property
     def checked(self) -> list[PlannedCode]:
         if self.plan is None:
             return []

@@ -21,6 +21,7 @@ never on the UI thread:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -125,8 +126,10 @@ class WordAids:
                 log.debug("dictionary not prepared: %s", exc)
 
     def _post(self, callback: Callable[..., None], *args: object) -> None:
+        """From a worker: run `callback` on the UI thread (not once the screen or the app is gone)."""
         if self.screen.is_attached:
-            self.screen.app.call_from_thread(callback, *args)
+            with contextlib.suppress(RuntimeError):  # the app's loop has stopped
+                self.screen.app.call_from_thread(callback, *args)
 
     def _segmented(
         self,

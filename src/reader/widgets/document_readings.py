@@ -9,6 +9,7 @@ screens around it, paced by the app's ``Pacer`` so that paging never waits for i
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -100,14 +101,20 @@ class ReadingRows:
             calm = pacer.hook(cancelled)
         try:
             if self.line.compute(*shown, pause=hurry):
-                display.app.call_from_thread(self._read_more, display)
+                self._tell(display)
             start, end = shown
-            if self.line.compute(end, around[1], pause=calm) + self.line.compute(
-                around[0], start, pause=calm
-            ):
-                display.app.call_from_thread(self._read_more, display)
+            read = self.line.compute(end, around[1], pause=calm)
+            read += self.line.compute(around[0], start, pause=calm)
+            if read:
+                self._tell(display)
         except WorkCancelled:
             return
+
+    def _tell(self, display: TextDisplay) -> None:
+        """From the worker: repaint with what was read (unless the app is closing meanwhile)."""
+        if display.is_attached:
+            with contextlib.suppress(RuntimeError):  # the app's loop has stopped
+                display.app.call_from_thread(self._read_more, display)
 
     def _read_more(self, display: TextDisplay) -> None:
         if display.reading_rows is self:
