@@ -172,6 +172,7 @@ def reading_aids(workdir: Path) -> None:
     )
     plain = [f for r in cold + warm for f in r["plain_frames_ms"]]
     report("page-down frame without the reading line, slowest", max(plain), "ms", "reference, same sessions")
+    report(f"  … median of {len(plain)}", statistics.median(plain), "ms", "reference")
     report(
         "reading line on: first screen read", median(cold + warm, "reading_first_screen_ms"), "ms", "context"
     )
