@@ -105,6 +105,30 @@ async def test_code_every_match_from_the_find_bar_tags_the_reviewed_hits_and_u_u
         assert stored(workspace) == [] and len(screen.annotations) == 0
 
 
+async def test_a_late_answer_for_tags_typed_before_does_not_overwrite_the_review(app) -> None:
+    from reader.coding import plan_matches
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, SIMPLIFIED)
+        await wait_until(pilot, lambda: screen.words.article_words is not None, "the words")
+        await pilot.press("slash", *"数据", "ctrl+l")
+        coding = await review(pilot, "数据")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        again = await review(pilot, "数据")
+        coded = [i for i, p in enumerate(again.plan) if p.already]
+        assert coded and sorted(again.query_one(HitList).selected) == []
+        # the look-up for "数" (typed on the way to 数据, under load) finishes last: it is dropped
+        late = plan_matches(screen.workspace, "数据", tags=("数",), article_ids=[SIMPLIFIED])
+        assert not any(p.already for p in late)
+        again._already_for(("数",), late)
+        await pilot.pause()
+        assert again.already_for == ("数据",) and [i for i, p in enumerate(again.plan) if p.already] == coded
+        assert sorted(again.query_one(HitList).selected) == []
+        assert coding is not again
+
+
 async def test_code_every_match_from_the_corpus_search_in_any_script_and_ctrl_z_undoes_it(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

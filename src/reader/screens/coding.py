@@ -175,6 +175,12 @@ class CodeMatchesScreen(Screen[CodingDraft | None]):
             self.run_worker(lambda: self._find(tags), thread=True, exit_on_error=False, group="coding-plan")
 
     def _already_for(self, tags: tuple[str, ...], plan: list[PlannedCode]) -> None:
+        try:
+            typed = check_tags(self.query_one("#coding-tags", Input).value)
+        except ReaderError:
+            typed = None
+        if tags != typed:
+            return  # the answer for tags typed before (look-ups can finish out of order): a newer one comes
         if self.plan is None or [(p.article_id, p.start, p.end) for p in plan] != [
             (p.article_id, p.start, p.end) for p in self.plan
         ]:
