@@ -186,6 +186,28 @@ async def test_the_word_frequency_screen_merges_scripts_enter_searches_s_stops(a
         assert set(found) == {"数据", "數據"} and len(found) == data.count
 
 
+async def test_t_filters_the_word_frequencies_by_a_tag_in_either_script(app) -> None:
+    from reader.screens.frequencies import WordFrequencyScreen, WordTable
+
+    workspace = app.workspace
+    article = workspace.load(SIMPLIFIED)
+    workspace.annotate(article, *workspace.find(article, "字节跳动")[0], tags=["来源"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        words = pilot.app.screen
+        assert isinstance(words, WordFrequencyScreen)
+        await wait_until(pilot, lambda: words.words and not words.counting, "the count")
+        assert len(words.words) > 1
+        await pilot.press("t")  # to the tag filter (ctrl+t stays the codebook)
+        assert words.focused is words.query_one("#words-tags", Input)
+        await pilot.press(*"來源", "enter")  # the Traditional spelling finds 来源
+        await wait_until(
+            pilot, lambda: not words.counting and [w.word for w in words.words] == ["字节跳动"], "the filter"
+        )
+        assert words.words[0].count == 1 and words.focused is words.query_one(WordTable)
+
+
 async def test_the_word_frequencies_of_an_article_find_the_word_in_it(app) -> None:
     from reader.screens.frequencies import WordFrequencyScreen, WordTable
 

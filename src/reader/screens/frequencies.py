@@ -52,7 +52,8 @@ class WordFrequencyScreen(Screen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "stop_word", "Stop word", id="words.stop", tooltip="Leave this word out (a stop word)"),
         Binding("u", "unstop", "Undo stop", id="words.unstop", tooltip="Put the last stop word back"),
-        Binding("ctrl+t", "focus_tags", "Tags", id="words.tags", tooltip="Only words in passages with tags"),
+        # t as in the panel (ctrl+t is the codebook on every screen)
+        Binding("t", "focus_tags", "Tags", id="words.tags", tooltip="Only words in passages with tags"),
         Binding("escape", "back", "Back", id="words.back"),
     ]
 

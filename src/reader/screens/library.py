@@ -126,9 +126,10 @@ class LibraryScreen(Screen[None]):
         Binding(
             "M", "app.merge", "Merge", show=False, id="merge", tooltip="Merge coders into an agreed version"
         ),
-        Binding("w", "app.words", "Words", id="words", tooltip="The most frequent words (简/繁 merged)"),
         Binding("q", "app.quit", "Quit", id="quit-library"),
         Binding("plus", "add_articles", "Add", id="add-articles", tooltip="Add web pages, EPUB, DOCX, PDF"),
+        # after Quit and Add: at 80 columns the key bar keeps Quit and cuts this (help lists it)
+        Binding("w", "app.words", "Words", id="words", tooltip="The most frequent words (简/繁 merged)"),
         Binding(
             "ctrl+r",
             "set_aside",
