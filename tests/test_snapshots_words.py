@@ -1,5 +1,5 @@
-"""Snapshots of the reading aids at 80×24 and 120×36: the reading line (pinyin) with the dictionary popup on
-曇花一現, the "code every match" review list, and the word-frequency screen.
+"""Snapshots of the reading aids at 60×20, 80×24 and 120×36: the reading line (pinyin) with the dictionary
+popup on 曇花一現, the "code every match" review list, and the word-frequency screen.
 
 After an intended change: `pytest tests/test_snapshots_words.py --snapshot-update`, then look at the SVGs.
 Deterministic: the seeds opened through a relative path, the session's CC-CEDICT index, every worker
@@ -24,7 +24,7 @@ from reader.screens.reading import ReadingScreen
 from reader.widgets.document import DocumentView
 from reader.workspace import Workspace
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
+SIZES = [pytest.param(size, id=f"{size[0]}x{size[1]}") for size in ((60, 20), (80, 24), (120, 36))]
 TRADITIONAL = "002_ced27b30dc7015ea.txt"
 SIMPLIFIED = "001_8eaa32b1d9703bf4.txt"
 
