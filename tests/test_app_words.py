@@ -156,6 +156,32 @@ async def test_plus_adds_the_selection_to_the_user_words_and_the_article_is_segm
         assert "禁令发布" in (db_dir / USER_WORDS_FILE).read_text(encoding="utf-8")
 
 
+async def test_two_checks_of_the_user_words_at_once_run_one_after_the_other(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back from the coding review and then its save both ask: the second waits, neither is cancelled (a
+    cancelled worker failed the pilot tests' settle under load)."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, SIMPLIFIED)
+        await words_ready(pilot, screen)
+        release = threading.Event()
+        calls: list[int] = []
+        real = Words.refresh_user_words
+
+        def slow(self):
+            calls.append(1)
+            release.wait(20)
+            return real(self)
+
+        monkeypatch.setattr(Words, "refresh_user_words", slow)
+        screen.words.check_user_words()
+        screen.words.check_user_words()
+        await wait_until(pilot, lambda: len(calls) == 1, "the first check")
+        release.set()
+        await wait_until(pilot, lambda: len(calls) == 2, "the second check, after the first")
+        await settle(pilot)  # raised WorkerCancelled when the second cancelled the first
+
+
 async def test_a_new_codebook_tag_becomes_a_word_after_the_save(app) -> None:
     from _app import annotate_selection
 

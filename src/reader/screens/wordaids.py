@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from reader.convert import ViewText
@@ -61,6 +62,8 @@ class WordAids:
         self._mapping: set[str] = set()  # views whose words a worker is mapping
         self._lines: dict[tuple[str, str, int], ReadingLine] = {}
         self._started = False
+        self._checking = False  # a check of the user words is running (another is run after it if asked)
+        self._check_again = False
         settings = load_settings(self.workspace.store.path)
         reading = settings.values.get("reading", "off")
         self.system: str | None = reading if reading in READING_NAMES else None
@@ -185,11 +188,25 @@ class WordAids:
         article = self.screen.article
         if article is None or self.fingerprint is None:
             return
-        self._run(lambda: self._resegment_if_changed(article), "words")
+        if self._checking:  # asked twice at once (back from a dialog, then its save): once more after it
+            self._check_again = True
+            return
+        self._checking = True
+        check = partial(self._resegment_if_changed, article)
+        self.screen.run_worker(check, thread=True, group="words-check", exit_on_error=False)
 
     def _resegment_if_changed(self, article: Article) -> None:
-        if words_for(self.workspace).refresh_user_words() != self.fingerprint:
-            self._segment(article)
+        try:
+            if words_for(self.workspace).refresh_user_words() != self.fingerprint:
+                self._segment(article)
+        finally:
+            self._post(self._checked)
+
+    def _checked(self) -> None:
+        self._checking = False
+        if self._check_again:
+            self._check_again = False
+            self.check_user_words()
 
     # -- the reading line -------------------------------------------------------------------------------
     def cycle_reading_line(self) -> None:
