@@ -126,6 +126,7 @@ class FindBar(Horizontal):
         self._body_only = body_only
         self.post_message(self.Changed(self.query_text, body_only, self.whole_words))
 
+    @property
     def whole_words(self) -> bool:
         """Only whole-word matches (数据 but not inside 大数据)."""
         return self.query_one(Checkbox).value
