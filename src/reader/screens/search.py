@@ -70,7 +70,8 @@ class CorpusSearchScreen(Screen[None]):
             )
             # Tab reaches it (ctrl+t is the codebook on every screen)
             yield Input(placeholder="tags…", id="search-tags")
-            yield Checkbox("whole words", self._initial_whole_words, id="search-words")
+            words = "Whole words only (ctrl+o): 数据 but not inside 大数据"
+            yield Checkbox("words", self._initial_whole_words, id="search-words", tooltip=words)
             body = "Leave out menus, footers, appended articles"
             yield Checkbox("body only", id="search-body-only", tooltip=body)
         yield Static(Text(""), id="search-status")
