@@ -17,9 +17,11 @@ from conftest import READER_BIN
 from reader.app import ReaderApp
 from reader.merge_decisions import read_decisions
 from reader.screens.dialogs import InputDialog
+from reader.screens.library import LibraryScreen
 from reader.screens.reading import ReadingScreen
 from reader.screens.team import AgreementScreen, MergeScreen
 from reader.settings import load_settings, set_setting
+from reader.widgets.header import HeaderLine
 from reader.widgets.panel import AnnotationList
 from reader.workspace import Workspace
 
@@ -320,3 +322,22 @@ async def test_a_new_name_in_the_settings_dialog_is_coded_as_at_once(
         ws = app.workspace
         made = ws.annotate(ws.load(ARTICLE), *PASSAGE, tags=["t"])
         assert ws.creator_of(made) == "Bob" and ws.store.coders()[0] == "Bob"
+
+
+async def test_the_library_header_names_the_coder_given_at_first_start(
+    tmp_path: Path, seeds_dir: Path, db_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a team's repository the header shows who is coding: the name just given, not the one before."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    remote = ["git", "-C", str(tmp_path), "remote", "add", "origin", str(tmp_path / "elsewhere.git")]
+    subprocess.run(remote, check=True)  # a team's repository has a remote
+    monkeypatch.delenv("READER_CODER", raising=False)
+    app = ReaderApp(Workspace(seeds_dir, db_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog), "the coder question")
+        await pilot.press(*"Ann Lee", "enter")
+        await wait_until(pilot, lambda: app.workspace.coder == "Ann Lee", "the name taken")
+        library = app.screen
+        assert isinstance(library, LibraryScreen)
+        line = library.query_one(HeaderLine)
+        await wait_until(pilot, lambda: "Ann Lee" in str(line.render()), "the header's name")

@@ -69,6 +69,11 @@ def code_as(app: App[None], workspace: Workspace, name: str) -> None:
         app.notify(message, severity="warning", timeout=6)
         return
     app.notify(f"Your annotations are signed {workspace.coder}.", timeout=3)
+    from reader.screens.library import LibraryScreen
+
+    for screen in app.screen_stack:  # the library's header names the coder (in a team's repository)
+        if isinstance(screen, LibraryScreen):
+            screen.show_sync_state()
 
 
 # ----------------------------------------------------------------------------------------------- sync
