@@ -116,6 +116,24 @@ def test_reading_line_and_dictionary_popup_at_80x24(tmp_path: Path, dictionary_i
         tmux.wait("the popup closed", lambda s: "Chongqing" not in s)
         tmux.keys("r", "r")  # zhuyin, then off
         tmux.wait("no reading line", lambda s: "chóngqìng" not in s and "ㄔㄨㄥˊ" not in s)
+
+        # select by word, then code every match of a search: the review list, a tag, Enter saves
+        tmux.keys("W")  # the word under the cursor (重庆)
+        tmux.keys("a")  # annotate the selection: the dialog quotes exactly the word
+        screen = tmux.wait("the annotate dialog", lambda s: "Highlight and tag" in s)
+        assert any(line.strip(" █") == "重庆" for line in screen.splitlines()), screen
+        tmux.keys("Escape")
+        tmux.wait("the dialog closed", lambda s: "Highlight and tag" not in s)
+        tmux.keys("Escape")
+        tmux.keys("/")
+        tmux.wait("the find field", lambda s: "whole words" in s)
+        tmux.run("send-keys", "-t", tmux.session, "-l", "重庆")
+        tmux.wait("two matches", lambda s: "/2" in s)
+        tmux.keys("C-l")
+        tmux.wait("the review list", lambda s: "Code every match of 重庆" in s and "2 of 2 checked" in s)
+        tmux.run("send-keys", "-t", tmux.session, "-l", "地点")
+        tmux.keys("Enter")
+        tmux.wait("both coded", lambda s: "2 annotations" in s)
         tmux.keys("C-q")
     finally:
         tmux.kill()
