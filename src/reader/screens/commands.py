@@ -21,6 +21,8 @@ from reader.tags import fold_key
 
 if TYPE_CHECKING:
     from reader.app import ReaderApp
+    from reader.screens.reading import ReadingScreen
+    from reader.workspace import Workspace
 
 
 Command = tuple[str, Callable[[], object], str]
@@ -52,102 +54,107 @@ class ReaderCommands(Provider):
 
         app = cast("ReaderApp", self.app)
         screen = self.screen
-        commands: list[Command] = []
-        if isinstance(screen, ReadingScreen):
-            for view in VIEWS:
-                commands.append(
-                    (
-                        f"View: {VIEW_LABELS[view]} ({view})",
-                        partial(screen.switch_view, view),
-                        "Show this article in that script",
-                    )
-                )
-            commands.append(
-                ("Panel: show/hide annotations", screen.action_toggle_panel, "This article's highlights")
-            )
-            commands.append(
-                ("Go: next highlight", screen.action_next_highlight, "Jump to the next highlight")
-            )
-            commands.append(
-                ("Go: previous highlight", screen.action_previous_highlight, "Jump to the previous highlight")
-            )
-            commands.append(("Go: back to the library", screen.action_back, "Close this article"))
-            commands += [
-                (
-                    "Reading line: pinyin / zhuyin / off (r)",
-                    screen.action_reading_line,
-                    "Readings above the text",
-                ),
-                ("Dictionary: the word under the cursor (i)", screen.action_dictionary, "CC-CEDICT"),
-                (
-                    "Words: snap selections to whole words (on/off)",
-                    screen.action_toggle_snap,
-                    "Shift+arrows and the mouse select whole words",
-                ),
-                (
-                    "Words: add the selection to my words (+)",
-                    screen.action_add_word,
-                    "Kept whole from now on",
-                ),
-                ("Words: most frequent in this article", screen.action_word_frequencies, "简/繁 merged"),
-            ]
-        commands.append(
-            ("Export: annotations to a file…", app.action_export, "JSON, W3C Web Annotation, CSV or Markdown")
-        )
-        commands.append(
-            ("Settings: coder, view, theme, wrap width (F2)", app.action_settings, "This copy's own settings")
-        )
+        reading = screen if isinstance(screen, ReadingScreen) else None
+        commands = self._reading_commands(reading) if reading is not None else []
+        commands += self._app_commands(app)
         workspace = getattr(app, "workspace", None)
         if workspace is not None:
-            commands.append(("Team: sync with the team", app.action_sync, "Commit, fetch, merge, push (git)"))
-            commands.append(
-                ("Team: agreement between coders", app.action_agreement, "Kappa, alpha, differences")
+            commands += self._corpus_commands(app, workspace, reading)
+        return commands
+
+    @staticmethod
+    def _reading_commands(screen: ReadingScreen) -> list[Command]:
+        """What the open article offers: its views, the panel, moves, the reading aids."""
+        commands: list[Command] = [
+            (
+                f"View: {VIEW_LABELS[view]} ({view})",
+                partial(screen.switch_view, view),
+                "Show this article in that script",
             )
+            for view in VIEWS
+        ]
+        commands += [
+            ("Panel: show/hide annotations", screen.action_toggle_panel, "This article's highlights"),
+            ("Go: next highlight", screen.action_next_highlight, "Jump to the next highlight"),
+            ("Go: previous highlight", screen.action_previous_highlight, "Jump to the previous highlight"),
+            ("Go: back to the library", screen.action_back, "Close this article"),
+            (
+                "Reading line: pinyin / zhuyin / off (r)",
+                screen.action_reading_line,
+                "Readings above the text",
+            ),
+            ("Dictionary: the word under the cursor (i)", screen.action_dictionary, "CC-CEDICT"),
+            (
+                "Words: snap selections to whole words (on/off)",
+                screen.action_toggle_snap,
+                "Shift+arrows and the mouse select whole words",
+            ),
+            ("Words: add the selection to my words (+)", screen.action_add_word, "Kept whole from now on"),
+            ("Words: most frequent in this article", screen.action_word_frequencies, "简/繁 merged"),
+        ]
+        return commands
+
+    @staticmethod
+    def _app_commands(app: ReaderApp) -> list[Command]:
+        """Everywhere: export and settings."""
+        return [
+            (
+                "Export: annotations to a file…",
+                app.action_export,
+                "JSON, W3C Web Annotation, CSV or Markdown",
+            ),
+            (
+                "Settings: coder, view, theme, wrap width (F2)",
+                app.action_settings,
+                "This copy's own settings",
+            ),
+        ]
+
+    def _corpus_commands(
+        self, app: ReaderApp, workspace: Workspace, reading: ReadingScreen | None
+    ) -> list[Command]:
+        """The team, the codebook, search, words, passages by each tag, and opening each article."""
+        commands: list[Command] = [
+            ("Team: sync with the team", app.action_sync, "Commit, fetch, merge, push (git)"),
+            ("Team: agreement between coders", app.action_agreement, "Kappa, alpha, differences"),
+            ("Team: merge into an agreed version", app.action_merge, "Decide the differences"),
+            ("Team: your coder name…", app.action_set_coder, "Your name on your annotations"),
+            ("Tags: open the codebook", app.action_tags, "Create, rename, merge, colour, delete tags"),
+            ("Search: the whole corpus", app.action_corpus_search, "Every article, any script"),
+            ("Words: most frequent in the corpus (w)", app.action_words, "简/繁 merged"),
+            ("Passages: by tag… (choose in the codebook)", app.action_tags, "Enter on a tag lists them"),
+        ]
+        here = (reading.info.id,) if reading is not None else ()
+        view = reading.view_name if reading is not None else "original"
+        for tag in sorted(workspace.store.tags(), key=str.casefold):
+            # the tag is in the name (shown as Text, made safe), never in the help (parsed as markup)
+            shown = safe_line(tag)
             commands.append(
-                ("Team: merge into an agreed version", app.action_merge, "Decide the differences")
+                (
+                    f"Passages: by tag {shown}",
+                    partial(app.action_passages, (tag,), (), view),
+                    "Every passage with this tag, across the corpus",
+                )
             )
-            commands.append(("Team: your coder name…", app.action_set_coder, "Your name on your annotations"))
-            commands.append(
-                ("Tags: open the codebook", app.action_tags, "Create, rename, merge, colour, delete tags")
-            )
-            commands.append(
-                ("Search: the whole corpus", app.action_corpus_search, "Every article, any script")
-            )
-            commands.append(("Words: most frequent in the corpus (w)", app.action_words, "简/繁 merged"))
-            commands.append(
-                ("Passages: by tag… (choose in the codebook)", app.action_tags, "Enter on a tag lists them")
-            )
-            here = (screen.info.id,) if isinstance(screen, ReadingScreen) else ()
-            view = screen.view_name if isinstance(screen, ReadingScreen) else "original"
-            for tag in sorted(workspace.store.tags(), key=str.casefold):
-                # the tag is in the name (shown as Text, made safe), never in the help (parsed as markup)
-                shown = safe_line(tag)
+            if here:
                 commands.append(
                     (
-                        f"Passages: by tag {shown}",
-                        partial(app.action_passages, (tag,), (), view),
-                        "Every passage with this tag, across the corpus",
+                        f"Passages: by tag {shown}, this article",
+                        partial(app.action_passages, (tag,), here, view),
+                        "This article's passages with this tag",
                     )
                 )
-                if here:
-                    commands.append(
-                        (
-                            f"Passages: by tag {shown}, this article",
-                            partial(app.action_passages, (tag,), here, view),
-                            "This article's passages with this tag",
-                        )
-                    )
-            for info in workspace.library.list():
-                if info.error:
-                    continue
-                # help text is parsed as markup by the palette: never put article data in it.
-                commands.append(
-                    (
-                        f"Open: {safe_line(info.title)} ({safe_line(info.id)})",
-                        partial(self._open, info),
-                        "Open this article",
-                    )
+        for info in workspace.library.list():
+            if info.error:
+                continue
+            # help text is parsed as markup by the palette: never put article data in it.
+            commands.append(
+                (
+                    f"Open: {safe_line(info.title)} ({safe_line(info.id)})",
+                    partial(self._open, info),
+                    "Open this article",
                 )
+            )
         return commands
 
     def _open(self, info) -> None:
