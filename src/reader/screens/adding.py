@@ -4,18 +4,27 @@ The prompt takes one or more files or folders (quote a path with spaces: ``"my p
 path that does not exist is said under the field, which stays open. The sources are added one by one
 (``reader.ingest.add_paths``: extract, clean, write ``NAME.txt`` + ``NAME.meta.json``, never overwrite),
 and each bad file is one line of the summary while the others are added.
+
+:class:`ArticleAdding` belongs to one ``LibraryScreen`` (created on the first ``+``): the prompt, the
+worker, its progress in the screen's header, the summary; then the screen lists the folder again.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader.errors import ReaderError, UsageError
 from reader.sanitise import safe_line
+from reader.screens.dialogs import InputDialog
 
-__all__ = ["PROMPT", "add_sources", "parse_paths", "summary"]
+if TYPE_CHECKING:
+    from reader.screens.library import LibraryScreen
+
+__all__ = ["PROMPT", "ArticleAdding", "add_sources", "parse_paths", "summary"]
 
 PROMPT = "Add articles: saved web pages, EPUB, DOCX or PDF (files or folders)"
 
@@ -72,3 +81,58 @@ def summary(results: list[tuple[Path, str, str | None, str]]) -> tuple[str, bool
         head = "Nothing to add: no saved page, EPUB, DOCX or PDF there"
     lines = [head] + [safe_line(message or str(source), 200) for source, message in failed]
     return "\n".join(lines), bool(failed)
+
+
+class ArticleAdding:
+    """``+`` on one library screen: ask for paths, add them in a worker, say how it went."""
+
+    def __init__(self, screen: LibraryScreen) -> None:
+        self.screen = screen
+        #: what the header shows while a worker adds ("adding 2/5: page.html"), else ""
+        self.progress = ""
+
+    def prompt(self) -> None:
+        def check(value: str) -> str:
+            parse_paths(value)
+            return value
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.start(parse_paths(value))
+
+        dialog = InputDialog(PROMPT, placeholder="~/Downloads/page.html  or a folder", check=check)
+        self.screen.app.push_screen(dialog, chosen)
+
+    def start(self, paths: list[Path]) -> None:
+        self.screen.run_worker(
+            partial(self._add, paths), thread=True, exclusive=True, group="add-articles", exit_on_error=False
+        )
+
+    def _add(self, paths: list[Path]) -> None:
+        """In the worker: every source, with its progress in the header."""
+        app = self.screen.app
+
+        def progress(done: int, total: int, source: Path) -> None:
+            message = f"adding {done + 1}/{total}: {safe_line(source.name, 40)}"
+            app.call_from_thread(self._show_progress, message)
+
+        try:
+            results = add_sources(paths, self.screen.workspace.library.root, progress)
+        except ReaderError as exc:
+            app.call_from_thread(self._show_progress, "")
+            app.call_from_thread(self.screen.notify, str(exc), title="Not added", severity="error")
+            return
+        app.call_from_thread(self._added, results)
+
+    def _show_progress(self, message: str) -> None:
+        self.progress = message
+        self.screen.show_header()
+
+    def _added(self, results: list[tuple[Path, str, str | None, str]]) -> None:
+        self._show_progress("")
+        message, failed = summary(results)
+        self.screen.notify(
+            message, title="reader add", severity="warning" if failed else "information", timeout=6
+        )
+        added = [article_id for _, status, article_id, _ in results if status == "added" and article_id]
+        self.screen.articles_added(added[0] if added else None)
