@@ -1,11 +1,11 @@
 """One article in any script view: loading it, switching views, preparing the others, the reading position.
 
 ``ArticleScreen`` is the part of the reading screen that does not depend on annotations
-(``reader.screens.reading.ReadingScreen`` adds highlights, the panel, find and editing through the hooks
-below). Work proportional to the article never runs on the UI thread: loading and converting run in thread
-workers; the other views are prepared in the background in small pieces that wait while the user is
-typing (``reader.pacing``, ``reader.viewcache``); the reading position is written by the app's background
-writer, never waited for.
+(``reader.screens.annotating.AnnotatingScreen`` adds highlights, the panel and editing, and
+``reader.screens.reading.ReadingScreen`` find, through the hooks below). Work proportional to the article
+never runs on the UI thread: loading and converting run in thread workers; the other views are prepared
+in the background in small pieces that wait while the user is typing (``reader.pacing``,
+``reader.viewcache``); the reading position is written by the app's background writer, never waited for.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Correcting the layers from the reading screen: a conversion (an override) and a page part (a verdict).
 
-``CorrectingScreen`` sits between ``LayeredScreen`` (what the layers show) and ``ReadingScreen``:
+``CorrectingScreen`` sits between ``LayeredScreen`` (what the layers show) and ``AnnotatingScreen``:
 
 * ``o`` ("other spelling"; ``c`` is the team's whose-work key, ``w`` the next word) on an underlined word
   of a script view: choose how to write it (the view's choice, OpenCC's other ways, the source, or your

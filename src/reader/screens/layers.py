@@ -1,7 +1,8 @@
 """The layers of the reading screen over the text: marks, folds, the repaired view, phrases, corrections.
 
-``LayeredScreen`` sits between ``ArticleScreen`` (loading, views, position) and ``ReadingScreen``
-(annotations, panel, find). What it adds never changes an offset:
+``LayeredScreen`` sits between ``ArticleScreen`` (loading, views, position) and ``CorrectingScreen``
+(then ``AnnotatingScreen``: annotations, panel; ``ReadingScreen``: find). What it adds never changes an
+offset:
 
 * **Marks** (``reader.marks``, drawn by the document view's ``document_layers``): every place a script view
   substituted a phrase, decided an uncertain character, repaired a leftover or applied an override is

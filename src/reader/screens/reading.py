@@ -1,41 +1,29 @@
 """The reading screen: one article in any script view, with highlights, tagging, a side panel and undo.
 
-Loading, views and the reading position: ``reader.screens.article.ArticleScreen``; marks, folds, phrases,
-the repaired view: ``reader.screens.layers.LayeredScreen``; correcting them: ``reader.screens.correcting``.
-Here: the annotations,
-indexed off the UI thread (``reader.highlights.AnnotationSet``) so that each view draws only the highlights
-of the lines on screen; every change of them runs in a worker (:meth:`ReadingScreen._change`: run, re-read,
-show, or say in one line what went wrong); the panel, the find bar and the header.
+A chain of classes, each a part of the screen: loading, views and the reading position
+(``reader.screens.article.ArticleScreen``); marks, folds, phrases, the repaired view
+(``reader.screens.layers.LayeredScreen``); correcting them (``reader.screens.correcting``); the
+annotations, their changes with undo, the panel and whose work is shown
+(``reader.screens.annotating.AnnotatingScreen``). Here: the keys, the layout, the header, the reading aids
+(``screens/wordaids.py``, the dictionary popup) and find in this article (the find bar, coding every match).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
 from functools import partial
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 
-from reader.articles import Article, ArticleInfo
-from reader.colors import DEFAULT_COLOR, color_for_tag, hex_for
-from reader.edits import Edits, UndoStep
-from reader.errors import ConflictError, ReaderError
+from reader.articles import ArticleInfo
 from reader.finding import Finder
-from reader.highlights import AnnotationSet, ColourMemo, MappedHighlights
-from reader.pacing import long_lived_objects
-from reader.passages import PassageView
 from reader.sanitise import safe_line
-from reader.screens.annotate import AnnotateDialog, AnnotationDraft
-from reader.screens.conflict import ask_about_conflict
-from reader.screens.correcting import CorrectingScreen
+from reader.screens.annotating import AnnotatingScreen
 from reader.screens.wordaids import WordAids
 from reader.search import Match
-from reader.store import Annotation
-from reader.team import CodedMarks, CoderView
 from reader.widgets.document import DocumentView
 from reader.widgets.findbar import FindBar
 from reader.widgets.header import HeaderLine, Part
@@ -45,7 +33,7 @@ from reader.widgets.statusline import StatusLine
 from reader.workspace import Workspace
 
 
-class ReadingScreen(CorrectingScreen):
+class ReadingScreen(AnnotatingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "s", "cycle_view", "Script", id="cycle-view", tooltip="Cycle original → 简体 → 繁體 → 臺灣 → 香港"
@@ -107,23 +95,9 @@ class ReadingScreen(CorrectingScreen):
         super().__init__(workspace, info, select=select)
         #: find in this article (the find bar's query): made when the article has loaded
         self._finder: Finder | None = None
-        self._edits = Edits(workspace)
-        self._annotations: AnnotationSet[Annotation] = AnnotationSet()
-        self._colours = ColourMemo(self._lookup_colour, workspace.codebook.meta)
         self._title, self._title_view = info.title, "original"
-        self._passages: PassageView | None = None  # the passages in the view shown (for the panel)
-        self.undo_stack: list[UndoStep] = []
-        #: whose annotations are shown (reader.team.CoderView): everyone's, mine, one coder's; blind coding
-        self._coder_view = CoderView(workspace, blind=bool(workspace.settings.get("blind")))
-        self._everyone: Sequence[Annotation] = ()
-        self._coder_order: list[str] = []
         #: words, reading line, dictionary, user words (screens/wordaids.py)
         self.words = WordAids(self)
-
-    @property
-    def annotations(self) -> Sequence[Annotation]:
-        """This article's annotations in document order (orphans included)."""
-        return self._annotations.all
 
     # -- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -135,20 +109,13 @@ class ReadingScreen(CorrectingScreen):
         yield StatusLine(id="reading-status")
         yield KeyBar()
 
-    def _load_more(self, article: Article) -> AnnotationSet[Annotation]:
-        return self._indexed(self.workspace.annotations(article))  # indexed off the UI thread
-
-    def _indexed(self, everyone: Sequence[Annotation]) -> AnnotationSet[Annotation]:
-        """(A worker thread) what the coder view shows, indexed; everyone's kept to switch views."""
-        self._everyone = everyone
-        self._coder_order = self._coder_view.coders(everyone)
-        return AnnotationSet(self._coder_view.visible(everyone, self.info.id))
-
     def _loaded_more(self, extra: object) -> None:
-        assert isinstance(extra, AnnotationSet) and self.article is not None
-        self._annotations = extra
+        super()._loaded_more(extra)
+        assert self.article is not None
         self._finder = Finder(self.article.text, self.workspace.converter)
-        self._colours.refresh()
+
+    def _tags_may_be_new(self) -> None:
+        self.words.check_user_words()  # a new tag is a word the segmenter keeps whole
 
     def _view_shown(self) -> None:
         super()._view_shown()
@@ -165,56 +132,7 @@ class ReadingScreen(CorrectingScreen):
         self.words.check_user_words()  # back from the codebook: a new tag is a word to keep whole
         self._reread_if_retagged()
 
-    @work(thread=True, exclusive=True, group="retagged", exit_on_error=False)
-    def _reread_if_retagged(self) -> None:
-        """A rename, merge or delete in the codebook changed this article's tags: read its annotations
-        again (compared by the store's tag counts, no annotation read; off the UI thread)."""
-        article = self.article
-        if article is None:
-            return
-        try:
-            stored = self.workspace.store.article_tags().get(article.info.id, {})
-            if Counter(stored) == Counter(tag for a in self._annotations.all for tag in a.tags):
-                return
-            with long_lived_objects():
-                annotations = AnnotationSet(self.workspace.annotations(article))
-        except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not read", severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._changed, None, annotations, "")
-
-    # -- loading and views ----------------------------------------------------------------------------
-
-    # -- header, highlights, panel --------------------------------------------------------------------
-    def _lookup_colour(self, color: str, tags: Sequence[str]) -> str:
-        try:
-            return self.workspace.display_color(color, tags)
-        except ReaderError:  # a damaged codebook: the tag's own stable colour (the codebook says why)
-            return hex_for(color or (color_for_tag(tags[0]) if tags else DEFAULT_COLOR))
-
-    def _colour(self, annotation: Annotation) -> str:
-        """The highlight colour (hex): the annotation's own, else its first tag's in the codebook; in the
-        "everyone" view of several coders' work, its coder's colour and decoration (reader.team)."""
-        if self._coder_view.by_coder and len(self._coder_order) > 1:
-            return self._coder_view.paint(annotation.creator or self.workspace.coder, self._coder_order)
-        return self._colours(annotation.color, annotation.tags)
-
-    def _view_slice(self, annotation: Annotation) -> str:
-        if self._passages is None or self._passages.view_text is not self.view_text:
-            if self.view_text is None:
-                return annotation.quote
-            self._passages = PassageView(self.workspace.converter, self.script_view, self.view_text)
-        return self._passages.of(annotation)
-
-    def _show_annotations(self) -> None:
-        """Draw the annotations in the current view (lazily: only lines on screen) and list them."""
-        if self.view_text is None:
-            return
-        highlights = MappedHighlights(self._annotations.index, self.view_text.offsets, self._colour)
-        self.query_one(DocumentView).set_highlight_source(highlights)
-        self.query_one(AnnotationPanel).set_annotations(self._annotations.all, self._view_slice, self._colour)
-        self._refresh_header()
-
+    # -- header -------------------------------------------------------------------------------------------
     def _title_in_view(self) -> str:
         if self._title_view != self.view_name:
             self._title = safe_line(self.workspace.converter.convert(self.display_title, self.script_view))
@@ -249,155 +167,6 @@ class ReadingScreen(CorrectingScreen):
     def _document_changed(self) -> None:
         self._last_position = self.current_position()
         self._refresh_header()
-
-    # -- annotating -----------------------------------------------------------------------------------
-    @work(thread=True, group="save", exit_on_error=False)
-    def _change(self, change: Callable[[], UndoStep | None], failed: str, done: str) -> None:
-        """Run one change of the annotations off the UI thread, then show them as they now are.
-
-        `change` returns what undoes it (None for an undo itself); a `ReaderError` is said in one line
-        titled `failed`, and nothing else happens.
-        """
-        assert self.article is not None
-        try:
-            step = change()
-            with long_lived_objects():
-                annotations = self._indexed(self.workspace.annotations(self.article))
-        except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask
-            self.app.call_from_thread(
-                ask_about_conflict, self, self.workspace, conflict, self._after_conflict
-            )
-            return
-        except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title=failed, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._changed, step, annotations, done)
-
-    def _after_conflict(self, message: str) -> None:
-        """The user settled a conflict (screens/conflict.py): show the annotations as they now are."""
-        self._change(lambda: None, "Not saved", message)
-
-    def _changed(self, step: UndoStep | None, annotations: AnnotationSet[Annotation], message: str) -> None:
-        if step is not None:
-            self.undo_stack.append(step)
-        self._annotations = annotations
-        self._colours.refresh()
-        self._show_annotations()
-        if step is not None and step.kind == "add":
-            self.query_one(DocumentView).clear_selection()
-        if step is not None and step.kind in ("add", "edit", "coding"):
-            self.words.check_user_words()  # a new tag is a word the segmenter keeps whole
-        if message:
-            self.notify(message, timeout=1.5, markup=False)
-
-    def action_annotate(self) -> None:
-        article, view_text = self.article, self.view_text
-        if view_text is None or article is None:
-            return
-        document = self.query_one(DocumentView)
-        if not document.selection or document.selection[0] == document.selection[1]:
-            self.notify(
-                "Select a passage first: shift+arrows, v (sentence) or drag with the mouse.", markup=False
-            )
-            return
-        view_start, view_end = document.selection
-        start, end = view_text.offsets.range_to_original(view_start, view_end)
-        quote = view_text.text[view_start:view_end]
-        view = self.script_view
-
-        def save(draft: AnnotationDraft | None) -> None:
-            if draft is not None:
-                add = partial(self._edits.add, article, start, end, view=view)
-                self._change(
-                    partial(add, tags=draft.tags, note=draft.note, color=draft.color), "Not saved", "Saved"
-                )
-
-        self.app.push_screen(AnnotateDialog(quote, self.workspace.known_tags()), save)
-
-    def _refuse_others(self, annotation: Annotation) -> bool:
-        """True (and says so) if ``annotation`` is another coder's: read-only here."""
-        if not annotation.creator or self.workspace.is_mine(annotation):
-            return False
-        self.notify(
-            f"{annotation.creator}'s annotation: other coders' work is read-only here "
-            "(c shows only yours; reader merge makes an agreed version).",
-            markup=False,
-        )
-        return True
-
-    def action_edit(self) -> None:
-        annotation = self._annotation_at_cursor()
-        if annotation is None:
-            self.notify("No highlight under the cursor.", markup=False)
-            return
-        if self._refuse_others(annotation):
-            return
-
-        def save(draft: AnnotationDraft | None) -> None:
-            if draft is not None:
-                edit = partial(
-                    self._edits.edit, annotation, tags=draft.tags, note=draft.note, color=draft.color
-                )
-                self._change(edit, "Not saved", "Saved")
-
-        dialog = AnnotateDialog.editing(annotation, self._view_slice(annotation), self.workspace.known_tags())
-        self.app.push_screen(dialog, save)
-
-    def action_delete(self) -> None:
-        annotation = self._annotation_at_cursor()
-        if annotation is None:
-            self.notify("No highlight under the cursor.", markup=False)
-            return
-        if self._refuse_others(annotation):
-            return
-
-        self._change(partial(self._edits.delete, annotation), "Not deleted", "Deleted · u undoes")
-
-    def action_undo(self) -> None:
-        if not self.undo_stack:
-            self.notify("Nothing to undo.", markup=False)
-            return
-        step = self.undo_stack.pop()
-        self._change(partial(self._edits.undo, step), "Undo failed", step.undone)
-
-    def _annotation_at_cursor(self) -> Annotation | None:
-        if self.view_text is None:
-            return None
-        position = self.view_text.offsets.to_original(self.query_one(DocumentView).cursor)
-        return self._annotations.at(position)
-
-    # -- coders ---------------------------------------------------------------------------------------
-    def action_cycle_coders(self) -> None:
-        if self.article is not None:
-            self._show_coders(self._coder_view.cycle(self._everyone, self.info.id))
-
-    def action_mark_coded(self) -> None:
-        if self.article is None:
-            return
-        coded = not self._coder_view.hidden(self.info.id) if self._coder_view.blind else None
-        self._mark_coded(coded)
-
-    @work(thread=True, group="coders", exit_on_error=False)
-    def _mark_coded(self, coded: bool | None) -> None:
-        marks = CodedMarks(self.workspace.store)
-        done = not marks.is_coded(self.info.id) if coded is None else not coded
-        try:
-            marks.mark([self.info.id], done=done)
-        except ReaderError as exc:
-            self.app.call_from_thread(
-                self.notify, str(exc), title="Not marked", severity="error", markup=False
-            )
-            return
-        self._coder_view.forget(self.info.id)
-        message = "Marked coded by you" if done else "No longer marked coded"
-        if done and self._coder_view.blind:
-            message += ": others' work can be shown (c)"
-        self.app.call_from_thread(self._show_coders, message)
-
-    @work(thread=True, group="coders", exclusive=True, exit_on_error=False)
-    def _show_coders(self, message: str) -> None:
-        annotations = AnnotationSet(self._coder_view.visible(self._everyone, self.info.id))
-        self.app.call_from_thread(self._changed, None, annotations, message)
 
     # -- reading aids (screens/wordaids.py, screens/dictionary.py) -------------------------------------
     def action_reading_line(self) -> None:
@@ -445,43 +214,6 @@ class ReadingScreen(CorrectingScreen):
             line_rows=2 if document.reading_line is not None else 1,
         )
         self.app.push_screen(popup)
-
-    # -- panel and navigation -------------------------------------------------------------------------
-    def action_toggle_panel(self) -> None:
-        panel = self.query_one(AnnotationPanel)
-        if panel.is_open:
-            panel.close()
-            self.query_one(DocumentView).focus()
-        else:
-            panel.open()
-
-    @on(AnnotationPanel.Jump)
-    def _jump(self, event: AnnotationPanel.Jump) -> None:
-        self.jump_to(event.annotation)
-
-    def jump_to(self, annotation: Annotation) -> None:
-        if self.view_text is None:
-            return
-        start, end = self.view_text.offsets.range_to_view(annotation.start, annotation.end)
-        document = self.query_one(DocumentView)
-        document.move_cursor(start, selection=(start, end), center=True)
-        document.focus()
-
-    def _jump_relative(self, forward: bool) -> None:
-        if self.view_text is None:
-            return
-        here = self.view_text.offsets.to_original(self.query_one(DocumentView).cursor)
-        target = self._annotations.after(here) if forward else self._annotations.before(here)
-        if target is None:
-            self.notify("No more highlights that way.", timeout=1.2, markup=False)
-            return
-        self.jump_to(target)
-
-    def action_next_highlight(self) -> None:
-        self._jump_relative(forward=True)
-
-    def action_previous_highlight(self) -> None:
-        self._jump_relative(forward=False)
 
     def action_back(self) -> None:
         find_bar = self.query_one(FindBar)
@@ -601,5 +333,3 @@ class ReadingScreen(CorrectingScreen):
             ranges = [self.view_text.offsets.range_to_view(m.start, m.end) for m in self.search_matches]
         self.query_one(DocumentView).set_search_matches(ranges, self.search_current)
         self.query_one(FindBar).show_count(self.search_current, len(self.search_matches))
-
-    # -- reading position -----------------------------------------------------------------------------
