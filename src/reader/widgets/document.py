@@ -1,8 +1,9 @@
 """The document view of the reading screen: wrapped Chinese text with a cursor, a selection and highlights.
 
 Three parts: where the cursor and the selection go is a plain :class:`reader.caret.Caret` (tested without
-a terminal); what is drawn (wrapping, highlights, search matches, on Textual's Line API) is
-``document_display.TextDisplay``; this widget adds the keys, the mouse and the messages the screen hears.
+a terminal); what is drawn (highlights, search matches, on Textual's Line API) is
+``document_display.TextDisplay``, on ``document_wrapping.WrappedText`` (wrapping, folds, scrolling); this
+widget adds the keys, the mouse and the messages the screen hears.
 
 Textual's built-in mouse selection is off (``ALLOW_SELECT = False``): the view has its own anchor-based
 selection in view offsets (what the screen annotates), and two competing drag selections would confuse.
@@ -27,7 +28,8 @@ from textual.message import Message
 from reader.caret import WordBoundaries
 from reader.highlights import Highlight
 from reader.layout import Layout
-from reader.widgets.document_display import WRAP_AHEAD_CHARS, TextDisplay
+from reader.widgets.document_display import TextDisplay
+from reader.widgets.document_wrapping import WRAP_AHEAD_CHARS
 
 __all__ = ["DocumentView", "Highlight"]
 
