@@ -61,3 +61,29 @@ def test_limit_and_progress(ws):
     seen = []
     counts = word_frequencies(ws, limit=2, progress=lambda done, total: seen.append((done, total)))
     assert len(counts) == 2 and seen == [(1, 2), (2, 2)]
+
+
+def test_a_stop_word_write_that_fails_keeps_the_old_list_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """A full disk while `x` (the words screen) adds a stop word: the error reaches the caller (the screen
+    says it), the list is as it was, and no half-written temporary file is left beside it."""
+    import errno
+    import os
+
+    from reader.frequencies import add_stopword, remove_stopword
+
+    db = tmp_path / "db"
+    path = add_stopword(db, "数据")
+    before = path.read_bytes()
+
+    def disk_full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        add_stopword(db, "云端")
+    with pytest.raises(OSError, match="No space left"):
+        remove_stopword(db, "数据")
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in db.iterdir()) == ["stopwords.txt"]
+    assert "云端" in add_stopword(db, "云端").read_text(encoding="utf-8").splitlines()

@@ -11,9 +11,7 @@ shipped list there for editing (the app's word screen edits it with :func:`add_s
 from __future__ import annotations
 
 import importlib.resources
-import os
 import re
-import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.errors import ArticleError
+from reader.store.files import atomic_write
 from reader.tags import normalise_tags, under_any_alike
 from reader.words import words_for
 
 if TYPE_CHECKING:
     from reader.articles import Article
-    from reader.convert import Converter
+    from reader.convert import Converter, ViewText
     from reader.workspace import Workspace
 
 __all__ = [
@@ -92,16 +91,14 @@ def write_stopwords(db: Path) -> Path:
     if target.exists():
         return target
     db.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(default_stopwords(), encoding="utf-8")
-    os.replace(tmp, target)
+    _replace(target, default_stopwords())
     return target
 
 
 def _replace(target: Path, text: str) -> None:
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    """Write the list with the store's one atomic write: a failed write (a full disk) leaves the old list
+    and no temporary file; a finished one survives a crash."""
+    atomic_write(target, text.encode("utf-8"))
 
 
 def add_stopword(db: Path, word: str) -> Path:
@@ -160,6 +157,39 @@ def _article_ids(workspace: Workspace, article_ids: Sequence[str], tags: Sequenc
     return ids
 
 
+def _count_article(
+    article: Article,
+    spans: Iterable[tuple[int, int]],
+    simplified: ViewText,
+    ranges: list[tuple[int, int]] | None,
+    stop: set[str],
+    counts: Counter[str],
+    forms: defaultdict[str, Counter[str]],
+) -> set[str]:
+    """Count one article's words (`spans`, original offsets; only those wholly in `ranges` unless None)
+    into `counts` by their folded 简体 form and `forms` by how they are written; the folded words seen."""
+    to_view = simplified.offsets.to_view
+    identity = simplified.offsets.identity
+    here: set[str] = set()
+    k = 0
+    for a, b in spans:
+        if ranges is not None:
+            while k < len(ranges) and ranges[k][1] <= a:
+                k += 1
+            if k == len(ranges):
+                break
+            if not (ranges[k][0] <= a and b <= ranges[k][1]):
+                continue
+        key = simplified.text[a:b] if identity else simplified.text[to_view(a, "start") : to_view(b, "end")]
+        key = key.translate(_ASCII_LOWER)
+        if key in stop or not _COUNTABLE.search(key):
+            continue
+        counts[key] += 1
+        forms[key][article.text[a:b]] += 1
+        here.add(key)
+    return here
+
+
 def word_frequencies(
     workspace: Workspace,
     *,
@@ -191,30 +221,9 @@ def word_frequencies(
         ranges = _tagged_ranges(workspace, article, wanted) if wanted else None
         if ranges == []:
             continue
-        article_words = words.for_article(article)
+        spans = words.for_article(article).spans()
         simplified = converter.view(article, "simplified")
-        to_view = simplified.offsets.to_view
-        identity = simplified.offsets.identity
-        here: set[str] = set()
-        k = 0
-        for a, b in article_words.spans():
-            if ranges is not None:
-                while k < len(ranges) and ranges[k][1] <= a:
-                    k += 1
-                if k == len(ranges):
-                    break
-                if not (ranges[k][0] <= a and b <= ranges[k][1]):
-                    continue
-            key = (
-                simplified.text[a:b] if identity else simplified.text[to_view(a, "start") : to_view(b, "end")]
-            )
-            key = key.translate(_ASCII_LOWER)
-            if key in stop or not _COUNTABLE.search(key):
-                continue
-            counts[key] += 1
-            forms[key][article.text[a:b]] += 1
-            here.add(key)
-        seen_in.update(here)
+        seen_in.update(_count_article(article, spans, simplified, ranges, stop, counts, forms))
         if progress is not None:
             progress(done, len(ids))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -16,8 +16,12 @@ STDOUT = "-"
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    from reader.choices import VIEWS
-    from reader.export import CSV_FORMULAS, FORMATS
+    _add_export_parser(sub, common)
+    _add_import_parser(sub, common)
+
+
+def _add_export_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    from reader.export import CSV_FORMULAS
 
     p_export = sub.add_parser(
         "export",
@@ -25,6 +29,33 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="export annotations (json, w3c, csv, md, jsonl, qdpx, qdc)",
         description="Export annotations. Filters combine: tags are OR, articles are OR, the two are AND.",
     )
+    _add_format_arguments(p_export)
+    _add_selection_arguments(p_export)
+    p_export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (a new file or a regular file, replaced atomically); `-' or none: stdout",
+    )
+    p_export.add_argument(
+        "--csv-formulas",
+        default="neutralise",
+        choices=CSV_FORMULAS,
+        help="csv: a cell starting with = + - @, a tab or a line break gets a leading ' so spreadsheets "
+        "do not run it as a formula (neutralise, the default), or is written as it is (keep)",
+    )
+    p_export.add_argument(
+        "--body-only",
+        action="store_true",
+        help="only passages in the article's body (not in menus, footers, captions or appended articles)",
+    )
+    p_export.set_defaults(run=run_export)
+
+
+def _add_format_arguments(p_export: argparse.ArgumentParser) -> None:
+    """The format and the options of one format (``_format_options`` checks they match)."""
+    from reader.export import FORMATS
+
     p_export.add_argument(
         "--format",
         default="json",
@@ -49,6 +80,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="qdpx: line breaks of the source text files: crlf (default; MAXQDA, ATLAS.ti) or lf "
         "(QualCoder, Taguette); positions count a line break as one character either way",
     )
+
+
+def _add_selection_arguments(p_export: argparse.ArgumentParser) -> None:
+    """The script of the passages and which annotations: tags, articles, coders."""
+    from reader.choices import VIEWS
+
     p_export.add_argument(
         "--view", default="original", choices=VIEWS, metavar="VIEW", help="script of the passage text"
     )
@@ -69,26 +106,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="only these coders' annotations (`agreed`: the agreed version of reader merge); "
         "default: everyone's",
     )
-    p_export.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write to FILE (a new file or a regular file, replaced atomically); `-' or none: stdout",
-    )
-    p_export.add_argument(
-        "--csv-formulas",
-        default="neutralise",
-        choices=CSV_FORMULAS,
-        help="csv: a cell starting with = + - @, a tab or a line break gets a leading ' so spreadsheets "
-        "do not run it as a formula (neutralise, the default), or is written as it is (keep)",
-    )
-    p_export.add_argument(
-        "--body-only",
-        action="store_true",
-        help="only passages in the article's body (not in menus, footers, captions or appended articles)",
-    )
-    p_export.set_defaults(run=run_export)
 
+
+def _add_import_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p_import = sub.add_parser(
         "import",
         parents=[common],

@@ -13,6 +13,13 @@ from reader.sanitise import safe_line
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    _add_sync_parser(sub, common)
+    _add_coders_parser(sub, common)
+    _add_coded_parser(sub, common)
+    _add_merge_parser(sub, common)
+
+
+def _add_sync_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p_sync = sub.add_parser(
         "sync",
         parents=[common],
@@ -28,6 +35,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p_sync.add_argument("--json", action="store_true", help="what was done, as JSON")
     p_sync.set_defaults(run=run_sync)
 
+
+def _add_coders_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p_coders = sub.add_parser(
         "coders",
         parents=[common],
@@ -38,6 +47,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p_coders.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p_coders.set_defaults(run=run_coders)
 
+
+def _add_coded_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p_coded = sub.add_parser(
         "coded",
         parents=[common],
@@ -50,6 +61,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p_coded.add_argument("--json", action="store_true", help="print the marks as JSON")
     p_coded.set_defaults(run=run_coded)
 
+
+def _add_merge_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``reader merge`` and its action ``reader merge decide``."""
     p_merge = sub.add_parser(
         "merge",
         parents=[common],
