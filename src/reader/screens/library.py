@@ -135,6 +135,7 @@ class LibraryScreen(LibraryTable):
         yield KeyBar()
 
     def show_header(self) -> None:
+        """The folder, read-only, the team's sync state and work in progress (facts, ``+``'s progress)."""
         # paths and file names are data: clip_line (in HeaderLine) shows control characters as symbols
         parts = [Part("reader"), Part(str(self.workspace.library.root), shrink=True, keep="end")]
         if self.workspace.read_only:  # the database folder cannot be written
