@@ -183,3 +183,16 @@ async def test_enter_after_arrows_typed_at_once_opens_the_row_they_reach(app: Re
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ReadingScreen) and screen.info.id == rows[2]
+
+
+async def test_esc_in_the_find_field_and_a_key_typed_at_once_act_in_the_article(app: ReaderApp) -> None:
+    """`p` after Esc closes the find field and opens the panel (it used to be typed into the closing field,
+    then lost with it)."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        await pilot.press("slash", *"數據")
+        await settle(pilot)
+        burst(app, "⎋", "p")
+        await settle(pilot)
+        assert screen.query_one(AnnotationPanel).is_open
+        assert screen.query_one("#reading-search Input", Input).value == ""

@@ -10,7 +10,7 @@ count with :meth:`FindBar.show_count`. ``ctrl+o`` flips "whole words" (a click t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Static
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
 __all__ = ["FindBar", "FindInput"]
 
@@ -100,6 +103,8 @@ class FindBar(Horizontal):
     def __init__(self, *, id: str = "reading-search") -> None:
         super().__init__(id=id, classes="hidden")
         self._body_only = False
+        #: what had the focus when the bar opened: Esc gives it back
+        self._return_focus: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield FindInput(
@@ -140,6 +145,9 @@ class FindBar(Horizontal):
         `query`, search it (and set "whole words" if given)."""
         self.remove_class("hidden")
         box = self.query_one(FindInput)
+        focused = self.screen.focused
+        if focused is not None and self not in focused.ancestors_with_self:
+            self._return_focus = focused  # where Esc goes back to
         self.screen.set_focus(box)  # at once: the keys typed after `/` follow it (widgets/typeahead.py)
         if whole_words is not None:
             self.whole_words = whole_words
@@ -152,6 +160,9 @@ class FindBar(Horizontal):
         """Hide the bar and forget the query; posts :class:`Closed`."""
         self.add_class("hidden")
         self.query_one(FindInput).value = ""
+        back = self._return_focus
+        # at once, not through Closed: the keys typed after Esc follow the focus (widgets/typeahead.py)
+        self.screen.set_focus(back if back is not None and back.is_attached else None)
         self.post_message(self.Closed())
 
     def show_count(self, current: int | None, total: int) -> None:

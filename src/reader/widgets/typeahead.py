@@ -44,6 +44,7 @@ RUN_ON_ARRIVAL = frozenset(
         "back",  # Esc in an article: to the library
         "panel.filter",  # `t` in the panel's list: its tag filter
         "panel.filter.back",  # Esc in the tag filter: back to the list
+        "search.close",  # Esc in an article's find field: back to the text
         "search.back",  # Esc in the corpus search: to the library
         "cancel-annotation",  # Esc in the annotate dialog: to the article
     }
