@@ -7,7 +7,7 @@ Layout of the database folder (default ``annotations/``)::
     articles/<sha1[:20]>.json      snapshot of one article's annotations (TinyDB JSON)  shared
     articles/<sha1[:20]>.log       its change log: JSON lines appended after the snapshot   shared
     local/                         this computer only; holds a ``.gitignore`` of ``*``
-        lock                       every write holds this file lock (``filelock``)
+        lock                       every write holds this file's flock (files.lock_file)
         journal.json               write-ahead journal of a multi-article change, while it runs
         index.json                 cache: per article file, count, tag counts, versions read
         positions/<sha1[:20]>.json reading position per article (last writer wins, no lock)

@@ -70,7 +70,6 @@ class AnnotationStore(AnnotationReader):
         self._checked_folder = False  # this coder's folder is theirs (coder.json), checked at the first write
         self._migrated = manifest_schema(self.path) == MANIFEST_SCHEMA and self._roster.settled()
         if not self.read_only:
-            self._lock.prepare()  # the first save should cost what every save costs
             self._tidy_after_crash()
 
     # -- lifecycle
