@@ -93,6 +93,31 @@ def test_fresh_add_reads_no_existing_annotation(tmp_path: Path, monkeypatch: pyt
         assert len(s.for_article("论语/学而.txt")) == 504
 
 
+def test_a_copied_folder_is_slow_to_annotate_once_then_quick_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copied or restored folder (new inodes) makes the index stale: the first fresh add reads the article
+    whole; it must leave the index right on disk even though `reader annotate` never closes the store."""
+    import shutil
+
+    with AnnotationStore(tmp_path / "db") as s:
+        fill(s, 50)
+    shutil.copytree(tmp_path / "db", tmp_path / "copy")
+    process = AnnotationStore(tmp_path / "copy")  # like `reader annotate`: not closed
+    process.add(make_annotation(article(), 0, 1, tags=["x"]), fresh=True)
+
+    def no_whole_read(self: ArticleFile) -> None:
+        raise AssertionError("read the whole article to add one annotation")
+
+    monkeypatch.setattr(ArticleFile, "_load_whole", no_whole_read)
+    with AnnotationStore(tmp_path / "copy") as s:
+        s.add(make_annotation(article(), 1, 2, tags=["x"]), fresh=True)
+        assert s.counts() == {"论语/学而.txt": 52}
+    monkeypatch.undo()
+    with AnnotationStore(tmp_path / "copy") as s:
+        assert len(s.for_article("论语/学而.txt")) == 52
+
+
 def test_torn_final_line_is_ignored_then_cut_by_the_next_save(store: AnnotationStore) -> None:
     a = store.add(make_annotation(article(), 0, 2, tags=["甲"]))
     log = log_of(store, a.article_id)

@@ -205,6 +205,8 @@ class AnnotationStore(AnnotationReader):
             if annotation.id in (af.docs or {}):
                 raise UsageError(f"annotation {annotation.id} already exists in {annotation.article_id}")
             self._append(af, af.ops_for([record], []))
+            if fresh:  # the index was stale (a copied or restored folder): so that the next process is quick
+                self._roster.mine.index.save()
         return self._as_read(stored)
 
     def _add_fresh(self, af: ArticleFile, record: JsonDict) -> bool:
