@@ -5,9 +5,7 @@ modules never import textual, a test enforces it) and the Textual UI (``app.py``
 ``widgets/``).
 """
 
-import logging
-
 __version__ = "0.1.0"
 
-# The core logs (reader.logs); only `reader --log FILE` or READER_LOG shows it, never the terminal.
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# The core logs through reader.logs (which imports ``logging`` only when it is in use); only `reader --log
+# FILE` or READER_LOG shows it, never the terminal.

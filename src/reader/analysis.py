@@ -10,7 +10,6 @@ article's corrections stamp, so ``reader list --json`` reads no article twice.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,11 @@ from typing import TYPE_CHECKING, Any, overload
 from reader.corrections import Correction, CorrectionStore, apply
 from reader.damage import Damage, find_damage, repaired_view
 from reader.errors import ArticleError, UsageError
+from reader.logs import logger
 from reader.store.files import atomic_write
 from reader.structure import Region, Structure, detect, markers_version
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 if TYPE_CHECKING:
     from reader.articles import Article, ArticleInfo

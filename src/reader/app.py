@@ -11,7 +11,6 @@ import gc
 _USUAL_GC_THRESHOLDS = gc.get_threshold()
 gc.set_threshold(50_000, 50, 100)
 
-import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from textual.theme import Theme
 from textual.timer import Timer
 
 from reader.errors import ReaderError
+from reader.logs import logger, quieten
 from reader.pacing import Pacer
 from reader.sanitise import safe_line, sanitise
 from reader.screens.library import LibraryScreen
@@ -36,7 +36,8 @@ from reader.widgets.terminal_guard import TERMINAL_GUARD
 from reader.widgets.typeahead import Typeahead, route_key
 from reader.workspace import Workspace
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
+quieten()  # the screens log through `logging` itself: their records must never reach the terminal
 
 #: seconds a theme chosen in the palette must stay before it is saved (the palette tries each one out)
 THEME_SAVE_DELAY = 0.5

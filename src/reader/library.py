@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import builtins
 import contextlib
-import logging
 import operator
 import os
 import stat
@@ -26,9 +25,10 @@ import orjson
 
 from reader.articles import Article, ArticleInfo, build_article, error_info, head_info, read_all, read_error
 from reader.errors import ArticleError, UsageError
+from reader.logs import logger
 from reader.sanitise import safe_line
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 CACHE_FILE = "articles-cache.json"
 CACHE_VERSION = 1

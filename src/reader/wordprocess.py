@@ -17,7 +17,6 @@ process, as the command line does. Only the app uses it (:func:`adopt` on the wo
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import pickle
 import select
@@ -28,6 +27,7 @@ from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from reader.logs import logger
 from reader.segmentation import Segmenter
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ __all__ = ["ANSWER_TIMEOUT", "HelperSegmenter", "adopt", "helper_pid", "stop_hel
 #: seconds the helper may take to answer (loading the segmenter is ~1 s; cutting zuozhuan ~0.3 s)
 ANSWER_TIMEOUT = 120.0
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 # -------------------------------------------------------------------------------------------- the helper

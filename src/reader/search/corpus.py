@@ -14,7 +14,6 @@ the user's overrides file and the installed OpenCC), so a repeated query loads n
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 import threading
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from reader.logs import logger
 from reader.search.index import CorpusIndex, build_index, load_index
 from reader.search.layouts import Interval
 from reader.search.tagspans import TagSpans
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from reader.store import JsonDict
     from reader.workspace import Workspace
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 Convert = Callable[[str, str], str]  # (text, view) -> text in that view
 

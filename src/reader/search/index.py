@@ -24,7 +24,6 @@ file intact.
 
 from __future__ import annotations
 
-import logging
 import mmap
 import os
 import secrets
@@ -37,8 +36,9 @@ from typing import Any
 import orjson
 
 from reader.errors import ArticleError, StoreError
+from reader.logs import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 INDEX_SCHEMA = 2
 INDEX_NAME = "search-index.json"

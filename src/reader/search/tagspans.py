@@ -19,7 +19,6 @@ atomically; an unreadable or inconsistent cache is rebuilt, never trusted.
 
 from __future__ import annotations
 
-import logging
 import mmap
 import os
 import secrets
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from reader.errors import StoreError
+from reader.logs import logger
 from reader.search.layouts import (
     BoundsLayout,
     Interval,
@@ -46,7 +46,7 @@ from reader.tags import under_any_alike
 if TYPE_CHECKING:
     from reader.store import AnnotationStore, JsonDict
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 SCHEMA = 3
 DIRECTORY = "tagspans.json"

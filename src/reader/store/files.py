@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import gc
-import logging
 import os
 import secrets
 import threading
@@ -23,8 +22,9 @@ from typing import Any
 import orjson
 
 from reader.errors import StoreCorruptError, StoreError, StoreLockedError
+from reader.logs import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 Signature = tuple[int, int, int]
 TEMP_SUFFIX = ".tmp"

@@ -10,7 +10,6 @@ only when the lock happens to be free.
 
 from __future__ import annotations
 
-import logging
 import os
 import zlib
 from collections.abc import Callable
@@ -21,12 +20,13 @@ from typing import Any
 import orjson
 
 from reader.errors import StoreError
+from reader.logs import logger
 from reader.store.changes import Op, read_tail
 from reader.store.files import Signature, atomic_write, cannot, read_bytes, signature
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.records import JsonDict
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 INDEX_SCHEMA = 2
 FileKey = tuple[Signature | None, int | None, int]  # snapshot signature, log inode, log size
