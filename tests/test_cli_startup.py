@@ -49,11 +49,13 @@ def test_an_unknown_command_is_refused_with_every_command_listed(capsys):
 
 
 def test_annotate_with_offsets_imports_neither_conversion_nor_other_commands(seeds_dir, db_dir, tmp_path):
+    """Nor the codebook (a tag enters it by being used), nor `logging` when no log is asked for."""
     code = (
         "import json, sys; from reader.cli import main; "
         f"code = main(['--articles', {str(seeds_dir)!r}, '--db', {str(db_dir)!r}, 'annotate', {SIMP_SEED!r}, "
         "'--start', '3', '--end', '9', '--tag', 'x']); "
-        "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] in ('opencc', 'reader'))]))"
+        "print(json.dumps([code, sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('opencc', 'reader', 'logging', 'filelock'))]))"
     )
     runs = []
     for _ in range(2):  # the first one also lists the folder (script detection reads OpenCC's version)
@@ -66,5 +68,6 @@ def test_annotate_with_offsets_imports_neither_conversion_nor_other_commands(see
     assert not {m for m in loaded if m.startswith(("reader.convert", "opencc"))}
     assert not loaded & {"reader.export", "reader.agreement", "reader.cli.exchange", "reader.cli.library"}
     assert "reader.cli.annotate" in loaded and "reader.store" in loaded
+    assert not loaded & {"reader.codebook", "logging", "filelock"}
     with AnnotationStore(db_dir) as store:
         assert store.counts() == {SIMP_SEED: 2}

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from reader.anchoring import anchored_to, find_quote
 from reader.articles import Article, ArticleInfo
 from reader.choices import check_view
-from reader.codebook import Codebook
 from reader.colors import COLORS, DEFAULT_COLOR, hex_for
 from reader.errors import ConflictError
 from reader.library import Library
@@ -33,10 +32,13 @@ from reader.tags import check_tag, normalise_tags
 
 if TYPE_CHECKING:
     from reader.analysis import Analyser
+    from reader.codebook import Codebook
     from reader.convert import Converter, ViewText
 
 DEFAULT_ARTICLES = Path("seeds")
 DEFAULT_DB = Path("annotations")
+#: reader.codebook.LEGACY_JOURNAL_NAME (not imported from there: that would import the codebook)
+_LEGACY_CODEBOOK_JOURNAL = "codebook-journal.json"
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,13 @@ class Workspace:
         self._db_path = db_path
         self._converter = converter
         self._converter_lock = threading.Lock()
-        self.codebook = Codebook(self.store)
+        self._codebook: Codebook | None = None
+        self._codebook_lock = threading.Lock()
         self.db_path = Path(db_path)
         self._analyser: Analyser | None = None
         self._analyser_lock = threading.Lock()
+        if not self.read_only and (self.db_path / _LEGACY_CODEBOOK_JOURNAL).exists():
+            _ = self.codebook  # a tag change of the schema-1 reader was interrupted: opening it finishes it
 
     @property
     def analyser(self) -> Analyser:
@@ -89,6 +94,19 @@ class Workspace:
 
                     self._analyser = Analyser(self.library, self.db_path)
         return self._analyser
+
+    @property
+    def codebook(self) -> Codebook:
+        """The codebook (tags, colours, descriptions), made on first use: saving an annotation does not read
+        it (a new tag is in the codebook by being used; its colour comes from its name), so `reader
+        annotate` does not import it."""
+        if self._codebook is None:
+            with self._codebook_lock:
+                if self._codebook is None:
+                    from reader.codebook import Codebook
+
+                    self._codebook = Codebook(self.store)
+        return self._codebook
 
     @property
     def converter(self) -> Converter:
@@ -124,7 +142,7 @@ class Workspace:
         old = self.store
         self.store = AnnotationStore(old.path, coder=self.settings.effective_coder() or None)
         old.close()
-        self.codebook = Codebook(self.store)
+        self._codebook = None  # the new coder's
         if not self.read_only:
             with self.store.locked():
                 pass  # the first write settles the coder's folder (adopts what the login name coded)
