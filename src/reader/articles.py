@@ -8,13 +8,12 @@ articles, with its metadata cache, is :class:`reader.library.Library`.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.decoding import decode_bytes, decode_head
+from reader.decoding import MAX_BYTES, article_text, decode_bytes, decode_head
 from reader.errors import ArticleError
 from reader.sanitise import normalise, safe_line
 from reader.scripts import detect_script_and_counts
@@ -22,8 +21,6 @@ from reader.scripts import detect_script_and_counts
 HEAD_BYTES = 16 * 1024
 """How much of a file a listing reads when it has no cached metadata."""
 
-MAX_BYTES = 64 * 1024 * 1024
-"""Bigger files are refused: they are not articles and would freeze the reader."""
 
 CHARS_PER_MINUTE = 400  # CJK reading speed
 TITLE_LIMIT = 200
@@ -214,11 +211,10 @@ def build_article(
     known_counts: tuple[int, int] | None = None,
 ) -> Article:
     """The article in a file's bytes (ArticleError if they cannot be decoded)."""
-    text = normalise(decode_bytes(data, str(path)))
+    text, sha = article_text(data, str(path))
     info, spans = _describe(
         article_id, path, text, size, mtime_ns, known_script=known_script, known_counts=known_counts
     )
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Article(info=info, text=text, sha256=sha, paragraphs=spans)
 
 

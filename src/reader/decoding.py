@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import codecs
 import functools
+import hashlib
 
 from reader.errors import ArticleError
-from reader.sanitise import safe_line
+from reader.sanitise import normalise, safe_line
+
+MAX_BYTES = 64 * 1024 * 1024
+"""Bigger files are refused: they are not articles and would freeze the reader."""
 
 # Byte-order marks, longest first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
@@ -163,3 +167,11 @@ def decode_bytes(data: bytes, where: str) -> str:
 def decode_head(data: bytes, where: str) -> str:
     """As :func:`decode_bytes` for the first bytes of a file: a character cut at the end is dropped."""
     return _decode(data, where, final=False)
+
+
+def article_text(data: bytes, where: str) -> tuple[str, str]:
+    """The text of an article file's bytes as every part of reader sees it (decoded, then
+    :func:`reader.sanitise.normalise`), and the sha256 of that text (what annotations record, to notice an
+    article that changed). ArticleError naming ``where`` if the bytes cannot be decoded."""
+    text = normalise(decode_bytes(data, where))
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()

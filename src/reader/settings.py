@@ -28,7 +28,6 @@ import contextlib
 import json
 import os
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any
 
 from reader.errors import UsageError
 from reader.sanitise import safe_line
+from reader.store.names import CODER_MAX, checked_coder_name
 
 __all__ = [
     "CODER_ENV",
@@ -80,7 +80,6 @@ THEMES = (
     "ansi-dark",
     "ansi-light",
 )
-CODER_MAX = 80
 WRAP_MIN, WRAP_MAX = 20, 400
 #: what wrap_width 0 means: the reading measure of 80 columns (40 Chinese characters); a value at least the
 #: window's width gives lines as wide as the window
@@ -103,12 +102,10 @@ class Setting:
 
 
 def _coder(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _Invalid
-    name = unicodedata.normalize("NFC", value.strip())
-    if not name or len(name) > CODER_MAX or safe_line(name, CODER_MAX + 1) != name:
-        raise _Invalid
-    return name
+    try:
+        return checked_coder_name(value)
+    except ValueError:
+        raise _Invalid from None
 
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:

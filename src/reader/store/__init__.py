@@ -52,23 +52,58 @@ upgrade), :mod:`~reader.store.coders` and :mod:`~reader.store.roster` (the coder
 :mod:`~reader.store.store` (AnnotationStore: the reader plus writing).
 """
 
-from reader.store.changes import SCHEMA
-from reader.store.folder import LOCAL_DIR, MANIFEST_NAME
-from reader.store.journal import Change
-from reader.store.log import ANNOTATIONS, META
-from reader.store.records import (
-    CONTEXT_CHARS,
-    Annotation,
-    ArticleLike,
-    ArticleState,
-    JsonDict,
-    make_annotation,
-    now_iso,
-)
-from reader.store.store import DEFAULT_PATH, AnnotationStore
-from reader.tags import normalise_tags
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from reader.store.changes import SCHEMA
+    from reader.store.folder import LOCAL_DIR, MANIFEST_NAME
+    from reader.store.journal import Change
+    from reader.store.log import ANNOTATIONS, META
+    from reader.store.records import (
+        CONTEXT_CHARS,
+        Annotation,
+        ArticleLike,
+        ArticleState,
+        JsonDict,
+        make_annotation,
+        now_iso,
+    )
+    from reader.store.store import DEFAULT_PATH, AnnotationStore
+    from reader.tags import normalise_tags
 
-SCHEMA_VERSION = SCHEMA
+    SCHEMA_VERSION = SCHEMA
+
+#: where each name of the package lives: imported on first use (PEP 562), so that importing one light
+#: module of the package (``reader.store.append``, for `reader annotate`) does not import the whole store
+_HOMES = {
+    "SCHEMA_VERSION": ("reader.store.changes", "SCHEMA"),
+    "LOCAL_DIR": ("reader.store.folder", "LOCAL_DIR"),
+    "MANIFEST_NAME": ("reader.store.folder", "MANIFEST_NAME"),
+    "Change": ("reader.store.journal", "Change"),
+    "ANNOTATIONS": ("reader.store.log", "ANNOTATIONS"),
+    "META": ("reader.store.log", "META"),
+    "CONTEXT_CHARS": ("reader.store.records", "CONTEXT_CHARS"),
+    "Annotation": ("reader.store.records", "Annotation"),
+    "ArticleLike": ("reader.store.records", "ArticleLike"),
+    "ArticleState": ("reader.store.records", "ArticleState"),
+    "JsonDict": ("reader.store.records", "JsonDict"),
+    "make_annotation": ("reader.store.records", "make_annotation"),
+    "now_iso": ("reader.store.records", "now_iso"),
+    "DEFAULT_PATH": ("reader.store.store", "DEFAULT_PATH"),
+    "AnnotationStore": ("reader.store.store", "AnnotationStore"),
+    "normalise_tags": ("reader.tags", "normalise_tags"),
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'reader.store' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home[0]), home[1])
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ANNOTATIONS",

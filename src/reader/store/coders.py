@@ -23,9 +23,7 @@ theirs under the new name. ``reader sync`` refuses to share a default coder's wo
 
 from __future__ import annotations
 
-import getpass
 import os
-import re
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -38,38 +36,16 @@ from reader.errors import StoreCorruptError, StoreError, UsageError
 from reader.store.files import atomic_write, cannot, dumps, read_bytes
 from reader.store.index import Index
 from reader.store.log import ArticleFile
-from reader.store.records import JsonDict, now_iso
-
-CODERS_DIR = "coders"
-CODER_FILE = "coder.json"
-ARTICLES = "articles"
-#: the coder whose annotations are the team's agreed version (``reader merge``); nobody codes as it
-AGREED = "agreed"
-#: what a login name becomes when there is none (a container without a passwd entry)
-FALLBACK_CODER = "reader"
-#: folder names no coder may take (the agreed version; names Windows reserves)
-RESERVED = frozenset(
-    {AGREED, "con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+from reader.store.names import (  # defined there; re-exported
+    AGREED,
+    ARTICLES,
+    CODER_FILE,
+    CODERS_DIR,
+    RESERVED,
+    default_coder_name,
+    folder_name,
 )
-_UNSAFE = re.compile(r"[^\w.-]+")
-FOLDER_CHARS = 60
-
-
-def default_coder_name() -> str:
-    """The login name, else "reader": who codes until a name is set."""
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):  # no user name in this environment
-        return FALLBACK_CODER
-    name = " ".join(name.split())
-    return name or FALLBACK_CODER
-
-
-def folder_name(coder: str) -> str:
-    """The folder of ``coder``'s annotations: ``Ann Lee`` -> ``ann-lee``, ``王小明`` -> ``王小明``."""
-    folded = unicodedata.normalize("NFKC", coder).casefold()
-    name = _UNSAFE.sub("-", folded).strip(".-")[:FOLDER_CHARS].strip(".-")
-    return name or "coder"
+from reader.store.records import JsonDict, now_iso
 
 
 @dataclass(frozen=True)

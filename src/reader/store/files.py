@@ -10,26 +10,29 @@ import errno
 import fcntl
 import gc
 import os
-import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
-from pathlib import Path
-from typing import Any
-
-import orjson
 
 from reader.errors import StoreCorruptError, StoreError, StoreLockedError
 from reader.logs import logger
+
+# Light imports only (no pathlib, typing, orjson at import time): `reader annotate` saves through this
+# module in a process whose imports are most of its cost (reader.store.append).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    StrPath = str | os.PathLike[str]
 
 log = logger(__name__)
 
 Signature = tuple[int, int, int]
 TEMP_SUFFIX = ".tmp"
 _LOCK_POLL_S = 0.002
-_DUMP_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 
 def signature(st: os.stat_result) -> Signature:
@@ -37,14 +40,14 @@ def signature(st: os.stat_result) -> Signature:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def stat_signature(path: str | os.PathLike[str]) -> Signature | None:
+def stat_signature(path: StrPath) -> Signature | None:
     """The signature of ``path`` now, None if it does not exist."""
     try:
         return signature(os.stat(path))
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise cannot(Path(path), "read", e) from e
+        raise cannot(path, "read", e) from e
 
 
 def read_bytes(path: Path) -> tuple[bytes, Signature] | None:
@@ -78,7 +81,7 @@ def read_whole(path: Path) -> tuple[bytes, os.stat_result] | None:
         os.close(fd)
 
 
-def cannot(path: Path, what: str, e: OSError) -> StoreError:
+def cannot(path: StrPath, what: str, e: OSError) -> StoreError:
     """One line for an OSError: what could not be done to which file, why, and what to do."""
     hint = "free some space" if e.errno in (errno.ENOSPC, errno.EDQUOT) else "check its permissions"
     return StoreError(f"{path}: cannot {what} ({e.strerror or e}); {hint}")
@@ -86,7 +89,9 @@ def cannot(path: Path, what: str, e: OSError) -> StoreError:
 
 def dumps(data: Any) -> bytes:
     """Readable JSON: UTF-8 (Chinese stays Chinese, no \\uXXXX escapes), indented."""
-    return orjson.dumps(data, option=_DUMP_OPTIONS)
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
 def corrupt(path: Path, what: str) -> StoreCorruptError:
@@ -116,7 +121,7 @@ def write_all(fd: int, payload: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: StrPath) -> None:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -125,7 +130,7 @@ def fsync_dir(folder: Path) -> None:
 
 
 def atomic_write(
-    path: Path, payload: bytes, *, durable: bool = True, replaces: Signature | None = None
+    path: StrPath, payload: bytes, *, durable: bool = True, replaces: Signature | None = None
 ) -> Signature:
     """Write ``payload`` to a temp file beside ``path`` and ``os.replace`` it over ``path``.
 
@@ -136,7 +141,8 @@ def atomic_write(
     within one file-system clock tick still give different signatures. Returns the new file's signature;
     an OSError leaves ``path`` as it was and no temp file behind.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
@@ -155,7 +161,7 @@ def atomic_write(
             os.unlink(tmp)
         raise
     if durable:
-        fsync_dir(path.parent)
+        fsync_dir(folder or ".")
     return signature(st)
 
 
@@ -248,7 +254,7 @@ class DatabaseLock:
                         unlock_file(fd)
 
 
-def lock_file(path: Path, timeout: float) -> int:
+def lock_file(path: StrPath, timeout: float) -> int:
     """An open descriptor of ``path`` (created if missing) holding an exclusive ``flock``, taken within
     ``timeout`` seconds (polled, so the wait can end); StoreLockedError if another process holds it longer,
     StoreError if it cannot be opened or the file system has no ``flock``."""
@@ -271,7 +277,7 @@ def lock_file(path: Path, timeout: float) -> int:
     return fd
 
 
-def _try_flock(fd: int, path: Path) -> bool:
+def _try_flock(fd: int, path: StrPath) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:

@@ -16,12 +16,11 @@ from reader.errors import StoreCorruptError, StoreError
 from reader.store.changes import SCHEMA
 from reader.store.files import atomic_write, cannot, dumps, read_bytes
 from reader.store.log import LEGACY_SCHEMA
+from reader.store.names import ARTICLES_DIR as ARTICLES_DIR
+from reader.store.names import LOCAL_DIR as LOCAL_DIR
+from reader.store.names import MANIFEST_NAME as MANIFEST_NAME
+from reader.store.names import MANIFEST_SCHEMA as MANIFEST_SCHEMA
 
-MANIFEST_NAME = "reader-db.json"
-#: the manifest's schema: 3 has a folder per coder (reader.store.coders); the files inside are schema 2
-MANIFEST_SCHEMA = 3
-ARTICLES_DIR = "articles"  # the single-coder layout (schema 2 and before); moved into a coder's folder
-LOCAL_DIR = "local"
 AGREED_DIR = "agreed"  # local/agreed: the agreed version, made from the shared decisions (reader.merging)
 LEGACY_LOCAL_FILES = ("reader-db.lock", "index.json")  # schema 1 kept these at the top
 _GITIGNORE = "# local to this computer: never shared\n*\n"

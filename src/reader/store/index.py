@@ -24,11 +24,11 @@ from reader.logs import logger
 from reader.store.changes import Op, read_tail
 from reader.store.files import Signature, atomic_write, cannot, read_bytes, signature
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
+from reader.store.names import INDEX_SCHEMA
 from reader.store.records import JsonDict
 
 log = logger(__name__)
 
-INDEX_SCHEMA = 2
 FileKey = tuple[Signature | None, int | None, int]  # snapshot signature, log inode, log size
 
 

@@ -35,9 +35,9 @@ from reader.errors import StoreCorruptError, StoreError, UsageError
 from reader.store.changes import Op
 from reader.store.files import atomic_write, cannot, corrupt, fsync_dir, sync_files
 from reader.store.log import ArticleFile
+from reader.store.names import JOURNAL_NAME as JOURNAL_NAME
 from reader.store.records import Annotation, JsonDict, check_annotation, checked
 
-JOURNAL_NAME = "journal.json"
 JOURNAL_SCHEMA = 1
 #: files of the database folder a journal may replace (names relative to it): the single-coder codebook,
 #: and a coder's own codebook operations, what of others' they applied, merge decisions, coded articles

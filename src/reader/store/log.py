@@ -46,6 +46,7 @@ from reader.store.files import (
     stat_signature,
     write_all,
 )
+from reader.store.names import LOG_SUFFIX, MIN_COMPACT_BYTES, SNAPSHOT_SUFFIX
 from reader.store.records import JsonDict
 from reader.store.snapshot import (
     ANNOTATIONS,
@@ -66,9 +67,6 @@ __all__ = [
     "ArticleFile",
 ]
 
-SNAPSHOT_SUFFIX = ".json"
-LOG_SUFFIX = ".log"
-MIN_COMPACT_BYTES = 256 * 1024
 _TAIL_CHUNK = 64 * 1024
 _RETRIES = 20
 

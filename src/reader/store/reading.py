@@ -20,11 +20,10 @@ from reader.store.files import DatabaseLock, cannot, gc_paused
 from reader.store.folder import LOCAL_DIR, MANIFEST_NAME, open_folder
 from reader.store.journal import JOURNAL_NAME, Journal, check_readable
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
+from reader.store.names import LOCK_NAME
 from reader.store.records import DOCUMENT_ORDER, Annotation, JsonDict, annotations_of
 from reader.store.roster import CoderRoster, article_stem
 from reader.store.snapshot import in_document_order
-
-LOCK_NAME = "lock"
 
 
 class AnnotationReader:

@@ -9,7 +9,6 @@ read. The store holds its mutex around every call.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from reader.store.coders import (
@@ -27,15 +26,10 @@ from reader.store.coders import (
 )
 from reader.store.coders import ARTICLES as ARTICLES_SUBDIR
 from reader.store.folder import AGREED_DIR, ARTICLES_DIR, upgrade
+from reader.store.names import INDEX_DIR
+from reader.store.names import article_stem as article_stem
 
 INDEX_NAME = "index.json"  # of the single-coder layout's articles/ (read until it is moved)
-INDEX_DIR = "index"  # local/index/<coder folder>.json
-
-
-def article_stem(article_id: str) -> str:
-    """The name (without suffix) of an article's files in every coder's folder: a hash, so that any id
-    makes a safe, short file name."""
-    return hashlib.sha1(article_id.encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
 
 
 class CoderRoster:
