@@ -1,4 +1,4 @@
-"""The names of the script views and source scripts, and the check of a view name.
+"""The names of the script views and source scripts, the check of a view name, and which folders to use.
 
 A module of its own, with no imports but :mod:`reader.errors`, so that building a command's parser
 (``choices=VIEWS``) or a workspace does not import the conversion engine: `reader annotate` never
@@ -7,6 +7,8 @@ re-exports these names.
 """
 
 from __future__ import annotations
+
+import os
 
 from reader.errors import UsageError
 
@@ -27,3 +29,17 @@ def check_view(view: str) -> str:
     if view not in VIEWS:
         raise UsageError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
     return view
+
+
+#: the articles and annotation folders when neither an option nor the environment names them
+DEFAULT_ARTICLES, DEFAULT_DB = "seeds", "annotations"
+ARTICLES_ENV, DB_ENV = "READER_ARTICLES", "READER_DB"
+
+
+def folders(articles: str | None = None, db: str | None = None) -> tuple[str, str]:
+    """The articles and annotation folders: the command-line option, else the environment, else the
+    default (:class:`reader.workspace.Paths`, and `reader annotate` before it builds a workspace)."""
+    return (
+        articles or os.environ.get(ARTICLES_ENV) or DEFAULT_ARTICLES,
+        db or os.environ.get(DB_ENV) or DEFAULT_DB,
+    )

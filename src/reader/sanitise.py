@@ -29,7 +29,8 @@ names) is *stored as given* and made safe here on its way out:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing is not imported at run time (every command imports this module)
 
 if TYPE_CHECKING:
     from rich.text import Text

@@ -35,7 +35,10 @@ from typing import Any
 
 from reader.errors import UsageError
 from reader.sanitise import safe_line
-from reader.store.names import CODER_MAX, checked_coder_name
+from reader.store.names import CODER_ENV as CODER_ENV
+from reader.store.names import CODER_MAX as CODER_MAX
+from reader.store.names import LOCAL_DIR, checked_coder_name
+from reader.store.names import SETTINGS_FILE as SETTINGS_FILE
 
 __all__ = [
     "CODER_ENV",
@@ -51,9 +54,7 @@ __all__ = [
     "unset_setting",
 ]
 
-SETTINGS_FOLDER = "local"
-SETTINGS_FILE = "settings.json"
-CODER_ENV = "READER_CODER"
+SETTINGS_FOLDER = LOCAL_DIR
 _GITIGNORE = "# reader: this clone's own settings (coder name, theme, ...): never shared through git\n*\n"
 
 #: Textual's built-in themes (the core never imports textual; a test checks these are Textual's)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
 
 from reader.errors import UsageError
+
+TYPE_CHECKING = False  # typing is not imported at run time: `reader annotate` (reader.store.append)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def normalise_tags(tags: Iterable[str] | str) -> tuple[str, ...]:

@@ -6,7 +6,6 @@ stays a thin layer (tests construct a Workspace on temporary folders).
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Callable, Collection, Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader import choices
 from reader.anchoring import anchored_to, find_quote
 from reader.articles import Article, ArticleInfo
 from reader.choices import check_view
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from reader.codebook import Codebook
     from reader.convert import Converter, ViewText
 
-DEFAULT_ARTICLES = Path("seeds")
-DEFAULT_DB = Path("annotations")
+DEFAULT_ARTICLES = Path(choices.DEFAULT_ARTICLES)
+DEFAULT_DB = Path(choices.DEFAULT_DB)
 #: reader.codebook.LEGACY_JOURNAL_NAME (not imported from there: that would import the codebook)
 _LEGACY_CODEBOOK_JOURNAL = "codebook-journal.json"
 
@@ -49,10 +49,8 @@ class Paths:
     @classmethod
     def resolve(cls, articles: str | None = None, db: str | None = None) -> Paths:
         """Command-line option, else environment variable, else the default folder."""
-        return cls(
-            articles=Path(articles or os.environ.get("READER_ARTICLES") or DEFAULT_ARTICLES),
-            db=Path(db or os.environ.get("READER_DB") or DEFAULT_DB),
-        )
+        articles_dir, db_dir = choices.folders(articles, db)
+        return cls(articles=Path(articles_dir), db=Path(db_dir))
 
 
 class Workspace:

@@ -17,12 +17,14 @@ import contextlib
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from reader.errors import UsageError
 from reader.sanitise import NEEDS_SANITISING, safe_json_text, safe_line, sanitise
 
+TYPE_CHECKING = False  # typing is not imported at run time: `reader annotate` is a process per save
 if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
     from reader.workspace import Workspace
 
 EXIT_OK = 0

@@ -24,7 +24,6 @@ theirs under the new name. ``reader sync`` refuses to share a default coder's wo
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +35,18 @@ from reader.errors import StoreCorruptError, StoreError, UsageError
 from reader.store.files import atomic_write, cannot, dumps, read_bytes
 from reader.store.index import Index
 from reader.store.log import ArticleFile
-from reader.store.names import (  # defined there; re-exported
-    AGREED,
-    ARTICLES,
-    CODER_FILE,
-    CODERS_DIR,
-    RESERVED,
-    default_coder_name,
-    folder_name,
-)
+
+# defined in reader.store.names (light, for `reader annotate`), re-exported here where they were first
+from reader.store.names import AGREED as AGREED
+from reader.store.names import ARTICLES as ARTICLES
+from reader.store.names import CODER_FILE as CODER_FILE
+from reader.store.names import CODERS_DIR as CODERS_DIR
+from reader.store.names import FALLBACK_CODER as FALLBACK_CODER
+from reader.store.names import FOLDER_CHARS as FOLDER_CHARS
+from reader.store.names import RESERVED as RESERVED
+from reader.store.names import coder_name
+from reader.store.names import default_coder_name as default_coder_name
+from reader.store.names import folder_name as folder_name
 from reader.store.records import JsonDict, now_iso
 
 
@@ -62,15 +64,8 @@ class Coder:
 
 def coder_for(name: str | None) -> Coder:
     """The coder named (checked), or the default coder when ``name`` is empty or None."""
-    if name is None or not name.strip():
-        return Coder(default_coder_name(), explicit=False)
-    name = unicodedata.normalize("NFC", " ".join(name.split()))
-    if folder_name(name) in RESERVED:
-        raise UsageError(
-            f"the coder name {name!r} is reserved ({AGREED!r} is the team's agreed version made by "
-            "`reader merge`); choose another name with `reader config coder NAME`"
-        )
-    return Coder(name, explicit=True)
+    named, explicit = coder_name(name)
+    return Coder(named, explicit=explicit)
 
 
 def read_coder_file(folder: Path) -> tuple[str, bool] | None:

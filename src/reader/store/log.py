@@ -34,6 +34,7 @@ from pathlib import Path
 import orjson
 
 from reader.errors import StoreError
+from reader.store.append import append_line
 from reader.store.changes import Op, decode_header, encode, header, parse_lines, read_tail
 from reader.store.files import (
     Signature,
@@ -405,24 +406,8 @@ class ArticleFile:
         ops, end, consumed = got
         op = Op("put", (ops[-1].seq if ops else seq) + 1, record, record["id"], None)
         payload = encode(op)
-        try:
-            fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
-        except OSError as e:
-            raise cannot(self.log_path, "save annotations", e) from e
-        try:
-            st = os.fstat(fd)
-            if st.st_ino != ino or st.st_size < end:  # pragma: no cover - we hold the lock
-                return None
-            if st.st_size > end:  # a torn line nobody acknowledged
-                os.ftruncate(fd, end)
-            write_all(fd, payload)
-            os.fsync(fd)
-        except OSError as e:
-            with suppress(OSError):
-                os.ftruncate(fd, end)
-            raise cannot(self.log_path, "save annotations", e) from e
-        finally:
-            os.close(fd)
+        if not append_line(self.log_path, ino, end, payload):  # pragma: no cover - we hold the lock
+            return None
         return [*ops, op], end + len(payload), consumed + payload
 
     def compact_due(self) -> bool:

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 
+from reader.errors import UsageError
 from reader.sanitise import safe_line
 
 MANIFEST_NAME = "reader-db.json"
@@ -65,6 +66,24 @@ def folder_name(coder: str) -> str:
     folded = unicodedata.normalize("NFKC", coder).casefold()
     name = _UNSAFE.sub("-", folded).strip(".-")[:FOLDER_CHARS].strip(".-")
     return name or "coder"
+
+
+SETTINGS_FILE = "settings.json"  # local/settings.json: this clone's settings (reader.settings)
+CODER_ENV = "READER_CODER"  # names the coder for one person or one command (before the settings)
+
+
+def coder_name(name: str | None) -> tuple[str, bool]:
+    """(name, explicit) of the coder named ``name`` (normalised), or of the default coder (the login name,
+    not explicit) when it is empty or None. UsageError for a name no coder may take."""
+    if name is None or not name.strip():
+        return default_coder_name(), False
+    name = unicodedata.normalize("NFC", " ".join(name.split()))
+    if folder_name(name) in RESERVED:
+        raise UsageError(
+            f"the coder name {name!r} is reserved ({AGREED!r} is the team's agreed version made by "
+            "`reader merge`); choose another name with `reader config coder NAME`"
+        )
+    return name, True
 
 
 #: the longest coder name (``reader config coder``, ``--coder``, ``READER_CODER``)

@@ -5,23 +5,18 @@
 from __future__ import annotations
 
 import operator
-import uuid
 from collections.abc import Iterable
 from dataclasses import MISSING, asdict, dataclass, fields, replace
-from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, Protocol
 
 from reader.errors import UsageError
+from reader.store.append import CONTEXT_CHARS as CONTEXT_CHARS
+from reader.store.append import new_record
+from reader.store.append import now_iso as now_iso
 from reader.tags import normalise_tags
 
-CONTEXT_CHARS = 32
 JsonDict = dict[str, Any]
-
-
-def now_iso() -> str:
-    """Current UTC time as ISO-8601 with microseconds, e.g. ``2026-11-23T15:20:00.123456+00:00``."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -188,29 +183,20 @@ def make_annotation(
     color: str = "",
     view: str = "original",
 ) -> Annotation:
-    """A new annotation of ``article.text[start:end]`` (code points into the normalised original)."""
-    text = article.text
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
-        raise UsageError(
-            f"cannot annotate {start}..{end} in {article.info.id}: need 0 <= start < end <= {len(text)}"
-        )
-    now = now_iso()
-    return Annotation(
-        id=str(uuid.uuid4()),
-        article_id=article.info.id,
-        article_sha256=article.sha256,
-        start=start,
-        end=end,
-        quote=text[start:end],
-        prefix=text[max(0, start - CONTEXT_CHARS) : start],
-        suffix=text[end : end + CONTEXT_CHARS],
-        tags=normalise_tags(tags),
+    """A new annotation of ``article.text[start:end]`` (code points into the normalised original); its
+    record is :func:`reader.store.append.new_record`'s (the one way a new record is made)."""
+    record = new_record(
+        article.info.id,
+        article.sha256,
+        article.text,
+        start,
+        end,
+        tags=tags,
         note=note,
         color=color,
-        created=now,
-        modified=now,
         view=view,
     )
+    return Annotation(**(record | {"tags": tuple(record["tags"])}))
 
 
 def checked(annotation: Annotation) -> Annotation:
