@@ -28,6 +28,7 @@ names) is *stored as given* and made safe here on its way out:
 
 from __future__ import annotations
 
+import functools
 import re
 
 TYPE_CHECKING = False  # typing is not imported at run time (every command imports this module)
@@ -128,9 +129,14 @@ def safe_text(text: Text) -> Text:
 
 
 _SURROGATES = range(0xD800, 0xE000)
-_JSON_ESCAPES = {
-    code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029, *_SURROGATES]
-}
+
+
+@functools.cache
+def _json_escapes() -> dict[int, str]:
+    """Made on first use (every command imports this module; few write JSON): ~0.4 ms."""
+    return {
+        code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029, *_SURROGATES]
+    }
 
 
 def safe_json_text(serialised: str) -> str:
@@ -141,14 +147,14 @@ def safe_json_text(serialised: str) -> str:
     lone surrogate, from a file name that is not UTF-8, becomes its escape too, as ``json.dumps`` would
     write it with ``ensure_ascii``.)
     """
-    return serialised.translate(_JSON_ESCAPES)
+    return serialised.translate(_json_escapes())
 
 
 # The same characters as UTF-8 bytes. In valid UTF-8 these lead bytes (0xC2, 0xD8, 0xE2) start a
 # character, never continue one, so a match is always exactly one of those characters.
-_JSON_UNSAFE_UTF8 = re.compile(
-    rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
-)
+@functools.cache
+def _json_unsafe_utf8() -> re.Pattern[bytes]:
+    return re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def _json_escape_utf8(match: re.Match[bytes]) -> bytes:
@@ -161,9 +167,9 @@ def _xml_reference_utf8(match: re.Match[bytes]) -> bytes:
 
 def safe_xml_bytes(payload: bytes) -> bytes:
     """UTF-8 XML with the same characters as character references (``&#x9b;``): exact in XML 1.0."""
-    if _JSON_UNSAFE_UTF8.search(payload) is None:
+    if _json_unsafe_utf8().search(payload) is None:
         return payload
-    return _JSON_UNSAFE_UTF8.sub(_xml_reference_utf8, payload)
+    return _json_unsafe_utf8().sub(_xml_reference_utf8, payload)
 
 
 def safe_json_bytes(payload: bytes) -> bytes:
@@ -171,20 +177,24 @@ def safe_json_bytes(payload: bytes) -> bytes:
 
     (UTF-8 cannot hold lone surrogates, so there are none to escape here.)
     """
-    if _JSON_UNSAFE_UTF8.search(payload) is None:
+    if _json_unsafe_utf8().search(payload) is None:
         return payload
-    return _JSON_UNSAFE_UTF8.sub(_json_escape_utf8, payload)
+    return _json_unsafe_utf8().sub(_json_escape_utf8, payload)
 
 
 # ---------------------------------------------------------------------------------- the last line
 #: every character that must never reach a terminal raw: what ``sanitise`` replaces (but a BOM, which is
 #: harmless), plus newline and tab, which move the cursor when painted inside a line
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 #: drops the zero-width ones (Rich counts them 0 cells) and keeps the width of the others (1 cell each)
-_GUARD_TABLE: dict[int, str | None] = {
-    **{code: None for code in [*range(0x20), *range(0x7F, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029]},
-    **{code: "\ufffd" for code in _SURROGATES},
-}
+@functools.cache
+def _guard_table() -> dict[int, str | None]:
+    return {
+        **{code: None for code in [*range(0x20), *range(0x7F, 0xA0), *_BIDI_CONTROLS, 0x2028, 0x2029]},
+        **{code: "\ufffd" for code in _SURROGATES},
+    }
 
 
 def terminal_guard(text: str) -> str:
@@ -194,4 +204,4 @@ def terminal_guard(text: str) -> str:
     line out), so it drops the zero-width controls instead of showing them. It is the safety net behind
     :func:`sanitise`/:func:`safe_line`, never a replacement: they show the user *that* something was there.
     """
-    return text.translate(_GUARD_TABLE) if UNSAFE.search(text) else text
+    return text.translate(_guard_table()) if UNSAFE.search(text) else text

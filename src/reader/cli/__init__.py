@@ -118,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     try:
         words = sys.argv[1:] if argv is None else list(argv)
-        args = _app_arguments(words) or build_parser(words).parse_args(words)
+        app = None if _command_name(words) else _app_arguments(words)  # a command: one parser less
+        args = app or build_parser(words).parse_args(words)
         from reader.logs import configure
 
         configure(args.log)
