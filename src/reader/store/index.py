@@ -122,6 +122,7 @@ class Index:
         """Write the index (caller holds the lock). A cache: failing to write it is not worth an error."""
         payload = orjson.dumps({"schema": INDEX_SCHEMA, "files": self.entries})
         try:
+            self.path.parent.mkdir(exist_ok=True)  # local/index: none if only `reader annotate` wrote
             self._sig = atomic_write(self.path, payload, durable=False, replaces=self._sig)
             self.dirty = False
         except OSError as e:
