@@ -10,7 +10,6 @@ import errno
 import fcntl
 import gc
 import os
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -229,6 +228,8 @@ class DatabaseLock:
     def __init__(self, path: Path, timeout: float) -> None:
         self.path = path
         self.timeout = timeout
+        import threading  # here: `reader annotate` saves through this module without a DatabaseLock
+
         self.mutex = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
