@@ -8,6 +8,7 @@ the whole store (:mod:`reader.store.append`). The layout itself is described in 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 
@@ -51,12 +52,16 @@ def article_stem(article_id: str) -> str:
 
 def default_coder_name() -> str:
     """The login name, else "reader": who codes until a name is set."""
-    import getpass
+    # getpass.getuser()'s order; getpass itself (it imports termios) only for the password database
+    given = (os.environ.get(key) for key in ("LOGNAME", "USER", "LNAME", "USERNAME"))
+    name = next((value for value in given if value), "")
+    if not name:
+        import getpass
 
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):  # no user name in this environment
-        return FALLBACK_CODER
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no user name in this environment
+            return FALLBACK_CODER
     name = " ".join(name.split())
     return name or FALLBACK_CODER
 
