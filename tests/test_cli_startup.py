@@ -49,13 +49,16 @@ def test_an_unknown_command_is_refused_with_every_command_listed(capsys):
 
 
 def test_annotate_with_offsets_imports_neither_conversion_nor_other_commands(seeds_dir, db_dir, tmp_path):
-    """Nor the codebook (a tag enters it by being used), nor `logging` when no log is asked for."""
+    """Nor the codebook (a tag enters it by being used), nor `logging` when no log is asked for; and once the
+    folder is set up (the second run), the quick save imports none of the store's heavy modules nor the
+    libraries that made `reader annotate` 5x a one-insert SQLite process (reader.store.append, issue 10)."""
     code = (
         "import json, sys; from reader.cli import main; "
         f"code = main(['--articles', {str(seeds_dir)!r}, '--db', {str(db_dir)!r}, 'annotate', {SIMP_SEED!r}, "
         "'--start', '3', '--end', '9', '--tag', 'x']); "
         "print(json.dumps([code, sorted(m for m in sys.modules "
-        "if m.split('.')[0] in ('opencc', 'reader', 'logging', 'filelock'))]))"
+        "if m.split('.')[0] in ('opencc', 'reader', 'logging', 'filelock', 'orjson', 'dataclasses', "
+        "'pathlib', 'typing', 'uuid', 'datetime', 'tempfile'))]))"
     )
     runs = []
     for _ in range(2):  # the first one also lists the folder (script detection reads OpenCC's version)
@@ -69,5 +72,8 @@ def test_annotate_with_offsets_imports_neither_conversion_nor_other_commands(see
     assert not loaded & {"reader.export", "reader.agreement", "reader.cli.exchange", "reader.cli.library"}
     assert "reader.cli.annotate" in loaded and "reader.store" in loaded
     assert not loaded & {"reader.codebook", "logging", "filelock"}
+    heavy = {"reader.workspace", "reader.store.store", "reader.store.records", "reader.articles"}
+    assert not loaded & heavy
+    assert not loaded & {"orjson", "dataclasses", "pathlib", "typing", "uuid", "datetime", "tempfile"}
     with AnnotationStore(db_dir) as store:
         assert store.counts() == {SIMP_SEED: 2}

@@ -44,7 +44,10 @@ their files are valid snapshots, and the first write upgrades the manifest and m
 into ``local/``.
 
 Modules: :mod:`~reader.store.records` (dataclasses and their checks), :mod:`~reader.store.files` (atomic
-writes, fsync/syncfs, the lock), :mod:`~reader.store.changes` (the log's line format),
+writes, fsync/syncfs, the lock), :mod:`~reader.store.names` (the names of the layout's files and folders, of
+coders and their folders), :mod:`~reader.store.append` (a new record, the append of a line, and `reader
+annotate`'s quick save: light modules, see docs/ARCHITECTURE.md), :mod:`~reader.store.changes` (the log's
+line format),
 :mod:`~reader.store.log` (one article's snapshot and log), :mod:`~reader.store.journal`,
 :mod:`~reader.store.index`, :mod:`~reader.store.positions`, :mod:`~reader.store.folder` (manifest, layout,
 upgrade), :mod:`~reader.store.coders` and :mod:`~reader.store.roster` (the coders' folders),
