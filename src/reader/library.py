@@ -25,6 +25,7 @@ import orjson
 
 from reader.articles import Article, ArticleInfo, build_article, error_info, head_info, read_all, read_error
 from reader.errors import ArticleError, UsageError
+from reader.heads import describe_heads
 from reader.logs import logger
 from reader.sanitise import safe_line
 
@@ -123,6 +124,11 @@ class _Walk:
 
 
 # --------------------------------------------------------------------------------------------- cache
+
+
+def _stale(info: ArticleInfo | None, st: os.stat_result) -> bool:
+    """No metadata for this file, or metadata of another version of it (size or mtime changed)."""
+    return info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns
 
 _INFO_FIELDS: dict[str, type | tuple[type, ...]] = {
     "title": str,
@@ -223,7 +229,7 @@ class Library:
         with self._lock:
             cache = self._load_cache()
             if on_batch is None:
-                infos = [self._current(cache, article_id, path, st) for article_id, path, st in found]
+                infos = self._all_at_once(cache, found)
             else:
                 infos = self._in_batches(cache, found, on_batch)
             if len(cache) != len(infos):  # forget files that are gone
@@ -235,6 +241,16 @@ class Library:
             self._flush()
         return infos
 
+    def _all_at_once(self, cache: dict[str, ArticleInfo], found: Found) -> builtins.list[ArticleInfo]:
+        """Cached metadata of unchanged files, the heads of the others (over every core when they are
+        many: ``reader.heads``)."""
+        todo = [(article_id, path, st) for article_id, path, st in found if _stale(cache.get(article_id), st)]
+        if todo:
+            for info in describe_heads(todo):
+                cache[info.id] = info
+            self._dirty = True
+        return [cache[article_id] for article_id, _, _ in found]
+
     def _in_batches(
         self,
         cache: dict[str, ArticleInfo],
@@ -244,8 +260,7 @@ class Library:
         infos: builtins.list[ArticleInfo] = []
         due, deadline = FIRST_BATCH, None  # the first batch by count, the next ones by time
         for article_id, path, st in found:
-            info = cache.get(article_id)
-            if info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns:
+            if _stale(cache.get(article_id), st):
                 due -= 1  # one more file read
             infos.append(self._current(cache, article_id, path, st))
             if due <= 0 and (deadline is None or time.monotonic() >= deadline):
@@ -261,8 +276,7 @@ class Library:
             cache = self._load_cache()
             unread = 0
             for article_id, _, st in found:
-                info = cache.get(article_id)
-                if info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns:
+                if _stale(cache.get(article_id), st):
                     unread += 1
                     if unread > max_unread:
                         return None
@@ -346,7 +360,7 @@ class Library:
     ) -> ArticleInfo:
         """Cached metadata if the file is unchanged, else what its head says (and remember that)."""
         info = cache.get(article_id)
-        if info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns:
+        if info is None or _stale(info, st):
             info = head_info(article_id, Path(path), st.st_size, st.st_mtime_ns)
             cache[article_id] = info
             self._dirty = True

@@ -258,6 +258,13 @@ def _scripts() -> tuple[_Script, _Script]:
     return _Script(trad), _Script(simp)
 
 
+def warm_up() -> None:
+    """Build the tables and compile every regex now (~50 ms, once a process): before forking processes
+    that detect scripts (``reader.heads``), so that they share them instead of each building its own."""
+    for script in _scripts():
+        script.blocks  # noqa: B018 - a cached property: computing it is the point
+
+
 def script_counts(text: str) -> tuple[int, int]:
     """(traditional-only, simplified-only) code points in ``text``, by OpenCC's character tables.
 

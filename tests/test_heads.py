@@ -1,0 +1,179 @@
+"""A cold listing of many files split over several processes (reader.heads) lists exactly what one process
+lists, in the same order, each unreadable file with its own error; small folders and threaded processes
+never fork, and a child that fails leaves its files to the parent."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import reader.heads as heads
+from reader.articles import HEAD_BYTES, ArticleInfo, head_info
+from reader.library import Library, _discover
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+ZUOZHUAN = Path(__file__).resolve().parent / "data" / "zuozhuan.txt"
+
+
+def varied_folder(root: Path, copies: int = 6) -> Path:
+    """Every kind of file a listing meets, several times over: the seeds (mixed, damaged), long articles
+    described from their head, astral characters, legacy encodings, UTF-16, binary, empty, control
+    characters, and names that sort in a tricky order."""
+    seeds = [p.read_bytes() for p in sorted(SEEDS.glob("*.txt"))]
+    zuozhuan = ZUOZHUAN.read_text(encoding="utf-8")
+    kinds = {
+        "long.txt": zuozhuan[:40_000].encode("utf-8"),  # more than a head: estimated
+        "astral.txt": "標題\n𠀀𠀁𪚥 臺灣與台灣 𠮷野家\n".encode(),
+        "gb.txt": "标题\n这是一个关于软件的报道。\n".encode("gb18030"),
+        "big5.txt": "標題\n這是一個關於軟體的報導。\n".encode("big5"),
+        "utf16.txt": codecs.BOM_UTF16_LE + "标题\n数据\n".encode("utf-16-le"),
+        "binary.txt": b"\x00\x01\x02" * 100,
+        "empty.txt": b"",
+        "controls.txt": "\x1b[31m红\x1b[0m\n\u202e反\u202c\r\n正文\x0c\n".encode(),
+    }
+    for n in range(copies):
+        folder = root / f"{n:02d}"
+        folder.mkdir(parents=True)
+        for i, data in enumerate(seeds):
+            (folder / f"seed{i}.txt").write_bytes(data)
+        for name, data in kinds.items():
+            (folder / name).write_bytes(data)
+        (folder / "Z upper.txt").write_bytes(seeds[n % len(seeds)][: HEAD_BYTES + 7])  # cut mid-character
+    return root
+
+
+def sequential(todo: list[tuple[str, str, os.stat_result]]) -> list[ArticleInfo]:
+    return [head_info(article_id, Path(path), st.st_size, st.st_mtime_ns) for article_id, path, st in todo]
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Listings fork here even under pytest-xdist (whose worker runs a thread), from 24 files on, with
+    three workers; the pids forked are recorded."""
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(heads, "can_fork", lambda: True)
+    monkeypatch.setattr(heads, "MIN_PARALLEL", 24)
+    monkeypatch.setattr(heads.os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(heads.os, "fork", fork)
+    return forked
+
+
+def test_a_split_listing_is_exactly_the_sequential_one(tmp_path: Path, forks: list[int]) -> None:
+    todo = _discover(varied_folder(tmp_path / "articles"))
+    gone = (str(tmp_path / "gone.txt"), os.stat(todo[0][1]))  # removed between the walk and the read
+    todo.insert(len(todo) * 2 // 3, ("zz/gone.txt", *gone))  # in the last child's slice
+    split = heads.describe_heads(todo)
+    assert len(forks) == 2  # two children and this process: three slices
+    assert split == sequential(todo)
+    assert [info.id for info in split] == [item[0] for item in todo]
+    errors = {info.id.split("/")[-1]: info.error for info in split if info.error}
+    assert set(errors) == {"binary.txt", "gone.txt"}
+    assert "gone.txt" in errors["gone.txt"] and "binary" in errors["binary.txt"]
+
+
+def test_a_child_that_dies_leaves_its_files_to_this_process(tmp_path: Path, forks: list[int]) -> None:
+    todo = _discover(varied_folder(tmp_path / "articles"))
+
+    def die(info: ArticleInfo) -> tuple:  # only children turn infos into rows
+        os._exit(3)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(heads, "_row", die)
+        split = heads.describe_heads(todo)
+    assert len(forks) == 2
+    assert split == sequential(todo)
+    for pid in forks:  # every child was reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_when_no_process_can_be_forked_one_process_lists_everything(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    todo = _discover(varied_folder(tmp_path / "articles"))
+
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(heads.os, "fork", no_fork)
+    assert heads.describe_heads(todo) == sequential(todo)
+
+
+def test_a_small_folder_never_forks(tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(heads, "MIN_PARALLEL", 1_000)
+    root = varied_folder(tmp_path / "articles")
+    infos = Library(root, tmp_path / "cache").list()
+    assert forks == [] and len(infos) == len(_discover(root))
+
+
+def test_a_process_with_another_thread_does_not_fork() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not heads.can_fork()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_a_folder_listed_again_reads_only_what_changed(tmp_path: Path, forks: list[int]) -> None:
+    root = varied_folder(tmp_path / "articles")
+    cache = tmp_path / "cache"
+    first = Library(root, cache).list()
+    assert len(forks) == 2
+    changed = root / "03" / "gb.txt"
+    changed.write_text("新标题\n内容\n", encoding="utf-8")
+    again = {info.id: info for info in Library(root, cache).list()}
+    assert len(forks) == 2  # one file to read: no fork
+    assert again["03/gb.txt"].title == "新标题"
+    assert {i.id: i for i in first if i.id != "03/gb.txt"} == {k: v for k, v in again.items() if k != "03/gb.txt"}
+
+
+_IN_A_FRESH_PROCESS = """
+import os, sys
+from pathlib import Path
+import reader.heads as heads
+from reader.articles import head_info
+from reader.library import _discover
+forked = []
+real_fork = os.fork
+def fork():
+    pid = real_fork()
+    if pid:
+        forked.append(pid)
+    return pid
+os.fork = fork
+todo = _discover(Path(sys.argv[1]))
+split = heads.describe_heads(todo)
+alone = [head_info(i, Path(p), st.st_size, st.st_mtime_ns) for i, p, st in todo]
+print(len(todo), len(forked), split == alone)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="lists in one process there")
+def test_a_cold_listing_of_a_thousand_files_forks_on_its_own_and_lists_the_same(tmp_path: Path) -> None:
+    """No test seam: a fresh single-threaded process with the real threshold and its real cores."""
+    root = varied_folder(tmp_path / "articles", copies=heads.MIN_PARALLEL // 14 + 1)
+    run = subprocess.run(
+        [sys.executable, "-c", _IN_A_FRESH_PROCESS, str(root)], capture_output=True, text=True, check=True
+    )
+    files, forked, same = run.stdout.split()
+    cores = len(os.sched_getaffinity(0))
+    assert int(files) >= heads.MIN_PARALLEL
+    assert int(forked) == min(cores, int(files) // (heads.MIN_PARALLEL // 2)) - 1
+    assert same == "True"
