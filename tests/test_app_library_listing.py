@@ -59,7 +59,9 @@ def ten_thousand(tmp_path: Path) -> Path:
     for folder in range(10):
         (root / f"{folder:02d}").mkdir(parents=True)
     for n in range(10_000):
-        (root / f"{n // 1000:02d}" / f"{n:05d}.txt").write_bytes(f"第{n}篇\n这是一篇关于软件的文章。\n".encode())
+        (root / f"{n // 1000:02d}" / f"{n:05d}.txt").write_bytes(
+            f"第{n}篇\n这是一篇关于软件的文章。\n".encode()
+        )
     return root
 
 

@@ -19,6 +19,7 @@ describe that slice itself: the same result, or the same exception as without ch
 from __future__ import annotations
 
 import contextlib
+import itertools
 import marshal
 import os
 import sys
@@ -46,7 +47,7 @@ def describe_heads(todo: Sequence[Todo]) -> list[ArticleInfo]:
         return [_describe(item) for item in todo]
     warm_up()  # the script tables and regexes, built once here and shared by every child
     bounds = [len(todo) * k // workers for k in range(workers + 1)]
-    slices = [todo[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
+    slices = [todo[start:end] for start, end in itertools.pairwise(bounds)]
     children = [_fork(part) for part in slices[1:]]
     try:
         infos = [_describe(item) for item in slices[0]]

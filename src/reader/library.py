@@ -130,6 +130,7 @@ def _stale(info: ArticleInfo | None, st: os.stat_result) -> bool:
     """No metadata for this file, or metadata of another version of it (size or mtime changed)."""
     return info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns
 
+
 _INFO_FIELDS: dict[str, type | tuple[type, ...]] = {
     "title": str,
     "script": str,
