@@ -66,13 +66,15 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     # file names, titles and errors are data: one line each, controls shown as symbols
     ids = [safe_line(r["id"]) for r in rows]
-    id_width = max([cell_len(i) for i in ids] + [2])
+    # an ASCII id made safe is printable ASCII, one cell a character (cell_len: ~2 µs an id, 10,000 ids)
+    widths = [len(i) if i.isascii() else cell_len(i) for i in ids]
+    id_width = max([*widths, 2])
     lines = [f"{'ID'.ljust(id_width)}  {'SCRIPT':<11} {'CHARS':>8} {'NOTES':>5}  TITLE"]
-    for r, shown_id in zip(rows, ids, strict=True):
+    for r, shown_id, width in zip(rows, ids, widths, strict=True):
         chars = f"{'' if r['chars_exact'] else '~'}{r['chars']}"
         title = safe_line(f"[error] {r['error']}" if r["error"] else r["title"])
         lines.append(
-            f"{shown_id}{' ' * (id_width - cell_len(shown_id))}  {r['script'] or '-':<11} {chars:>8} "
+            f"{shown_id}{' ' * (id_width - width)}  {r['script'] or '-':<11} {chars:>8} "
             f"{r['annotations']:>5}  {title}"
         )
     out("\n".join(lines) + "\n")
