@@ -5,6 +5,7 @@ never fork, and a child that fails leaves its files to the parent."""
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 import subprocess
 import sys
@@ -78,6 +79,7 @@ def test_a_split_listing_is_exactly_the_sequential_one(tmp_path: Path, forks: li
     todo.insert(len(todo) * 2 // 3, ("zz/gone.txt", *gone))  # in the last child's slice
     split = heads.describe_heads(todo)
     assert len(forks) == 2  # two children and this process: three slices
+    assert gc.isenabled()  # paused for the listing only
     assert split == sequential(todo)
     assert [info.id for info in split] == [item[0] for item in todo]
     errors = {info.id.split("/")[-1]: info.error for info in split if info.error}
