@@ -182,3 +182,23 @@ def test_a_cold_listing_of_a_thousand_files_forks_on_its_own_and_lists_the_same(
     assert int(files) >= heads.MIN_PARALLEL
     assert int(forked) == min(cores, int(files) // (heads.MIN_PARALLEL // 2)) - 1
     assert same == "True"
+
+
+def test_an_error_in_this_process_leaves_no_child_behind(tmp_path: Path, forks: list[int]) -> None:
+    todo = _discover(varied_folder(tmp_path / "articles"))
+    parent = os.getpid()
+    real = heads.head_info
+
+    def fails_here(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            raise RuntimeError("a bug in describing")
+        return real(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(heads, "head_info", fails_here)
+        with pytest.raises(RuntimeError, match="a bug in describing"):
+            heads.describe_heads(todo)
+    assert len(forks) == 2 and gc.isenabled()
+    for pid in forks:  # killed or finished, and reaped either way
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

@@ -23,6 +23,7 @@ import gc
 import itertools
 import marshal
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -60,7 +61,8 @@ def describe_heads(todo: Sequence[Todo]) -> list[ArticleInfo]:
             infos += _collect(part, child)
     finally:
         for child in children:
-            _reap(child)
+            if child is not None:
+                child.reap()
         if collecting:
             gc.enable()
     return infos
@@ -88,10 +90,40 @@ def _describe(item: Todo) -> ArticleInfo:
 
 # ------------------------------------------------------------------------------------------ the children
 
-_Child = tuple[int, int] | None  # (pid, read end of its pipe), or None when it could not be forked
+
+class _Child:
+    """A forked child describing a slice, and the read end of the pipe it answers through."""
+
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid, self.read_end, self.reaped = pid, read_end, False
+
+    def answer(self) -> bytes:
+        """Everything it sent (until it closed the pipe)."""
+        with open(self.read_end, "rb", closefd=False) as pipe:
+            return pipe.read()
+
+    def exited_well(self) -> bool:
+        """Wait for it to end: whether it exited with status 0."""
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return False
+        finally:
+            self.reaped = True
+        return os.waitstatus_to_exitcode(status) == 0
+
+    def reap(self) -> None:
+        """Close the pipe and make sure the child is gone (after an error in this process: killed)."""
+        with contextlib.suppress(OSError):
+            os.close(self.read_end)
+        if not self.reaped:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            self.exited_well()
 
 
-def _fork(part: Sequence[Todo]) -> _Child:
+def _fork(part: Sequence[Todo]) -> _Child | None:
+    """A child describing ``part``, or None if none could be forked."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -113,42 +145,20 @@ def _fork(part: Sequence[Todo]) -> _Child:
         finally:
             os._exit(status)
     os.close(write_end)
-    return pid, read_end
+    return _Child(pid, read_end)
 
 
-def _collect(part: Sequence[Todo], child: _Child) -> list[ArticleInfo]:
+def _collect(part: Sequence[Todo], child: _Child | None) -> list[ArticleInfo]:
     """What a child sent for ``part``; if it sent nothing whole, this process describes ``part`` itself."""
     if child is not None:
-        pid, read_end = child
-        with open(read_end, "rb", closefd=False) as pipe:
-            payload = pipe.read()
+        payload = child.answer()
+        well = child.exited_well()
         rows = None
         with contextlib.suppress(ValueError, EOFError, TypeError):
             rows = marshal.loads(payload)
-        if isinstance(rows, list) and len(rows) == len(part) and _exited_well(pid):
+        if well and isinstance(rows, list) and len(rows) == len(part):
             return [_info(item, row) for item, row in zip(part, rows, strict=True)]
     return [_describe(item) for item in part]
-
-
-def _exited_well(pid: int) -> bool:
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return False
-    return os.waitstatus_to_exitcode(status) == 0
-
-
-def _reap(child: _Child) -> None:
-    """Close the pipe and make sure the child is gone (it is normally reaped already)."""
-    if child is None:
-        return
-    pid, read_end = child
-    with contextlib.suppress(OSError):
-        os.close(read_end)
-    with contextlib.suppress(OSError):
-        if os.waitpid(pid, os.WNOHANG) == (0, 0):  # still running: this process gave up on it
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
 
 
 def _row(info: ArticleInfo) -> _Row:
