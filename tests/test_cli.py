@@ -173,3 +173,18 @@ def test_shadowed_opencc_is_refused_with_a_fix(run_reader, tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "pip install OpenCC" in result.stderr
+
+
+def test_list_lines_up_its_columns_after_wide_and_plain_ids(run_reader, tmp_path: Path):
+    """Ids in CJK take two cells a character: the SCRIPT column starts in the same cell on every row."""
+    from rich.cells import cell_len
+
+    articles = tmp_path / "wide"
+    articles.mkdir()
+    for name in ("新闻报道.txt", "a.txt", "long-plain-name.txt"):
+        (articles / name).write_text("标题\n这是一个关于软件的报道。\n", encoding="utf-8")
+    table = run_reader("list", "--articles", str(articles), "--db", str(tmp_path / "db"), check=True).stdout
+    lines = table.splitlines()
+    assert len(lines) == 4
+    starts = {cell_len(line[: line.index("simplified" if i else "SCRIPT")]) for i, line in enumerate(lines)}
+    assert starts == {cell_len("long-plain-name.txt") + 2}  # the widest id, then two spaces
