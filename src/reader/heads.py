@@ -9,9 +9,10 @@ file that cannot be read listed with its error like any other.
 Plain ``os.fork`` and a pipe per child rather than ``concurrent.futures.ProcessPoolExecutor``: the pool
 costs ~30 ms of CPU and ~65 ms of wall time to import, start and stop (measured on the 2-core machine),
 8% of the 0.8 s a cold listing of 10,000 articles may take; a fork of this process costs under 1 ms of
-its CPU, and this process describes a slice itself instead of waiting. Only where forking is safe: a POSIX system other than
-macOS, and a process with no other thread (a thread holding a lock at the fork would leave it held in the
-child: the app lists in a worker thread, so it lists sequentially and shows the first rows meanwhile).
+its CPU, and this process describes a slice itself instead of waiting. Only where forking is safe: a POSIX
+system other than macOS, and a process with no other thread (a thread holding a lock at the fork would
+leave it held in the child: the app lists in a worker thread, so it lists sequentially and shows the first
+rows meanwhile).
 Anything that goes wrong in a child (it cannot be forked, it dies, a bug raises) makes this process
 describe that slice itself: the same result, or the same exception as without children.
 """
