@@ -205,7 +205,7 @@ def _corpus(name: str, articles: Path, work: Path) -> None:
     report("  … its CPU time, every process (least of the runs)", listing_cpu, "s", "its sum over the cores")
     own, children = _own_cpu(articles, work, env)
     compared = f"target ≤ 0.8 s (its forked children: {children:.2f} s, in parallel)"
-    report("  … CPU of the process that prints (≈ wall, idle cores)", own, "s", compared)
+    report("  … CPU of the printing process (≈ idle-core wall)", own, "s", compared)
     baseline = _baseline_src(work)
     if baseline is None:
         print(f"  (the code of {BASELINE} could not be extracted with git archive: no 2× reference)")
