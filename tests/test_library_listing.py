@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 import reader.articles as articles
@@ -95,3 +96,20 @@ def test_what_opening_learnt_is_written_when_the_process_ends(tmp_path: Path) ->
     subprocess.run([sys.executable, "-c", code, str(root), str(cache)], check=True)
     infos = Library(root, cache).list()
     assert [info.chars_exact for info in infos] == [True] * 5
+
+
+def test_the_table_of_reader_list_reads_only_heads_and_json_adds_the_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A big mixed article's shares need its whole text: only `reader list --json` shows them, so only it
+    reads the whole file (the table read every big mixed article whole for a column it does not have)."""
+    from reader.cli import main
+
+    root, db = tmp_path / "articles", tmp_path / "db"
+    write(root / "big.txt", "标题\n" + f"{SIMPLIFIED * 3}\n{TRADITIONAL * 3}\n" * 100)
+    reads = count_reads(monkeypatch)
+    assert main(["list", "--articles", str(root), "--db", str(db)]) == 0
+    assert "big.txt" in capsys.readouterr().out and reads == ["big.txt"]  # its head
+    assert main(["list", "--json", "--articles", str(root), "--db", str(db)]) == 0
+    [row] = orjson.loads(capsys.readouterr().out)
+    assert reads == ["big.txt", "big.txt"] and set(row["shares"]) == {"traditional", "simplified"}

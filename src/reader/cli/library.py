@@ -50,7 +50,7 @@ def run_list(args: argparse.Namespace) -> int:
             "id": info.id,
             "title": info.title,
             "script": info.script,
-            **_shares(ws, info),
+            **(_shares(ws, info) if args.json else {}),  # the table has no column for them
             "chars": info.chars,
             "chars_exact": info.chars_exact,
             "annotations": counts.get(info.id, 0),
