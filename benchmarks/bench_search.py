@@ -300,24 +300,64 @@ def _inside(articles: Path, db: Path) -> None:
     search.close()
 
 
+def _fixture_key() -> str:
+    """What the generated corpus and its 1M annotations depend on: this generator, its inputs and the
+    store's code (a store format changed on main must not be read from an old fixture)."""
+    import hashlib
+    import inspect
+
+    digest = hashlib.sha256()
+    sources = [ZUOZHUAN, *sorted((REPO / "seeds").glob("*.txt"))]
+    sources += sorted((REPO / "src" / "reader" / "store").glob("*.py"))
+    for path in sources:
+        digest.update(path.read_bytes())
+    for function in (_generate, _annotate):
+        digest.update(inspect.getsource(function).encode())
+    digest.update(repr((ARTICLES, ZUOZHUAN_SLICE, SEED_SLICE, RARE, PER_ARTICLE, TAGS)).encode())
+    return digest.hexdigest()[:16]
+
+
+def _fixture(articles: Path, db_1m: Path) -> None:
+    """The corpus in ``articles`` and its 1M annotations in ``db_1m``: generated (~2 min, not counted),
+    or copied from the fixture cache kept in ``$READER_BENCH_CACHE`` (default ``~/.cache/reader-bench``)
+    when one was made by the same generator, inputs and store code."""
+    root = Path(os.environ.get("READER_BENCH_CACHE") or Path.home() / ".cache" / "reader-bench")
+    kept = root / f"search-{_fixture_key()}"
+    t0 = time.perf_counter()
+    if (kept / "done").exists():
+        shutil.copytree(kept / "articles", articles)
+        shutil.copytree(kept / "db-1m", db_1m)
+        print(f"corpus and 1M annotations copied from {kept} in {time.perf_counter() - t0:.1f} s", flush=True)
+        return
+    articles.mkdir()
+    chars = _generate(articles)
+    corpus_bytes = sum(p.stat().st_size for p in articles.rglob("*.txt"))
+    print(
+        f"generated {ARTICLES} articles, {chars / 1e6:.1f} M characters ({corpus_bytes / 1e6:.0f} MB) "
+        f"in {time.perf_counter() - t0:.1f} s (not counted)",
+        flush=True,
+    )
+    t0 = time.perf_counter()
+    n = _annotate(Workspace(articles, db_1m), PER_ARTICLE)
+    print(f"stored {n:,} annotations in {time.perf_counter() - t0:.0f} s (not counted)", flush=True)
+    try:
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(articles, kept / "articles")
+        shutil.copytree(db_1m, kept / "db-1m", ignore=shutil.ignore_patterns("cache"))
+        (kept / "done").touch()
+        print(f"kept as a fixture in {kept} (delete it to generate again)", flush=True)
+    except OSError as e:
+        print(f"could not keep the fixture in {kept}: {e}", flush=True)
+
+
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="reader-bench-search-"))
     ENV.pop("PYTHONDONTWRITEBYTECODE", None)
     ENV["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     try:
         articles, db, db_1m = tmp / "articles", tmp / "db", tmp / "db-1m"
-        articles.mkdir()
-        t0 = time.perf_counter()
-        chars = _generate(articles)
+        _fixture(articles, db_1m)
         corpus_bytes = sum(p.stat().st_size for p in articles.rglob("*.txt"))
-        print(
-            f"generated {ARTICLES} articles, {chars / 1e6:.1f} M characters ({corpus_bytes / 1e6:.0f} MB) "
-            f"in {time.perf_counter() - t0:.1f} s (not counted)",
-            flush=True,
-        )
-        t0 = time.perf_counter()
-        n = _annotate(Workspace(articles, db_1m), PER_ARTICLE)
-        print(f"stored {n:,} annotations in {time.perf_counter() - t0:.0f} s (not counted)", flush=True)
         search = CorpusSearch(Workspace(articles, db))
         t0 = time.perf_counter()
         search.refresh()

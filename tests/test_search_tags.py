@@ -219,6 +219,26 @@ def test_article_version_changes_with_every_save_and_only_then(tmp_path):
     assert store.article_version("b.txt") is None
 
 
+def test_versions_listed_once_per_search_are_each_article_s_version(tmp_path):
+    """A search lists the store's folder once (``article_versions``) instead of asking per article: what
+    it gives must be exactly ``article_version`` at the time of listing, for every kind of file."""
+    ws = _workspace(tmp_path)
+    store = ws.store
+    assert store.article_versions()("a.txt") is None  # no annotation anywhere
+    article = ws.load("a.txt")
+    added = ws.annotate(article, 3, 5, tags=["来源"])
+    listed = store.article_versions()
+    assert listed("a.txt") == store.article_version("a.txt") is not None
+    assert listed("b.txt") is None
+    before = listed("a.txt")
+    ws.edit(added, note="改")  # a file listed is stat-ed when asked: its changes show at once
+    assert before != listed("a.txt") == store.article_version("a.txt")
+    store.compact("a.txt")  # a snapshot as well as the log
+    assert store.article_versions()("a.txt") == store.article_version("a.txt")
+    ws.annotate(ws.load("b.txt"), 0, 1, tags=["人物"])  # a file made later: the next listing has it
+    assert store.article_versions()("b.txt") == store.article_version("b.txt") is not None
+
+
 def test_search_tags_equal_a_scan_of_every_annotation(tmp_path):
     """Many overlapping annotations in one article: the search's tags are those of a full scan."""
     import random

@@ -180,3 +180,4 @@ def test_an_article_s_version_changes_when_another_coder_s_annotations_of_it_do(
         bob.add(make_annotation(article("a.txt"), 1, 4, tags=["匿名"]))
         assert ann.article_version("a.txt") != mine_only
         assert ann.article_version("other.txt") is None
+        assert ann.article_versions()("a.txt") == ann.article_version("a.txt")  # (listed once per search)

@@ -3,7 +3,8 @@
 For each article with a match and annotations, a layout of its tags by position
 (:mod:`reader.search.layouts`), built lazily from the store's records (re-anchored in memory, never saved,
 if the article's text changed since they were made) and cached by the store's version of the article
-(:meth:`reader.store.AnnotationStore.article_version`: two stats, nothing read) and the article's sha256.
+(:meth:`reader.store.AnnotationStore.article_versions`: the store's folders listed once per search, then
+a stat or two per article, nothing read) and the article's sha256.
 So a search does nothing per annotation: a million annotations cost it a stat or two per article with a
 match and a lookup per match. In the search cache folder:
 
@@ -71,6 +72,7 @@ class TagSpans:
         self._new: dict[str, tuple[str, str, Segments, int]] = {}
         self._loaded = False
         self._passes: dict[int, bool] = {}
+        self._version: Callable[[str], tuple[int, ...] | None] | None = None  # the store listed once
 
     def _load(self) -> None:
         self._loaded = True
@@ -136,7 +138,9 @@ class TagSpans:
         """The article's tags by position, None if no annotation of it covers anything. ``placed`` turns
         its stored records (document order) into intervals on the current text."""
         try:
-            version = self.store.article_version(article_id)
+            if self._version is None:
+                self._version = self.store.article_versions()
+            version = self._version(article_id)
         except StoreError as e:  # an unreadable folder: no tags for this article, nothing else blocked
             log.debug("search: no tags for %s: %s", article_id, e)
             return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import os
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from reader.errors import StoreCorruptError, StoreError
@@ -150,23 +150,30 @@ class AnnotationReader:
     def article_version(self, article_id: str) -> tuple[int, ...] | None:
         """A version of the article's annotations (every coder's) that changes whenever :meth:`records` can
         change, None if no coder has a file of it. Stats only, nothing read: for caches derived from the
-        records (the corpus search's tags by position, ``reader.search.tagspans``, asks once per article
-        with a hit)."""
-        stem = article_stem(article_id)
+        records (the corpus search's tags by position, ``reader.search.tagspans``)."""
         with self._lock.mutex:
-            folders = [os.path.join(f.articles_dir, stem) for f in self._roster.folders()]
-        version: list[int] = []
-        for base in folders:  # plain strings: no Path objects on this path
-            for suffix in (SNAPSHOT_SUFFIX, LOG_SUFFIX):
-                path = base + suffix
-                try:  # (most articles have no file: access() says so without the cost of an exception)
-                    st = os.stat(path) if os.access(path, os.F_OK) else None
-                except FileNotFoundError:
-                    st = None
-                except OSError as e:
-                    raise cannot(Path(path), "read", e) from e
-                version += (0, 0, 0) if st is None else (st.st_mtime_ns, st.st_size, st.st_ino)
-        return tuple(version) if any(version) else None
+            folders = [os.fspath(f.articles_dir) for f in self._roster.folders()]
+        return _version(article_stem(article_id), [(folder, None) for folder in folders])
+
+    def article_versions(self) -> Callable[[str], tuple[int, ...] | None]:
+        """:meth:`article_version` of many articles: the coder folders and their files are listed once
+        here, so each article costs only the stats of its own files (a search asks for thousands). A file
+        made after this call is seen by the next one; an unreadable folder raises on each call, as
+        :meth:`article_version` would."""
+        with self._lock.mutex:
+            folders = [os.fspath(f.articles_dir) for f in self._roster.folders()]
+        listed: list[tuple[str, Collection[str] | OSError]] = []
+        for folder in folders:
+            try:
+                with os.scandir(folder) as entries:
+                    listed.append((folder, {entry.name for entry in entries}))
+            except FileNotFoundError:
+                listed.append((folder, ()))
+            except OSError as e:
+                listed.append((folder, e))
+        if not any(names for _, names in listed):  # no annotation anywhere (the usual case): nothing to stat
+            return lambda article_id: None
+        return lambda article_id: _version(article_stem(article_id), listed)
 
     def all(self, *, coders: Collection[str] | None = None) -> Iterator[Annotation]:
         """Every annotation, by article id then document order. Raises StoreCorruptError if any article
@@ -305,3 +312,24 @@ class AnnotationReader:
             if got is not None:
                 return got[1]
         return None
+
+
+def _version(stem: str, folders: list[tuple[str, Collection[str] | OSError | None]]) -> tuple[int, ...] | None:
+    """The (mtime, size, inode) of an article's snapshot and log in each coder folder, zeros where there is
+    none; None if there is no file at all. Each folder comes with the names it holds (None: not listed,
+    ask; an OSError: it could not be listed)."""
+    version: list[int] = []
+    for folder, names in folders:  # plain strings: no Path objects on this path
+        if isinstance(names, OSError):
+            raise cannot(Path(folder), "read", names)
+        for suffix in (SNAPSHOT_SUFFIX, LOG_SUFFIX):
+            path = os.path.join(folder, stem + suffix)
+            try:  # (most articles have no file: access() says so without the cost of an exception)
+                present = os.access(path, os.F_OK) if names is None else stem + suffix in names
+                st = os.stat(path) if present else None
+            except FileNotFoundError:
+                st = None
+            except OSError as e:
+                raise cannot(Path(path), "read", e) from e
+            version += (0, 0, 0) if st is None else (st.st_mtime_ns, st.st_size, st.st_ino)
+    return tuple(version) if any(version) else None
