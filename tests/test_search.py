@@ -129,6 +129,44 @@ def test_cache_is_reused_and_refreshed_when_an_article_changes(corpus, tmp_path)
     assert [p.suffix for p in search.cache_dir.glob("corpus-*")] == [".folded"]
 
 
+def test_a_search_checks_each_file_as_it_reaches_it_not_the_whole_folder_first(corpus, monkeypatch):
+    """The first hits stream out right after start-up: with the index built, a search lists the folder's
+    names (no stat of every file) and checks each article when it gets there; new, changed and removed
+    files are still found as they are now, in library order, and the index is refreshed after."""
+    root = corpus.library.root
+    assert len(list(CorpusSearch(corpus).search("数据"))) == 4  # builds the index
+
+    def no_full_listing():
+        raise AssertionError("a stat of every file before the search")
+
+    monkeypatch.setattr(corpus.library, "files", no_full_listing)
+    search = CorpusSearch(corpus)  # (a new process)
+    hits = search.search("数据")
+    assert next(hits).article_id == "a.txt"
+    assert [h.article_id for h in hits] == ["a.txt", "c.txt", "c.txt"]
+    assert search.last_build == {"read": 0, "copied": 0}
+    monkeypatch.undo()
+
+    write(root, "ab.txt", "新文\n这里也有数据。\n")  # new, between a.txt and b.txt
+    b = write(root, "b.txt", "乙文\n现在有数据了,还有數據。\n")  # had no match when indexed
+    st = b.stat()
+    os.utime(b, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    (root / "c.txt").unlink()
+    search = CorpusSearch(corpus)
+    hits = [(h.article_id, h.start, h.title, h.match) for h in search.search("数据")]
+    assert hits == [
+        ("a.txt", 4, "甲文", "數據"),
+        ("a.txt", 12, "甲文", "數據"),
+        ("ab.txt", 7, "新文", "数据"),
+        ("b.txt", 6, "乙文", "数据"),
+        ("b.txt", 12, "乙文", "數據"),
+    ]
+    assert search.last_build == {"read": 2, "copied": 1}  # refreshed after the search
+    again = CorpusSearch(corpus)
+    assert [h.article_id for h in again.search("数据")] == ["a.txt", "a.txt", "ab.txt", "b.txt", "b.txt"]
+    assert again.last_build == {"read": 0, "copied": 0}
+
+
 def test_search_can_be_cancelled_and_matches_never_span_two_articles(tmp_path):
     articles = tmp_path / "articles"
     articles.mkdir()

@@ -54,13 +54,17 @@ def _discover(root: Path) -> Found:
     Each directory is walked once, identified by (st_dev, st_ino). Real directories are walked before
     symlinked ones, so a directory that is also reachable through a link keeps its real path as its id.
     """
+    return _walk(root, with_stat=True).found
+
+
+def _walk(root: Path, *, with_stat: bool) -> _Walk:
     try:
         root_st = os.stat(root)
     except OSError:
         root_st = None
     if root_st is None or not stat.S_ISDIR(root_st.st_mode):
         raise UsageError(safe_line(f"articles folder not found: {root}; pass --articles DIR"))
-    walk = _Walk({(root_st.st_dev, root_st.st_ino)})
+    walk = _Walk({(root_st.st_dev, root_st.st_ino)}, with_stat)
     walk.stack.append(("", os.fspath(root)))
     while walk.stack or walk.links:
         if not walk.stack:
@@ -68,15 +72,18 @@ def _discover(root: Path) -> Found:
             continue
         walk.scan(*walk.stack.pop())
     walk.found.sort(key=operator.itemgetter(0))
-    return walk.found
+    walk.names.sort(key=operator.itemgetter(0))
+    return walk
 
 
 class _Walk:
     """The state of :func:`_discover`: folders still to scan, symlinked folders for later, what is found."""
 
-    def __init__(self, visited: set[tuple[int, int]]) -> None:
+    def __init__(self, visited: set[tuple[int, int]], with_stat: bool) -> None:
         self.visited = visited
+        self.with_stat = with_stat
         self.found: Found = []
+        self.names: builtins.list[tuple[str, str]] = []  # (id, path), when not with_stat
         self.stack: list[tuple[str, str]] = []  # (id prefix, directory path)
         self.links: list[tuple[str, str]] = []
 
@@ -120,7 +127,10 @@ class _Walk:
                 self.visited.add(key)
                 self.stack.append((prefix + name + "/", entry.path))
         elif name[-4:].lower() == ".txt" and entry.is_file():
-            self.found.append((prefix + name, entry.path, entry.stat()))
+            if self.with_stat:
+                self.found.append((prefix + name, entry.path, entry.stat()))
+            else:
+                self.names.append((prefix + name, entry.path))
 
 
 # --------------------------------------------------------------------------------------------- cache
@@ -223,6 +233,11 @@ class Library:
         """(id, path, stat) of every article file, sorted by id: one ``stat`` each, nothing read and no
         metadata touched (for a cache that checks its own freshness, like the corpus search index)."""
         return _discover(self.root)
+
+    def names(self) -> builtins.list[tuple[str, str]]:
+        """(id, path) of every article file, sorted by id, as :meth:`files` finds them but without a
+        ``stat`` each (the corpus search checks each file when it reaches it)."""
+        return _walk(self.root, with_stat=False).names
 
     def _list(
         self, found: Found, on_batch: Callable[[builtins.list[ArticleInfo]], None] | None = None

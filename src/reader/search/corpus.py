@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from reader.logs import logger
-from reader.search.index import CorpusIndex, build_index, load_index
+from reader.search.index import CorpusIndex, build_index, file_key, load_index, read_article
 from reader.search.layouts import Interval
 from reader.search.tagspans import TagSpans
 from reader.search.text import fold, query_variants, variants_pattern, whole_word
@@ -139,10 +139,11 @@ class CorpusSearch:
             self._refresh()
 
     def _refresh(self) -> CorpusIndex:
-        found = self.workspace.library.files()
+        return self._refresh_from(self.workspace.library.files())
+
+    def _refresh_from(self, found: list[tuple[str, str, os.stat_result]]) -> CorpusIndex:
         current = self._index or load_index(self.cache_dir)
         if current is not None and current.matches(found):
-            current.paths = {article_id: path for article_id, path, _ in found}
             self._index = current
             self.last_build = {"read": 0, "copied": 0}
             return current
@@ -151,6 +152,17 @@ class CorpusSearch:
         built, self.last_build = build_index(self.cache_dir, found, current, self._fold)
         self._index = built
         return built
+
+    def _current(self) -> tuple[CorpusIndex, dict[str, str] | None]:
+        """The index as it is (a search checks each file as it reaches it), or built now the first time;
+        and then the path of each article, all just checked."""
+        with self._lock:
+            if self._index is None:
+                self._index = load_index(self.cache_dir)
+            if self._index is not None:
+                return self._index, None
+            found = self.workspace.library.files()
+            return self._refresh_from(found), {article_id: path for article_id, path, _ in found}
 
     def _fold(self, text: str) -> str:
         return fold(text, self.converter)
@@ -213,62 +225,142 @@ class CorpusSearch:
         variants = self.variants(query)
         if not variants:
             return
-        with self._lock:
-            index = self._refresh()
-        tagged = set(_articles_with_tags(self.workspace, wanted)) if wanted else None
-        spans = TagSpans(self.cache_dir, self.workspace.store)
-        pattern = variants_pattern(variants)
-        length = len(variants[0]) if len({len(v) for v in variants}) == 1 else 0
-        byte_patterns = [_byte_pattern(v) for v in variants]
+        index, checked = self._current()
+        scan = _Scan(self, index, variants, wanted, whole_words)
         try:
-            for i in index.articles_with(byte_patterns, cancelled):
-                if cancelled():
-                    return
-                if tagged is not None and index.ids[i] not in tagged:
-                    continue
-                found = self._article_hits(index, i, pattern, length, spans, wanted, whole_words)
-                if found is not None:
-                    yield found
+            yield from scan.articles(checked, cancelled)
+            if scan.stale and not cancelled():  # files changed, came or went: the next search has them
+                self.refresh()
+            elif checked is None:
+                self.last_build = {"read": 0, "copied": 0}
         finally:
-            spans.save()
+            scan.spans.save()
 
-    def _article_hits(
+
+class _Scan:
+    """One search over one generation of the index, checking each article file's freshness as it reaches
+    it: a file whose key changed since it was indexed, and a file the index does not have, are read and
+    searched as they are now (and the index refreshed after the search). So the first hits stream out
+    right after start-up, with no ``stat`` of every file first."""
+
+    def __init__(
         self,
+        search: CorpusSearch,
         index: CorpusIndex,
-        i: int,
-        pattern: re.Pattern[str],
-        length: int,
-        spans_cache: TagSpans,
+        variants: list[str],
         wanted: tuple[str, ...],
         whole_words: bool,
-    ) -> ArticleHits | None:
-        folded = index.folded_text(i)
-        starts, ends = _matches(pattern, length, folded)
-        if not starts:
+    ) -> None:
+        self.search, self.index, self.wanted, self.whole_words = search, index, wanted, whole_words
+        self.tagged = set(_articles_with_tags(search.workspace, wanted)) if wanted else None
+        self.spans = TagSpans(search.cache_dir, search.workspace.store)
+        self.pattern = variants_pattern(variants)
+        self.length = len(variants[0]) if len({len(v) for v in variants}) == 1 else 0
+        self.byte_patterns = [_byte_pattern(v) for v in variants]
+        self.stale = False
+
+    def articles(
+        self, checked: dict[str, str] | None, cancelled: Callable[[], bool]
+    ) -> Iterator[ArticleHits]:
+        """Every article with a match, in library order. ``checked``: the path of every article when the
+        index was just checked against the folder (else it is listed here, one ``scandir`` per folder)."""
+        index = self.index
+        new: list[str] = []
+        if checked is None:
+            listing = self.search.workspace.library.names()
+            paths = dict(listing)
+            known = set(index.ids)
+            new = [article_id for article_id, _ in listing if article_id not in known]
+            self.stale = bool(new) or len(paths) != len(index.ids)
+        else:
+            paths = checked
+        p = 0
+        for batch, hit in index.chunks(self.byte_patterns, cancelled):
+            for i in batch:
+                if cancelled():
+                    return
+                article_id = index.ids[i]
+                while p < len(new) and new[p] < article_id:  # a file the index does not have yet
+                    found = self._fresh(new[p], paths[new[p]])
+                    p += 1
+                    if found is not None:
+                        yield found
+                if self.tagged is not None and article_id not in self.tagged:
+                    continue
+                found = self._indexed(i, paths, i in hit, checked is not None)
+                if found is not None:
+                    yield found
+        for article_id in new[p:]:
+            if cancelled():
+                return
+            found = self._fresh(article_id, paths[article_id])
+            if found is not None:
+                yield found
+
+    def _indexed(self, i: int, paths: dict[str, str], hit: bool, checked: bool) -> ArticleHits | None:
+        """Article ``i`` of the index: its matches, if it had some when indexed or has changed since."""
+        index, article_id = self.index, self.index.ids[i]
+        path = paths.get(article_id)
+        if path is None:  # gone
             return None
-        got = index.original(i)
+        if not hit:
+            if checked:
+                return None
+            try:
+                st = os.stat(path)
+            except OSError:  # gone since the listing
+                self.stale = True
+                return None
+            if file_key(st) == index.keys[i]:
+                return None
+            return self._fresh(article_id, path, st)
+        got = index.original(i, path)
         if got is None:
             return None
         text, same = got
-        article_id, sha = index.ids[i], index.shas[i]
-        if not same or len(text) != len(folded):  # changed since it was indexed: search it as it is now
-            starts, ends = _matches(pattern, length, fold(text, self.converter))
+        if not same:
+            self.stale = True
+        folded = index.folded_text(i) if same else ""
+        if len(text) != len(folded):  # changed since it was indexed: search it as it is now
+            folded = fold(text, self.search.converter)
             sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        if whole_words:
+        else:
+            sha = index.shas[i]
+        return self._hits(article_id, index.titles[i], text, folded, sha)
+
+    def _fresh(self, article_id: str, path: str, st: os.stat_result | None = None) -> ArticleHits | None:
+        """A file the index does not have as it is now: read, folded and searched."""
+        if self.tagged is not None and article_id not in self.tagged:
+            return None
+        self.stale = True
+        try:
+            got = read_article(article_id, path, st or os.stat(path), self.search._fold)
+        except OSError:  # gone since the listing
+            return None
+        if not got.sha256:
+            return None
+        return self._hits(article_id, got.title, got.text, got.folded, got.sha256)
+
+    def _hits(self, article_id: str, title: str, text: str, folded: str, sha: str) -> ArticleHits | None:
+        starts, ends = _matches(self.pattern, self.length, folded)
+        if not starts:
+            return None
+        if self.whole_words:
             from reader.words import words_for
 
-            words = words_for(self.workspace).for_text(text, sha)
+            words = words_for(self.search.workspace).for_text(text, sha)
             whole = [k for k, (a, b) in enumerate(zip(starts, ends, strict=True)) if whole_word(words, a, b)]
             starts, ends = [starts[k] for k in whole], [ends[k] for k in whole]
             if not starts:
                 return None
-        layout = spans_cache.layout(article_id, sha, len(text), _placer(text, sha))
-        tagsets = None if layout is None else layout.tagsets_of(starts, ends, length, spans_cache.join)
-        found = ArticleHits(article_id, index.titles[i], text, starts, ends, tagsets, spans_cache.tagsets)
+        spans, length, wanted = self.spans, self.length, self.wanted
+        layout = spans.layout(article_id, sha, len(text), _placer(text, sha))
+        tagsets = None if layout is None else layout.tagsets_of(starts, ends, length, spans.join)
+        found = ArticleHits(article_id, title, text, starts, ends, tagsets, spans.tagsets)
         if wanted:
             if tagsets is None:
                 return None
-            found = found.only([k for k, t in enumerate(tagsets) if t and spans_cache.passes(t, wanted)])
+            found = found.only([k for k, t in enumerate(tagsets) if t and spans.passes(t, wanted)])
             if not found.starts:
                 return None
         return found

@@ -31,7 +31,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -69,7 +69,6 @@ class CorpusIndex:
         self.ends: list[int] = columns["ends"]
         self.starts = [0, *(end + 1 for end in self.ends[:-1])]
         self.folded = _map(folder / f"corpus-{generation}.folded")
-        self.paths: dict[str, str] = {}  # id -> file path, from the listing that found it fresh
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -84,13 +83,13 @@ class CorpusIndex:
     def folded_text(self, i: int) -> str:
         return self.folded[self.starts[i] : self.ends[i]].decode("utf-8", "surrogatepass")
 
-    def articles_with(self, byte_patterns: list[Any], cancelled: Callable[[], bool]) -> Iterator[int]:
-        """Indexes of the articles whose folded text has a match of one of ``byte_patterns``, in order.
-
-        The mapped file is scanned a chunk of whole articles (~4 MB) at a time, so the first articles come
-        at once; one pass per pattern (a literal is found much faster than an alternation), each going on
-        to the next article after its first match there.
-        """
+    def chunks(
+        self, byte_patterns: list[Any], cancelled: Callable[[], bool]
+    ) -> Iterator[tuple[range, set[int]]]:
+        """The articles in order, a chunk of whole articles (~4 MB of folded text) at a time, each with the
+        indexes of those whose folded text has a match of one of ``byte_patterns``; so the first articles
+        come at once. One pass per pattern (a literal is found much faster than an alternation), each going
+        on to the next article after its first match there."""
         starts, ends, folded = self.starts, self.ends, self.folded
         n = len(starts)
         k = 0
@@ -106,15 +105,12 @@ class CorpusIndex:
                     a = bisect_right(starts, m.start(), k, j) - 1
                     hit.add(a)
                     at = ends[a] + 1  # one match is enough: on to the next article
-            yield from sorted(hit)
+            yield range(k, j), hit
             k = j
 
-    def original(self, i: int) -> tuple[str, bool] | None:
-        """Article ``i``'s normalised text read from its file now, and whether it is the indexed version;
-        None if it cannot be read any more."""
-        path = self.paths.get(self.ids[i])
-        if path is None:
-            return None
+    def original(self, i: int, path: str) -> tuple[str, bool] | None:
+        """Article ``i``'s normalised text read from its file (``path``) now, and whether it is the indexed
+        version; None if it cannot be read any more."""
         try:
             raw, key = read_file(path, self.keys[i][0])
         except OSError as e:
@@ -248,15 +244,22 @@ def build_index(
             folded_path.unlink()
         raise StoreError(f"{folder}: cannot write the search cache ({e.strerror})") from e
     _remove_other_generations(folder, generation)
-    index = CorpusIndex(folder, generation, columns)
-    index.paths = {article_id: path for article_id, path, _ in found}
-    return index, {"read": read, "copied": copied}
+    return CorpusIndex(folder, generation, columns), {"read": read, "copied": copied}
 
 
-def _read_article(
-    article_id: str, path: str, st: os.stat_result, fold: Callable[[str], str]
-) -> tuple[bytes, FileKey, str, str, bool]:
-    """(folded UTF-8, key, title, sha256, exact) of one article file; an unreadable one has no text."""
+class Fresh(NamedTuple):
+    """An article file as it is now: what the index keeps of it, and its text."""
+
+    text: str  # normalised ("" if it cannot be read)
+    folded: str
+    key: FileKey
+    title: str
+    sha256: str  # "" if it cannot be read
+    exact: bool  # the file's bytes are the UTF-8 of ``text``
+
+
+def read_article(article_id: str, path: str, st: os.stat_result, fold: Callable[[str], str]) -> Fresh:
+    """One article file read now (``st``: a stat of it, for the title of one that cannot be read)."""
     from reader.articles import build_article, error_info, read_all, read_error
 
     try:
@@ -268,11 +271,18 @@ def _read_article(
     except ArticleError as e:
         log.debug("not searchable: %s", e)
         title = error_info(article_id, Path(path), st.st_size, st.st_mtime_ns, str(e)).title
-        return b"", file_key(st), title, "", False
+        return Fresh("", "", file_key(st), title, "", False)
     text = article.text
     exact = text.encode("utf-8", "surrogatepass") == raw
-    folded = fold(text).encode("utf-8", "surrogatepass")
-    return folded, file_key(st), article.info.title, article.sha256, exact
+    return Fresh(text, fold(text), file_key(st), article.info.title, article.sha256, exact)
+
+
+def _read_article(
+    article_id: str, path: str, st: os.stat_result, fold: Callable[[str], str]
+) -> tuple[bytes, FileKey, str, str, bool]:
+    """(folded UTF-8, key, title, sha256, exact) of one article file; an unreadable one has no text."""
+    got = read_article(article_id, path, st, fold)
+    return got.folded.encode("utf-8", "surrogatepass"), got.key, got.title, got.sha256, got.exact
 
 
 def _remove_other_generations(folder: Path, generation: str) -> None:

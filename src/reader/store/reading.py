@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import os
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 
 from reader.errors import StoreCorruptError, StoreError
@@ -314,7 +314,9 @@ class AnnotationReader:
         return None
 
 
-def _version(stem: str, folders: list[tuple[str, Collection[str] | OSError | None]]) -> tuple[int, ...] | None:
+def _version(
+    stem: str, folders: Sequence[tuple[str, Collection[str] | OSError | None]]
+) -> tuple[int, ...] | None:
     """The (mtime, size, inode) of an article's snapshot and log in each coder folder, zeros where there is
     none; None if there is no file at all. Each folder comes with the names it holds (None: not listed,
     ask; an OSError: it could not be listed)."""
