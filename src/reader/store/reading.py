@@ -321,17 +321,19 @@ def _version(
     none; None if there is no file at all. Each folder comes with the names it holds (None: not listed,
     ask; an OSError: it could not be listed)."""
     version: list[int] = []
-    for folder, names in folders:  # plain strings: no Path objects on this path
+    for folder, names in folders:  # plain strings: no Path objects on this path (a search asks 10,000 times)
         if isinstance(names, OSError):
             raise cannot(Path(folder), "read", names)
-        for suffix in (SNAPSHOT_SUFFIX, LOG_SUFFIX):
-            path = os.path.join(folder, stem + suffix)
+        for name in (stem + SNAPSHOT_SUFFIX, stem + LOG_SUFFIX):
+            path = folder + os.sep + name
             try:  # (most articles have no file: access() says so without the cost of an exception)
-                present = os.access(path, os.F_OK) if names is None else stem + suffix in names
-                st = os.stat(path) if present else None
+                st = os.stat(path) if (os.access(path, os.F_OK) if names is None else name in names) else None
             except FileNotFoundError:
                 st = None
             except OSError as e:
                 raise cannot(Path(path), "read", e) from e
-            version += (0, 0, 0) if st is None else (st.st_mtime_ns, st.st_size, st.st_ino)
+            version += _NO_FILE if st is None else (st.st_mtime_ns, st.st_size, st.st_ino)
     return tuple(version) if any(version) else None
+
+
+_NO_FILE = (0, 0, 0)
