@@ -341,7 +341,8 @@ def _fixture(articles: Path, db_1m: Path) -> None:
     n = _annotate(Workspace(articles, db_1m), PER_ARTICLE)
     print(f"stored {n:,} annotations in {time.perf_counter() - t0:.0f} s (not counted)", flush=True)
     try:
-        shutil.rmtree(kept, ignore_errors=True)
+        for old in root.glob("search-*"):  # made by other code: ~800 MB each
+            shutil.rmtree(old, ignore_errors=True)
         shutil.copytree(articles, kept / "articles")
         shutil.copytree(db_1m, kept / "db-1m", ignore=shutil.ignore_patterns("cache"))
         (kept / "done").touch()

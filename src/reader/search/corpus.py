@@ -6,9 +6,11 @@ the article file for the context, and looks up the tags of each match by positio
 (:mod:`reader.search.tagspans`). Nothing is done per annotation, and nothing for an article without a
 match but the byte scan.
 
-What a search pays before its first hit is kept small: the index is checked with one stat per article file
-(no metadata listing), and a query's variants are cached on disk (``variants.json``, keyed by the query,
-the user's overrides file and the installed OpenCC), so a repeated query loads no OpenCC dictionary.
+What a search pays before its first hit is kept small: no ``stat`` of every article file first (each is
+checked when the scan reaches it, :class:`_Scan`), the store's folders are listed once per search for the
+tags (:meth:`reader.store.AnnotationStore.article_versions`), and a query's variants are cached on disk
+(``variants.json``, keyed by the query, the user's overrides file and the installed OpenCC), so a
+repeated query loads no OpenCC dictionary.
 """
 
 from __future__ import annotations
@@ -354,7 +356,7 @@ class _Scan:
             if not starts:
                 return None
         spans, length, wanted = self.spans, self.length, self.wanted
-        layout = spans.layout(article_id, sha, len(text), _placer(text, sha))
+        layout = spans.layout(article_id, sha, len(text), lambda: _placer(text, sha))
         tagsets = None if layout is None else layout.tagsets_of(starts, ends, length, spans.join)
         found = ArticleHits(article_id, title, text, starts, ends, tagsets, spans.tagsets)
         if wanted:

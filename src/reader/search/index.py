@@ -15,9 +15,13 @@ bytes are those that were checked to be normalised (hence terminal-safe) when th
 Anything else goes through :func:`reader.sanitise.normalise` again. Folding is one-for-one in length, so an
 offset into the folded text is the same offset into the original.
 
-Freshness: :meth:`CorpusIndex.matches` compares the ids and keys with the folder's listing (one ``stat``
-per file, no read). Articles whose key changed, new ones and removed ones are re-read; unchanged ones are
-copied byte for byte from the previous generation. A new generation is written to fresh files and published
+Freshness: a search does not check the whole folder before it starts (``reader.search.corpus._Scan``): it
+lists the folder's names (no ``stat``) and checks each article when the scan reaches it (the key taken
+after reading a file with a match, a ``stat`` of one without); a changed or new file is read and searched
+as it is now, and the index is refreshed after the search. A refresh (:meth:`CorpusIndex.matches`)
+compares the ids and keys with the folder's listing (one ``stat`` per file, no read): articles whose key
+changed, new ones and removed ones are re-read; unchanged ones are copied byte for byte from the previous
+generation. A new generation is written to fresh files and published
 by replacing ``search-index.json`` atomically, so another process searching meanwhile keeps its mapped
 file intact.
 """

@@ -133,10 +133,11 @@ class TagSpans:
         article_id: str,
         sha256: str,
         text_length: int,
-        placed: Callable[[list[JsonDict]], list[Interval]],
+        placer: Callable[[], Callable[[list[JsonDict]], list[Interval]]],
     ) -> Layout | None:
-        """The article's tags by position, None if no annotation of it covers anything. ``placed`` turns
-        its stored records (document order) into intervals on the current text."""
+        """The article's tags by position, None if no annotation of it covers anything. ``placer()`` gives
+        what turns its stored records (document order) into intervals on the current text (asked only when
+        the layout is built: most are cached)."""
         try:
             if self._version is None:
                 self._version = self.store.article_versions()
@@ -158,7 +159,7 @@ class TagSpans:
         else:
             try:
                 records = self.store.records(article_id)
-                segments = build_segments(placed(records), self.intern, self.tagsets)
+                segments = build_segments(placer()(records), self.intern, self.tagsets)
                 unchanged = self.store.article_version(article_id) == version  # else not worth keeping
             except StoreError as e:  # a damaged file: its article shows no tags, and blocks nothing else
                 log.debug("search: no tags for %s: %s", article_id, e)
