@@ -202,11 +202,13 @@ class _JsonLines:
                         "before": line[a - c if a > c else 0 : a],
                         "match": line[a:b],
                         "after": line[b : b + c],
-                        "tags": tags[t],
+                        "tags": hit_tags,
                     },
                     option=newline,
                 )
-                for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
+                for a, b, hit_tags in zip(
+                    found.starts, found.ends, map(tags.__getitem__, tagsets), strict=False
+                )
             ]
         )
 
@@ -270,8 +272,10 @@ class _PlainLines:
         else:
             out = [
                 f"{article_id}:{a}-{b}  …{line[a - c if a > c else 0 : a]}[{line[a:b]}]{line[b : b + c]}…"
-                f"{suffixes[t]}\n"
-                for a, b, t in zip(found.starts, found.ends, tagsets, strict=False)
+                f"{suffix}\n"
+                for a, b, suffix in zip(
+                    found.starts, found.ends, map(suffixes.__getitem__, tagsets), strict=False
+                )
             ]
         return "".join(out).encode("utf-8")
 
