@@ -239,6 +239,27 @@ def test_versions_listed_once_per_search_are_each_article_s_version(tmp_path):
     assert store.article_versions()("b.txt") == store.article_version("b.txt") is not None
 
 
+def test_a_store_folder_that_cannot_be_listed_gives_no_tags_and_blocks_no_search(tmp_path, monkeypatch):
+    """The store's folder is listed once per search: if that fails (permissions, a network folder
+    gone), every match is still found, without tags, and nothing crashes."""
+    import os
+
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    store_dir = os.fspath(ws.store.articles_dir)
+    real = os.scandir
+
+    def refuse(path="."):
+        if os.fspath(path) == store_dir:
+            raise PermissionError(13, "Permission denied", store_dir)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    assert [tags for _, _, tags in tags_of(ws)] == [(), (), (), (), ()]
+    monkeypatch.undo()
+    assert tags_of(ws)[0] == ("a.txt", 3, ("来源",))
+
+
 def test_search_tags_equal_a_scan_of_every_annotation(tmp_path):
     """Many overlapping annotations in one article: the search's tags are those of a full scan."""
     import random
