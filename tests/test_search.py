@@ -147,6 +147,7 @@ def test_a_search_checks_each_file_as_it_reaches_it_not_the_whole_folder_first(c
     assert search.last_build == {"read": 0, "copied": 0}
     monkeypatch.undo()
 
+    write(root, "a.txt", "甲文新\n大數據時代的軟體。數據很多。\n")  # a new title, the matches moved
     write(root, "ab.txt", "新文\n这里也有数据。\n")  # new, between a.txt and b.txt
     b = write(root, "b.txt", "乙文\n现在有数据了,还有數據。\n")  # had no match when indexed
     st = b.stat()
@@ -155,13 +156,13 @@ def test_a_search_checks_each_file_as_it_reaches_it_not_the_whole_folder_first(c
     search = CorpusSearch(corpus)
     hits = [(h.article_id, h.start, h.title, h.match) for h in search.search("数据")]
     assert hits == [
-        ("a.txt", 4, "甲文", "數據"),
-        ("a.txt", 12, "甲文", "數據"),
+        ("a.txt", 5, "甲文新", "數據"),
+        ("a.txt", 13, "甲文新", "數據"),
         ("ab.txt", 7, "新文", "数据"),
         ("b.txt", 6, "乙文", "数据"),
         ("b.txt", 12, "乙文", "數據"),
     ]
-    assert search.last_build == {"read": 2, "copied": 1}  # refreshed after the search
+    assert search.last_build == {"read": 3, "copied": 0}  # refreshed after the search
     again = CorpusSearch(corpus)
     assert [h.article_id for h in again.search("数据")] == ["a.txt", "a.txt", "ab.txt", "b.txt", "b.txt"]
     assert again.last_build == {"read": 0, "copied": 0}

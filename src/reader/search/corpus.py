@@ -15,7 +15,6 @@ repeated query loads no OpenCC dictionary.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -320,15 +319,10 @@ class _Scan:
         if got is None:
             return None
         text, same = got
-        if not same:
-            self.stale = True
         folded = index.folded_text(i) if same else ""
-        if len(text) != len(folded):  # changed since it was indexed: search it as it is now
-            folded = fold(text, self.search.converter)
-            sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        else:
-            sha = index.shas[i]
-        return self._hits(article_id, index.titles[i], text, folded, sha)
+        if len(text) != len(folded):  # changed since it was indexed: as it is now, title included
+            return self._fresh(article_id, path)
+        return self._hits(article_id, index.titles[i], text, folded, index.shas[i])
 
     def _fresh(self, article_id: str, path: str, st: os.stat_result | None = None) -> ArticleHits | None:
         """A file the index does not have as it is now: read, folded and searched."""
