@@ -109,9 +109,15 @@ class TmuxTimer:
                 yield arrived, "%output", [line.split(" ", 2)[1]]
 
     def time_until_painted(
-        self, command: Sequence[str], needles: Sequence[str], env: dict[str, str], timeout: float = 60
+        self,
+        command: Sequence[str],
+        needles: Sequence[str],
+        env: dict[str, str],
+        timeout: float = 60,
+        refuse: Sequence[str] = (),
     ) -> Startup:
-        """From opening a window running `command` until its pane shows every one of `needles`."""
+        """From opening a window running `command` until its pane shows every one of `needles`; a pane
+        showing any of `refuse` (a dialog over the screen being timed) stops the run with an error."""
         self._count += 1
         name = f"run{self._count}"
         exports = " ".join(f"-e {shlex.quote(f'{key}={value}')}" for key, value in env.items())
@@ -127,9 +133,13 @@ class TmuxTimer:
             elif what.startswith("new-window") and lines and lines[0].startswith("PANE "):
                 _, pane, number = lines[0].split()
                 pid = int(number)
-            elif what == f"capture-pane -p -t {pane}" and all(
-                needle in "\n".join(lines) for needle in needles
-            ):
+            elif what == f"capture-pane -p -t {pane}":
+                screen = "\n".join(lines)
+                if any(text in screen for text in refuse):
+                    self._close_window(name, pid)
+                    raise RuntimeError(f"{command[0]} showed {refuse} instead of the painted screen")
+                if not all(needle in screen for needle in needles):
+                    continue
                 cpu = _cpu_seconds(pid)
                 self._close_window(name, pid)
                 return Startup(last_output - started, cpu)

@@ -18,7 +18,8 @@ reference measured in the same run:
   with the reading line (≤ 20 ms), the dictionary popup (≤ 200 ms first, look-ups ≤ 5 ms).
 
 Timings move with the load on the machine (2 cores shared with other test runs): medians are printed, and
-the load average at the start and end of the run.
+the load average at the start and end of the run. ``READER_BENCH_UI=startup,annotations`` (any of
+:data:`PARTS`, comma-separated) runs only those parts.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ ANNOTATION_SESSIONS = 3
 ANNOTATED_ARTICLE = "000_7bd28feb70503cb0.txt"
 ANNOTATION_COUNTS = (0, 10_000, 100_000)
 TAGS = [f"标签{n}" for n in range(12)]
+#: every process of the run codes as this name (READER_CODER): without one the app asks for a name on its
+#: first start (a dialog over the library) and the sessions would time that prompt, not the library
+BENCH_CODER = "bench"
+CODER_PROMPT = "Your name as a coder"  # the first start's dialog (reader.screens.team): never timed
 
 
 def _load() -> str:
@@ -101,7 +106,7 @@ def startup(workdir: Path) -> None:
     try:
 
         def run_reader(db: Path) -> Startup:
-            return tmux.time_until_painted(reader, needles, {"READER_DB": str(db)})
+            return tmux.time_until_painted(reader, needles, {"READER_DB": str(db)}, refuse=[CODER_PROMPT])
 
         def run_bare() -> Startup:
             return tmux.time_until_painted(bare, BARE_NEEDLES, {})
@@ -171,12 +176,18 @@ def _median(results: list[dict], key: str) -> float:
     return statistics.median(float(r[key]) for r in results)
 
 
+def _articles(workdir: Path) -> tuple[Path, Path]:
+    """The seeds and zuozhuan in one folder, and a database primed for it (made once per run)."""
+    articles, primed = workdir / "articles", workdir / "articles-db"
+    if not articles.exists():
+        shutil.copytree(SEEDS, articles)
+        shutil.copy(ZUOZHUAN, articles / "zuozhuan.txt")
+        _prime(articles, primed)
+    return articles, primed
+
+
 def zuozhuan(workdir: Path) -> None:
-    articles = workdir / "articles"
-    shutil.copytree(SEEDS, articles)
-    shutil.copy(ZUOZHUAN, articles / "zuozhuan.txt")
-    primed = workdir / "articles-db"
-    _prime(articles, primed)
+    articles, primed = _articles(workdir)
     pycache = workdir / "pycache"
     results = [
         _session("zuozhuan", articles, _copy(primed, workdir), pycache) for _ in range(ZUOZHUAN_SESSIONS)
@@ -236,8 +247,7 @@ def _annotated_db(articles: Path, primed: Path, count: int, workdir: Path) -> Pa
 
 
 def annotations(workdir: Path) -> None:
-    articles = workdir / "articles"
-    primed = workdir / "articles-db"
+    articles, primed = _articles(workdir)
     pycache = workdir / "pycache"
     by_count: dict[int, list[dict]] = {}
     for count in ANNOTATION_COUNTS:
@@ -314,18 +324,31 @@ def components() -> None:
         )
 
 
+#: the parts of the run, in order; READER_BENCH_UI=startup,annotations runs only those
+PARTS = ("startup", "zuozhuan", "reading_aids", "annotations", "components")
+
+
 def main() -> None:
+    os.environ["READER_CODER"] = BENCH_CODER  # this process's workspaces and every app it starts
+    chosen = [part for part in os.environ.get("READER_BENCH_UI", "").split(",") if part] or PARTS
+    unknown = set(chosen) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"READER_BENCH_UI: unknown part(s) {sorted(unknown)}; the parts are {PARTS}")
     print(f"# {_load()} at the start", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         workdir = Path(tmp)
-        if shutil.which("tmux"):
-            startup(workdir)
-        else:
-            print("start-up: skipped (tmux is not installed)", flush=True)
-        zuozhuan(workdir)
-        reading_aids(workdir)
-        annotations(workdir)
-        components()
+        runners = {
+            "startup": startup,
+            "zuozhuan": zuozhuan,
+            "reading_aids": reading_aids,
+            "annotations": annotations,
+            "components": lambda _: components(),
+        }
+        for part in (part for part in PARTS if part in chosen):
+            if part == "startup" and not shutil.which("tmux"):
+                print("start-up: skipped (tmux is not installed)", flush=True)
+            else:
+                runners[part](workdir)
     print(f"# {_load()} at the end", flush=True)
 
 
