@@ -48,7 +48,7 @@ async def session(articles: Path, db: Path, warm: bool) -> dict[str, object]:
         if warm:  # the user looks at the library meanwhile: the helper loads the segmenter
             await asyncio.to_thread(warm_up, words_for(app.workspace))
         out["warm_up_ms"] = (time.perf_counter() - t0) * 1e3
-        out["open_ms"] = await open_from_library(app, pilot, data_table, ZUOZHUAN_ID)
+        out["open_ms"] = await open_from_library(app, pilot, data_table, ZUOZHUAN_ID, out, settle=warm)
         opened = time.perf_counter()
         reading = app.screen
         document = reading.query_one(DocumentView)

@@ -195,6 +195,7 @@ def zuozhuan(workdir: Path) -> None:
     chars = f"{len(ZUOZHUAN.read_text(encoding='utf-8')):,} chars"
     value = _median(results, "open_ms")
     report(f"open zuozhuan ({chars}) to painted screen", value, "ms", "target ≤ 300 ms", value <= 300)
+    report("  … in CPU time (the process, every thread)", _median(results, "open_cpu_ms"), "ms", "context")
     report(
         "  … all of it wrapped (between frames), after", _median(results, "layout_rest_ms"), "ms", "context"
     )
@@ -260,6 +261,8 @@ def annotations(workdir: Path) -> None:
     open_ref = _median(bare, "open_ms")
     switch_ref = statistics.median(s for r in bare for s in r["switch_ms"])
     report("open seed 000, no annotations", open_ref, "ms", "reference")
+    open_cpu_ref = _median(bare, "open_cpu_ms")
+    report("  … in CPU time (the process, every thread)", open_cpu_ref, "ms", "reference")
     report("  view switch, no annotations", switch_ref, "ms", "reference")
     targets = {10_000: (150, 60), 100_000: (1000, 300)}
     for count in ANNOTATION_COUNTS[1:]:
@@ -274,7 +277,15 @@ def annotations(workdir: Path) -> None:
             f"target ≤ {open_target} ms; none: {open_ref:.0f} ms",
             opened <= open_target,
         )
-        report("  … of it the store's load (today's store)", store, "ms", "the store engineer's part")
+        open_cpu = _median(results, "open_cpu_ms")
+        report(
+            "  … in CPU time (the process, every thread)",
+            open_cpu,
+            "ms",
+            f"target ≤ {open_target} ms on idle cores; none: {open_cpu_ref:.0f} ms",
+            open_cpu <= open_target,
+        )
+        report("  … of it the store's load", store, "ms", "wall time in the load worker")
         store_cpu = _median(results, "store_load_cpu_ms")
         report(
             "  … the store's load in CPU time", store_cpu, "ms", "of its thread: the wall time adds GIL waits"

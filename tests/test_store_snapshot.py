@@ -66,6 +66,28 @@ def test_a_compacted_snapshot_is_written_in_document_order(tmp_path: Path) -> No
     assert keys == sorted(keys) and len(keys) == 300
 
 
+def test_a_compacted_snapshot_holds_one_annotation_per_line(tmp_path: Path) -> None:
+    """A snapshot synced through git (a coder's folder): a changed annotation is one changed line, and a
+    note with JSON-like text or a line break stays inside its own line."""
+    rng = random.Random(6)
+    tricky = replace(made(rng, 1)[0], note='第一行\n},\n"x":{')
+    with AnnotationStore(tmp_path / "db") as store:
+        store.put_many(ARTICLE_ID, [*made(rng, 20), tricky])
+        store.compact(ARTICLE_ID)
+        path = store.file_for(ARTICLE_ID)
+        before = path.read_text(encoding="utf-8").splitlines()
+        edited = replace(store.for_article(ARTICLE_ID)[7], note="改了")
+        store.put_many(ARTICLE_ID, [edited])
+        store.compact(ARTICLE_ID)
+        after = path.read_text(encoding="utf-8").splitlines()
+        got = {a.id: a for a in store.for_article(ARTICLE_ID)}
+    assert len(before) == len(after) == 21 + 2  # a line per annotation, the header and the closing line
+    changed = [n for n, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    assert changed == [0, 8]  # the header's change count, and the annotation edited
+    assert orjson.loads(after[8].rstrip(",").split(":", 1)[1])["note"] == "改了"
+    assert got[tricky.id].note == tricky.note and got[edited.id] == edited
+
+
 def test_a_new_process_gets_document_order_after_moves_adds_and_deletes(tmp_path: Path) -> None:
     rng = random.Random(2)
     folder = tmp_path / "db"

@@ -41,6 +41,9 @@ quieten()  # the screens log through `logging` itself: their records must never 
 
 #: seconds a theme chosen in the palette must stay before it is saved (the palette tries each one out)
 THEME_SAVE_DELAY = 0.5
+#: seconds after the first paint before the word segmenter's helper starts (its imports and process start
+#: would compete with writing that paint to the terminal; opening an article starts it anyway)
+WORDS_WARM_UP_DELAY = 0.5
 
 
 def _reader_commands() -> type[Provider]:
@@ -158,9 +161,13 @@ class ReaderApp(App[None]):
                 view.measure = settings.wrap_width or DEFAULT_MEASURE
 
     def _started(self) -> None:
-        """The first screen is painted: the cycle collector runs as usual from now on, and the word
-        segmenter loads in its helper process (``reader.wordprocess``) while the user is in the library."""
+        """The first screen is painted: the cycle collector runs as usual from now on, and a moment later
+        (once that paint has reached the terminal) the word segmenter loads in its helper process
+        (``reader.wordprocess``) while the user is in the library."""
         gc.set_threshold(*_USUAL_GC_THRESHOLDS)
+        self.set_timer(WORDS_WARM_UP_DELAY, self._start_words_warm_up)
+
+    def _start_words_warm_up(self) -> None:
         threading.Thread(target=self._warm_up_words, name="reader-words-warm-up", daemon=True).start()
 
     def _warm_up_words(self) -> None:

@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ DEFAULT_ARTICLES = Path(choices.DEFAULT_ARTICLES)
 DEFAULT_DB = Path(choices.DEFAULT_DB)
 #: reader.codebook.LEGACY_JOURNAL_NAME (not imported from there: that would import the codebook)
 _LEGACY_CODEBOOK_JOURNAL = "codebook-journal.json"
+_SHA256, _STATUS = attrgetter("article_sha256"), attrgetter("status")
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,8 @@ class Workspace:
         it was, with status "orphan", so nothing the user made is ever dropped.
         """
         result = self.store.for_article(article.info.id, coders=coders)  # in document order
+        if set(map(_SHA256, result)) <= {article.sha256} and "orphan" not in map(_STATUS, result):
+            return result  # all made on this text (C-level passes: the loop below is ~20 ms at 100,000)
         moved = False
         for n, annotation in enumerate(result):
             if annotation.article_sha256 != article.sha256 or annotation.status == "orphan":

@@ -40,6 +40,9 @@ _TABLE_KEYS_FROM_FILTER = {
 
 #: Listed before the first paint if the metadata cache remembers at most this many articles (a stat each).
 QUICK_LISTING_MAX = 500
+#: seconds from the first paint of the list until its facts are collected: the worker's imports and reads
+#: would otherwise compete with writing that paint to the terminal (start-up, issue 10)
+FIRST_FACTS_DELAY = 0.2
 
 
 class ArticleTable(DataTable):
@@ -120,6 +123,7 @@ class LibraryScreen(LibraryTable):
         self._adding: ArticleAdding | None = None
         self._select_after_listing: str | None = None
         self._team_parts: list[Part] = []
+        self._facts_started = False
 
     def compose(self) -> ComposeResult:
         yield HeaderLine(id="library-header")
@@ -219,7 +223,11 @@ class LibraryScreen(LibraryTable):
         table.loading = False
         keep, self._select_after_listing = self._select_after_listing or self._current_id(), None
         self._fill_table(keep=keep)
-        self.call_after_refresh(self._collect_facts, infos)  # after the first paint, never before it
+        if self._facts_started:  # after the first paint, never before it
+            self.call_after_refresh(self._collect_facts, infos)
+        else:  # the first: once the painted library has reached the terminal (its imports are ~40 ms)
+            self._facts_started = True
+            self.set_timer(FIRST_FACTS_DELAY, lambda: self._collect_facts(infos))
 
     # -- what the structure cache knows (library_facts) -----------------------------------------------
     @work(thread=True, exclusive=True, group="library-facts", exit_on_error=False)

@@ -1,8 +1,11 @@
 """One article's annotations on disk: a snapshot in TinyDB's JSON layout plus an append-only change log.
 
-``articles/<stem>.json`` (the snapshot)::
+``articles/<stem>.json`` (the snapshot), one annotation per line (:func:`.snapshot.snapshot_bytes`)::
 
-    {"meta": {"1": {"schema": 2, "article_id": "...", "seq": 41}}, "annotations": {"<id>": {...}, ...}}
+    {"meta":{"1":{"schema":2,"article_id":"...","seq":41}},"annotations":{
+    "<id>":{...},
+    "<id>":{...}
+    }}
 
 It is a TinyDB database (tables ``meta`` and ``annotations``; ``TinyDB(path)`` opens it); schema-1 files
 written before the log existed are valid snapshots with ``seq`` 0 (and may hold a legacy ``state`` table).
