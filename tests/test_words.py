@@ -237,3 +237,29 @@ def test_stored_words_come_from_memory_or_the_disk_cache_and_never_segment(tmp_p
     stored = again.stored(article)
     assert stored is not None and list(stored.spans()) == list(first.spans())
     assert again.stored(article) is stored  # then from memory
+
+
+def test_a_long_articles_words_come_back_from_the_disk_cache_whole(tmp_path, monkeypatch):
+    """The cache is encoded and decoded a slice at a time (the UI thread gets the GIL between slices):
+    every boundary of a zuozhuan-sized article comes back, in the format caches were written in before."""
+    import itertools
+    import operator
+    import random
+    import zlib
+    from array import array
+    from types import SimpleNamespace
+
+    from reader.segmentation import ArticleWords
+
+    rng = random.Random(7)
+    bounds = list(itertools.accumulate(rng.randint(1, 4) for _ in range(2 * 50_001)))
+    made = ArticleWords(array("i", bounds[0::2]), array("i", bounds[1::2]), bounds[-1] + 3)
+    article = SimpleNamespace(text="字" * made.length, sha256="cd" * 32)
+    monkeypatch.setattr("reader.words.segment_article", lambda *a: made)
+    Words(Converter(), cache_dir=tmp_path).for_article(article)
+    stored = Words(Converter(), cache_dir=tmp_path).stored(article)
+    assert stored is not None and list(stored.spans()) == list(made.spans())
+    gaps = array("I", bounds[:1])
+    gaps.extend(map(operator.sub, bounds[1:], bounds[:-1]))  # the one-pass encoding of before
+    payload = next(tmp_path.rglob("*.words")).read_bytes().partition(b"\n")[2]
+    assert zlib.decompress(payload) == gaps.tobytes()
