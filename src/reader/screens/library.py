@@ -6,6 +6,7 @@ facts detected per article ``screens/library_facts.py``, ``+`` (reader add) ``sc
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -223,16 +224,17 @@ class LibraryScreen(LibraryTable):
         table.loading = False
         keep, self._select_after_listing = self._select_after_listing or self._current_id(), None
         self._fill_table(keep=keep)
-        if self._facts_started:  # after the first paint, never before it
-            self.call_after_refresh(self._collect_facts, infos)
-        else:  # the first: once the painted library has reached the terminal (its imports are ~40 ms)
-            self._facts_started = True
-            self.set_timer(FIRST_FACTS_DELAY, lambda: self._collect_facts(infos))
+        # after the first paint, never before it; the first time a moment later, once that paint has
+        # reached the terminal (the worker's imports are ~40 ms)
+        delay = 0.0 if self._facts_started else FIRST_FACTS_DELAY
+        self._facts_started = True
+        self.call_after_refresh(self._collect_facts, infos, delay)
 
     # -- what the structure cache knows (library_facts) -----------------------------------------------
     @work(thread=True, exclusive=True, group="library-facts", exit_on_error=False)
-    def _collect_facts(self, infos: list[ArticleInfo]) -> None:
+    def _collect_facts(self, infos: list[ArticleInfo], delay: float = 0.0) -> None:
         worker = get_current_worker()
+        time.sleep(delay)  # a worker from the start (waited for like any other), idle until then
 
         def deliver(facts: dict[str, ArticleFacts], done: int, total: int) -> None:
             if not worker.is_cancelled and self.is_attached:
