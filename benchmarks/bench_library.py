@@ -42,7 +42,7 @@ from _report import REPO, ZUOZHUAN, report
 from reader.articles import HEAD_BYTES, read_head
 from reader.convert import Converter
 from reader.decoding import decode_head
-from reader.library import _discover
+from reader.discovery import discover
 from reader.sanitise import normalise
 from reader.scripts import _ranges, _script_chars, detect_script
 
@@ -223,7 +223,7 @@ def _corpus(name: str, articles: Path, work: Path) -> None:
 
     # The two parts in one process, CPU time, beside the previous ways (information: a listing of this
     # size splits them over the cores, and the 2× target is judged on the whole listing above).
-    paths = [path for _, path, _ in _discover(articles)]
+    paths = [path for _, path, _ in discover(articles)]
     old, new = _cpu(_old_read, paths), _cpu(lambda p: read_head(p, HEAD_BYTES), paths)
     report("  head reads, one process, CPU time", new, "s", f"open().read(): {old:.2f} s, {old / new:.1f}×")
     texts = [normalise(decode_head(read_head(p, HEAD_BYTES), p)) for p in paths]

@@ -16,7 +16,8 @@ import pytest
 
 import reader.heads as heads
 from reader.articles import HEAD_BYTES, ArticleInfo, head_info
-from reader.library import Library, _discover
+from reader.discovery import discover
+from reader.library import Library
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 ZUOZHUAN = Path(__file__).resolve().parent / "data" / "zuozhuan.txt"
@@ -74,7 +75,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_split_listing_is_exactly_the_sequential_one(tmp_path: Path, forks: list[int]) -> None:
-    todo = _discover(varied_folder(tmp_path / "articles"))
+    todo = discover(varied_folder(tmp_path / "articles"))
     gone = (str(tmp_path / "gone.txt"), os.stat(todo[0][1]))  # removed between the walk and the read
     todo.insert(len(todo) * 2 // 3, ("zz/gone.txt", *gone))  # in the last child's slice
     split = heads.describe_heads(todo)
@@ -88,7 +89,7 @@ def test_a_split_listing_is_exactly_the_sequential_one(tmp_path: Path, forks: li
 
 
 def test_a_child_that_dies_leaves_its_files_to_this_process(tmp_path: Path, forks: list[int]) -> None:
-    todo = _discover(varied_folder(tmp_path / "articles"))
+    todo = discover(varied_folder(tmp_path / "articles"))
 
     def die(info: ArticleInfo) -> tuple:  # only children turn infos into rows
         os._exit(3)
@@ -106,7 +107,7 @@ def test_a_child_that_dies_leaves_its_files_to_this_process(tmp_path: Path, fork
 def test_when_no_process_can_be_forked_one_process_lists_everything(
     tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    todo = _discover(varied_folder(tmp_path / "articles"))
+    todo = discover(varied_folder(tmp_path / "articles"))
 
     def no_fork() -> int:
         raise OSError(11, "Resource temporarily unavailable")
@@ -121,7 +122,7 @@ def test_a_small_folder_never_forks(
     monkeypatch.setattr(heads, "MIN_PARALLEL", 1_000)
     root = varied_folder(tmp_path / "articles")
     infos = Library(root, tmp_path / "cache").list()
-    assert forks == [] and len(infos) == len(_discover(root))
+    assert forks == [] and len(infos) == len(discover(root))
 
 
 def test_a_process_with_another_thread_does_not_fork() -> None:
@@ -154,7 +155,7 @@ import os, sys
 from pathlib import Path
 import reader.heads as heads
 from reader.articles import head_info
-from reader.library import _discover
+from reader.discovery import discover
 forked = []
 real_fork = os.fork
 def fork():
@@ -163,7 +164,7 @@ def fork():
         forked.append(pid)
     return pid
 os.fork = fork
-todo = _discover(Path(sys.argv[1]))
+todo = discover(Path(sys.argv[1]))
 split = heads.describe_heads(todo)
 alone = [head_info(i, Path(p), st.st_size, st.st_mtime_ns) for i, p, st in todo]
 print(len(todo), len(forked), split == alone)
@@ -185,7 +186,7 @@ def test_a_cold_listing_of_a_thousand_files_forks_on_its_own_and_lists_the_same(
 
 
 def test_an_error_in_this_process_leaves_no_child_behind(tmp_path: Path, forks: list[int]) -> None:
-    todo = _discover(varied_folder(tmp_path / "articles"))
+    todo = discover(varied_folder(tmp_path / "articles"))
     parent = os.getpid()
     real = heads.head_info
 

@@ -37,7 +37,7 @@ from reader.scripts import warm_up
 #: small folder never starts a process
 MIN_PARALLEL = 1_000
 
-#: (article id, path, stat) of a file to describe, as :func:`reader.library._discover` finds it
+#: (article id, path, stat) of a file to describe, as :func:`reader.discovery.discover` finds it
 Todo = tuple[str, str, os.stat_result]
 #: an ArticleInfo without what the parent already knows (id, path, size, mtime), for the pipe
 _Row = tuple[str, str, int, bool, int, float, str | None, tuple[int, int] | None]

@@ -10,9 +10,7 @@ from __future__ import annotations
 import atexit
 import builtins
 import contextlib
-import operator
 import os
-import stat
 import tempfile
 import threading
 import time
@@ -24,6 +22,7 @@ from typing import Any
 import orjson
 
 from reader.articles import Article, ArticleInfo, build_article, error_info, head_info, read_all, read_error
+from reader.discovery import Found, discover, walk
 from reader.errors import ArticleError, UsageError
 from reader.heads import describe_heads
 from reader.logs import logger
@@ -40,97 +39,6 @@ LOAD_FLUSH_SECONDS = 1.0
 #: every BATCH_SECONDS: a screen shows the first rows of 10,000 new articles long before the last is read
 FIRST_BATCH = 100
 BATCH_SECONDS = 2.0
-
-
-# --------------------------------------------------------------------------------------------- discovery
-
-
-Found = list[tuple[str, str, os.stat_result]]  # (article id, path, stat), sorted by id
-
-
-def _discover(root: Path) -> Found:
-    """(id, path, stat) of every ``*.txt`` under ``root``, following symlinks without looping.
-
-    Each directory is walked once, identified by (st_dev, st_ino). Real directories are walked before
-    symlinked ones, so a directory that is also reachable through a link keeps its real path as its id.
-    """
-    return _walk(root, with_stat=True).found
-
-
-def _walk(root: Path, *, with_stat: bool) -> _Walk:
-    try:
-        root_st = os.stat(root)
-    except OSError:
-        root_st = None
-    if root_st is None or not stat.S_ISDIR(root_st.st_mode):
-        raise UsageError(safe_line(f"articles folder not found: {root}; pass --articles DIR"))
-    walk = _Walk({(root_st.st_dev, root_st.st_ino)}, with_stat)
-    walk.stack.append(("", os.fspath(root)))
-    while walk.stack or walk.links:
-        if not walk.stack:
-            walk.follow_next_link()
-            continue
-        walk.scan(*walk.stack.pop())
-    walk.found.sort(key=operator.itemgetter(0))
-    walk.names.sort(key=operator.itemgetter(0))
-    return walk
-
-
-class _Walk:
-    """The state of :func:`_discover`: folders still to scan, symlinked folders for later, what is found."""
-
-    def __init__(self, visited: set[tuple[int, int]], with_stat: bool) -> None:
-        self.visited = visited
-        self.with_stat = with_stat
-        self.found: Found = []
-        self.names: builtins.list[tuple[str, str]] = []  # (id, path), when not with_stat
-        self.stack: list[tuple[str, str]] = []  # (id prefix, directory path)
-        self.links: list[tuple[str, str]] = []
-
-    def follow_next_link(self) -> None:
-        self.links.sort(reverse=True)
-        prefix, dir_path = self.links.pop()
-        try:
-            st = os.stat(dir_path)
-        except OSError as exc:
-            log.debug("not following %s: %s", dir_path, exc)
-            return
-        key = (st.st_dev, st.st_ino)
-        if key not in self.visited:
-            self.visited.add(key)
-            self.stack.append((prefix, dir_path))
-
-    def scan(self, prefix: str, dir_path: str) -> None:
-        try:
-            entries = os.scandir(dir_path)
-        except OSError as exc:
-            log.debug("cannot list %s: %s", dir_path, exc)
-            return
-        with entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    self._add(prefix, entry)
-                except OSError as exc:  # vanished, broken link, no permission: not listable
-                    log.debug("skipping %s: %s", entry.path, exc)
-
-    def _add(self, prefix: str, entry: os.DirEntry[str]) -> None:
-        name = entry.name
-        if entry.is_dir():
-            if entry.is_symlink():
-                self.links.append((prefix + name + "/", entry.path))
-                return
-            st = entry.stat(follow_symlinks=False)
-            key = (st.st_dev, st.st_ino)
-            if key not in self.visited:  # e.g. a bind mount of an ancestor
-                self.visited.add(key)
-                self.stack.append((prefix + name + "/", entry.path))
-        elif name[-4:].lower() == ".txt" and entry.is_file():
-            if self.with_stat:
-                self.found.append((prefix + name, entry.path, entry.stat()))
-            else:
-                self.names.append((prefix + name, entry.path))
 
 
 # --------------------------------------------------------------------------------------------- cache
@@ -227,17 +135,17 @@ class Library:
         articles listed so far (sorted by id: a prefix of the result), after the first FIRST_BATCH and then
         every BATCH_SECONDS; it runs on the listing's thread, under the library's lock.
         """
-        return self._list(_discover(self.root), on_batch)
+        return self._list(discover(self.root), on_batch)
 
     def files(self) -> Found:
         """(id, path, stat) of every article file, sorted by id: one ``stat`` each, nothing read and no
         metadata touched (for a cache that checks its own freshness, like the corpus search index)."""
-        return _discover(self.root)
+        return discover(self.root)
 
     def names(self) -> builtins.list[tuple[str, str]]:
         """(id, path) of every article file, sorted by id, as :meth:`files` finds them but without a
         ``stat`` each (the corpus search checks each file when it reaches it)."""
-        return _walk(self.root, with_stat=False).names
+        return walk(self.root, with_stat=False).names
 
     def _list(
         self, found: Found, on_batch: Callable[[builtins.list[ArticleInfo]], None] | None = None
@@ -287,7 +195,7 @@ class Library:
     def list_if_quick(self, max_unread: int = 32) -> builtins.list[ArticleInfo] | None:
         """:meth:`list`, but only if at most ``max_unread`` files have no up-to-date cached metadata
         (else None, having read no file): cheap enough to do before the first paint of a small folder."""
-        found = _discover(self.root)
+        found = discover(self.root)
         with self._lock:
             cache = self._load_cache()
             unread = 0
@@ -353,7 +261,7 @@ class Library:
             listed = self._listed
         if listed is not None and id_or_path in listed:
             return id_or_path
-        paths = {article_id: path for article_id, path, _ in _discover(self.root)}
+        paths = {article_id: path for article_id, path, _ in discover(self.root)}
         if id_or_path in paths:
             return id_or_path
         candidate = Path(id_or_path).expanduser()
@@ -386,7 +294,7 @@ class Library:
         """Listed metadata, else find the file by walking the folder (stat only) and read just its head."""
         if self._listed is not None and article_id in self._listed:
             return self._listed[article_id]
-        for found_id, path, st in _discover(self.root):
+        for found_id, path, st in discover(self.root):
             if found_id == article_id:
                 info = self._current(self._load_cache(), article_id, path, st)
                 if self._listed is not None:

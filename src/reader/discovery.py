@@ -1,0 +1,108 @@
+"""Finding the article files under a folder: every ``*.txt``, following symlinks without looping.
+
+One ``scandir`` per folder; :func:`discover` keeps each file's stat (what the library's cache is checked
+against), :func:`walk` ``with_stat=False`` only names and paths (a search checks each file as it reaches it).
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+import os
+import stat
+from pathlib import Path
+
+from reader.errors import UsageError
+from reader.logs import logger
+from reader.sanitise import safe_line
+
+__all__ = ["Found", "discover", "walk"]
+
+log = logger(__name__)
+
+Found = list[tuple[str, str, os.stat_result]]  # (article id, path, stat), sorted by id
+
+
+def discover(root: Path) -> Found:
+    """(id, path, stat) of every ``*.txt`` under ``root``, following symlinks without looping.
+
+    Each directory is walked once, identified by (st_dev, st_ino). Real directories are walked before
+    symlinked ones, so a directory that is also reachable through a link keeps its real path as its id.
+    """
+    return walk(root, with_stat=True).found
+
+
+def walk(root: Path, *, with_stat: bool) -> _Walk:
+    try:
+        root_st = os.stat(root)
+    except OSError:
+        root_st = None
+    if root_st is None or not stat.S_ISDIR(root_st.st_mode):
+        raise UsageError(safe_line(f"articles folder not found: {root}; pass --articles DIR"))
+    walk = _Walk({(root_st.st_dev, root_st.st_ino)}, with_stat)
+    walk.stack.append(("", os.fspath(root)))
+    while walk.stack or walk.links:
+        if not walk.stack:
+            walk.follow_next_link()
+            continue
+        walk.scan(*walk.stack.pop())
+    walk.found.sort(key=operator.itemgetter(0))
+    walk.names.sort(key=operator.itemgetter(0))
+    return walk
+
+
+class _Walk:
+    """The state of :func:`discover`: folders still to scan, symlinked folders for later, what is found."""
+
+    def __init__(self, visited: set[tuple[int, int]], with_stat: bool) -> None:
+        self.visited = visited
+        self.with_stat = with_stat
+        self.found: Found = []
+        self.names: builtins.list[tuple[str, str]] = []  # (id, path), when not with_stat
+        self.stack: list[tuple[str, str]] = []  # (id prefix, directory path)
+        self.links: list[tuple[str, str]] = []
+
+    def follow_next_link(self) -> None:
+        self.links.sort(reverse=True)
+        prefix, dir_path = self.links.pop()
+        try:
+            st = os.stat(dir_path)
+        except OSError as exc:
+            log.debug("not following %s: %s", dir_path, exc)
+            return
+        key = (st.st_dev, st.st_ino)
+        if key not in self.visited:
+            self.visited.add(key)
+            self.stack.append((prefix, dir_path))
+
+    def scan(self, prefix: str, dir_path: str) -> None:
+        try:
+            entries = os.scandir(dir_path)
+        except OSError as exc:
+            log.debug("cannot list %s: %s", dir_path, exc)
+            return
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    self._add(prefix, entry)
+                except OSError as exc:  # vanished, broken link, no permission: not listable
+                    log.debug("skipping %s: %s", entry.path, exc)
+
+    def _add(self, prefix: str, entry: os.DirEntry[str]) -> None:
+        name = entry.name
+        if entry.is_dir():
+            if entry.is_symlink():
+                self.links.append((prefix + name + "/", entry.path))
+                return
+            st = entry.stat(follow_symlinks=False)
+            key = (st.st_dev, st.st_ino)
+            if key not in self.visited:  # e.g. a bind mount of an ancestor
+                self.visited.add(key)
+                self.stack.append((prefix + name + "/", entry.path))
+        elif name[-4:].lower() == ".txt" and entry.is_file():
+            if self.with_stat:
+                self.found.append((prefix + name, entry.path, entry.stat()))
+            else:
+                self.names.append((prefix + name, entry.path))
