@@ -10,6 +10,7 @@ from rich.text import Text
 
 from _hostile import HOSTILE, VISIBLE, raw_controls
 from reader.sanitise import (
+    _LINE_TABLE,
     NEEDS_SANITISING,
     UNSAFE,
     safe_json_bytes,
@@ -30,6 +31,13 @@ def test_safe_line_is_one_visible_line_of_the_same_length():
     assert not raw_controls(safe_line(EVERY_CHARACTER)) and "\n" not in safe_line(EVERY_CHARACTER)
     assert safe_line("名\udcff") == "名\ufffd"  # a file name that is not UTF-8
     assert safe_line("x" * 10, 5) == "xxxx…" and safe_line("x" * 5, 5) == "xxxxx"
+
+
+def test_safe_line_maps_each_control_inside_an_otherwise_clean_title():
+    # safe_line skips the translation of a line str.isprintable() passes: no mapped character may pass it
+    for code, shown in _LINE_TABLE.items():
+        assert safe_line(f"标题 {chr(code)}x") == f"标题 {shown}x", hex(code)
+    assert safe_line("標題 title, 100% clean") == "標題 title, 100% clean"
 
 
 def test_sanitise_keeps_lines_and_tabs_and_nothing_else_raw():

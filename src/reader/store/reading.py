@@ -306,8 +306,11 @@ class AnnotationReader:
     def problem_for(self, article_id: str) -> str | None:
         """Why this article's annotations cannot be read, or None, as of the last :meth:`counts`,
         :meth:`tags` or :meth:`problems` (call one of those first; this one reads no file)."""
+        troubled = [f for f in self._roster.known() if f.index.problems]
+        if not troubled:  # the usual case: no hash of the id (`reader list` asks for each of 10,000)
+            return None
         stem = article_stem(article_id)
-        for f in self._roster.known():
+        for f in troubled:
             got = f.index.problems.get(stem)
             if got is not None:
                 return got[1]
