@@ -105,9 +105,10 @@ def repaired_view(text: str, damage: Iterable[Damage]) -> ViewText:
 @functools.cache
 def readings(char: str) -> frozenset[str]:
     """Every reading of one character, with tone marks (empty when pypinyin knows none)."""
-    from pypinyin import Style, pinyin  # lazily: its dictionaries take a moment to load
+    from reader.readings import load_pypinyin  # lazily: its dictionaries take a moment to load
 
-    found = pinyin(char, style=Style.TONE, heteronym=True, errors="ignore")
+    pinyin, style = load_pypinyin()
+    found = pinyin(char, style=style.TONE, heteronym=True, errors="ignore")
     return frozenset(found[0]) if found else frozenset()
 
 

@@ -74,6 +74,9 @@ class Candidate:
 
 @cache
 def _to_tone() -> Callable[[str], str]:
+    from reader.readings import load_pypinyin
+
+    load_pypinyin()  # its tables, loaded out of the cycle collector's way
     from pypinyin.contrib.tone_convert import to_tone
 
     return to_tone

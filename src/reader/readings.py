@@ -38,6 +38,7 @@ __all__ = [
     "ReadingSpan",
     "char_readings",
     "check_system",
+    "load_pypinyin",
     "place_readings",
     "reading_line",
     "reading_spans",
@@ -77,7 +78,8 @@ class PlacedReading:
 # thread allocates, so a page-down frame under the reading line stalled for 35-48 ms. They are loaded as
 # long-lived objects (frozen, see reader.pacing), like an article's annotations.
 @lru_cache(maxsize=1)
-def _pypinyin() -> tuple[Callable[..., Any], Any]:
+def load_pypinyin() -> tuple[Callable[..., Any], Any]:
+    """pypinyin's ``pinyin`` and ``Style``: every module that reads pinyin loads it here, kept out of the way."""
     with _LOCK, long_lived_objects():
         from pypinyin import Style, pinyin
 
@@ -99,7 +101,7 @@ def _no_reading(chars: str) -> list[str]:
 
 @lru_cache(maxsize=512)
 def _mandarin(simplified: str, system: str) -> tuple[str, ...]:
-    pinyin, style = _pypinyin()
+    pinyin, style = load_pypinyin()
     chosen = style.TONE if system == "pinyin" else style.BOPOMOFO
     rows = pinyin(simplified, style=chosen, errors=_no_reading)
     result = tuple((row[0] if row else "") or "" for row in rows)
