@@ -79,7 +79,7 @@ class PlacedReading:
 # long-lived objects (frozen, see reader.pacing), like an article's annotations.
 @lru_cache(maxsize=1)
 def load_pypinyin() -> tuple[Callable[..., Any], Any]:
-    """pypinyin's ``pinyin`` and ``Style``: every module that reads pinyin loads it here, kept out of the way."""
+    """pypinyin's ``pinyin`` and ``Style``: every module that reads pinyin loads them here (see above)."""
     with _LOCK, long_lived_objects():
         from pypinyin import Style, pinyin
 
