@@ -64,12 +64,14 @@ def highlight_style(colors: Colours, foreground: str | None = None) -> Style:
         decorations = {color.partition("|")[2]: True for color, _ in colors if "|" in color}
         decorations = {name: True for name in decorations if name in _DECORATIONS}
         colors = tuple((color.partition("|")[0], count) for color, count in colors)
-    rgbs = [(_parse_rgb(color), count) for color, count in colors]
-    total = sum(count for _, count in rgbs)
-    red, green, blue = (sum(rgb[channel] * count for rgb, count in rgbs) / total for channel in range(3))
-    if total > 1:  # overlap: darker than any of its parts (see module docstring)
-        red, green, blue = red * 0.66, green * 0.66, blue * 0.66
-    background = "#{:02x}{:02x}{:02x}".format(*(min(255, round(c)) for c in (red, green, blue)))
+    # one plain loop (a first screen under 10,000 highlights builds a few hundred of these; see RunStyles)
+    red = green = blue = total = 0
+    for color, count in colors:
+        r, g, b = _parse_rgb(color)
+        red, green, blue, total = red + r * count, green + g * count, blue + b * count, total + count
+    shade = 0.66 if total > 1 else 1.0  # overlap: darker than any of its parts (see module docstring)
+    red, green, blue = (min(255, round(channel / total * shade)) for channel in (red, green, blue))
+    background = f"#{red:02x}{green:02x}{blue:02x}"
     return Style(color=text_color_on(background, foreground), bgcolor=background, **decorations)
 
 
