@@ -163,7 +163,8 @@ class ReaderApp(App[None]):
     def _started(self) -> None:
         """The first screen is painted: the cycle collector runs as usual from now on, and a moment later
         (once that paint has reached the terminal) the word segmenter loads in its helper process
-        (``reader.wordprocess``) while the user is in the library."""
+        (``reader.wordprocess``) while the user is in the library, and the codebook's modules are
+        imported (opening the first article would import them on the UI thread)."""
         gc.set_threshold(*_USUAL_GC_THRESHOLDS)
         self.set_timer(WORDS_WARM_UP_DELAY, self._start_words_warm_up)
 
@@ -171,6 +172,7 @@ class ReaderApp(App[None]):
         threading.Thread(target=self._warm_up_words, name="reader-words-warm-up", daemon=True).start()
 
     def _warm_up_words(self) -> None:
+        import reader.codebook  # noqa: F401  (the reading screen's highlight colours: ~10 ms of opening)
         from reader.wordprocess import warm_up
         from reader.words import words_for
 
