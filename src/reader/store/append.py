@@ -24,6 +24,7 @@ import zlib
 from contextlib import suppress
 
 from reader.errors import UsageError
+from reader.store.entries import count_tags, valid_entry
 from reader.store.files import atomic_write, cannot, lock_file, signature, unlock_file, write_all
 from reader.store.names import (
     ARTICLES,
@@ -228,27 +229,14 @@ def _settled(db: str, mine: str, coder: str, explicit: bool) -> bool:
 
 
 def _usable(entry: Any, article_id: str) -> bool:
-    """An index entry made from files read and checked, in the shape :class:`~.index.Index` writes."""
-    return (
-        type(entry) is dict
-        and entry.get("article_id") == article_id
-        and type(entry.get("count")) is int
-        and type(entry.get("tags")) is dict
-        and all(type(n) is int for n in entry["tags"].values())
-        and (entry.get("snap") is None or (type(entry["snap"]) is list and len(entry["snap"]) == 3))
-        and type(entry.get("ino")) is int
-        and type(entry.get("off")) is int
-        and type(entry.get("crc")) is int
-        and type(entry.get("seq")) is int
-    )
+    """An index entry made from files read and checked, of this article, with its log's inode."""
+    return valid_entry(entry) and entry["article_id"] == article_id and entry["ino"] is not None
 
 
 def _follow(entry: dict[str, Any], record: dict[str, Any], line: bytes) -> None:
     """The entry after appending ``line`` (a put of the new ``record``), as :meth:`.index.Index.follow`."""
-    tags = entry["tags"]
     entry["count"] += 1
-    for tag in record["tags"]:
-        tags[tag] = tags.get(tag, 0) + 1
+    count_tags(entry["tags"], added=record["tags"])
     entry["seq"] += 1
     entry["off"] += len(line)
     entry["crc"] = zlib.crc32(line, entry["crc"])

@@ -15,13 +15,13 @@ import zlib
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from reader.errors import StoreError
 from reader.logs import logger
 from reader.store.changes import Op, read_tail
+from reader.store.entries import count_tags, valid_entry
 from reader.store.files import Signature, atomic_write, cannot, read_bytes, signature
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.names import INDEX_SCHEMA
@@ -53,40 +53,18 @@ def apply_ops(entry: JsonDict, ops: list[Op]) -> bool:
     tags: dict[str, int] = entry["tags"]
     for op in ops:
         if op.was is not None:
-            for t in op.was:
-                left = tags.get(t, 0) - 1
-                if left > 0:
-                    tags[t] = left
-                else:
-                    tags.pop(t, None)
+            count_tags(tags, removed=op.was)
         if op.kind == "put":
             assert op.record is not None
             if op.was is None:
                 entry["count"] += 1
-            for t in op.record["tags"]:
-                tags[t] = tags.get(t, 0) + 1
+            count_tags(tags, added=op.record["tags"])
         else:
             if op.was is None:
                 return False
             entry["count"] -= 1
         entry["seq"] = op.seq
     return True
-
-
-def _valid(e: Any) -> bool:
-    return (
-        type(e) is dict
-        and type(e.get("article_id")) is str
-        and type(e.get("count")) is int
-        and type(e.get("tags")) is dict
-        and all(type(n) is int for n in e["tags"].values())
-        and (e.get("snap") is None or (type(e["snap"]) is list and len(e["snap"]) == 3))
-        and (e.get("ino") is None or type(e["ino"]) is int)
-        and type(e.get("off")) is int
-        and type(e.get("crc")) is int
-        and type(e.get("seq")) is int
-        and type(e.get("ordered", False)) is bool
-    )
 
 
 class Index:
@@ -114,7 +92,7 @@ class Index:
         with suppress(orjson.JSONDecodeError, AttributeError, TypeError):
             data = orjson.loads(got[0])
             if data.get("schema") == INDEX_SCHEMA:
-                files = {stem: e for stem, e in data["files"].items() if _valid(e)}
+                files = {stem: e for stem, e in data["files"].items() if valid_entry(e)}
                 self.entries = {**files, **self.entries}
                 self._sig = got[1]
 
