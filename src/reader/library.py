@@ -15,16 +15,16 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from reader.articles import Article, ArticleInfo, build_article, error_info, head_info, read_all, read_error
 from reader.discovery import Found, discover, walk
 from reader.errors import ArticleError, UsageError
-from reader.heads import describe_heads
+from reader.heads import Todo, describe_heads
 from reader.logs import logger
 from reader.sanitise import safe_line
 
@@ -44,9 +44,10 @@ BATCH_SECONDS = 2.0
 # --------------------------------------------------------------------------------------------- cache
 
 
-def _stale(info: ArticleInfo | None, st: os.stat_result) -> bool:
-    """No metadata for this file, or metadata of another version of it (size or mtime changed)."""
-    return info is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns
+def _stale(info: ArticleInfo | None, st: os.stat_result | None) -> bool:
+    """No metadata for this file, or metadata of another version of it (size or mtime changed); a file
+    not stat'ed yet (None) is read."""
+    return info is None or st is None or info.size != st.st_size or info.mtime_ns != st.st_mtime_ns
 
 
 _INFO_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -147,6 +148,13 @@ class Library:
         articles listed so far (sorted by id: a prefix of the result), after the first FIRST_BATCH and then
         every BATCH_SECONDS; it runs on the listing's thread, under the library's lock.
         """
+        if on_batch is None:
+            with self._lock:
+                if not self._load_cache():
+                    # Nothing cached, so every file is read: the stat each needs is taken by the process
+                    # that reads it (reader.heads: over the cores), not one by one in the walk beforehand.
+                    unread = [(article_id, path, None) for article_id, path in self.names()]
+                    return self._list(unread)
         return self._list(discover(self.root), on_batch)
 
     def files(self) -> Found:
@@ -160,14 +168,14 @@ class Library:
         return walk(self.root, with_stat=False).names
 
     def _list(
-        self, found: Found, on_batch: Callable[[builtins.list[ArticleInfo]], None] | None = None
+        self, found: Sequence[Todo], on_batch: Callable[[builtins.list[ArticleInfo]], None] | None = None
     ) -> builtins.list[ArticleInfo]:
         with self._lock:
             cache = self._load_cache()
             if on_batch is None:
                 infos = self._all_at_once(cache, found)
-            else:
-                infos = self._in_batches(cache, found, on_batch)
+            else:  # with on_batch, always discover()'s files, each with its stat
+                infos = self._in_batches(cache, cast(Found, found), on_batch)
             if len(cache) != len(infos):  # forget files that are gone
                 present = {info.id for info in infos}
                 for article_id in [key for key in cache if key not in present]:
@@ -177,15 +185,18 @@ class Library:
             self._flush()
         return infos
 
-    def _all_at_once(self, cache: dict[str, ArticleInfo], found: Found) -> builtins.list[ArticleInfo]:
+    def _all_at_once(
+        self, cache: dict[str, ArticleInfo], found: Sequence[Todo]
+    ) -> builtins.list[ArticleInfo]:
         """Cached metadata of unchanged files, the heads of the others (over every core when they are
-        many: ``reader.heads``)."""
+        many: ``reader.heads``; a file found without its stat and gone by the time it is read is left
+        out, as the walk leaves out one gone before its stat)."""
         todo = [(article_id, path, st) for article_id, path, st in found if _stale(cache.get(article_id), st)]
         if todo:
             for info in describe_heads(todo):
                 cache[info.id] = info
             self._dirty = True
-        return [cache[article_id] for article_id, _, _ in found]
+        return [known for article_id, _, _ in found if (known := cache.get(article_id)) is not None]
 
     def _in_batches(
         self,
