@@ -1,6 +1,7 @@
 """A cold listing of many files split over several processes (reader.heads) lists exactly what one process
 lists, in the same order, each unreadable file with its own error; small folders and threaded processes
-never fork, and a child that fails leaves its files to the parent."""
+never fork, and a child that fails leaves the files it did not send to the parent. A file given without
+its stat (a listing with no cache) and gone by the time it is read is left out, wherever it falls."""
 
 from __future__ import annotations
 
@@ -54,10 +55,15 @@ def sequential(todo: list[tuple[str, str, os.stat_result]]) -> list[ArticleInfo]
     return [head_info(article_id, Path(path), st.st_size, st.st_mtime_ns) for article_id, path, st in todo]
 
 
+def without_stats(todo: list[tuple[str, str, os.stat_result]]) -> list[heads.Todo]:
+    return [(article_id, path, None) for article_id, path, _ in todo]
+
+
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Listings fork here even under pytest-xdist (whose worker runs a thread), from 24 files on, with
-    three workers; the pids forked are recorded."""
+    three workers, children sending a few rows at a time and this process taking them in every few files
+    of its own; the pids forked are recorded."""
     forked: list[int] = []
     real_fork = os.fork
 
@@ -69,6 +75,8 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(heads, "can_fork", lambda: True)
     monkeypatch.setattr(heads, "MIN_PARALLEL", 24)
+    monkeypatch.setattr(heads, "FRAME_ROWS", 4)
+    monkeypatch.setattr(heads, "DRAIN_EVERY", 3)
     monkeypatch.setattr(heads.os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
     monkeypatch.setattr(heads.os, "fork", fork)
     return forked
@@ -102,6 +110,46 @@ def test_a_child_that_dies_leaves_its_files_to_this_process(tmp_path: Path, fork
     for pid in forks:  # every child was reaped
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_child_that_dies_midway_leaves_only_what_it_did_not_send(tmp_path: Path, forks: list[int]) -> None:
+    todo = discover(varied_folder(tmp_path / "articles"))
+    parent, sent = os.getpid(), [0]
+    real_row, real_head_info = heads._row, heads.head_info
+    described_here: list[str] = []
+
+    def dies_after_two_frames(info: ArticleInfo | None) -> heads._Row:
+        sent[0] += 1  # this child's own count
+        if sent[0] > 2 * heads.FRAME_ROWS:
+            os._exit(3)
+        return real_row(info)
+
+    def head_info_counted(article_id: str, *args):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            described_here.append(article_id)
+        return real_head_info(article_id, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(heads, "_row", dies_after_two_frames)
+        patch.setattr(heads, "head_info", head_info_counted)
+        split = heads.describe_heads(todo)
+    assert len(forks) == 2
+    assert split == sequential(todo)
+    # each child sent its first two frames before dying: those rows are kept, the rest described here
+    assert len(described_here) == len(todo) - 2 * 2 * heads.FRAME_ROWS
+
+
+def test_a_file_gone_before_its_stat_is_left_out_wherever_it_falls(tmp_path: Path, forks: list[int]) -> None:
+    todo = discover(varied_folder(tmp_path / "articles"))
+    gone = [(f"{name}/gone.txt", str(tmp_path / f"{name}.txt"), None) for name in ("a", "b", "c")]
+    unstatted = without_stats(todo)
+    for at, item in zip((len(todo) - 1, len(todo) // 2, 0), gone, strict=True):  # each process's slice
+        unstatted.insert(at, item)
+    split = heads.describe_heads(unstatted)
+    assert len(forks) == 2
+    assert split == sequential(todo)
+    alone = [heads._describe(item) for item in unstatted]
+    assert [info for info in alone if info is not None] == sequential(todo)
 
 
 def test_when_no_process_can_be_forked_one_process_lists_everything(

@@ -113,3 +113,25 @@ def test_the_table_of_reader_list_reads_only_heads_and_json_adds_the_shares(
     assert main(["list", "--json", "--articles", str(root), "--db", str(db)]) == 0
     [row] = orjson.loads(capsys.readouterr().out)
     assert reads == ["big.txt", "big.txt"] and set(row["shares"]) == {"traditional", "simplified"}
+
+
+def test_a_cold_listing_leaves_out_a_file_removed_after_the_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no cache, a file is stat'ed when it is read (reader.heads), not in the walk: one removed in
+    between is not listed (as one removed before the walk), nothing fails, and a later listing agrees."""
+    root = tmp_path / "articles"
+    for name in ("a", "b", "c"):
+        write(root / f"{name}.txt", f"{name}\n{SIMPLIFIED}\n")
+    real = library_module.describe_heads
+
+    def remove_b_first(todo):  # type: ignore[no-untyped-def]
+        (root / "b.txt").unlink()
+        return real(todo)
+
+    monkeypatch.setattr(library_module, "describe_heads", remove_b_first)
+    library = Library(root, tmp_path / "cache")
+    listed = library.list()
+    assert [(info.id, info.error) for info in listed] == [("a.txt", None), ("c.txt", None)]
+    monkeypatch.setattr(library_module, "describe_heads", real)
+    assert Library(root, tmp_path / "cache").list() == listed
