@@ -21,7 +21,8 @@ system other than macOS, and a process with no other thread (a thread holding a 
 leave it held in the child: the app lists in a worker thread, so it lists sequentially and shows the first
 rows meanwhile).
 Anything that goes wrong in a child (it cannot be forked, it dies, a bug raises) makes this process
-describe that slice itself: the same result, or the same exception as without children.
+describe what that child did not send in whole frames: the same result, or the same exception as without
+children.
 """
 
 from __future__ import annotations
@@ -223,13 +224,17 @@ def _fork(part: Sequence[Todo]) -> _Child | None:
 
 def _gather(children: list[_Child]) -> None:
     """Take in everything the children send, from whichever is ready, until each has closed its pipe."""
-    waiting = list(children)
+    poller = select.poll()
+    waiting = {child.read_end: child for child in children if not child.ended}
+    for read_end in waiting:
+        poller.register(read_end, select.POLLIN)
     while waiting:
-        ready, _, _ = select.select([child.read_end for child in waiting], [], [])
-        for child in waiting:
-            if child.read_end in ready:
-                child.drain()
-        waiting = [child for child in waiting if not child.ended]
+        for read_end, _ in poller.poll():
+            child = waiting[read_end]
+            child.drain()
+            if child.ended:
+                poller.unregister(read_end)
+                del waiting[read_end]
 
 
 def _collect(part: Sequence[Todo], child: _Child | None) -> list[ArticleInfo | None]:
