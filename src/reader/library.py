@@ -142,7 +142,8 @@ class Library:
     # -- public API
 
     def list(self, on_batch: Callable[[builtins.list[ArticleInfo]], None] | None = None) -> list[ArticleInfo]:
-        """Every article, sorted by id; files that cannot be read are listed with ``error`` set.
+        """Every article, sorted by id; files that cannot be read are listed with ``error`` set (with no
+        cache yet, a file removed between the walk and its read is left out, as one removed before).
 
         ``on_batch``: while a listing reads files (no up-to-date metadata for them), it is given the
         articles listed so far (sorted by id: a prefix of the result), after the first FIRST_BATCH and then
