@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies
 
 import reader.heads as heads
 from reader.articles import HEAD_BYTES, ArticleInfo, head_info
@@ -99,7 +100,7 @@ def test_a_split_listing_is_exactly_the_sequential_one(tmp_path: Path, forks: li
 def test_a_child_that_dies_leaves_its_files_to_this_process(tmp_path: Path, forks: list[int]) -> None:
     todo = discover(varied_folder(tmp_path / "articles"))
 
-    def die(info: ArticleInfo) -> tuple:  # only children turn infos into rows
+    def die(item: heads.Todo) -> tuple:  # only children make rows
         os._exit(3)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -118,11 +119,11 @@ def test_a_child_that_dies_midway_leaves_only_what_it_did_not_send(tmp_path: Pat
     real_row, real_head_info = heads._row, heads.head_info
     described_here: list[str] = []
 
-    def dies_after_two_frames(info: ArticleInfo | None) -> heads._Row:
+    def dies_after_two_frames(item: heads.Todo) -> heads._Row:
         sent[0] += 1  # this child's own count
         if sent[0] > 2 * heads.FRAME_ROWS:
             os._exit(3)
-        return real_row(info)
+        return real_row(item)
 
     def head_info_counted(article_id: str, *args):  # type: ignore[no-untyped-def]
         if os.getpid() == parent:
@@ -150,6 +151,29 @@ def test_a_file_gone_before_its_stat_is_left_out_wherever_it_falls(tmp_path: Pat
     assert split == sequential(todo)
     alone = [heads._describe(item) for item in unstatted]
     assert [info for info in alone if info is not None] == sequential(todo)
+
+
+def test_errors_name_files_as_one_process_does_from_a_folder_given_as_dot(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child names a file in an error message without making its Path when the path prints as it is;
+    from `--articles .` the walk's paths start with "./", which Path drops, and so must the message."""
+    root = varied_folder(tmp_path / "articles")
+    monkeypatch.chdir(root)
+    todo = discover(Path("."))
+    assert todo[-1][1].startswith("./")
+    todo.append(("zz/gone.txt", "./zz/gone.txt", todo[0][2]))  # in the last child's slice: cannot be read
+    split = heads.describe_heads(todo)
+    assert len(forks) == 2
+    assert split == sequential(todo)
+    errors = [info.error for info in split if info.error]
+    assert errors and not any("./" in error for error in errors)
+
+
+@given(strategies.text(alphabet="/.ab", max_size=12))
+def test_a_path_taken_as_printed_is_printed_so_by_path(path: str) -> None:
+    if heads._as_printed(path):
+        assert str(Path(path)) == path
 
 
 def test_when_no_process_can_be_forked_one_process_lists_everything(

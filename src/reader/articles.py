@@ -46,6 +46,11 @@ class ArticleInfo:
     script_counts: tuple[int, int] | None = None
 
 
+#: :class:`ArticleInfo`'s fields after ``id`` and ``path``, in their order: plain values, which a process
+#: describing files for another sends without making an ArticleInfo or a Path (reader.heads)
+Facts = tuple[str, str, int, bool, int, float, int, int, str | None, tuple[int, int] | None]
+
+
 @dataclass(frozen=True)
 class Article:
     info: ArticleInfo
@@ -101,29 +106,22 @@ def _stem(article_id: str) -> str:
 
 def error_info(article_id: str, path: Path, size: int, mtime_ns: int, error: str) -> ArticleInfo:
     """What the library lists for a file it cannot read: its name, and the one-line error."""
-    return ArticleInfo(
-        id=article_id,
-        path=path,
-        title=safe_line(_stem(article_id), TITLE_LIMIT),
-        script="",
-        chars=0,
-        chars_exact=False,
-        paragraphs=0,
-        reading_minutes=0.0,
-        size=size,
-        mtime_ns=mtime_ns,
-        error=error,
-    )
+    return ArticleInfo(article_id, path, *_error_facts(article_id, size, mtime_ns, error))
 
 
-def read_error(path: Path, exc: OSError) -> ArticleError:
+def _error_facts(article_id: str, size: int, mtime_ns: int, error: str) -> Facts:
+    title = safe_line(_stem(article_id), TITLE_LIMIT)
+    return (title, "", 0, False, 0, 0.0, size, mtime_ns, error, None)
+
+
+def read_error(path: Path | str, exc: OSError) -> ArticleError:
     reason = exc.strerror or exc.__class__.__name__
     return ArticleError(
         safe_line(f"cannot read {path}: {reason}; check that the file exists and is readable")
     )
 
 
-def _too_large(path: Path, size: int) -> ArticleError:
+def _too_large(path: Path | str, size: int) -> ArticleError:
     return ArticleError(
         safe_line(
             f"{path}: too large for an article ({size / 1024 / 1024:.0f} MiB, the limit is "
@@ -132,7 +130,7 @@ def _too_large(path: Path, size: int) -> ArticleError:
     )
 
 
-def read_head(path: Path, limit: int) -> bytes:
+def read_head(path: Path | str, limit: int) -> bytes:
     """The first ``limit`` bytes of a file. Plain ``os`` calls: a buffered file object costs more to
     make than the read itself, and a listing reads 10,000 heads."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
@@ -177,6 +175,22 @@ def _describe(
     else:
         spans = ()
         paragraphs, first = _paragraphs_and_title(text)
+    facts = _facts(article_id, text, size, mtime_ns, scale, paragraphs, first, known_script, known_counts)
+    return ArticleInfo(article_id, path, *facts), spans
+
+
+def _facts(
+    article_id: str,
+    text: str,
+    size: int,
+    mtime_ns: int,
+    scale: float | None,
+    paragraphs: int,
+    first: str | None,
+    known_script: str | None = None,
+    known_counts: tuple[int, int] | None = None,
+) -> Facts:
+    """The facts of :func:`_describe`, once the paragraphs are counted and the first one found."""
     chars = len(text)
     if scale is not None:
         chars = max(chars, round(chars * scale))
@@ -185,20 +199,18 @@ def _describe(
         script, counts = known_script, known_counts
     else:
         script, counts = detect_script_and_counts(text)
-    info = ArticleInfo(
-        id=article_id,
-        path=path,
-        title=_title(first, _stem(article_id)),
-        script=script,
-        chars=chars,
-        chars_exact=scale is None,
-        paragraphs=paragraphs,
-        reading_minutes=reading_minutes(chars),
-        size=size,
-        mtime_ns=mtime_ns,
-        script_counts=counts if script == "mixed" and scale is None else None,
+    return (
+        _title(first, _stem(article_id)),
+        script,
+        chars,
+        scale is None,
+        paragraphs,
+        reading_minutes(chars),
+        size,
+        mtime_ns,
+        None,
+        counts if script == "mixed" and scale is None else None,
     )
-    return info, spans
 
 
 def build_article(
@@ -220,18 +232,24 @@ def build_article(
 
 def head_info(article_id: str, path: Path, size: int, mtime_ns: int) -> ArticleInfo:
     """Metadata from the head of a file: exact when the head is the whole file, estimated otherwise."""
+    return ArticleInfo(article_id, path, *head_facts(article_id, str(path), size, mtime_ns))
+
+
+def head_facts(article_id: str, path: str, size: int, mtime_ns: int) -> Facts:
+    """:func:`head_info` as plain values (``path``: the file, named so in an error message)."""
     if size > MAX_BYTES:
-        return error_info(article_id, path, size, mtime_ns, str(_too_large(path, size)))
+        return _error_facts(article_id, size, mtime_ns, str(_too_large(path, size)))
     try:
         data = read_head(path, HEAD_BYTES)
         whole = len(data) < HEAD_BYTES or len(data) >= size
-        text = normalise((decode_bytes if whole else decode_head)(data, str(path)))
+        text = normalise((decode_bytes if whole else decode_head)(data, path))
     except OSError as exc:
-        return error_info(article_id, path, size, mtime_ns, str(read_error(path, exc)))
+        return _error_facts(article_id, size, mtime_ns, str(read_error(path, exc)))
     except ArticleError as exc:
-        return error_info(article_id, path, size, mtime_ns, str(exc))
+        return _error_facts(article_id, size, mtime_ns, str(exc))
     scale = None if whole else size / len(data)
-    return _describe(article_id, path, text, size, mtime_ns, scale, spans_needed=False)[0]
+    paragraphs, first = _paragraphs_and_title(text)
+    return _facts(article_id, text, size, mtime_ns, scale, paragraphs, first)
 
 
 def load_file(path: Path, article_id: str | None = None) -> Article:
