@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,8 +81,8 @@ def test_tags_by_position_are_those_of_every_overlapping_annotation(annotations,
         return
     layouts = [BoundsLayout(*segments)]
     kind, meta, blob = encode(segments, 75)
-    layouts.append(decode(kind, meta, blob, 0))
-    assert kind == "m"  # short texts get the mask
+    layouts.append(_decoded(kind, meta, blob))
+    assert kind == "w"  # short texts get the mask
     for layout in layouts:
         got = [table.tagsets[t] for t in layout.tagsets_of(starts, ends, length, table.join)]
         assert got == expected, type(layout).__name__
@@ -93,9 +94,15 @@ def test_a_long_text_with_few_annotations_keeps_bounds_not_a_mask():
     segments = build_segments([(10, 20, ("甲",)), (500_000, 500_002, ("乙",))], table.intern, table.tagsets)
     kind, meta, blob = encode(segments, 600_000)
     assert kind == "b" and len(blob) < 100
-    layout = decode(kind, meta, blob, 0)
+    layout = _decoded(kind, meta, blob)
     tags = layout.tagsets_of([15, 300, 500_001], [16, 301, 500_002], 1, table.join)
     assert [table.tagsets[t] for t in tags] == [("甲",), (), ("乙",)]
+
+
+def _decoded(kind, meta, blob):
+    """As the cache reads a stored layout: views of the mapped file, nothing copied."""
+    data = memoryview(blob)
+    return decode(kind, meta, data.cast("i"), data.cast("H"), 0)
 
 
 # -- the cache, through CorpusSearch
@@ -113,7 +120,9 @@ def tags_of(workspace: Workspace, query: str = "数据") -> list[tuple[str, int,
     return [(h.article_id, h.start, h.tags) for h in CorpusSearch(workspace).search(query)]
 
 
-def test_tags_are_cached_per_article_version_and_follow_every_change(tmp_path):
+@pytest.mark.parametrize("settled", [False, True], ids=["racy", "trusted"])
+def test_tags_are_cached_per_article_version_and_follow_every_change(tmp_path, settled, monkeypatch):
+    _settle_at_once(monkeypatch, settled)
     ws = _workspace(tmp_path)
     article = ws.load("a.txt")  # 数据 at 3, 6, 11, 14
     first = ws.annotate(article, 3, 5, tags=["来源"])
@@ -158,7 +167,9 @@ def test_tags_follow_an_article_whose_text_changed_without_saving_anything(tmp_p
     assert ws.store.article_version("a.txt") == before  # and nothing was written by the search
 
 
-def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path):
+@pytest.mark.parametrize("settled", [False, True], ids=["racy", "trusted"])
+def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path, settled, monkeypatch):
+    _settle_at_once(monkeypatch, settled)
     ws = _workspace(tmp_path)
     ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
     expected = tags_of(ws)
@@ -260,7 +271,9 @@ def test_a_store_folder_that_cannot_be_listed_gives_no_tags_and_blocks_no_search
     assert tags_of(ws)[0] == ("a.txt", 3, ("来源",))
 
 
-def test_search_tags_equal_a_scan_of_every_annotation(tmp_path):
+@pytest.mark.parametrize("settled", [False, True], ids=["racy", "trusted"])
+def test_search_tags_equal_a_scan_of_every_annotation(tmp_path, settled, monkeypatch):
+    _settle_at_once(monkeypatch, settled)
     """Many overlapping annotations in one article: the search's tags are those of a full scan."""
     import random
 
@@ -299,3 +312,151 @@ def test_a_read_only_database_still_gets_tags(tmp_path):
         assert read_only.store.read_only
         assert tags_of(read_only)[0] == ("a.txt", 3, ("来源",))
         assert tags_of(read_only)[0] == ("a.txt", 3, ("来源",))  # (its caches live in a temporary folder)
+
+
+# -- trusting the cache while the store is unchanged (its changes stamp)
+
+
+def _settle_at_once(monkeypatch, settled: bool = True) -> None:
+    """Folders changed a moment ago count as settled: the stamp is given at once (else a test's searches,
+    all within RACY_NS of its writes, would never trust the cache)."""
+    import reader.store.reading
+
+    if settled:
+        monkeypatch.setattr(reader.store.reading, "RACY_NS", 0)
+
+
+@pytest.fixture
+def trusting(monkeypatch):
+    _settle_at_once(monkeypatch)
+
+
+def _settled_folders(db: Path) -> None:
+    """Every folder of the store dated a minute back, so the next change in it moves its mtime (a file
+    system's clock ticks every few ms: a change in the same tick would not)."""
+    import os
+    import time
+
+    past = time.time_ns() - 60 * 10**9
+    for folder in [db / "coders", *db.glob("coders/*/articles")]:
+        os.utime(folder, ns=(past, past))
+
+
+def _versions_asked(store, monkeypatch) -> list[str]:
+    """The articles whose store version a search asks for (the stats of their files)."""
+    asked: list[str] = []
+    listing = store.article_versions
+
+    def versions():
+        version = listing()
+        return lambda article_id: asked.append(article_id) or version(article_id)
+
+    monkeypatch.setattr(store, "article_versions", versions)
+    monkeypatch.setattr(store, "article_version", lambda article_id: asked.append(article_id))
+    return asked
+
+
+def test_an_unchanged_store_is_searched_without_a_check_per_article(tmp_path, trusting, monkeypatch):
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    expected = tags_of(ws)  # builds the layouts, checks every entry, keeps the stamp
+    assert expected[0] == ("a.txt", 3, ("来源",))
+    fresh = Workspace(ws.library.root, tmp_path / "db")
+    asked = _versions_asked(fresh.store, monkeypatch)
+    assert tags_of(fresh) == expected
+    assert [(h.article_id, h.tags) for h in CorpusSearch(fresh).search("数据库")] == [("a.txt", ())]
+    assert "a.txt" not in asked  # (b.txt has no annotation, so no entry: the store's listing says so)
+
+
+def test_every_change_made_through_the_store_is_seen_by_the_next_search(tmp_path, trusting):
+    ws = _workspace(tmp_path)
+    article = ws.load("a.txt")
+    first = ws.annotate(article, 3, 5, tags=["来源"])
+    seen = [[t for _, _, t in tags_of(ws)][:3]]
+    ws.edit(first, tags=["人物"])
+    seen.append([t for _, _, t in tags_of(ws)][:3])
+    ws.annotate(article, 10, 13, tags=["大"])
+    seen.append([t for _, _, t in tags_of(ws)][:3])
+    ws.store.compact("a.txt")
+    seen.append([t for _, _, t in tags_of(ws)][:3])
+    ws.delete(first)
+    seen.append([t for _, _, t in tags_of(ws)][:3])
+    assert seen == [
+        [("来源",), (), ()],
+        [("人物",), (), ()],
+        [("人物",), (), ("大",)],
+        [("人物",), (), ("大",)],
+        [(), (), ("大",)],
+    ]
+
+
+def test_the_stamp_moves_with_every_writer_and_is_withheld_while_one_writes(tmp_path, trusting):
+    """The token is renewed when a writer takes the lock, before it writes: a writer killed with the lock
+    held (kill -9) has moved it already, and while the lock is held there is no stamp to trust."""
+    import signal
+    import subprocess
+    import sys
+
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    _settled_folders(tmp_path / "db")
+    before = ws.store.changes_stamp()
+    assert before is not None and before == ws.store.changes_stamp()  # reading moves nothing
+    code = (
+        "import sys, time\nfrom reader.store.files import lock_file\n"
+        "lock_file(sys.argv[1], 5)\nprint('held', flush=True)\ntime.sleep(60)\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", code, str(ws.store.lock_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "held\n"
+        assert ws.store.changes_stamp() is None
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+    after = ws.store.changes_stamp()
+    assert after is not None and after != before
+
+
+def test_another_coders_files_brought_by_hand_are_seen(tmp_path, trusting):
+    """A `git pull` run by hand (not `reader sync`, which holds the lock) brings new files into another
+    coder's folder: the folder's mtime moves, and the next search checks every entry."""
+    import shutil
+
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    other = Workspace(ws.library.root, tmp_path / "elsewhere", coder="Ann")
+    other.annotate(other.load("a.txt"), 6, 9, tags=["框架"])
+    assert [t for _, _, t in tags_of(ws)][:2] == [("来源",), ()]
+    _settled_folders(tmp_path / "db")
+    assert [t for _, _, t in tags_of(ws)][:2] == [("来源",), ()]  # trusted, stamp as before
+    theirs = next((tmp_path / "elsewhere" / "coders").glob("*/articles"))
+    mine = tmp_path / "db" / "coders" / theirs.parent.name / "articles"
+    mine.mkdir(parents=True)
+    _settled_folders(tmp_path / "db")
+    for f in theirs.iterdir():
+        shutil.copy2(f, mine / f.name)
+    assert [t for _, _, t in tags_of(ws)][:2] == [("来源",), ("框架",)]
+
+
+def test_a_racy_folder_gives_no_stamp(tmp_path):
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])  # its folder changed just now
+    assert ws.store.changes_stamp() is None
+    _settled_folders(tmp_path / "db")
+    assert ws.store.changes_stamp() is not None
+
+
+def test_reading_the_store_and_writing_its_index_leave_the_stamp(tmp_path, trusting):
+    import shutil
+
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    fresh = Workspace(ws.library.root, tmp_path / "db")
+    shutil.rmtree(tmp_path / "db" / "local" / "index", ignore_errors=True)  # so that counts() writes it
+    before = fresh.store.changes_stamp()
+    assert fresh.store.counts() == {"a.txt": 1}  # recounts, and writes the index (under the lock)
+    assert next((tmp_path / "db" / "local" / "index").iterdir(), None) is not None
+    assert before is not None and fresh.store.changes_stamp() == before
+    assert Workspace(ws.library.root, tmp_path / "new").store.changes_stamp() is None  # no writer yet

@@ -120,12 +120,24 @@ class _JsonLines:
         self.view, self.convert = view, convert
         self._by_id = _ById([], _fragment)
         self._none = _fragment([])
+        self._tags_json: dict[str, bytes] = {}
 
     def _tag_lists(self, found: ArticleHits) -> _ById:
         """The serialised tag list of each tagset id of ``found``, made when first needed."""
         if self._by_id.table is not found.tags:  # another table of tagsets: start again
-            self._by_id = _ById(found.tags, lambda tags: _fragment(list(tags)))
+            self._by_id = _ById(found.tags, self._tag_list)
         return self._by_id
+
+    def _tag_list(self, tags: tuple[str, ...]) -> Any:
+        """``json.dumps(list(tags), ensure_ascii=False)``, controls escaped, as a fragment: joined from each
+        tag's JSON, made once per tag (thousands of tag sets share a few dozen tags)."""
+        import orjson
+
+        pieces = self._tags_json
+        for tag in tags:
+            if tag not in pieces:
+                pieces[tag] = safe_json_text(json.dumps(tag, ensure_ascii=False)).encode("utf-8")
+        return orjson.Fragment(b"[" + b", ".join([pieces[tag] for tag in tags]) + b"]")
 
     def of(self, found: ArticleHits) -> bytes:
         """The lines of one article's matches."""
@@ -169,7 +181,6 @@ class _JsonLines:
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         article_id, title = _fragment(found.article_id), _fragment(found.title)
         none = self._none
-        tagsets = found.tagsets or repeat(0)
         line = found.text.replace("\n", " ")
         c = _context()
         if tags is None:  # (the usual case: a comprehension without a lookup per match)
@@ -191,6 +202,8 @@ class _JsonLines:
                     for a, b in zip(found.starts, found.ends, strict=True)
                 ]
             )
+        from reader.search.layouts import pick
+
         return b"".join(
             [
                 dumps(
@@ -207,7 +220,7 @@ class _JsonLines:
                     option=newline,
                 )
                 for a, b, hit_tags in zip(
-                    found.starts, found.ends, map(tags.__getitem__, tagsets), strict=False
+                    found.starts, found.ends, pick(tags, found.tagsets or []), strict=True
                 )
             ]
         )
@@ -225,10 +238,6 @@ class _ById(dict[int, Any]):
         return made
 
 
-def _suffix(tags: tuple[str, ...]) -> str:
-    return "  " + " ".join(f"#{safe_line(t)}" for t in tags) if tags else ""
-
-
 def _fragment(value: Any) -> Any:
     """``value`` serialised once, every control escaped (the stdlib writes lone surrogates, which orjson
     refuses: a file name that is not UTF-8)."""
@@ -243,13 +252,22 @@ class _PlainLines:
 
     def __init__(self, view: str, convert: Converter) -> None:
         self.view, self.convert = view, convert
-        self._by_id = _ById([], _suffix)
+        self._by_id = _ById([], self._suffix)
+        self._hashtags: dict[str, str] = {}
 
     def _suffixes(self, found: ArticleHits) -> _ById:
         """``  #tag #tag`` for each tagset id of ``found`` (nothing for none), made when first needed."""
         if self._by_id.table is not found.tags:
-            self._by_id = _ById(found.tags, _suffix)
+            self._by_id = _ById(found.tags, self._suffix)
         return self._by_id
+
+    def _suffix(self, tags: tuple[str, ...]) -> str:
+        """``  #tag #tag``, each tag made one-line safe once (thousands of tag sets share a few dozen)."""
+        made = self._hashtags
+        for tag in tags:
+            if tag not in made:
+                made[tag] = f"#{safe_line(tag)}"
+        return "  " + " ".join([made[tag] for tag in tags]) if tags else ""
 
     def of(self, found: ArticleHits) -> bytes:
         article_id = safe_line(found.article_id)
@@ -270,11 +288,13 @@ class _PlainLines:
                 for a, b in zip(found.starts, found.ends, strict=True)
             ]
         else:
+            from reader.search.layouts import pick
+
             out = [
                 f"{article_id}:{a}-{b}  …{line[a - c if a > c else 0 : a]}[{line[a:b]}]{line[b : b + c]}…"
                 f"{suffix}\n"
                 for a, b, suffix in zip(
-                    found.starts, found.ends, map(suffixes.__getitem__, tagsets), strict=False
+                    found.starts, found.ends, pick(suffixes, found.tagsets or []), strict=True
                 )
             ]
         return "".join(out).encode("utf-8")

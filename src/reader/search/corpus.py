@@ -350,8 +350,9 @@ class _Scan:
             if not starts:
                 return None
         spans, length, wanted = self.spans, self.length, self.wanted
-        layout = spans.layout(article_id, sha, len(text), lambda: _placer(text, sha))
-        tagsets = None if layout is None else layout.tagsets_of(starts, ends, length, spans.join)
+        tagsets = spans.tagsets_of(
+            article_id, sha, len(text), lambda: _placer(text, sha), (starts, ends, length)
+        )
         found = ArticleHits(article_id, title, text, starts, ends, tagsets, spans.tagsets)
         if wanted:
             if tagsets is None:

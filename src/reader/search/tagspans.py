@@ -2,16 +2,21 @@
 
 For each article with a match and annotations, a layout of its tags by position
 (:mod:`reader.search.layouts`), built lazily from the store's records (re-anchored in memory, never saved,
-if the article's text changed since they were made) and cached by the store's version of the article
-(:meth:`reader.store.AnnotationStore.article_versions`: the store's folders listed once per search, then
-a stat or two per article, nothing read) and the article's sha256.
-So a search does nothing per annotation: a million annotations cost it a stat or two per article with a
-match and a lookup per match. In the search cache folder:
+if the article's text changed since they were made) and cached with the store's version of the article
+(:meth:`reader.store.AnnotationStore.article_versions`: a stat or two per article, nothing read) and the
+article's sha256. So a search does nothing per annotation: a lookup per match.
 
-* ``tagspans.json``: {"schema", "data": the data file's name, "tagsets": [[tag, ...], ...], and the
-  articles in columns (parsed in a few ms for 10,000): "ids", "versions" (the store's, as text), "shas"
-  (sha256[:16]), "kinds" (a letter each) and "ints" (per article the byte offset and two numbers of its
-  layout)};
+Nor, usually, anything per article: the cache keeps the store's changes stamp
+(:meth:`reader.store.AnnotationStore.changes_stamp`, a few stats) taken before the search that checked
+every entry; while the store's stamp is that one, entries are used without a version check. A search
+under another stamp checks each entry it uses, and the others when it saves (once after each change).
+
+In the search cache folder:
+
+* ``tagspans.json``: {"schema", "data": the data file's name, "stamp", "tagsets": [[tag, ...], ...], and
+  the articles in columns (parsed in a few ms for 10,000): "ids", "versions" (the store's, as text),
+  "shas" (sha256[:16]), "kinds" (a letter each) and "ints" (per article the byte offset and two numbers
+  of its layout)};
 * ``tagspans-<gen>.bin``: the layouts (:func:`reader.search.layouts.encode`), one after the other.
 
 A search that built new layouts writes a new data file (every entry still cached) and then the directory,
@@ -33,6 +38,9 @@ import orjson
 from reader.errors import StoreError
 from reader.logs import logger
 from reader.search.layouts import (
+    INT,
+    ITEM,
+    MASK_ITEM,
     BoundsLayout,
     Interval,
     Layout,
@@ -42,6 +50,7 @@ from reader.search.layouts import (
     decode,
     encode,
 )
+from reader.store.files import gc_paused
 from reader.tags import under_any_alike
 
 if TYPE_CHECKING:
@@ -49,9 +58,17 @@ if TYPE_CHECKING:
 
 log = logger(__name__)
 
-SCHEMA = 3
+SCHEMA = 4  # 4: masks of 16-bit tagset ids; the changes stamp
 DIRECTORY = "tagspans.json"
 _FIELDS = 3  # ints a row of the directory: byte offset, two numbers of layout
+
+Placer = Callable[[], Callable[[list["JsonDict"]], list[Interval]]]
+
+
+#: an article's row of the directory: sha256[:16] of the text it was built on, kind, byte offset in the data
+#: file, meta (two numbers), the store's version of its annotations. Plain tuples, made by zip in C: 10,000
+#: are loaded in ~2 ms (NamedTuple's constructor took three times that).
+_Entry = tuple[str, str, int, tuple[int, int], str]
 
 
 class TagSpans:
@@ -62,34 +79,50 @@ class TagSpans:
         self.store = store
         self.tagsets: list[tuple[str, ...]] = [()]
         self._ids: dict[tuple[str, ...], int] = {(): 0}
-        # the directory, in columns: row of each article; its version, sha256[:16], kind; _FIELDS ints a row
-        self._rows: dict[str, int] = {}
-        self._versions: list[str] = []
-        self._shas: list[str] = []
-        self._kinds = ""
-        self._ints: list[int] = []
-        self._data: Any = b""
+        self._entries: dict[str, _Entry] = {}
+        self._data_name = ""
+        self._bytes = memoryview(b"")  # the data file mapped, and the same as ints and as masks
+        self._ints = self._bytes.cast(INT)
+        self._masks = self._bytes.cast(MASK_ITEM)
         self._new: dict[str, tuple[str, str, Segments, int]] = {}
         self._loaded = False
         self._passes: dict[int, bool] = {}
+        self._joined: dict[tuple[int, ...], int] = {}
         self._version: Callable[[str], tuple[int, ...] | None] | None = None  # the store listed once
+        # the store's changes stamp, taken before anything is read; the directory's; the entries checked
+        self._stamp: str | None = None
+        self._saved_stamp: str | None = None
+        self._checked: set[str] = set()
+        self._fast = False  # loaded and trusted: tagsets_of reads the entries without layout()'s steps
+
+    @property
+    def trusted(self) -> bool:
+        """The store has not changed since every entry of the directory was checked: entries are used as
+        they are, without a version check (a stat or two) per article."""
+        return self._stamp is not None and self._stamp == self._saved_stamp
 
     def _load(self) -> None:
         self._loaded = True
+        self._stamp = self.store.changes_stamp()  # first: whatever changes after this moves it
         try:
             raw = orjson.loads((self.folder / DIRECTORY).read_bytes())
             if raw.get("schema") != SCHEMA:
                 return
             tagsets = [tuple(t) for t in raw["tagsets"]]
             ids, versions, shas = raw["ids"], raw["versions"], raw["shas"]
-            kinds, ints = raw["kinds"], raw["ints"]
+            kinds, ints, stamp = raw["kinds"], raw["ints"], raw.get("stamp")
             if not tagsets or tagsets[0] != () or len(set(tagsets)) != len(tagsets):
                 return
             if not len(ids) == len(versions) == len(shas) == len(kinds) == len(ints) / _FIELDS:
                 return
             with open(self.folder / str(raw["data"]), "rb") as f:
                 size = os.fstat(f.fileno()).st_size
-                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+                data = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
+            int_view, mask_view = data.cast(INT), data.cast(MASK_ITEM)  # (ValueError if cut: damaged)
+            with gc_paused():  # (tens of thousands of objects, none in a cycle)
+                metas = zip(ints[1::_FIELDS], ints[2::_FIELDS], strict=True)
+                entries = zip(shas, kinds, ints[0::_FIELDS], metas, versions, strict=True)
+                self._entries = dict(zip(ids, entries, strict=True))
         except FileNotFoundError:
             return
         except (OSError, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError) as e:
@@ -97,25 +130,28 @@ class TagSpans:
             return
         self.tagsets = tagsets
         self._ids = {tags: i for i, tags in enumerate(self.tagsets)}
-        self._rows = {article_id: row for row, article_id in enumerate(ids)}
-        self._versions, self._shas, self._kinds, self._ints, self._data = versions, shas, kinds, ints, data
+        self._data_name, self._bytes = str(raw["data"]), data
+        self._ints, self._masks = int_view, mask_view
+        self._saved_stamp = stamp if type(stamp) is str else None
+        self._fast = self.trusted
 
-    def _cached(self, article_id: str, version: str, sha: str, text_length: int) -> Layout | bool:
-        """The stored layout of this version of the article; True for an empty one; False if none."""
-        row = self._rows.get(article_id)
-        if row is None or article_id in self._new or self._versions[row] != version or self._shas[row] != sha:
+    def _cached(self, article_id: str, version: str | None, sha: str, text_length: int) -> Layout | bool:
+        """The stored layout of this version of the article (None: trusted, not checked); True for an
+        empty one; False if none."""
+        entry = self._entries.get(article_id)
+        if entry is None:
             return False
-        at, kind = row * _FIELDS, self._kinds[row]
-        offset, meta = self._ints[at], self._ints[at + 1 : at + _FIELDS]
-        if kind == "m" and meta[1] < text_length:  # (a mask covers the whole text)
+        built_on, kind, offset, meta, made_from = entry
+        if built_on != sha or (version is not None and made_from != version):
+            return False
+        if kind == "w" and meta[0] < text_length:  # (a mask covers the whole text)
             return False
         size = blob_size(kind, meta)
         if not size:
             return True
-        if offset + size > len(self._data):
+        if offset % ITEM or offset + size > len(self._bytes):
             return False  # damaged: built again
-        layout = decode(kind, meta, self._data, offset)
-        return layout if layout.largest_id() < len(self.tagsets) else False
+        return decode(kind, meta, self._ints, self._masks, offset)  # (its ids: checked by tagsets_of)
 
     def intern(self, tags: tuple[str, ...]) -> int:
         found = self._ids.get(tags)
@@ -125,19 +161,30 @@ class TagSpans:
         return found
 
     def join(self, tagsets: Iterable[int]) -> int:
-        """The id of the tags of ``tagsets`` one after the other, each tag once."""
-        return self.intern(tuple(dict.fromkeys(t for i in tagsets for t in self.tagsets[i])))
+        """The id of the tags of ``tagsets`` one after the other, each tag once (IndexError for an id not in
+        the table: a damaged cached layout). Remembered: a common two-character word crosses the same
+        pairs of segments thousands of times."""
+        ids = tuple(tagsets)
+        found = self._joined.get(ids)
+        if found is None:
+            if ids and min(ids) < 0:
+                raise IndexError(min(ids))
+            found = self._joined[ids] = self.intern(
+                tuple(dict.fromkeys(t for i in ids for t in self.tagsets[i]))
+            )
+        return found
 
-    def layout(
-        self,
-        article_id: str,
-        sha256: str,
-        text_length: int,
-        placer: Callable[[], Callable[[list[JsonDict]], list[Interval]]],
-    ) -> Layout | None:
+    def layout(self, article_id: str, sha256: str, text_length: int, placer: Placer) -> Layout | None:
         """The article's tags by position, None if no annotation of it covers anything. ``placer()`` gives
         what turns its stored records (document order) into intervals on the current text (asked only when
         the layout is built: most are cached)."""
+        if not self._loaded:
+            self._load()
+        sha = sha256[:16]
+        if self.trusted and article_id not in self._new:
+            cached = self._cached(article_id, None, sha, text_length)
+            if cached is not False:
+                return None if cached is True else cached
         try:
             if self._version is None:
                 self._version = self.store.article_versions()
@@ -147,12 +194,12 @@ class TagSpans:
             return None
         if version is None:
             return None
-        if not self._loaded:
-            self._load()
-        key, sha = ".".join(map(str, version)), sha256[:16]
-        cached = self._cached(article_id, key, sha, text_length)
-        if cached is not False:
-            return None if cached is True else cached
+        key = ".".join(map(str, version))
+        if article_id not in self._new:
+            cached = self._cached(article_id, key, sha, text_length)
+            if cached is not False:
+                self._checked.add(article_id)
+                return None if cached is True else cached
         new = self._new.get(article_id)
         if new is not None and new[0] == key and new[1] == sha:
             segments = new[2]
@@ -168,6 +215,38 @@ class TagSpans:
                 self._new[article_id] = (key, sha, segments, text_length)
         return BoundsLayout(*segments) if segments.tagsets else None
 
+    def tagsets_of(
+        self,
+        article_id: str,
+        sha256: str,
+        text_length: int,
+        placer: Placer,
+        found: tuple[list[int], list[int], int],
+    ) -> list[int] | None:
+        """The tagset id of each match of ``found`` (starts, ends, the length of every match or 0) in the
+        article (:meth:`layout`); None if no annotation covers anything."""
+        # (trusted: the entry as it is, without layout()'s steps; a tenth of the cost of a common word)
+        fast = self._fast and article_id not in self._new
+        cached = self._cached(article_id, None, sha256[:16], text_length) if fast else False
+        if cached is True:
+            return None
+        layout = self.layout(article_id, sha256, text_length, placer) if cached is False else cached
+        if layout is None:
+            return None
+        starts, ends, length = found
+        try:
+            tagsets = layout.tagsets_of(starts, ends, length, self.join)
+            if layout.largest(tagsets) < len(self.tagsets):  # (checked on what is used: cheaper)
+                return tagsets
+        except IndexError:  # an index past a table
+            pass
+        if article_id in self._new:  # pragma: no cover - built here: its ids are those of this table
+            raise AssertionError(f"tag layout of {article_id!r} out of its table")
+        log.debug("search: the cached tag spans of %s are damaged: built again", article_id)
+        self._entries.pop(article_id, None)
+        layout = self.layout(article_id, sha256, text_length, placer)
+        return None if layout is None else layout.tagsets_of(starts, ends, length, self.join)
+
     def passes(self, tagset: int, wanted: tuple[str, ...]) -> bool:
         """A tagset with a tag under one of ``wanted`` (the ``--tag`` filter, 简 and 繁 alike)."""
         found = self._passes.get(tagset)
@@ -175,54 +254,84 @@ class TagSpans:
             found = self._passes[tagset] = any(under_any_alike(t, wanted) for t in self.tagsets[tagset])
         return found
 
-    def save(self, keep: Callable[[str], bool] = lambda article_id: True) -> None:
-        """Write what this search built with every entry still cached (of the articles ``keep`` keeps) to a
-        new data file, then the directory. A cache: failing to write it costs a rebuild, not an error."""
-        if not self._new:
+    def save(self) -> None:
+        """Keep what this search built, with every entry still as the store is, and the stamp it was done
+        under (:meth:`AnnotationReader.changes_stamp`) once every entry is checked: the next search then
+        trusts them all. A cache: failing to write it costs a rebuild, not an error."""
+        if not self._loaded or (not self._new and (self.trusted or self._stamp is None)):
             return
+        stamp, stale = self._stamp, set[str]()
+        if stamp is not None and not self.trusted:
+            found = self._stale()
+            if found is None:
+                stamp = None  # entries that cannot be checked are kept, as before, but not trusted
+            else:
+                stale = found
+        self._write(stamp, stale, new_data=bool(self._new))
+
+    def _stale(self) -> set[str] | None:
+        """The entries this search has not checked whose article's annotations changed since they were
+        made (a stat or two each, once after a change); None if the store cannot be listed."""
+        try:
+            version = self._version or self.store.article_versions()
+            return {
+                article_id
+                for article_id, entry in self._entries.items()
+                if article_id not in self._checked
+                and article_id not in self._new
+                and ".".join(map(str, version(article_id) or ())) != entry[4]
+            }
+        except StoreError as e:
+            log.debug("search: cannot check the cached tag spans: %s", e)
+            return None
+
+    def _write(self, stamp: str | None, stale: set[str], *, new_data: bool) -> None:
+        """Write the directory of the entries still good and what this search built (into a new data file,
+        with the kept entries' bytes, if ``new_data``; else the data file stays), then remove older data
+        files."""
         columns: dict[str, list[Any]] = {"ids": [], "versions": [], "shas": [], "kinds": [], "ints": []}
         parts: list[bytes] = []
         offset = 0
 
-        def add(article_id: str, version: str, sha: str, kind: str, meta: list[int], blob: bytes) -> None:
+        def add(
+            article_id: str, version: str, sha: str, kind: str, meta: Iterable[int], blob: bytes | int
+        ) -> None:
             nonlocal offset
             for column, value in (("ids", article_id), ("versions", version), ("shas", sha), ("kinds", kind)):
                 columns[column].append(value)
+            if isinstance(blob, int):  # where it is in the data file kept
+                columns["ints"].extend((blob, *meta))
+                return
             columns["ints"].extend((offset, *meta))
             parts.append(blob)
             offset += len(blob)
 
-        for article_id, row in self._rows.items():
-            if article_id not in self._new and keep(article_id):
-                at, kind = row * _FIELDS, self._kinds[row]
-                off, meta = self._ints[at], self._ints[at + 1 : at + _FIELDS]
-                blob = bytes(self._data[off : off + blob_size(kind, meta)])
-                add(article_id, self._versions[row], self._shas[row], kind, meta, blob)
+        for article_id, (sha, kind, at, meta, version) in self._entries.items():
+            if article_id not in self._new and article_id not in stale:
+                blob = bytes(self._bytes[at : at + blob_size(kind, meta)]) if new_data else at
+                add(article_id, version, sha, kind, meta, blob)
         for article_id, (version, sha, segments, length) in self._new.items():
-            kind, meta, blob = encode(segments, length) if segments.tagsets else ("b", [0, 0], b"")
-            add(article_id, version, sha, kind, meta, blob)
-        name = f"tagspans-{secrets.token_hex(6)}.bin"
-        directory = {
-            "schema": SCHEMA,
-            "data": name,
-            "tagsets": self.tagsets,
-            **columns,
-            "kinds": "".join(columns["kinds"]),
-        }
+            made = encode(segments, length) if segments.tagsets else ("b", [0, 0], b"")
+            add(article_id, version, sha, *made)
+        name = f"tagspans-{secrets.token_hex(6)}.bin" if new_data else self._data_name
+        directory = {"schema": SCHEMA, "data": name, "stamp": stamp, "tagsets": self.tagsets, **columns}
+        directory["kinds"] = "".join(columns["kinds"])
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / name).write_bytes(b"".join(parts))
-            tmp = self.folder / f".{DIRECTORY}.{name}.tmp"
+            if new_data:
+                (self.folder / name).write_bytes(b"".join(parts))
+            tmp = self.folder / f".{DIRECTORY}.{name}.{secrets.token_hex(4)}.tmp"
             tmp.write_bytes(orjson.dumps(directory))
             os.replace(tmp, self.folder / DIRECTORY)
         except OSError as e:
             log.debug("cannot write the search's tag spans in %s: %s", self.folder, e)
-            with suppress(OSError):
-                (self.folder / name).unlink()
+            if new_data:
+                with suppress(OSError):
+                    (self.folder / name).unlink()
             return
         for old in self.folder.glob("tagspans-*.bin"):
             if old.name != name:
                 with suppress(OSError):
                     old.unlink()
         self._new.clear()
-        self._loaded = False  # the next use reads what was written
+        self._loaded = self._fast = False  # the next use reads what was written

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import heapq
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 
 from reader.errors import StoreCorruptError, StoreError
 from reader.store.coders import CODERS_DIR, Coder, CoderFolder, coder_for
-from reader.store.files import DatabaseLock, cannot, gc_paused
+from reader.store.files import DatabaseLock, cannot, change_token, gc_paused
 from reader.store.folder import LOCAL_DIR, MANIFEST_NAME, open_folder
 from reader.store.journal import JOURNAL_NAME, Journal, check_readable
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
@@ -175,6 +177,38 @@ class AnnotationReader:
             return lambda article_id: None
         return lambda article_id: _version(article_stem(article_id), listed)
 
+    def changes_stamp(self) -> str | None:
+        """A value that differs whenever any coder's annotations may have changed since it was taken; None
+        when it cannot be given now (a writer holds the lock, a coder folder changed in the last seconds,
+        no token or boot id). Take it *before* reading what a cache is made of, keep it with the cache, and
+        trust the cache while the stamp is the same: the corpus search's tags (``reader.search.tagspans``)
+        then cost no stat per article.
+
+        Made of the boot id (the token is not fsynced: a crash of the machine may lose it), the change
+        token every writer renews when it takes the lock (:func:`~.files.mark_changes`), and the mtime of
+        every coder folder and of the folder that holds them: files another coder's changes bring (a
+        ``git`` pull; ``reader sync`` holds the lock as well) are new files, which change their folder's
+        mtime. A folder changed less than :data:`RACY_NS` ago is not trusted yet: a change later in the
+        same clock tick would leave its mtime as it is (git's "racily clean" entries)."""
+        boot, token = _boot_id(), change_token(self.lock_path)
+        if boot is None or token is None:
+            return None
+        with self._lock.mutex:
+            folders = [os.fspath(f.articles_dir) for f in self._roster.folders()]
+        folders.append(os.fspath(self.path / CODERS_DIR))
+        parts, recent = [boot, token.hex()], time.time_ns() - RACY_NS
+        for folder in folders:
+            try:
+                mtime = os.stat(folder).st_mtime_ns
+            except FileNotFoundError:
+                mtime = 0
+            except OSError:
+                return None
+            if mtime > recent:
+                return None
+            parts.append(str(mtime))
+        return " ".join(parts)
+
     def all(self, *, coders: Collection[str] | None = None) -> Iterator[Annotation]:
         """Every annotation, by article id then document order. Raises StoreCorruptError if any article
         file cannot be read (a caller that can leave some out uses :meth:`counts` and :meth:`records`)."""
@@ -266,7 +300,7 @@ class AnnotationReader:
         if not self.local_dir.is_dir():
             return
         try:
-            with self._lock.hold(timeout=0):
+            with self._lock.hold(timeout=0, changes=False):
                 for f in self._roster.known():
                     if f.index.dirty:
                         f.index.path.parent.mkdir(exist_ok=True)
@@ -340,3 +374,16 @@ def _version(
 
 
 _NO_FILE = (0, 0, 0)
+
+#: a coder folder changed less than this long ago gives no :meth:`AnnotationReader.changes_stamp`
+RACY_NS = 2_000_000_000
+
+
+@cache
+def _boot_id() -> str | None:
+    """This boot's id (Linux), None elsewhere: then no stamp is given, and caches check every file."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            return f.read().strip() or None
+    except OSError:
+        return None

@@ -33,6 +33,7 @@ from reader.store.files import (
     Signature,
     atomic_write,
     cannot,
+    has_temp_files,
     read_bytes,
     remove_temp_files,
     stat_signature,
@@ -77,9 +78,7 @@ class AnnotationStore(AnnotationReader):
     def _tidy_after_crash(self) -> None:
         """Finish an interrupted change and remove temp files, if there are any and the lock is free."""
         folders = (self.path, self.articles_dir, self.local_dir, self.positions_dir)
-        if not self.journal.pending() and not any(
-            next(iter(folder.glob(".*.tmp")), None) for folder in folders if folder.is_dir()
-        ):
+        if not self.journal.pending() and not any(has_temp_files(folder) for folder in folders):
             return
         try:
             with self._lock.hold(timeout=0):
