@@ -33,7 +33,7 @@ ITEM = array(INT).itemsize
 MASK_ITEM: Final = "H"  # a mask's tagset ids: 16 bits (an article with a larger id keeps its bounds)
 MASK_BYTES = array(MASK_ITEM).itemsize
 _MASK_LARGEST = (1 << (8 * MASK_BYTES)) - 1
-_MASK_SLACK = 64  # a mask may take this many bytes per segment (or 64 KiB) before the bounds are kept
+_MASK_SLACK = 64  # a mask may have this many characters per segment (or 64 Ki) before the bounds are kept
 
 Interval = tuple[int, int, Sequence[str]]  # start, end, tags
 Join = Callable[[Iterable[int]], int]  # tagset ids in order -> the id of their tags joined
