@@ -30,6 +30,7 @@ from typing import Any, Final, NamedTuple
 
 INT: Final = "i"
 ITEM = array(INT).itemsize
+KINDS: Final = "wb"  # what encode() makes: a mask ("w": wide, 16 bits), bounds
 MASK_ITEM: Final = "H"  # a mask's tagset ids: 16 bits (an article with a larger id keeps its bounds)
 MASK_BYTES = array(MASK_ITEM).itemsize
 _MASK_LARGEST = (1 << (8 * MASK_BYTES)) - 1

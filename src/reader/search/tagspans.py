@@ -40,6 +40,7 @@ from reader.logs import logger
 from reader.search.layouts import (
     INT,
     ITEM,
+    KINDS,
     MASK_ITEM,
     BoundsLayout,
     Interval,
@@ -114,6 +115,8 @@ class TagSpans:
             if not tagsets or tagsets[0] != () or len(set(tagsets)) != len(tagsets):
                 return
             if not len(ids) == len(versions) == len(shas) == len(kinds) == len(ints) / _FIELDS:
+                return
+            if not set(kinds) <= set(KINDS):
                 return
             with open(self.folder / str(raw["data"]), "rb") as f:
                 size = os.fstat(f.fileno()).st_size
