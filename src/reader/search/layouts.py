@@ -135,17 +135,16 @@ class MaskLayout:
         out = pick(mask, starts)
         if length == 1:
             return out
-        if length == 2:  # (two characters: the tags of the first and of the last, joined)
-            last = pick(mask, list(map(sub, ends, repeat(1))))
-            if last != out:
-                for k in list(compress(range(len(out)), map(ne, out, last))):
-                    out[k] = join((out[k], last[k]))
-            return out
-        crossing = [
-            k
-            for k, (a, b) in enumerate(zip(starts, ends, strict=True))
-            if b - a > 1 and len(set(mask[a:b])) > 1
-        ]
+        last = pick(mask, list(map(sub, ends, repeat(1))))  # (first and last differ: it crosses)
+        crossing = set(compress(range(len(out)), map(ne, out, last))) if last != out else set()
+        if (
+            length != 2 and max(map(sub, ends, starts), default=0) > 2
+        ):  # (3+ characters: may leave, come back)
+            crossing.update(
+                k
+                for k, (a, b) in enumerate(zip(starts, ends, strict=True))
+                if b - a > 2 and k not in crossing and len(set(mask[a:b])) > 1
+            )
         for k in crossing:
             out[k] = join(dict.fromkeys(mask[starts[k] : ends[k]]))
         return out
