@@ -185,6 +185,19 @@ def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path, settled, monkeypat
     for tagsets in ([[]], [["来源"], []], [[], ["来源"], ["来源"]]):  # too short, no empty first, twice
         (cache / DIRECTORY).write_bytes(orjson.dumps({**directory, "tagsets": tagsets}))
         assert tags_of(ws) == expected
+    directory = orjson.loads((cache / DIRECTORY).read_bytes())
+    damaged = [
+        {"ints": "!!"},  # not numbers
+        {"ints": [1.5] * len(directory["ints"])},
+        {"ints": directory["ints"][:2]},  # too few
+        {"shas": directory["shas"][1:]},  # one character short
+        {"kinds": "z" * len(directory["kinds"])},  # a kind no layout has
+        {"versions": ["1.2.3"]},  # not one string
+        {"versions": ""},  # (a search checks each entry's version before it trusts it again)
+    ]
+    for change in damaged:
+        (cache / DIRECTORY).write_bytes(orjson.dumps({**directory, **change, "stamp": None}))
+        assert tags_of(ws) == expected, change
 
 
 def test_a_damaged_annotation_file_gives_its_article_no_tags_and_blocks_no_search(tmp_path):

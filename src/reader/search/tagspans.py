@@ -14,9 +14,9 @@ under another stamp checks each entry it uses, and the others when it saves (onc
 In the search cache folder:
 
 * ``tagspans.json``: {"schema", "data": the data file's name, "stamp", "tagsets": [[tag, ...], ...], and
-  the articles in columns (parsed in a few ms for 10,000): "ids", "versions" (the store's, as text),
-  "shas" (sha256[:16]), "kinds" (a letter each) and "ints" (per article the byte offset and two numbers
-  of its layout)};
+  the articles in columns (10,000 parsed in ~5 ms: few objects): "ids", "versions" (the store's, as
+  text, joined by spaces), "shas" (sha256[:16] one after the other), "kinds" (a letter each) and "ints"
+  (per article the byte offset and two numbers of its layout)};
 * ``tagspans-<gen>.bin``: the layouts (:func:`reader.search.layouts.encode`), one after the other.
 
 A search that built new layouts writes a new data file (every entry still cached) and then the directory,
@@ -28,6 +28,7 @@ from __future__ import annotations
 import mmap
 import os
 import secrets
+from array import array
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
@@ -51,7 +52,6 @@ from reader.search.layouts import (
     decode,
     encode,
 )
-from reader.store.files import gc_paused
 from reader.tags import under_any_alike
 
 if TYPE_CHECKING:
@@ -59,17 +59,15 @@ if TYPE_CHECKING:
 
 log = logger(__name__)
 
-SCHEMA = 4  # 4: masks of 16-bit tagset ids; the changes stamp
+SCHEMA = 4  # 4: masks of 16-bit tagset ids; the changes stamp; columns as strings
 DIRECTORY = "tagspans.json"
 _FIELDS = 3  # ints a row of the directory: byte offset, two numbers of layout
 
 Placer = Callable[[], Callable[[list["JsonDict"]], list[Interval]]]
 
 
-#: an article's row of the directory: sha256[:16] of the text it was built on, kind, byte offset in the data
-#: file, meta (two numbers), the store's version of its annotations. Plain tuples, made by zip in C: 10,000
-#: are loaded in ~2 ms (NamedTuple's constructor took three times that).
-_Entry = tuple[str, str, int, tuple[int, int], str]
+_SHA = 16  # characters of an entry's sha256 kept
+_SEP = " "  # between versions (digits and dots)
 
 
 class TagSpans:
@@ -80,10 +78,16 @@ class TagSpans:
         self.store = store
         self.tagsets: list[tuple[str, ...]] = [()]
         self._ids: dict[tuple[str, ...], int] = {(): 0}
-        self._entries: dict[str, _Entry] = {}
+        # the directory's entries, in columns: row of each article; sha256[:16] of the text each was built
+        # on (_SHA characters a row), kind, _FIELDS ints (byte offset, two numbers of layout), the store's
+        # version of its annotations (split from the text when first asked)
+        self._rows: dict[str, int] = {}
+        self._shas = self._kinds = self._versions_text = ""
+        self._ints = array("q")
+        self._versions: list[str] | None = None
         self._data_name = ""
         self._bytes = memoryview(b"")  # the data file mapped, and the same as ints and as masks
-        self._ints = self._bytes.cast(INT)
+        self._data_ints = self._bytes.cast(INT)
         self._masks = self._bytes.cast(MASK_ITEM)
         self._new: dict[str, tuple[str, str, Segments, int]] = {}
         self._loaded = False
@@ -110,43 +114,61 @@ class TagSpans:
             if raw.get("schema") != SCHEMA:
                 return
             tagsets = [tuple(t) for t in raw["tagsets"]]
-            ids, versions, shas = raw["ids"], raw["versions"], raw["shas"]
-            kinds, ints, stamp = raw["kinds"], raw["ints"], raw.get("stamp")
+            ids, shas, kinds, stamp = raw["ids"], raw["shas"], raw["kinds"], raw.get("stamp")
+            ints = array("q", raw["ints"])  # (TypeError unless every one is an int)
             if not tagsets or tagsets[0] != () or len(set(tagsets)) != len(tagsets):
                 return
-            if not len(ids) == len(versions) == len(shas) == len(kinds) == len(ints) / _FIELDS:
+            if not (
+                len(shas) == _SHA * len(ids) and len(kinds) == len(ids) and len(ints) == _FIELDS * len(ids)
+            ):
                 return
-            if not set(kinds) <= set(KINDS):
+            if not set(kinds) <= set(KINDS) or not all(
+                type(v) is str for v in (shas, kinds, raw["versions"])
+            ):
                 return
             with open(self.folder / str(raw["data"]), "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 data = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
-            int_view, mask_view = data.cast(INT), data.cast(MASK_ITEM)  # (ValueError if cut: damaged)
-            with gc_paused():  # (tens of thousands of objects, none in a cycle)
-                metas = zip(ints[1::_FIELDS], ints[2::_FIELDS], strict=True)
-                entries = zip(shas, kinds, ints[0::_FIELDS], metas, versions, strict=True)
-                self._entries = dict(zip(ids, entries, strict=True))
+            data_ints, masks = data.cast(INT), data.cast(MASK_ITEM)  # (ValueError if cut: damaged)
         except FileNotFoundError:
             return
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError) as e:
+        except (
+            OSError,
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            OverflowError,
+            orjson.JSONDecodeError,
+        ) as e:
             log.debug("rebuilding the search's tag spans in %s: %s", self.folder, e)
             return
         self.tagsets = tagsets
         self._ids = {tags: i for i, tags in enumerate(self.tagsets)}
+        self._rows = dict(zip(ids, range(len(ids)), strict=True))
+        self._shas, self._kinds, self._ints = shas, kinds, ints
+        self._versions_text, self._versions = raw["versions"], None
         self._data_name, self._bytes = str(raw["data"]), data
-        self._ints, self._masks = int_view, mask_view
+        self._data_ints, self._masks = data_ints, masks
         self._saved_stamp = stamp if type(stamp) is str else None
         self._fast = self.trusted
+
+    def _version_at(self, row: int) -> str | None:
+        """The store's version an entry was made from; None if the column is damaged (then none is used)."""
+        if self._versions is None:
+            self._versions = self._versions_text.split(_SEP) if self._versions_text else []
+        return self._versions[row] if len(self._versions) == len(self._rows) else None
 
     def _cached(self, article_id: str, version: str | None, sha: str, text_length: int) -> Layout | bool:
         """The stored layout of this version of the article (None: trusted, not checked); True for an
         empty one; False if none."""
-        entry = self._entries.get(article_id)
-        if entry is None:
+        row = self._rows.get(article_id)
+        if row is None or self._shas[_SHA * row : _SHA * (row + 1)] != sha:
             return False
-        built_on, kind, offset, meta, made_from = entry
-        if built_on != sha or (version is not None and made_from != version):
+        if version is not None and self._version_at(row) != version:
             return False
+        kind, at = self._kinds[row], _FIELDS * row
+        offset, meta = self._ints[at], self._ints[at + 1 : at + _FIELDS]
         if kind == "w" and meta[0] < text_length:  # (a mask covers the whole text)
             return False
         size = blob_size(kind, meta)
@@ -154,7 +176,7 @@ class TagSpans:
             return True
         if offset % ITEM or offset + size > len(self._bytes):
             return False  # damaged: built again
-        return decode(kind, meta, self._ints, self._masks, offset)  # (its ids: checked by tagsets_of)
+        return decode(kind, meta, self._data_ints, self._masks, offset)  # (its ids: checked by tagsets_of)
 
     def intern(self, tags: tuple[str, ...]) -> int:
         found = self._ids.get(tags)
@@ -246,7 +268,7 @@ class TagSpans:
         if article_id in self._new:  # pragma: no cover - built here: its ids are those of this table
             raise AssertionError(f"tag layout of {article_id!r} out of its table")
         log.debug("search: the cached tag spans of %s are damaged: built again", article_id)
-        self._entries.pop(article_id, None)
+        self._rows.pop(article_id, None)
         layout = self.layout(article_id, sha256, text_length, placer)
         return None if layout is None else layout.tagsets_of(starts, ends, length, self.join)
 
@@ -279,10 +301,10 @@ class TagSpans:
             version = self._version or self.store.article_versions()
             return {
                 article_id
-                for article_id, entry in self._entries.items()
+                for article_id, row in self._rows.items()
                 if article_id not in self._checked
                 and article_id not in self._new
-                and ".".join(map(str, version(article_id) or ())) != entry[4]
+                and ".".join(map(str, version(article_id) or ())) != self._version_at(row)
             }
         except StoreError as e:
             log.debug("search: cannot check the cached tag spans: %s", e)
@@ -309,16 +331,28 @@ class TagSpans:
             parts.append(blob)
             offset += len(blob)
 
-        for article_id, (sha, kind, at, meta, version) in self._entries.items():
-            if article_id not in self._new and article_id not in stale:
-                blob = bytes(self._bytes[at : at + blob_size(kind, meta)]) if new_data else at
-                add(article_id, version, sha, kind, meta, blob)
+        for article_id, row in self._rows.items():
+            version = self._version_at(row)
+            if article_id in self._new or article_id in stale or version is None:
+                continue
+            kind, (at, *meta) = self._kinds[row], self._ints[_FIELDS * row : _FIELDS * (row + 1)]
+            blob = bytes(self._bytes[at : at + blob_size(kind, meta)]) if new_data else at
+            add(article_id, version, self._shas[_SHA * row : _SHA * (row + 1)], kind, meta, blob)
         for article_id, (version, sha, segments, length) in self._new.items():
             made = encode(segments, length) if segments.tagsets else ("b", [0, 0], b"")
             add(article_id, version, sha, *made)
         name = f"tagspans-{secrets.token_hex(6)}.bin" if new_data else self._data_name
-        directory = {"schema": SCHEMA, "data": name, "stamp": stamp, "tagsets": self.tagsets, **columns}
-        directory["kinds"] = "".join(columns["kinds"])
+        directory = {
+            "schema": SCHEMA,
+            "data": name,
+            "stamp": stamp,
+            "tagsets": self.tagsets,
+            "ids": columns["ids"],
+            "versions": _SEP.join(columns["versions"]),
+            "shas": "".join(columns["shas"]),
+            "kinds": "".join(columns["kinds"]),
+            "ints": columns["ints"],
+        }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if new_data:
