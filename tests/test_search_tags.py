@@ -182,7 +182,7 @@ def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path, settled, monkeypat
     import orjson
 
     directory = orjson.loads((cache / DIRECTORY).read_bytes())
-    for tagsets in ([[]], [["来源"], []], [[], ["来源"], ["来源"]]):  # too short, no empty first, twice
+    for tagsets in ([[]], [["来源"], []], [[], ["来源"], ["来源"]]):  # too short, no empty first, twice (harmless)
         (cache / DIRECTORY).write_bytes(orjson.dumps({**directory, "tagsets": tagsets}))
         assert tags_of(ws) == expected
     directory = orjson.loads((cache / DIRECTORY).read_bytes())

@@ -189,6 +189,37 @@ def test_no_temp_files_left_behind_and_stale_ones_cleaned(tmp_path: Path) -> Non
         assert sum(s.counts().values()) == 1
 
 
+def test_folders_known_clean_are_not_listed_again_until_they_change(tmp_path: Path, monkeypatch) -> None:
+    """Opening lists each folder for temp files once; a folder whose mtime is unchanged since it was
+    listed clean is not listed again (10,000 article files: ~5 ms of every command), and a temp file
+    made in it since (which moves its mtime) is found and removed as before."""
+    import os
+    import time
+
+    import reader.store.files
+
+    folder = tmp_path / "db"
+    with AnnotationStore(folder) as s:
+        s.add(make_annotation(article(), 0, 1, tags=[]))
+    past = time.time_ns() - 60 * 10**9
+    for f in (folder, s.articles_dir, s.local_dir, s.positions_dir):
+        if f.exists():
+            os.utime(f, ns=(past, past))
+    listed: list[str] = []
+    real = reader.store.files.has_temp_files
+    monkeypatch.setattr(reader.store.files, "has_temp_files", lambda f: listed.append(str(f)) or real(f))
+    AnnotationStore(folder).close()  # lists them all, remembers them clean
+    assert str(s.articles_dir) in listed
+    listed.clear()
+    AnnotationStore(folder).close()
+    assert str(s.articles_dir) not in listed
+    stale = s.articles_dir / ".abc.json.123.deadbeef.tmp"
+    stale.write_text("{half", encoding="utf-8")  # (moves the folder's mtime)
+    with AnnotationStore(folder) as again:
+        assert str(s.articles_dir) in listed and not stale.exists()
+        assert sum(again.counts().values()) == 1
+
+
 # ----------------------------------------------------------------------------------------- tags
 
 

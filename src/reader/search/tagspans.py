@@ -77,7 +77,7 @@ class TagSpans:
         self.folder = folder
         self.store = store
         self.tagsets: list[tuple[str, ...]] = [()]
-        self._ids: dict[tuple[str, ...], int] = {(): 0}
+        self._ids: dict[tuple[str, ...], int] | None = {(): 0}  # (None: made from tagsets when first asked)
         # the directory's entries, in columns: row of each article; sha256[:16] of the text each was built
         # on (_SHA characters a row), kind, _FIELDS ints (byte offset, two numbers of layout), the store's
         # version of its annotations (split from the text when first asked)
@@ -116,7 +116,7 @@ class TagSpans:
             tagsets = [tuple(t) for t in raw["tagsets"]]
             ids, shas, kinds, stamp = raw["ids"], raw["shas"], raw["kinds"], raw.get("stamp")
             ints = array("q", raw["ints"])  # (TypeError unless every one is an int)
-            if not tagsets or tagsets[0] != () or len(set(tagsets)) != len(tagsets):
+            if not tagsets or tagsets[0] != ():  # (a tuple twice is harmless: either id has its tags)
                 return
             if not (
                 len(shas) == _SHA * len(ids) and len(kinds) == len(ids) and len(ints) == _FIELDS * len(ids)
@@ -143,8 +143,7 @@ class TagSpans:
         ) as e:
             log.debug("rebuilding the search's tag spans in %s: %s", self.folder, e)
             return
-        self.tagsets = tagsets
-        self._ids = {tags: i for i, tags in enumerate(self.tagsets)}
+        self.tagsets, self._ids = tagsets, None
         self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self._shas, self._kinds, self._ints = shas, kinds, ints
         self._versions_text, self._versions = raw["versions"], None
@@ -179,6 +178,8 @@ class TagSpans:
         return decode(kind, meta, self._data_ints, self._masks, offset)  # (its ids: checked by tagsets_of)
 
     def intern(self, tags: tuple[str, ...]) -> int:
+        if self._ids is None:  # (only a search that builds or joins needs it: made then)
+            self._ids = {tags: i for i, tags in enumerate(self.tagsets)}
         found = self._ids.get(tags)
         if found is None:
             found = self._ids[tags] = len(self.tagsets)

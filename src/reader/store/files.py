@@ -33,6 +33,7 @@ Signature = tuple[int, int, int]
 TEMP_SUFFIX = ".tmp"
 _LOCK_POLL_S = 0.002
 _TOKEN_BYTES = 8
+_SETTLED_NS = 2_000_000_000  # a folder changed longer ago than this has its mtime for good (temp_files_in)
 
 
 def signature(st: os.stat_result) -> Signature:
@@ -172,6 +173,42 @@ def has_temp_files(folder: StrPath) -> bool:
         return any(name[0] == "." and name.endswith(TEMP_SUFFIX) for name in os.listdir(folder))
     except OSError:
         return False
+
+
+def temp_files_in(folders: Iterable[StrPath], memo: StrPath) -> bool:
+    """Whether one of ``folders`` holds a temp file (``.*.tmp``, left by a killed writer).
+
+    A folder listed clean is remembered in ``memo`` (a cache) with its mtime: while its mtime is the same,
+    nothing was made in it since, and it is not listed again (a coder folder of 10,000 files took ~5 ms of
+    every command). Only a folder changed more than 2 s before it was listed is remembered: a file made
+    later in the same clock tick would leave its mtime as it was."""
+    import json
+
+    try:
+        with open(memo, "rb") as f:
+            known = json.loads(f.read())
+        known = known if type(known) is dict else {}
+    except (OSError, ValueError):
+        known = {}
+    settled, clean, found = time.time_ns() - _SETTLED_NS, {}, False
+    for path in folders:
+        folder = os.fspath(path)
+        try:
+            mtime = os.stat(folder).st_mtime_ns
+        except OSError:
+            continue
+        if known.get(folder) != mtime:
+            if has_temp_files(folder):
+                found = True
+                continue
+            if mtime >= settled:
+                continue
+        clean[folder] = mtime
+    if clean != known:
+        with suppress(OSError):  # a cache (a read-only folder: listed each time)
+            os.makedirs(os.path.dirname(memo), exist_ok=True)
+            atomic_write(memo, json.dumps(clean).encode("utf-8"), durable=False)
+    return found
 
 
 def remove_temp_files(folders: Iterable[Path]) -> None:

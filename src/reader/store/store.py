@@ -33,14 +33,15 @@ from reader.store.files import (
     Signature,
     atomic_write,
     cannot,
-    has_temp_files,
     read_bytes,
     remove_temp_files,
     stat_signature,
+    temp_files_in,
 )
 from reader.store.folder import AGREED_DIR, MANIFEST_SCHEMA, make_folders, manifest_schema
 from reader.store.journal import Change
 from reader.store.log import MIN_COMPACT_BYTES, SNAPSHOT_SUFFIX, ArticleFile
+from reader.store.names import TIDY_MEMO
 from reader.store.positions import Positions
 from reader.store.reading import AnnotationReader
 from reader.store.records import Annotation, ArticleState, JsonDict, checked, now_iso
@@ -78,7 +79,7 @@ class AnnotationStore(AnnotationReader):
     def _tidy_after_crash(self) -> None:
         """Finish an interrupted change and remove temp files, if there are any and the lock is free."""
         folders = (self.path, self.articles_dir, self.local_dir, self.positions_dir)
-        if not self.journal.pending() and not any(has_temp_files(folder) for folder in folders):
+        if not self.journal.pending() and not temp_files_in(folders, self.local_dir / TIDY_MEMO):
             return
         try:
             with self._lock.hold(timeout=0):
