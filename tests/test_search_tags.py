@@ -175,6 +175,9 @@ def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path, settled, monkeypat
     expected = tags_of(ws)
     cache = CorpusSearch(ws).cache_dir
     data = next(cache.glob("tagspans-*.bin"))
+    data.write_bytes(b"\xff" * len(data.read_bytes()))  # ids past the table of tag tuples
+    assert tags_of(ws) == expected
+    data = next(cache.glob("tagspans-*.bin"))
     data.write_bytes(data.read_bytes()[:3])  # cut short
     assert tags_of(ws) == expected
     (cache / DIRECTORY).write_text('{"schema": 2, "data": "x", "tagsets": 5}', encoding="utf-8")
@@ -182,7 +185,11 @@ def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path, settled, monkeypat
     import orjson
 
     directory = orjson.loads((cache / DIRECTORY).read_bytes())
-    for tagsets in ([[]], [["来源"], []], [[], ["来源"], ["来源"]]):  # too short, no empty first, twice (harmless)
+    for tagsets in (
+        [[]],
+        [["来源"], []],
+        [[], ["来源"], ["来源"]],
+    ):  # too short, no empty first, twice (harmless)
         (cache / DIRECTORY).write_bytes(orjson.dumps({**directory, "tagsets": tagsets}))
         assert tags_of(ws) == expected
     directory = orjson.loads((cache / DIRECTORY).read_bytes())

@@ -42,10 +42,12 @@ from reader.search.layouts import (
     INT,
     ITEM,
     KINDS,
+    MASK_BYTES,
     MASK_ITEM,
     BoundsLayout,
     Interval,
     Layout,
+    MaskLayout,
     Segments,
     blob_size,
     build_segments,
@@ -177,6 +179,18 @@ class TagSpans:
             return False  # damaged: built again
         return decode(kind, meta, self._data_ints, self._masks, offset)  # (its ids: checked by tagsets_of)
 
+    def _mask(self, article_id: str, sha256: str, text_length: int) -> memoryview | None:
+        """What :meth:`_cached` finds for a trusted mask (the commonest entry), with a third of its steps:
+        None where it would find anything else (then it is asked)."""
+        row = self._rows.get(article_id)
+        if row is None or self._kinds[row] != "w":
+            return None
+        at, sha = _FIELDS * row, _SHA * row
+        if self._shas[sha : sha + _SHA] != sha256[:_SHA] or self._ints[at + 1] < text_length:
+            return None
+        offset = self._ints[at] // MASK_BYTES
+        return self._masks[offset : offset + self._ints[at + 1]]  # (past the file's end: cut short)
+
     def intern(self, tags: tuple[str, ...]) -> int:
         if self._ids is None:  # (only a search that builds or joins needs it: made then)
             self._ids = {tags: i for i, tags in enumerate(self.tagsets)}
@@ -251,6 +265,17 @@ class TagSpans:
     ) -> list[int] | None:
         """The tagset id of each match of ``found`` (starts, ends, the length of every match or 0) in the
         article (:meth:`layout`); None if no annotation covers anything."""
+        if not self._loaded:
+            self._load()
+        if self._fast and article_id not in self._new:  # (the usual case, in a few lines: see _mask)
+            mask = self._mask(article_id, sha256, text_length)
+            if mask is not None:
+                try:
+                    tagsets = MaskLayout(mask).tagsets_of(*found, self.join)
+                    if max(tagsets) < len(self.tagsets):
+                        return tagsets
+                except IndexError:  # (a damaged entry: cut short; what follows rebuilds it)
+                    pass
         # (trusted: the entry as it is, without layout()'s steps; a tenth of the cost of a common word)
         fast = self._fast and article_id not in self._new
         cached = self._cached(article_id, None, sha256[:16], text_length) if fast else False
