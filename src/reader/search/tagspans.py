@@ -336,6 +336,20 @@ class TagSpans:
             log.debug("search: cannot check the cached tag spans: %s", e)
             return None
 
+    def _directory(self, data_name: str, stamp: str | None, columns: dict[str, list[Any]]) -> dict[str, Any]:
+        """What ``tagspans.json`` holds (see the module docstring)."""
+        return {
+            "schema": SCHEMA,
+            "data": data_name,
+            "stamp": stamp,
+            "tagsets": self.tagsets,
+            "ids": columns["ids"],
+            "versions": _SEP.join(columns["versions"]),
+            "shas": "".join(columns["shas"]),
+            "kinds": "".join(columns["kinds"]),
+            "ints": columns["ints"],
+        }
+
     def _write(self, stamp: str | None, stale: set[str], *, new_data: bool) -> None:
         """Write the directory of the entries still good and what this search built (into a new data file,
         with the kept entries' bytes, if ``new_data``; else the data file stays), then remove older data
@@ -368,17 +382,7 @@ class TagSpans:
             made = encode(segments, length) if segments.tagsets else ("b", [0, 0], b"")
             add(article_id, version, sha, *made)
         name = f"tagspans-{secrets.token_hex(6)}.bin" if new_data else self._data_name
-        directory = {
-            "schema": SCHEMA,
-            "data": name,
-            "stamp": stamp,
-            "tagsets": self.tagsets,
-            "ids": columns["ids"],
-            "versions": _SEP.join(columns["versions"]),
-            "shas": "".join(columns["shas"]),
-            "kinds": "".join(columns["kinds"]),
-            "ints": columns["ints"],
-        }
+        directory = self._directory(name, stamp, columns)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if new_data:
