@@ -377,6 +377,9 @@ def _versions_asked(store, monkeypatch) -> list[str]:
 
 
 def test_an_unchanged_store_is_searched_without_a_check_per_article(tmp_path, trusting, monkeypatch):
+    import reader.search.tagspans
+
+    monkeypatch.setattr(reader.search.tagspans, "_POPULATE_AFTER", 1)  # (the data file mapped at once)
     ws = _workspace(tmp_path)
     ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
     expected = tags_of(ws)  # builds the layouts, checks every entry, keeps the stamp

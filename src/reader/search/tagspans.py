@@ -69,6 +69,8 @@ Placer = Callable[[], Callable[[list["JsonDict"]], list[Interval]]]
 
 
 _SHA = 16  # characters of an entry's sha256 kept
+_POPULATE_AFTER = 1000  # articles looked up, after which the whole data file is mapped (see _populate)
+_MADV_POPULATE_READ = 22  # madvise(2), Linux 5.14 (not in the mmap module of Python 3.11)
 _SEP = " "  # between versions (digits and dots)
 
 
@@ -101,6 +103,8 @@ class TagSpans:
         self._saved_stamp: str | None = None
         self._checked: set[str] = set()
         self._fast = False  # loaded and trusted: tagsets_of reads the entries without layout()'s steps
+        self._mapped: mmap.mmap | None = None
+        self._asked = 0  # articles looked up (a search that asks for many maps the data file at once)
 
     @property
     def trusted(self) -> bool:
@@ -130,7 +134,8 @@ class TagSpans:
                 return
             with open(self.folder / str(raw["data"]), "rb") as f:
                 size = os.fstat(f.fileno()).st_size
-                data = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
+                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+                data = memoryview(mapped if mapped is not None else b"")
             data_ints, masks = data.cast(INT), data.cast(MASK_ITEM)  # (ValueError if cut: damaged)
         except FileNotFoundError:
             return
@@ -149,7 +154,7 @@ class TagSpans:
         self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self._shas, self._kinds, self._ints = shas, kinds, ints
         self._versions_text, self._versions = raw["versions"], None
-        self._data_name, self._bytes = str(raw["data"]), data
+        self._data_name, self._bytes, self._mapped = str(raw["data"]), data, mapped
         self._data_ints, self._masks = data_ints, masks
         self._saved_stamp = stamp if type(stamp) is str else None
         self._fast = self.trusted
@@ -178,6 +183,13 @@ class TagSpans:
         if offset % ITEM or offset + size > len(self._bytes):
             return False  # damaged: built again
         return decode(kind, meta, self._data_ints, self._masks, offset)  # (its ids: checked by tagsets_of)
+
+    def _populate(self) -> None:
+        """Map every page of the data file at once: a search that looks up thousands of articles would
+        otherwise take a page fault or two for each (~10% of a common word's search; ~2 ms for 100 MB)."""
+        if self._mapped is not None:
+            with suppress(OSError, ValueError):  # (Linux 5.14+; elsewhere the pages fault in one by one)
+                self._mapped.madvise(_MADV_POPULATE_READ)
 
     def _mask(self, article_id: str, sha256: str, text_length: int) -> memoryview | None:
         """What :meth:`_cached` finds for a trusted mask (the commonest entry), with a third of its steps:
@@ -267,6 +279,9 @@ class TagSpans:
         article (:meth:`layout`); None if no annotation covers anything."""
         if not self._loaded:
             self._load()
+        self._asked += 1
+        if self._asked == _POPULATE_AFTER:
+            self._populate()
         if self._fast and article_id not in self._new:  # (the usual case, in a few lines: see _mask)
             mask = self._mask(article_id, sha256, text_length)
             if mask is not None:
