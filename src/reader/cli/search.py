@@ -119,7 +119,7 @@ class _JsonLines:
     def __init__(self, view: str, convert: Converter) -> None:
         self.view, self.convert = view, convert
         self._by_id = _ById([], _fragment)  # tagset id -> its tag list (a fragment)
-        self._tails = _ById([], _fragment)  # tagset id -> the end of a line with its tags (bytes)
+        self._tails = _ById([], _json)  # tagset id -> the end of a line with its tags (bytes)
         self._none = _fragment([])
         self._tags_json: dict[str, bytes] = {}
 
@@ -141,7 +141,7 @@ class _JsonLines:
         pieces = self._tags_json
         for tag in tags:
             if tag not in pieces:
-                pieces[tag] = safe_json_text(json.dumps(tag, ensure_ascii=False)).encode("utf-8")
+                pieces[tag] = _json(tag)
         return b"[" + b", ".join([pieces[tag] for tag in tags]) + b"]"
 
     def of(self, found: ArticleHits) -> bytes:
@@ -227,10 +227,15 @@ class _ById(dict[int, Any]):
         return made
 
 
+def _json(value: Any) -> bytes:
+    """``value`` as JSON, every control escaped (the stdlib writes lone surrogates, which orjson refuses:
+    a file name that is not UTF-8)."""
+    return safe_json_text(json.dumps(value, ensure_ascii=False)).encode("utf-8")
+
+
 def _fragment(value: Any) -> Any:
-    """``value`` serialised once, every control escaped (the stdlib writes lone surrogates, which orjson
-    refuses: a file name that is not UTF-8)."""
-    return _fragment_of(safe_json_text(json.dumps(value, ensure_ascii=False)).encode("utf-8"))
+    """``value`` serialised once (:func:`_json`), for orjson to write as it is."""
+    return _fragment_of(_json(value))
 
 
 def _fragment_of(serialised: bytes) -> Any:

@@ -102,7 +102,6 @@ class TagSpans:
         self._stamp: str | None = None
         self._saved_stamp: str | None = None
         self._checked: set[str] = set()
-        self._fast = False  # loaded and trusted: tagsets_of reads the entries without layout()'s steps
         self._mapped: mmap.mmap | None = None
         self._asked = 0  # articles looked up (a search that asks for many maps the data file at once)
 
@@ -157,7 +156,6 @@ class TagSpans:
         self._data_name, self._bytes, self._mapped = str(raw["data"]), data, mapped
         self._data_ints, self._masks = data_ints, masks
         self._saved_stamp = stamp if type(stamp) is str else None
-        self._fast = self.trusted
 
     def _version_at(self, row: int) -> str | None:
         """The store's version an entry was made from; None if the column is damaged (then none is used)."""
@@ -232,7 +230,7 @@ class TagSpans:
         the layout is built: most are cached)."""
         if not self._loaded:
             self._load()
-        sha = sha256[:16]
+        sha = sha256[:_SHA]
         if self.trusted and article_id not in self._new:
             cached = self._cached(article_id, None, sha, text_length)
             if cached is not False:
@@ -282,7 +280,7 @@ class TagSpans:
         self._asked += 1
         if self._asked == _POPULATE_AFTER:
             self._populate()
-        if self._fast and article_id not in self._new:  # (the usual case, in a few lines: see _mask)
+        if self.trusted and article_id not in self._new:  # (the usual case, in a few lines: see _mask)
             mask = self._mask(article_id, sha256, text_length)
             if mask is not None:
                 try:
@@ -291,12 +289,7 @@ class TagSpans:
                         return tagsets
                 except IndexError:  # (a damaged entry: cut short; what follows rebuilds it)
                     pass
-        # (trusted: the entry as it is, without layout()'s steps; a tenth of the cost of a common word)
-        fast = self._fast and article_id not in self._new
-        cached = self._cached(article_id, None, sha256[:16], text_length) if fast else False
-        if cached is True:
-            return None
-        layout = self.layout(article_id, sha256, text_length, placer) if cached is False else cached
+        layout = self.layout(article_id, sha256, text_length, placer)
         if layout is None:
             return None
         starts, ends, length = found
@@ -416,4 +409,4 @@ class TagSpans:
                 with suppress(OSError):
                     old.unlink()
         self._new.clear()
-        self._loaded = self._fast = False  # the next use reads what was written
+        self._loaded = False  # the next use reads what was written

@@ -33,7 +33,9 @@ Signature = tuple[int, int, int]
 TEMP_SUFFIX = ".tmp"
 _LOCK_POLL_S = 0.002
 _TOKEN_BYTES = 8
-_SETTLED_NS = 2_000_000_000  # a folder changed longer ago than this has its mtime for good (temp_files_in)
+#: a folder changed less than this long ago may change again within the same clock tick without its mtime
+#: moving (git's "racily clean" entries): it is not trusted yet (temp_files_in, changes_stamp)
+RACY_NS = 2_000_000_000
 
 
 def signature(st: os.stat_result) -> Signature:
@@ -190,7 +192,7 @@ def temp_files_in(folders: Iterable[StrPath], memo: StrPath) -> bool:
         known = known if type(known) is dict else {}
     except (OSError, ValueError):
         known = {}
-    settled, clean, found = time.time_ns() - _SETTLED_NS, {}, False
+    settled, clean, found = time.time_ns() - RACY_NS, {}, False
     for path in folders:
         folder = os.fspath(path)
         try:

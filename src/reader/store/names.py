@@ -21,9 +21,7 @@ MANIFEST_SCHEMA = 3
 ARTICLES_DIR = "articles"  # the single-coder layout (schema 2 and before); moved into a coder's folder
 LOCAL_DIR = "local"
 LOCK_NAME = "lock"  # local/lock: every write holds its flock (reader.store.files.lock_file)
-TIDY_MEMO = (
-    "cache/tidy.json"  # in local/: folders listed without temp files (reader.store.files.temp_files_in)
-)
+TIDY_MEMO = "cache/tidy.json"  # in local/: folders listed clean of temp files (files.temp_files_in)
 JOURNAL_NAME = "journal.json"  # local/journal.json: a multi-article change under way (reader.store.journal)
 INDEX_DIR = "index"  # local/index/<coder folder>.json
 INDEX_SCHEMA = 2

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reader.errors import StoreCorruptError, StoreError
 from reader.store.coders import CODERS_DIR, Coder, CoderFolder, coder_for
-from reader.store.files import DatabaseLock, cannot, change_token, gc_paused
+from reader.store.files import RACY_NS, DatabaseLock, cannot, change_token, gc_paused
 from reader.store.folder import LOCAL_DIR, MANIFEST_NAME, open_folder
 from reader.store.journal import JOURNAL_NAME, Journal, check_readable
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
@@ -153,19 +153,15 @@ class AnnotationReader:
         """A version of the article's annotations (every coder's) that changes whenever :meth:`records` can
         change, None if no coder has a file of it. Stats only, nothing read: for caches derived from the
         records (the corpus search's tags by position, ``reader.search.tagspans``)."""
-        with self._lock.mutex:
-            folders = [os.fspath(f.articles_dir) for f in self._roster.folders()]
-        return _version(article_stem(article_id), [(folder, None) for folder in folders])
+        return _version(article_stem(article_id), [(folder, None) for folder in self._folder_paths()])
 
     def article_versions(self) -> Callable[[str], tuple[int, ...] | None]:
         """:meth:`article_version` of many articles: the coder folders and their files are listed once
         here, so each article costs only the stats of its own files (a search asks for thousands). A file
         made after this call is seen by the next one; an unreadable folder raises on each call, as
         :meth:`article_version` would."""
-        with self._lock.mutex:
-            folders = [os.fspath(f.articles_dir) for f in self._roster.folders()]
         listed: list[tuple[str, Collection[str] | OSError]] = []
-        for folder in folders:
+        for folder in self._folder_paths():
             try:
                 with os.scandir(folder) as entries:
                     listed.append((folder, {entry.name for entry in entries}))
@@ -176,6 +172,11 @@ class AnnotationReader:
         if not any(names for _, names in listed):  # no annotation anywhere (the usual case): nothing to stat
             return lambda article_id: None
         return lambda article_id: _version(article_stem(article_id), listed)
+
+    def _folder_paths(self) -> list[str]:
+        """Every coder folder's articles folder, as plain strings (no Path objects on a search's path)."""
+        with self._lock.mutex:
+            return [os.fspath(f.articles_dir) for f in self._roster.folders()]
 
     def changes_stamp(self) -> str | None:
         """A value that differs whenever any coder's annotations may have changed since it was taken; None
@@ -193,9 +194,7 @@ class AnnotationReader:
         boot, token = _boot_id(), change_token(self.lock_path)
         if boot is None or token is None:
             return None
-        with self._lock.mutex:
-            folders = [os.fspath(f.articles_dir) for f in self._roster.folders()]
-        folders.append(os.fspath(self.path / CODERS_DIR))
+        folders = [*self._folder_paths(), os.fspath(self.path / CODERS_DIR)]
         parts, recent = [boot, token.hex()], time.time_ns() - RACY_NS
         for folder in folders:
             try:
@@ -374,9 +373,6 @@ def _version(
 
 
 _NO_FILE = (0, 0, 0)
-
-#: a coder folder changed less than this long ago gives no :meth:`AnnotationReader.changes_stamp`
-RACY_NS = 2_000_000_000
 
 
 @cache
