@@ -18,7 +18,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.util
+import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -106,6 +109,28 @@ def _opencc_version() -> str:
     return str(getattr(opencc, "__version__", ""))
 
 
+def _installed_opencc_version() -> str:
+    """The version of the installed OpenCC distribution, named by its ``.dist-info`` folder beside the
+    ``opencc`` package, else that of the binding (imported and checked).
+
+    Without importing it: a listing only detects scripts, and importing the binding (its C++ library)
+    costs 13-40 ms of a cold ``reader list`` before any file is read. A command that converts still
+    imports and checks it first (:func:`opencc_converter`).
+    """
+    spec = importlib.util.find_spec("opencc")
+    if spec is not None and spec.origin:
+        prefix, suffix = "opencc-", ".dist-info"
+        with contextlib.suppress(OSError), os.scandir(Path(spec.origin).parent.parent) as entries:
+            found = {
+                entry.name[len(prefix) : -len(suffix)]
+                for entry in entries
+                if entry.name.lower().startswith(prefix) and entry.name.endswith(suffix)
+            }
+            if len(found) == 1:
+                return found.pop()
+    return _opencc_version()
+
+
 @functools.cache
 def _script_chars() -> tuple[frozenset[str], frozenset[str]]:
     """(traditional-only, simplified-only) characters: those OpenCC t2s (resp. s2t) changes.
@@ -114,7 +139,7 @@ def _script_chars() -> tuple[frozenset[str], frozenset[str]]:
     """
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         shipped = orjson.loads(SCRIPT_TABLES.read_bytes())
-        if shipped["opencc"] == _opencc_version() and shipped["opencc"]:
+        if shipped["opencc"] and shipped["opencc"] == _installed_opencc_version():
             return frozenset(shipped["traditional"]), frozenset(shipped["simplified"])
     return build_script_chars()
 
@@ -167,76 +192,50 @@ def _ranges(chars: Iterable[str]) -> str:
     return "".join(parts)
 
 
-_ASTRAL = "\U00010000-\U0010ffff"
-_ASTRAL_CHARS = re.compile(f"[{_ASTRAL}]")
-#: characters of a script counted per regex match when it is common in a text (see :class:`_Script`)
+_ASTRAL_CHARS = re.compile("[\U00010000-\U0010ffff]")
+#: characters of a script counted per regex match (see :class:`_Script`)
 _BLOCK = 32
-#: a script this dense in a stretch of text (characters of it per character) is counted in blocks in the
-#: next: one regex match per character costs ~80 ns, a block ~8 ns per character scanned
-_DENSE = 1 / 16
-#: characters counted at a time by :meth:`_Script.rare_count`, which picks its way for each stretch
-_STRETCH = 2048
+#: size in bytes of a 4-byte-per-character string of length 0 as CPython lays it out (PEP 393), or None
+#: where strings are not laid out so
+_WIDE_BASE = sys.getsizeof("\U00010000") - 8 if sys.implementation.name == "cpython" else None
+
+
+def _astral_chars(text: str) -> list[str]:
+    """The characters of ``text`` beyond the BMP (few texts have any).
+
+    Finding them costs a scan of the text (~2.5 ns a character, a quarter of counting a script), so
+    CPython's layout answers first: a string takes 4 bytes a character only when it holds one of them.
+    """
+    if _WIDE_BASE is not None and sys.getsizeof(text) < _WIDE_BASE + 4 * (len(text) + 1):
+        return []
+    return _ASTRAL_CHARS.findall(text)
 
 
 class _Script:
     """Counting one script's characters in a text, at the speed of the regex engine.
 
-    A regex match costs far more than a character scanned, so a common script is counted in blocks: one
-    match of ``blocks`` takes up to 32 of its characters (and what lies between them), and only the last,
-    shorter block is counted character by character. (``blocks`` starts with the class itself, outside
-    any group, so that the regex engine finds where a match starts with its fast scan for a class.)
-    Compiling a class of ~4,000 characters takes a few milliseconds (a first listing pays it): ``blocks``
-    is compiled only once needed.
+    A regex match costs far more than a character scanned (~80 ns against ~3 ns), so the characters are
+    counted in blocks: one match of ``blocks`` takes up to 32 of them (and what lies between them), and
+    only the last, shorter block is counted character by character. ``blocks`` starts with the class
+    itself, outside any group, so that the regex engine finds where a match starts with its fast scan
+    for a class. The class holds the script's BMP characters only: a BMP-only class compiles to a fast
+    bitmap, and characters beyond the BMP are rare (see :func:`_astral_chars`).
     """
 
     def __init__(self, chars: frozenset[str]) -> None:
-        self._bmp = _ranges(ch for ch in chars if ch < "\U00010000")
-        #: its BMP characters and any astral one (astral characters are rare: they are sorted out after)
-        self.bmp_or_astral = re.compile(f"[{self._bmp}{_ASTRAL}]")
-        self.astral = frozenset(ch for ch in chars if ch >= "\U00010000")
-
-    @functools.cached_property
-    def blocks(self) -> re.Pattern[str]:
-        bmp = self._bmp
+        bmp = _ranges(ch for ch in chars if ch < "\U00010000")
         one = f"[{bmp}][^{bmp}]*+"
-        return re.compile(f"{one}(?:{one}){{0,{_BLOCK - 1}}}+" if bmp else "(?!)")
-
-    def bmp_found(self, text: str) -> int:
-        """Its BMP characters in ``text`` (fast when they are few)."""
-        found = self.bmp_or_astral.findall(text)
-        if found and max(found) >= "\U00010000":
-            return sum(ch < "\U00010000" for ch in found)
-        return len(found)
-
-    def rare_count(self, text: str) -> tuple[int, list[str]]:
-        """Its characters in ``text``, and every astral character of ``text``. Fast when they are few
-        (one match each) and when they are many (in blocks): each stretch of text is counted the way
-        that suits how dense they were in the one before (a mixed text changes script midway)."""
-        count, astral, dense = 0, [], False
-        start, end = 0, _GUESS_CHARS  # a short first stretch: a text's start tells a lot
-        while start < len(text):
-            if dense:
-                found = self.bmp_count(text, start, end)
-                astral += _ASTRAL_CHARS.findall(text, start, end)
-            else:
-                matched = self.bmp_or_astral.findall(text, start, end)
-                found = len(matched)
-                if matched and max(matched) >= "\U00010000":
-                    stray = [ch for ch in matched if ch >= "\U00010000"]
-                    found -= len(stray)
-                    astral += stray
-            count += found
-            dense = found > _DENSE * (end - start)
-            start, end = end, end + _STRETCH
-        return count + (self.astral_count(astral) if astral else 0), astral
+        self.blocks = re.compile(f"{one}(?:{one}){{0,{_BLOCK - 1}}}+" if bmp else "(?!)")
+        self.single = re.compile(f"[{bmp}]" if bmp else "(?!)")
+        self.astral = frozenset(ch for ch in chars if ch >= "\U00010000")
 
     def astral_count(self, astral: list[str]) -> int:
         return sum(ch in self.astral for ch in astral)
 
     def bmp_count(self, text: str, start: int = 0, end: int | None = None) -> int:
-        """Its BMP characters in ``text[start:end]`` (fast when they are many)."""
+        """Its BMP characters in ``text[start:end]``."""
         blocks = self.blocks.findall(text, start, len(text) if end is None else end)
-        return _BLOCK * (len(blocks) - 1) + self.bmp_found(blocks[-1]) if blocks else 0
+        return _BLOCK * (len(blocks) - 1) + len(self.single.findall(blocks[-1])) if blocks else 0
 
     def count_until(self, text: str, wanted: int, density: float) -> int:
         """Its BMP characters in a prefix of ``text`` holding ``wanted`` of them, else in all of it.
@@ -244,6 +243,8 @@ class _Script:
         Counts a prefix that should hold them at ``density`` (characters of this script per character),
         doubling it until enough are found or the text ends: a result below ``wanted`` is exact.
         """
+        if wanted <= 0:
+            return 0
         end = min(len(text), int(wanted / max(density, 1e-3) * 1.25) + 64)
         found = self.bmp_count(text, 0, end)
         while found < wanted and end < len(text):
@@ -261,8 +262,7 @@ def _scripts() -> tuple[_Script, _Script]:
 def warm_up() -> None:
     """Build the tables and compile every regex now (~50 ms, once a process): before forking processes
     that detect scripts (``reader.heads``), so that they share them instead of each building its own."""
-    for script in _scripts():
-        script.blocks  # noqa: B018 - a cached property: computing it is the point
+    _scripts()
 
 
 def script_counts(text: str) -> tuple[int, int]:
@@ -273,7 +273,11 @@ def script_counts(text: str) -> tuple[int, int]:
     agree within a few characters (e.g. 1873/41 vs 1875/44 for seed 000).
     """
     trad, simp = _scripts()
-    return trad.rare_count(text)[0], simp.rare_count(text)[0]
+    astral = _astral_chars(text)
+    return (
+        trad.bmp_count(text) + trad.astral_count(astral),
+        simp.bmp_count(text) + simp.astral_count(astral),
+    )
 
 
 def script_of_counts(trad: int, simp: int) -> str:
@@ -289,17 +293,28 @@ def script_of_counts(trad: int, simp: int) -> str:
     return "mixed"
 
 
-#: characters at the start of a text that guess which script is the common one
-_GUESS_CHARS = 256
+#: where a text is sampled to guess which script is common in it: this many stretches, evenly spread
+#: (an article may open with a quote, a name or boilerplate in the other script) ...
+_GUESS_STRETCHES = 4
+#: ... of this many characters each
+_GUESS_CHARS = 64
+
+
+def _sample(text: str) -> str:
+    if len(text) <= _GUESS_STRETCHES * _GUESS_CHARS:
+        return text
+    step = (len(text) - _GUESS_CHARS) // (_GUESS_STRETCHES - 1)
+    return "".join(text[i * step : i * step + _GUESS_CHARS] for i in range(_GUESS_STRETCHES))
 
 
 def detect_script(text: str) -> str:
     """:func:`script_of_counts` of :func:`script_counts`, counting only what decides it.
 
     Counting costs time per character found, and in a text of one script the other is rare. So the
-    script that is rarer at the start is counted exactly (``m``), and the common one only until there
-    are ``3m`` of them: then it wins whatever the rest of the text holds. Only a text near the threshold
-    (or whose start misleads) is counted in full. The answer is always that of the full counts.
+    script that is rarer in a sample of the text is counted exactly (``m``), and the common one only
+    until there are ``3m`` of them: then it wins whatever the rest of the text holds. Only a text near
+    the threshold (or whose sample misleads) is counted in full. The answer is always that of the full
+    counts.
     """
     return detect_script_and_counts(text)[0]
 
@@ -308,15 +323,16 @@ def detect_script_and_counts(text: str) -> tuple[str, tuple[int, int] | None]:
     """:func:`detect_script`, and :func:`script_counts` when they were counted in full to decide (always
     for a "mixed" text; None when one script won early)."""
     trad, simp = _scripts()
-    head = text[:_GUESS_CHARS]
-    head_trad, head_simp = trad.bmp_found(head), simp.bmp_found(head)
-    common, rare = (trad, simp) if head_trad >= head_simp else (simp, trad)
-    rare_count, astral = rare.rare_count(text)
+    sample = _sample(text)
+    sample_trad, sample_simp = trad.bmp_count(sample), simp.bmp_count(sample)
+    common, rare = (trad, simp) if sample_trad >= sample_simp else (simp, trad)
+    astral = _astral_chars(text)
+    rare_count = rare.bmp_count(text) + rare.astral_count(astral)
+    common_astral = common.astral_count(astral)
     wanted = max(DOMINANCE * rare_count, 1)
-    density = max(head_trad, head_simp) / max(len(head), 1)
-    common_count = common.count_until(text, wanted, density)
-    if common_count >= wanted:  # its astral characters can only add to it
+    density = max(sample_trad, sample_simp) / max(len(sample), 1)
+    common_count = common_astral + common.count_until(text, wanted - common_astral, density)
+    if common_count >= wanted:
         return ("traditional" if common is trad else "simplified"), None
-    common_count += common.astral_count(astral)  # all of the text was counted
     counts = (common_count, rare_count) if common is trad else (rare_count, common_count)
     return script_of_counts(*counts), counts
