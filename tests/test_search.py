@@ -298,3 +298,32 @@ def test_normalised_files_are_read_through_normalise(tmp_path):
     ws = Workspace(articles, tmp_path / "db")
     hits = [(h.article_id, h.start, h.before, h.after) for h in CorpusSearch(ws).search("数据")]
     assert hits == [("crlf.txt", 3, "甲文 ", "\t在这里。 "), ("gb.txt", 3, "乙文 ", "在那裡。 ")]
+
+
+@pytest.mark.parametrize("one_chunk", [True, False], ids=["one chunk", "a chunk an article"])
+def test_hits_come_out_while_the_search_goes_on(tmp_path, monkeypatch, one_chunk):
+    """Tags are looked up a few articles at a time (reader.search.corpus.TAG_BATCH), and at the end of every
+    chunk of the index: the first article's hits come out long before the last article is read."""
+    import reader.search.corpus as corpus_module
+    import reader.search.index as index_module
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for k in range(8):
+        write(articles, f"{k}.txt", f"第{k}篇\n这里有数据。\n")
+    ws = Workspace(articles, tmp_path / "db")
+    assert len(list(CorpusSearch(ws).search("数据"))) == 8  # builds the index
+    monkeypatch.setattr(corpus_module, "TAG_BATCH", 2)
+    monkeypatch.setattr(index_module, "CHUNK_BYTES", 1 << 20 if one_chunk else 1)
+    read: list[str] = []
+    original = index_module.CorpusIndex.original
+
+    def reading(index, i, path):
+        read.append(Path(path).name)
+        return original(index, i, path)
+
+    monkeypatch.setattr(index_module.CorpusIndex, "original", reading)
+    found = CorpusSearch(ws).search_articles("数据")
+    assert next(found).article_id == "0.txt"
+    assert read == (["0.txt", "1.txt"] if one_chunk else ["0.txt"])
+    assert [f.article_id for f in found] == [f"{k}.txt" for k in range(1, 8)]

@@ -18,6 +18,10 @@ from reader.workspace import Workspace
 TAG_NAMES = ["甲", "乙", "丙", "丁/一", "丁/二"]
 
 
+#: what a stored layout may follow in the cache file: another article's (ids no table here has)
+_OTHER_ARTICLE = bytes([0xEE]) * 8
+
+
 class Table:
     """What TagSpans gives build_segments and the layouts: interned tag tuples."""
 
@@ -81,12 +85,26 @@ def test_tags_by_position_are_those_of_every_overlapping_annotation(annotations,
         return
     layouts = [BoundsLayout(*segments)]
     kind, meta, blob = encode(segments, 75)
-    layouts.append(_decoded(kind, meta, blob))
+    layouts += [_decoded(kind, meta, blob), _decoded(kind, meta, blob, after=_OTHER_ARTICLE)]
     assert kind == "w"  # short texts get the mask
     for layout in layouts:
         got = [table.tagsets[t] for t in layout.tagsets_of(starts, ends, length, table.join)]
         assert got == expected, type(layout).__name__
     assert all(segments.tagsets[k] != segments.tagsets[k + 1] for k in range(len(segments.tagsets) - 1))
+
+
+@pytest.mark.parametrize("after", [b"", _OTHER_ARTICLE], ids=["first in the file", "after another"])
+def test_a_match_whose_ends_share_tags_but_not_its_middle_gets_every_tag(after):
+    """甲 on the first and third characters, 乙 on the second: a two-character match over the first two, and
+    a three-character one over all three (its first and last characters alike), have both tags."""
+    table = Table()
+    segments = build_segments(
+        [(0, 1, ("甲",)), (1, 2, ("乙",)), (2, 3, ("甲",))], table.intern, table.tagsets
+    )
+    layout = _decoded(*encode(segments, 10), after=after)
+    for starts, ends, length in (([0, 4], [2, 6], 2), ([0, 5], [3, 7], 0), ([0], [3], 3)):
+        got = [table.tagsets[t] for t in layout.tagsets_of(starts, ends, length, table.join)]
+        assert got[0] == ("甲", "乙") and all(tags == () for tags in got[1:])
 
 
 def test_a_long_text_with_few_annotations_keeps_bounds_not_a_mask():
@@ -99,10 +117,11 @@ def test_a_long_text_with_few_annotations_keeps_bounds_not_a_mask():
     assert [table.tagsets[t] for t in tags] == [("甲",), (), ("乙",)]
 
 
-def _decoded(kind, meta, blob):
-    """As the cache reads a stored layout: views of the mapped file, nothing copied."""
-    data = memoryview(blob)
-    return decode(kind, meta, data.cast("i"), data.cast("H"), 0)
+def _decoded(kind, meta, blob, after=b""):
+    """As the cache reads a stored layout: views of the mapped file, nothing copied. ``after``: what
+    comes before it in the file (the first article's layout starts the file)."""
+    data = memoryview(after + blob)
+    return decode(kind, meta, data.cast("i"), data.cast("H"), len(after))
 
 
 # -- the cache, through CorpusSearch

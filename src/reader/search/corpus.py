@@ -20,7 +20,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from itertools import repeat
 from operator import add
 from pathlib import Path
@@ -276,6 +276,7 @@ class _Scan:
         else:
             paths = checked
         p = 0
+        pending: list[_Untagged] = []
         for batch, hit in index.chunks(self.byte_patterns, cancelled):
             for i in batch:
                 if cancelled():
@@ -285,20 +286,25 @@ class _Scan:
                     found = self._fresh(new[p], paths[new[p]])
                     p += 1
                     if found is not None:
-                        yield found
+                        pending.append(found)
                 if self.tagged is not None and article_id not in self.tagged:
                     continue
                 found = self._indexed(i, paths, i in hit, checked is not None)
                 if found is not None:
-                    yield found
+                    pending.append(found)
+                if len(pending) >= TAG_BATCH:
+                    yield from self._tagged(pending)
+                    pending = []
+            yield from self._tagged(pending)  # (a chunk's last: a rare word's hits come as they are found)
+            pending = []
         for article_id in new[p:]:
             if cancelled():
                 return
             found = self._fresh(article_id, paths[article_id])
             if found is not None:
-                yield found
+                yield from self._tagged([found])
 
-    def _indexed(self, i: int, paths: dict[str, str], hit: bool, checked: bool) -> ArticleHits | None:
+    def _indexed(self, i: int, paths: dict[str, str], hit: bool, checked: bool) -> _Untagged | None:
         """Article ``i`` of the index: its matches, if it had some when indexed or has changed since."""
         index, article_id = self.index, self.index.ids[i]
         path = paths.get(article_id)
@@ -324,7 +330,7 @@ class _Scan:
             return self._fresh(article_id, path)
         return self._hits(article_id, index.titles[i], text, folded, index.shas[i])
 
-    def _fresh(self, article_id: str, path: str, st: os.stat_result | None = None) -> ArticleHits | None:
+    def _fresh(self, article_id: str, path: str, st: os.stat_result | None = None) -> _Untagged | None:
         """A file the index does not have as it is now: read, folded and searched."""
         if self.tagged is not None and article_id not in self.tagged:
             return None
@@ -337,7 +343,7 @@ class _Scan:
             return None
         return self._hits(article_id, got.title, got.text, got.folded, got.sha256)
 
-    def _hits(self, article_id: str, title: str, text: str, folded: str, sha: str) -> ArticleHits | None:
+    def _hits(self, article_id: str, title: str, text: str, folded: str, sha: str) -> _Untagged | None:
         starts, ends = _matches(self.pattern, self.length, folded)
         if not starts:
             return None
@@ -349,18 +355,31 @@ class _Scan:
             starts, ends = [starts[k] for k in whole], [ends[k] for k in whole]
             if not starts:
                 return None
+        return article_id, title, text, starts, ends, sha
+
+    def _tagged(self, pending: list[_Untagged]) -> Iterator[ArticleHits]:
+        """The articles of ``pending`` with the tags of their matches (only those with a wanted tag, if
+        any). Looked up one after the other: the tag cache's directory and code are then in the CPU's
+        caches, where one lookup right after reading and searching an article takes twice as long."""
         spans, length, wanted = self.spans, self.length, self.wanted
-        tagsets = spans.tagsets_of(
-            article_id, sha, len(text), lambda: _placer(text, sha), (starts, ends, length)
-        )
-        found = ArticleHits(article_id, title, text, starts, ends, tagsets, spans.tagsets)
-        if wanted:
-            if tagsets is None:
-                return None
-            found = found.only([k for k, t in enumerate(tagsets) if t and spans.passes(t, wanted)])
-            if not found.starts:
-                return None
-        return found
+        for article_id, title, text, starts, ends, sha in pending:
+            placer = partial(_placer, text, sha)
+            tagsets = spans.tagsets_of(article_id, sha, len(text), placer, (starts, ends, length))
+            found = ArticleHits(article_id, title, text, starts, ends, tagsets, spans.tagsets)
+            if wanted:
+                if tagsets is None:
+                    continue
+                found = found.only([k for k, t in enumerate(tagsets) if t and spans.passes(t, wanted)])
+                if not found.starts:
+                    continue
+            yield found
+
+
+#: an article's matches before their tags are looked up: id, title, text, starts, ends, sha256
+_Untagged = tuple[str, str, str, list[int], list[int], str]
+#: articles with matches whose tags are looked up together (see :meth:`_Scan._tagged`); a chunk's last are
+#: looked up at its end, so the hits of a rare word come as they are found
+TAG_BATCH = 32
 
 
 def _matches(pattern: re.Pattern[str], length: int, folded: str) -> tuple[list[int], list[int]]:

@@ -25,7 +25,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
-from operator import itemgetter, ne, sub
+from operator import gt, itemgetter, ne, sub
 from typing import Any, Final, NamedTuple
 
 INT: Final = "i"
@@ -117,11 +117,12 @@ class BoundsLayout:
 
 
 class MaskLayout:
-    """A tagset id per character (16 bits: ``mask`` is a view of the mapped cache file, nothing copied).
-    A match's tags are one C-level lookup: the ~50 matches of an article cost ~1 µs in all."""
+    """A tagset id per character (16 bits), in ``masks`` (the whole mapped cache file as 16-bit items,
+    nothing copied) from ``offset`` for ``size`` characters. A match's tags are one C-level lookup: the
+    ~50 matches of an article cost ~1 µs in all."""
 
-    def __init__(self, mask: Sequence[int]) -> None:
-        self.mask = mask
+    def __init__(self, masks: Sequence[int], offset: int, size: int) -> None:
+        self.masks, self.offset, self.size = masks, offset, size
 
     @staticmethod
     def largest(tagsets: list[int]) -> int:
@@ -130,21 +131,29 @@ class MaskLayout:
 
     def tagsets_of(self, starts: list[int], ends: list[int], length: int, join: Join) -> list[int]:
         """As :meth:`BoundsLayout.tagsets_of`. A match lies in one segment if its characters all have the
-        same id (neighbouring segments differ): for two characters, if the first and last do."""
-        mask = self.mask
-        out = _pick(mask, starts)
+        same id (neighbouring segments differ): for two characters, if the first and last do.
+
+        The hot path of a search with tags (once per article with a match), so in few steps: the last
+        characters' ids are read through a view that starts one character earlier (``ends`` index it as
+        they are), and only matches of three or more characters are looked at one by one.
+        """
+        masks, at, size = self.masks, self.offset, self.size
+        if not starts:
+            return []
+        mask = masks[at : at + size]
+        out = list(itemgetter(*starts)(mask)) if len(starts) > 1 else [mask[starts[0]]]
         if length == 1:
             return out
-        last = _pick(mask, list(map(sub, ends, repeat(1))))  # (first and last differ: it crosses)
+        if at:  # (the view before the first article's mask would start before the file)
+            before = masks[at - 1 : at + size]
+            last = list(itemgetter(*ends)(before)) if len(ends) > 1 else [before[ends[0]]]
+        else:
+            last = _pick(mask, list(map(sub, ends, repeat(1))))
         crossing = set(compress(range(len(out)), map(ne, out, last))) if last != out else set()
-        if (
-            length != 2 and max(map(sub, ends, starts), default=0) > 2
-        ):  # (3+ characters: may leave, come back)
-            crossing.update(
-                k
-                for k, (a, b) in enumerate(zip(starts, ends, strict=True))
-                if b - a > 2 and k not in crossing and len(set(mask[a:b])) > 1
-            )
+        if length != 2:  # 3+ characters may leave a segment and come back
+            for k in compress(range(len(out)), map(gt, map(sub, ends, starts), repeat(2))):
+                if k not in crossing and len(set(mask[starts[k] : ends[k]])) > 1:
+                    crossing.add(k)
         for k in crossing:
             out[k] = join(dict.fromkeys(mask[starts[k] : ends[k]]))
         return out
@@ -188,7 +197,6 @@ def decode(kind: str, meta: Sequence[int], ints: memoryview, masks: memoryview, 
     layout is found in a microsecond, once per article with a match). ``ints`` and ``masks``: the file
     cast to :data:`INT` and to :data:`MASK_ITEM`."""
     if kind == "w":
-        at = offset // MASK_BYTES
-        return MaskLayout(masks[at : at + meta[0]])
+        return MaskLayout(masks, offset // MASK_BYTES, meta[0])
     at, n = offset // ITEM, meta[0]
     return BoundsLayout(ints[at : at + n + 1], ints[at + n + 1 : at + 2 * n + 1])

@@ -101,6 +101,7 @@ class TagSpans:
         # the store's changes stamp, taken before anything is read; the directory's; the entries checked
         self._stamp: str | None = None
         self._saved_stamp: str | None = None
+        self._trusted = False
         self._checked: set[str] = set()
         self._mapped: mmap.mmap | None = None
         self._asked = 0  # articles looked up (a search that asks for many maps the data file at once)
@@ -108,8 +109,9 @@ class TagSpans:
     @property
     def trusted(self) -> bool:
         """The store has not changed since every entry of the directory was checked: entries are used as
-        they are, without a version check (a stat or two) per article."""
-        return self._stamp is not None and self._stamp == self._saved_stamp
+        they are, without a version check (a stat or two) per article. (Known once loaded: kept in
+        ``_trusted`` for the once-per-article check.)"""
+        return self._trusted
 
     def _load(self) -> None:
         self._loaded = True
@@ -156,6 +158,7 @@ class TagSpans:
         self._data_name, self._bytes, self._mapped = str(raw["data"]), data, mapped
         self._data_ints, self._masks = data_ints, masks
         self._saved_stamp = stamp if type(stamp) is str else None
+        self._trusted = self._stamp is not None and self._stamp == self._saved_stamp
 
     def _version_at(self, row: int) -> str | None:
         """The store's version an entry was made from; None if the column is damaged (then none is used)."""
@@ -189,17 +192,17 @@ class TagSpans:
             with suppress(OSError, ValueError):  # (Linux 5.14+; elsewhere the pages fault in one by one)
                 self._mapped.madvise(_MADV_POPULATE_READ)
 
-    def _mask(self, article_id: str, sha256: str, text_length: int) -> memoryview | None:
+    def _mask(self, article_id: str, sha256: str, text_length: int) -> MaskLayout | None:
         """What :meth:`_cached` finds for a trusted mask (the commonest entry), with a third of its steps:
         None where it would find anything else (then it is asked)."""
         row = self._rows.get(article_id)
         if row is None or self._kinds[row] != "w":
             return None
-        at, sha = _FIELDS * row, _SHA * row
-        if self._shas[sha : sha + _SHA] != sha256[:_SHA] or self._ints[at + 1] < text_length:
+        ints, at = self._ints, _FIELDS * row
+        size = ints[at + 1]
+        if size < text_length or not self._shas.startswith(sha256[:_SHA], _SHA * row):
             return None
-        offset = self._ints[at] // MASK_BYTES
-        return self._masks[offset : offset + self._ints[at + 1]]  # (past the file's end: cut short)
+        return MaskLayout(self._masks, ints[at] // MASK_BYTES, size)  # (past the file's end: cut short)
 
     def intern(self, tags: tuple[str, ...]) -> int:
         if self._ids is None:  # (only a search that builds or joins needs it: made then)
@@ -280,11 +283,11 @@ class TagSpans:
         self._asked += 1
         if self._asked == _POPULATE_AFTER:
             self._populate()
-        if self.trusted and article_id not in self._new:  # (the usual case, in a few lines: see _mask)
+        if self._trusted and article_id not in self._new:  # (the usual case, in a few lines: see _mask)
             mask = self._mask(article_id, sha256, text_length)
             if mask is not None:
                 try:
-                    tagsets = MaskLayout(mask).tagsets_of(*found, self.join)
+                    tagsets = mask.tagsets_of(*found, self.join)
                     if max(tagsets) < len(self.tagsets):
                         return tagsets
                 except IndexError:  # (a damaged entry: cut short; what follows rebuilds it)
