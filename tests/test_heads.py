@@ -1,7 +1,8 @@
-"""A cold listing of many files split over several processes (reader.heads) lists exactly what one process
+"""A cold listing of many files shared among several processes (reader.heads) lists exactly what one process
 lists, in the same order, each unreadable file with its own error; small folders and threaded processes
-never fork, and a child that fails leaves the files it did not send to the parent. A file given without
-its stat (a listing with no cache) and gone by the time it is read is left out, wherever it falls."""
+never fork, and a child that fails leaves the files it did not send to the parent. The work is balanced as
+it goes: a slow child or a slow parent leaves its files to the others. A file given without its stat (a
+listing with no cache) and gone by the time it is read is left out, wherever it falls."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -63,8 +65,7 @@ def without_stats(todo: list[tuple[str, str, os.stat_result]]) -> list[heads.Tod
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Listings fork here even under pytest-xdist (whose worker runs a thread), from 24 files on, with
-    three workers, children sending a few rows at a time and this process taking them in every few files
-    of its own; the pids forked are recorded."""
+    three workers, each claiming a few files at a time; the pids forked are recorded."""
     forked: list[int] = []
     real_fork = os.fork
 
@@ -76,8 +77,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(heads, "can_fork", lambda: True)
     monkeypatch.setattr(heads, "MIN_PARALLEL", 24)
-    monkeypatch.setattr(heads, "FRAME_ROWS", 4)
-    monkeypatch.setattr(heads, "DRAIN_EVERY", 3)
+    monkeypatch.setattr(heads, "CHUNK", 4)
     monkeypatch.setattr(heads.os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
     monkeypatch.setattr(heads.os, "fork", fork)
     return forked
@@ -113,31 +113,107 @@ def test_a_child_that_dies_leaves_its_files_to_this_process(tmp_path: Path, fork
             os.waitpid(pid, os.WNOHANG)
 
 
+def wait_until_gone(pids: list[int]) -> None:
+    """Wait (up to 30 s) until every child has exited, without reaping it (``describe_heads`` does)."""
+    deadline = time.monotonic() + 30
+    for pid in pids:
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+            assert time.monotonic() < deadline, "a child did not exit"
+            time.sleep(0.005)
+
+
 def test_a_child_that_dies_midway_leaves_only_what_it_did_not_send(tmp_path: Path, forks: list[int]) -> None:
     todo = discover(varied_folder(tmp_path / "articles"))
     parent, sent = os.getpid(), [0]
     real_row, real_head_info = heads._row, heads.head_info
     described_here: list[str] = []
+    part = len(todo) // 2  # each child's part (84 files: 42 each)
+    last_two_chunks = part - heads.CHUNK * (-(-part // heads.CHUNK) - 2)  # the last one is shorter
 
-    def dies_after_two_frames(item: heads.Todo) -> heads._Row:
+    def dies_after_two_chunks(item: heads.Todo) -> heads._Row:
         sent[0] += 1  # this child's own count
-        if sent[0] > 2 * heads.FRAME_ROWS:
+        if sent[0] > last_two_chunks:
             os._exit(3)
         return real_row(item)
 
-    def head_info_counted(article_id: str, *args):  # type: ignore[no-untyped-def]
+    def head_info_once_children_died(article_id: str, *args):  # type: ignore[no-untyped-def]
         if os.getpid() == parent:
+            if not described_here:  # the children's two chunks each are all sent by then
+                wait_until_gone(forks)
             described_here.append(article_id)
         return real_head_info(article_id, *args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(heads, "_row", dies_after_two_frames)
-        patch.setattr(heads, "head_info", head_info_counted)
+        patch.setattr(heads, "_row", dies_after_two_chunks)
+        patch.setattr(heads, "head_info", head_info_once_children_died)
         split = heads.describe_heads(todo)
-    assert len(forks) == 2
+    assert len(forks) == 2 and len(todo) % 2 == 0
     assert split == sequential(todo)
-    # each child sent its first two frames before dying: those rows are kept, the rest described here
-    assert len(described_here) == len(todo) - 2 * 2 * heads.FRAME_ROWS
+    # each child sent its first two chunks before dying: those rows are kept, the rest described here
+    # (the third chunk it had claimed too)
+    assert len(described_here) == len(todo) - 2 * last_two_chunks
+
+
+def described_by_each(todo: list, slow_parent: float = 0, slow_child: float = 0) -> tuple[list, int, int]:
+    """The listing of ``todo``, and how many files this process and the children described, each taking
+    that many seconds a file longer."""
+    parent, real_head_facts = os.getpid(), heads.head_facts
+    here, read, tell = [0], *os.pipe()  # each child tells how many it described, a byte a file
+
+    def slowed(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            here[0] += 1
+            time.sleep(slow_parent)
+        else:
+            os.write(tell, b"x")
+            time.sleep(slow_child)
+        return real_head_facts(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(heads, "head_facts", slowed)
+        patch.setattr(heads, "head_info", lambda i, p, *args: ArticleInfo(i, p, *slowed(i, str(p), *args)))
+        split = heads.describe_heads(todo)
+    os.close(tell)
+    with os.fdopen(read, "rb") as told:
+        return split, here[0], len(told.read())
+
+
+def test_a_slow_child_leaves_its_files_to_the_others(tmp_path: Path, forks: list[int]) -> None:
+    """Before the work was balanced as it went, this process described its third and no more."""
+    todo = discover(varied_folder(tmp_path / "articles"))
+    split, here, children = described_by_each(todo, slow_child=0.05)
+    assert split == sequential(todo)
+    assert len(forks) == 2
+    assert children <= 2 * heads.CHUNK  # each child's first chunk took longer than all the rest here
+    assert here + children >= len(todo)
+
+
+def test_a_slow_parent_leaves_its_files_to_the_children(tmp_path: Path, forks: list[int]) -> None:
+    todo = discover(varied_folder(tmp_path / "articles"))
+    split, here, children = described_by_each(todo, slow_parent=0.05)
+    assert split == sequential(todo)
+    assert len(forks) == 2
+    assert here <= 2 * heads.CHUNK  # the children did all the rest while this process did one chunk each
+    assert here + children >= len(todo)
+
+
+def test_a_child_that_never_hears_the_parent_only_doubles_work(tmp_path: Path, forks: list[int]) -> None:
+    """Out of date claims make both describe the same files (this process keeps its own), never skip any."""
+    todo = discover(varied_folder(tmp_path / "articles"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(heads, "_latest_claim", lambda _from_parent, known: 0)
+        split, here, children = described_by_each(todo)
+    assert split == sequential(todo)
+    assert here + children >= len(todo)
+
+
+def test_a_child_that_sends_garbage_is_not_trusted(tmp_path: Path, forks: list[int]) -> None:
+    todo = discover(varied_folder(tmp_path / "articles"))
+    wrong = ("wrong", "simplified", 1, True, 1, 0.5, 1, 1, None, None)
+    with pytest.MonkeyPatch.context() as patch:  # a claim beyond the part, or rows of another length
+        patch.setattr(heads, "_row", lambda item: wrong if item[0].startswith("00/") else ["not", "facts"])
+        split = heads.describe_heads(todo)
+    assert split == sequential(todo)
 
 
 def test_a_file_gone_before_its_stat_is_left_out_wherever_it_falls(tmp_path: Path, forks: list[int]) -> None:

@@ -1,22 +1,28 @@
 """Describing many article files from their heads at once: a cold listing of a big folder, over every core.
 
 A first ``reader list`` of 10,000 articles spends ~0.1 ms of CPU per file (read, decode, normalise, detect
-the script); on one core that is most of a second. :func:`describe_heads` splits such a batch between this
-process and forked copies of it (one per further core), each describing a contiguous slice with
+the script); on one core that is most of a second. :func:`describe_heads` shares such a batch between this
+process and forked copies of it (one per further core), describing each file with
 :func:`reader.articles.head_info`, so the result is exactly the sequential one, in the same order, with a
 file that cannot be read listed with its error like any other. A file given without its stat (a listing
 with no cache walks the folder without one) is stat'ed by the process that describes it, and left out if it
 is gone by then, as the walk leaves out a file gone before its stat.
 
-A child sends its rows in frames as it goes, and this process takes them in between its own files: a pipe
-holds 64 KB, so a child that wrote everything at the end, or faster than this process reads, would wait
-for it; and what arrives is unpacked while the child still works, so this process's share is made smaller
-by what merging the children's rows costs it (:data:`MERGE_COST`).
+The work is balanced as it goes, not split in advance: the files are cut into one contiguous part per child,
+and each part into chunks of :data:`CHUNK` files. A child claims chunks from the back of its part, this
+process from the front of every part in turn; each tells the other how far it has claimed (the child in the
+frames it sends its rows in, this process through a second pipe the child reads without waiting) and takes
+a next chunk only while it has not reached the other's last claim it knows of. So both end within about a
+chunk of each other whatever each core's speed (this VM's drifts 1.5× within an hour; a core busy with
+another program ruined the fixed split that was here before). What one knows of the other's claim is at
+worst out of date, which can only make both describe the same chunk (this process keeps its own rows
+then), never leave one out. A child's frames are taken in between this process's chunks: a pipe holds
+64 KB, so a child that wrote everything at the end, or faster than this process reads, would wait for it.
 
-Plain ``os.fork`` and a pipe per child rather than ``concurrent.futures.ProcessPoolExecutor``: the pool
-costs ~30 ms of CPU and ~65 ms of wall time to import, start and stop (measured on the 2-core machine),
+Plain ``os.fork`` and a pipe each way per child rather than ``concurrent.futures.ProcessPoolExecutor``: the
+pool costs ~30 ms of CPU and ~65 ms of wall time to import, start and stop (measured on the 2-core machine),
 8% of the 0.8 s a cold listing of 10,000 articles may take; a fork of this process costs under 1 ms of
-its CPU, and this process describes a slice itself instead of waiting. Only where forking is safe: a POSIX
+its CPU, and this process describes files itself instead of waiting. Only where forking is safe: a POSIX
 system other than macOS, and a process with no other thread (a thread holding a lock at the fork would
 leave it held in the child: the app lists in a worker thread, so it lists sequentially and shows the first
 rows meanwhile).
@@ -46,15 +52,9 @@ from reader.scripts import warm_up
 #: small folder never starts a process
 MIN_PARALLEL = 1_000
 
-#: merging a row a child sent (unmarshal it, make its Path and ArticleInfo), and making them for its own
-#: files (which a child does not), cost this process about this share of describing a file itself: its own
-#: slice is that much smaller. Measured, not derived: the two end within ~10 ms of each other at 0.09-0.12
-#: on the mixed corpus (10,000 files, 2 cores), the child ~40 ms first at 0.04.
-MERGE_COST = 0.10
-#: rows a child sends at a time (~25 KB, well within a pipe's 64 KB)
-FRAME_ROWS = 256
-#: this process takes in what its children sent after describing this many files of its own (~5 ms)
-DRAIN_EVERY = 64
+#: files a process claims at a time (~3.5 ms of work): the two sharing a part end within about this of each
+#: other; each chunk costs a frame, a claim message and a look at the other side's claim (~10 µs in all)
+CHUNK = 32
 
 #: (article id, path, stat) of a file to describe, as :func:`reader.discovery.discover` finds it; stat
 #: None: taken when the file is described (a file gone by then is left out)
@@ -62,6 +62,9 @@ Todo = tuple[str, str, os.stat_result | None]
 #: a file's facts as a child sends them (an ArticleInfo without the id and path this process knows): made
 #: without the ArticleInfo and Path the child would only unpack (~3 µs a file); None: the file is gone
 _Row = Facts | None
+#: what a child sends before each chunk it describes: how far it has claimed (it describes chunks
+#: [claim, count) of its part), and the chunk it has just described with its rows (-1 and None at first)
+_Frame = tuple[int, int, list[_Row] | None]
 
 
 def describe_heads(todo: Sequence[Todo]) -> list[ArticleInfo]:
@@ -71,22 +74,21 @@ def describe_heads(todo: Sequence[Todo]) -> list[ArticleInfo]:
     if workers < 2:
         return _present([_describe(item) for item in todo])
     warm_up()  # the script tables and regexes, built once here and shared by every child
-    slices = [todo[start:end] for start, end in itertools.pairwise(_bounds(len(todo), workers))]
+    bounds = [len(todo) * k // (workers - 1) for k in range(workers)]  # one part per child
+    shares = [_Share(todo[start:end]) for start, end in itertools.pairwise(bounds)]
     # No cycle can form among what a listing makes, and the collector's passes over 10,000 new infos cost
     # 20-40 ms; paused here only, where no other thread runs that could pause or resume it too.
     collecting = gc.isenabled()
     gc.disable()
-    children = [_fork(part) for part in slices[1:]]
     try:
-        forked = [child for child in children if child is not None]
-        infos = _describe_mine(slices[0], forked)
-        _gather(forked)
-        for part, child in zip(slices[1:], children, strict=True):
-            infos += _collect(part, child)
+        for share in shares:
+            share.fork(shares)
+        _describe_mine(shares)
+        _gather(shares)
+        infos = [info for share in shares for info in share.result()]
     finally:
-        for child in children:
-            if child is not None:
-                child.reap()
+        for share in shares:
+            share.reap()
         if collecting:
             gc.enable()
     return _present(infos)
@@ -105,14 +107,6 @@ def _workers(count: int) -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return max(1, min(cores, count // (MIN_PARALLEL // 2)))
-
-
-def _bounds(count: int, workers: int) -> list[int]:
-    """Where each slice starts (and the last ends): this process's first slice smaller than a child's by
-    what merging the children's rows costs it, so that all finish together."""
-    children = workers - 1
-    mine = round(count * (1 - MERGE_COST * children) / (workers - MERGE_COST * children))
-    return [0] + [mine + (count - mine) * k // children for k in range(children + 1)]
 
 
 def _describe(item: Todo) -> ArticleInfo | None:
@@ -145,14 +139,14 @@ def _as_printed(path: str) -> bool:
     )
 
 
-def _describe_mine(part: Sequence[Todo], children: list[_Child]) -> list[ArticleInfo | None]:
-    """This process's own slice, taking in what the children sent every DRAIN_EVERY files."""
-    infos: list[ArticleInfo | None] = []
-    for start in range(0, len(part), DRAIN_EVERY):
-        infos += [_describe(item) for item in part[start : start + DRAIN_EVERY]]
-        for child in children:
-            child.drain()
-    return infos
+def _describe_mine(shares: list[_Share]) -> None:
+    """Chunks from the front of every part in turn, taking in what the children sent before each round,
+    until each part's next chunk is one its child has claimed."""
+    going = shares
+    while going:
+        for share in shares:
+            share.drain()
+        going = [share for share in going if share.describe_next()]
 
 
 def _present(infos: list[ArticleInfo | None]) -> list[ArticleInfo]:
@@ -162,21 +156,104 @@ def _present(infos: list[ArticleInfo | None]) -> list[ArticleInfo]:
 # ------------------------------------------------------------------------------------------ the children
 
 
-class _Child:
-    """A forked child describing a slice, the read end of the pipe it answers through, and what it sent."""
+class _Share:
+    """A contiguous part of the files, described a chunk at a time by this process from the front and by a
+    forked child from the back (by this process alone if no child could be forked), and what each did."""
 
-    def __init__(self, pid: int, read_end: int, part: Sequence[Todo]) -> None:
-        self.pid, self.read_end, self.part, self.reaped = pid, read_end, part, False
-        self.infos: list[ArticleInfo | None] = []  # of the first files of ``part``, from whole frames
+    def __init__(self, part: Sequence[Todo]) -> None:
+        self.part = part
+        self.count = -(-len(part) // CHUNK)  # chunks
+        self.mine = 0  # this process has claimed chunks [0, mine)
+        self.theirs = self.count  # the child has claimed chunks [theirs, count), as far as it has said
+        self.own: list[list[ArticleInfo | None] | None] = [None] * self.count  # described here
+        self.sent: list[list[ArticleInfo | None] | None] = [None] * self.count  # from whole frames
+        self.pid: int | None = None
+        self.from_child = self.to_child = -1  # this process's ends of the two pipes
+        self.ended = True  # no child sends anything (none forked, or it closed its pipe, or it broke)
+        self.reaped = False
         self._pending = bytearray()  # the start of a frame not yet whole
-        self.ended = False  # it closed the pipe (or it broke)
-        os.set_blocking(read_end, False)
+
+    def files(self, chunk: int) -> Sequence[Todo]:
+        return self.part[chunk * CHUNK : (chunk + 1) * CHUNK]
+
+    def describe_next(self) -> bool:
+        """Claim and describe the next chunk from the front, unless the child has claimed it (as far as
+        this process knows): whether there was one."""
+        chunk = self.mine
+        if chunk >= self.theirs:
+            return False
+        self.mine = chunk + 1
+        if self.to_child >= 0:
+            with contextlib.suppress(OSError):  # full or closed: the child goes on with an older claim
+                os.write(self.to_child, self.mine.to_bytes(4, "little"))
+        self.own[chunk] = [_describe(item) for item in self.files(chunk)]
+        return True
+
+    def result(self) -> list[ArticleInfo | None]:
+        """Every file of the part in order: this process's rows where both described a chunk, the child's
+        from whole frames, and described here whatever the child claimed but did not send (it died)."""
+        infos: list[ArticleInfo | None] = []
+        for chunk, (own, sent) in enumerate(zip(self.own, self.sent, strict=True)):
+            rows = own if own is not None else sent
+            infos += rows if rows is not None else [_describe(item) for item in self.files(chunk)]
+        return infos
+
+    def fork(self, shares: list[_Share]) -> None:
+        """Start a child describing chunks from the back (none if it cannot be forked)."""
+        try:
+            from_child, to_parent = os.pipe()
+        except OSError:
+            return
+        try:
+            from_parent, to_child = os.pipe()
+        except OSError:
+            os.close(from_child)
+            os.close(to_parent)
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            for end in (from_child, to_parent, from_parent, to_child):
+                os.close(end)
+            return
+        if pid == 0:  # the child: describe, send, and leave without running the parent's exit hooks
+            status = 1
+            try:
+                for end in [from_child, to_child, *(e for s in shares for e in (s.from_child, s.to_child))]:
+                    if end >= 0:  # this process's ends of every child's pipes are the parent's
+                        os.close(end)
+                self._describe_back(to_parent, from_parent)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(to_parent)
+        os.close(from_parent)
+        self.pid, self.from_child, self.to_child, self.ended = pid, from_child, to_child, False
+        os.set_blocking(from_child, False)
+        os.set_blocking(to_child, False)
+
+    def _describe_back(self, to_parent: int, from_parent: int) -> None:
+        """In the child: claim chunks from the back while the parent has not claimed them, saying so before
+        describing each, and send each chunk's rows with the next claim."""
+        os.set_blocking(from_parent, False)
+        low, parents, done, rows = self.count, 0, -1, None
+        with open(to_parent, "wb") as pipe:
+            while True:
+                parents = _latest_claim(from_parent, parents)
+                claim = low - 1 if low - 1 >= parents else low
+                frame = marshal.dumps((claim, done, rows))
+                pipe.write(len(frame).to_bytes(4, "little") + frame)
+                pipe.flush()
+                if claim == low:
+                    return
+                rows = [_row(item) for item in self.files(claim)]
+                done = low = claim
 
     def drain(self) -> None:
-        """Take in what it has sent so far, without waiting (it waits once the pipe is full)."""
+        """Take in what the child has sent so far, without waiting (it waits once the pipe is full)."""
         while not self.ended:
             try:
-                data = os.read(self.read_end, 1 << 16)
+                data = os.read(self.from_child, 1 << 16)
             except BlockingIOError:
                 return
             except OSError:
@@ -187,7 +264,7 @@ class _Child:
             try:
                 self._unpack()
             except (ValueError, EOFError, TypeError):  # not what a child sends: trust nothing it sent
-                self.infos, self.ended = [], True
+                self.sent, self.ended = [None] * self.count, True
 
     def _unpack(self) -> None:
         pending, start = self._pending, 0
@@ -195,79 +272,59 @@ class _Child:
             size = int.from_bytes(pending[start : start + 4], "little")
             if len(pending) - start - 4 < size:
                 break
-            rows = marshal.loads(pending[start + 4 : start + 4 + size])
-            done = len(self.infos)
-            files = self.part[done : done + len(rows)]
-            self.infos += [_info(item, row) for item, row in zip(files, rows, strict=True)]
+            claim, done, rows = marshal.loads(pending[start + 4 : start + 4 + size])
+            if not (type(claim) is int and 0 <= claim <= self.theirs and type(done) is int):
+                raise ValueError("not a claim")
+            if done >= 0:
+                if not (claim <= done < self.count and isinstance(rows, list)):
+                    raise ValueError("not a chunk")
+                files = self.files(done)
+                self.sent[done] = [_info(item, row) for item, row in zip(files, rows, strict=True)]
+            self.theirs = claim
             start += 4 + size
         del pending[:start]
 
     def reap(self) -> None:
-        """Close the pipe and make sure the child is gone (killed if it still runs: after an error in this
+        """Close the pipes and make sure the child is gone (killed if it still runs: after an error in this
         process, or garbage on its pipe); once."""
-        if self.reaped:
+        if self.reaped or self.pid is None:
             return
         self.reaped = True
-        with contextlib.suppress(OSError):
-            os.close(self.read_end)
+        for end in (self.from_child, self.to_child):
+            with contextlib.suppress(OSError):
+                os.close(end)
         with contextlib.suppress(OSError):
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
 
 
-def _fork(part: Sequence[Todo]) -> _Child | None:
-    """A child describing ``part``, or None if none could be forked."""
-    try:
-        read_end, write_end = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the child: describe, send, and leave without running the parent's exit hooks
-        status = 1
+def _latest_claim(from_parent: int, known: int) -> int:
+    """The parent's latest claim on its pipe (each a 4-byte write, so every read holds whole ones), or
+    ``known`` if it sent none since (or is gone)."""
+    while True:
         try:
-            os.close(read_end)
-            with open(write_end, "wb") as pipe:
-                for start in range(0, len(part), FRAME_ROWS):
-                    rows = [_row(item) for item in part[start : start + FRAME_ROWS]]
-                    frame = marshal.dumps(rows)
-                    pipe.write(len(frame).to_bytes(4, "little") + frame)
-                    pipe.flush()
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    return _Child(pid, read_end, part)
+            data = os.read(from_parent, 4096)
+        except BlockingIOError:
+            return known
+        if not data:
+            return known
+        known = int.from_bytes(data[-4:], "little")
 
 
-def _gather(children: list[_Child]) -> None:
+def _gather(shares: list[_Share]) -> None:
     """Take in everything the children send, from whichever is ready, until each has closed its pipe."""
     poller = select.poll()
-    waiting = {child.read_end: child for child in children if not child.ended}
+    waiting = {share.from_child: share for share in shares if not share.ended}
     for read_end in waiting:
         poller.register(read_end, select.POLLIN)
     while waiting:
         for read_end, _ in poller.poll():
-            child = waiting[read_end]
-            child.drain()
-            if child.ended:
+            share = waiting[read_end]
+            share.drain()
+            if share.ended:
                 poller.unregister(read_end)
                 del waiting[read_end]
-
-
-def _collect(part: Sequence[Todo], child: _Child | None) -> list[ArticleInfo | None]:
-    """What a child sent for ``part``; this process describes what it did not send whole (all of it if
-    the child could not be forked, the rest if it died midway)."""
-    infos: list[ArticleInfo | None] = []
-    if child is not None:
-        child.reap()  # it has closed its pipe: whatever came whole is right, even if it died after
-        infos = child.infos
-    return infos + [_describe(item) for item in part[len(infos) :]]
 
 
 def _info(item: Todo, row: _Row) -> ArticleInfo | None:
