@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import atexit
 import builtins
-import contextlib
 import os
-import tempfile
 import threading
 import time
 import weakref
@@ -27,6 +25,7 @@ from reader.errors import ArticleError, UsageError
 from reader.heads import Todo, describe_heads
 from reader.logs import logger
 from reader.sanitise import safe_line
+from reader.store.files import atomic_write
 
 log = logger(__name__)
 
@@ -418,20 +417,13 @@ class Library:
         payload = orjson.dumps(
             {"version": CACHE_VERSION, "roots": {**self._other_roots, self._root_key(): section}}
         )
-        tmp_name = None
         try:
             cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=".articles-cache-", suffix=".tmp", dir=cache_path.parent)
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-            os.replace(tmp_name, cache_path)
-            tmp_name = None
+            # not durable: a cache lost in a crash is rebuilt (and no tempfile, whose import is ~3 ms of
+            # every `reader list`)
+            atomic_write(cache_path, payload, durable=False)
         except OSError as exc:
             log.debug("cannot write the metadata cache %s: %s", cache_path, exc)
-        finally:
-            if tmp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
 
 
 def _flush_if_alive(ref: weakref.ref[Library]) -> None:

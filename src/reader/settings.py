@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -400,6 +399,8 @@ def _locked(lock_path: Path) -> Iterator[None]:
 
 def _write_atomically(path: Path, payload: bytes) -> None:
     """Temporary file in the same folder, fsync, rename over `path`, fsync the folder."""
+    import tempfile  # here: most commands read the settings and write none (import: ~4 ms)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
