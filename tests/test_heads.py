@@ -7,12 +7,15 @@ listing with no cache) and gone by the time it is read is left out, wherever it 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gc
+import marshal
 import os
 import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -99,9 +102,12 @@ def test_a_split_listing_is_exactly_the_sequential_one(tmp_path: Path, forks: li
 
 def test_a_child_that_dies_leaves_its_files_to_this_process(tmp_path: Path, forks: list[int]) -> None:
     todo = discover(varied_folder(tmp_path / "articles"))
+    parent, real_row = os.getpid(), heads._row
 
-    def die(item: heads.Todo) -> tuple:  # only children make rows
-        os._exit(3)
+    def die(item: heads.Todo) -> heads._Row:
+        if os.getpid() != parent:
+            os._exit(3)
+        return real_row(item)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(heads, "_row", die)
@@ -125,27 +131,28 @@ def wait_until_gone(pids: list[int]) -> None:
 def test_a_child_that_dies_midway_leaves_only_what_it_did_not_send(tmp_path: Path, forks: list[int]) -> None:
     todo = discover(varied_folder(tmp_path / "articles"))
     parent, sent = os.getpid(), [0]
-    real_row, real_head_info = heads._row, heads.head_info
+    real_row, real_head_facts = heads._row, heads.head_facts
     described_here: list[str] = []
     part = len(todo) // 2  # each child's part (84 files: 42 each)
     last_two_chunks = part - heads.CHUNK * (-(-part // heads.CHUNK) - 2)  # the last one is shorter
 
     def dies_after_two_chunks(item: heads.Todo) -> heads._Row:
-        sent[0] += 1  # this child's own count
-        if sent[0] > last_two_chunks:
-            os._exit(3)
+        if os.getpid() != parent:
+            sent[0] += 1  # this child's own count
+            if sent[0] > last_two_chunks:
+                os._exit(3)
         return real_row(item)
 
-    def head_info_once_children_died(article_id: str, *args):  # type: ignore[no-untyped-def]
+    def head_facts_once_children_died(article_id: str, *args):  # type: ignore[no-untyped-def]
         if os.getpid() == parent:
             if not described_here:  # the children's two chunks each are all sent by then
                 wait_until_gone(forks)
             described_here.append(article_id)
-        return real_head_info(article_id, *args)
+        return real_head_facts(article_id, *args)
 
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(heads, "head_facts", head_facts_once_children_died)
         patch.setattr(heads, "_row", dies_after_two_chunks)
-        patch.setattr(heads, "head_info", head_info_once_children_died)
         split = heads.describe_heads(todo)
     assert len(forks) == 2 and len(todo) % 2 == 0
     assert split == sequential(todo)
@@ -171,7 +178,6 @@ def described_by_each(todo: list, slow_parent: float = 0, slow_child: float = 0)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(heads, "head_facts", slowed)
-        patch.setattr(heads, "head_info", lambda i, p, *args: ArticleInfo(i, p, *slowed(i, str(p), *args)))
         split = heads.describe_heads(todo)
     os.close(tell)
     with os.fdopen(read, "rb") as told:
@@ -207,25 +213,39 @@ def test_a_child_that_never_hears_the_parent_only_doubles_work(tmp_path: Path, f
     assert here + children >= len(todo)
 
 
-def test_a_child_that_sends_garbage_is_not_trusted(tmp_path: Path, forks: list[int]) -> None:
+@pytest.mark.parametrize("garbage", ["rows of another length", "a claim beyond its part", "not a frame"])
+def test_a_child_that_sends_garbage_is_not_trusted(tmp_path: Path, forks: list[int], garbage: str) -> None:
     todo = discover(varied_folder(tmp_path / "articles"))
-    wrong = ("wrong", "simplified", 1, True, 1, 0.5, 1, 1, None, None)
-    with pytest.MonkeyPatch.context() as patch:  # a claim beyond the part, or rows of another length
-        patch.setattr(heads, "_row", lambda item: wrong if item[0].startswith("00/") else ["not", "facts"])
+    parent, real_row, real_dumps = os.getpid(), heads._row, marshal.dumps
+
+    def row(item: heads.Todo) -> object:
+        return real_row(item) if os.getpid() == parent else ("title", "simplified")
+
+    def dumps(frame: tuple) -> bytes:  # only children send frames
+        if garbage == "a claim beyond its part":
+            return real_dumps((len(todo), -1, None))
+        return real_dumps("not a frame") if frame[1] >= 0 else real_dumps(frame)
+
+    with pytest.MonkeyPatch.context() as patch:
+        if garbage == "rows of another length":
+            patch.setattr(heads, "_row", row)
+        else:
+            patch.setattr(heads, "marshal", types.SimpleNamespace(dumps=dumps, loads=marshal.loads))
         split = heads.describe_heads(todo)
     assert split == sequential(todo)
+    assert len(forks) == 2
 
 
 def test_a_file_gone_before_its_stat_is_left_out_wherever_it_falls(tmp_path: Path, forks: list[int]) -> None:
     todo = discover(varied_folder(tmp_path / "articles"))
     gone = [(f"{name}/gone.txt", str(tmp_path / f"{name}.txt"), None) for name in ("a", "b", "c")]
     unstatted = without_stats(todo)
-    for at, item in zip((len(todo) - 1, len(todo) // 2, 0), gone, strict=True):  # each process's slice
+    for at, item in zip((len(todo) - 1, len(todo) // 2, 0), gone, strict=True):  # every part, front and back
         unstatted.insert(at, item)
     split = heads.describe_heads(unstatted)
     assert len(forks) == 2
     assert split == sequential(todo)
-    alone = [heads._describe(item) for item in unstatted]
+    alone = [heads._describe(item, heads._Paths()) for item in unstatted]
     assert [info for info in alone if info is not None] == sequential(todo)
 
 
@@ -250,6 +270,31 @@ def test_errors_name_files_as_one_process_does_from_a_folder_given_as_dot(
 def test_a_path_taken_as_printed_is_printed_so_by_path(path: str) -> None:
     if heads._as_printed(path):
         assert str(Path(path)) == path
+
+
+@given(strategies.lists(strategies.text(alphabet="/.ab", max_size=12), max_size=6))
+def test_paths_made_from_their_folder_are_the_paths_path_makes(paths: list[str]) -> None:
+    make = heads._Paths()
+    for path in paths:
+        made = make(path)
+        assert made == Path(path) and str(made) == str(Path(path)) and made.parts == Path(path).parts
+        assert type(made) is type(Path(path)) and hash(made) == hash(Path(path))
+
+
+def test_an_info_made_from_facts_is_the_dataclass_one(tmp_path: Path) -> None:
+    """Made with its fields set at once (cheaper than the frozen dataclass's __init__): the same object to
+    every user, still frozen."""
+    todo = discover(varied_folder(tmp_path / "articles", copies=1))
+    for item in todo:
+        row = heads._row(item)
+        assert row is not None
+        made, plain = heads._info(item, row, heads._Paths()), ArticleInfo(item[0], Path(item[1]), *row)
+        assert made == plain and hash(made) == hash(plain) and vars(made) == vars(plain)
+        assert repr(made) == repr(plain) and dataclasses.replace(made) == plain
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.title = "changed"  # type: ignore[misc]
+    with pytest.raises(ValueError):  # a row of another length (garbage from a child) is refused
+        heads._info(todo[0], ("title",), heads._Paths())  # type: ignore[arg-type]
 
 
 def test_when_no_process_can_be_forked_one_process_lists_everything(
@@ -336,7 +381,7 @@ def test_a_cold_listing_of_a_thousand_files_forks_on_its_own_and_lists_the_same(
 def test_an_error_in_this_process_leaves_no_child_behind(tmp_path: Path, forks: list[int]) -> None:
     todo = discover(varied_folder(tmp_path / "articles"))
     parent = os.getpid()
-    real = heads.head_info
+    real = heads.head_facts
 
     def fails_here(*args):  # type: ignore[no-untyped-def]
         if os.getpid() == parent:
@@ -344,7 +389,7 @@ def test_an_error_in_this_process_leaves_no_child_behind(tmp_path: Path, forks: 
         return real(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(heads, "head_info", fails_here)
+        patch.setattr(heads, "head_facts", fails_here)
         with pytest.raises(RuntimeError, match="a bug in describing"):
             heads.describe_heads(todo)
     assert len(forks) == 2 and gc.isenabled()

@@ -34,6 +34,7 @@ children.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import itertools
 import marshal
@@ -45,7 +46,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from reader.articles import ArticleInfo, Facts, head_facts, head_info
+from reader.articles import ArticleInfo, Facts, head_facts
 from reader.scripts import warm_up
 
 #: files to describe before a listing forks: below it (~0.1 s of work) a fork is not worth its cost, and a
@@ -71,11 +72,12 @@ def describe_heads(todo: Sequence[Todo]) -> list[ArticleInfo]:
     """``head_info`` of every file in ``todo``, in order (less any file given without its stat that is
     gone); over several processes when there are many."""
     workers = _workers(len(todo))
+    paths = _Paths()
     if workers < 2:
-        return _present([_describe(item) for item in todo])
+        return _present([_describe(item, paths) for item in todo])
     warm_up()  # the script tables and regexes, built once here and shared by every child
     bounds = [len(todo) * k // (workers - 1) for k in range(workers)]  # one part per child
-    shares = [_Share(todo[start:end]) for start, end in itertools.pairwise(bounds)]
+    shares = [_Share(todo[start:end], paths) for start, end in itertools.pairwise(bounds)]
     # No cycle can form among what a listing makes, and the collector's passes over 10,000 new infos cost
     # 20-40 ms; paused here only, where no other thread runs that could pause or resume it too.
     collecting = gc.isenabled()
@@ -109,14 +111,13 @@ def _workers(count: int) -> int:
     return max(1, min(cores, count // (MIN_PARALLEL // 2)))
 
 
-def _describe(item: Todo) -> ArticleInfo | None:
-    article_id, path, st = item
-    st = st or _stat(path)
-    return None if st is None else head_info(article_id, Path(path), st.st_size, st.st_mtime_ns)
+def _describe(item: Todo, paths: _Paths) -> ArticleInfo | None:
+    """:func:`reader.articles.head_info` of a file (None: it is gone)."""
+    return _info(item, _row(item), paths)
 
 
 def _row(item: Todo) -> _Row:
-    """What a child sends for a file: as :func:`_describe`, without making the ArticleInfo and Path."""
+    """A file's facts: what a child sends, and this process makes its ArticleInfo from (see :func:`_info`)."""
     article_id, path, st = item
     st = st or _stat(path)
     if st is None:
@@ -160,8 +161,8 @@ class _Share:
     """A contiguous part of the files, described a chunk at a time by this process from the front and by a
     forked child from the back (by this process alone if no child could be forked), and what each did."""
 
-    def __init__(self, part: Sequence[Todo]) -> None:
-        self.part = part
+    def __init__(self, part: Sequence[Todo], paths: _Paths) -> None:
+        self.part, self.paths = part, paths
         self.count = -(-len(part) // CHUNK)  # chunks
         self.mine = 0  # this process has claimed chunks [0, mine)
         self.theirs = self.count  # the child has claimed chunks [theirs, count), as far as it has said
@@ -186,7 +187,7 @@ class _Share:
         if self.to_child >= 0:
             with contextlib.suppress(OSError):  # full or closed: the child goes on with an older claim
                 os.write(self.to_child, self.mine.to_bytes(4, "little"))
-        self.own[chunk] = [_describe(item) for item in self.files(chunk)]
+        self.own[chunk] = [_describe(item, self.paths) for item in self.files(chunk)]
         return True
 
     def result(self) -> list[ArticleInfo | None]:
@@ -195,7 +196,7 @@ class _Share:
         infos: list[ArticleInfo | None] = []
         for chunk, (own, sent) in enumerate(zip(self.own, self.sent, strict=True)):
             rows = own if own is not None else sent
-            infos += rows if rows is not None else [_describe(item) for item in self.files(chunk)]
+            infos += rows if rows is not None else [_describe(item, self.paths) for item in self.files(chunk)]
         return infos
 
     def fork(self, shares: list[_Share]) -> None:
@@ -279,7 +280,9 @@ class _Share:
                 if not (claim <= done < self.count and isinstance(rows, list)):
                     raise ValueError("not a chunk")
                 files = self.files(done)
-                self.sent[done] = [_info(item, row) for item, row in zip(files, rows, strict=True)]
+                self.sent[done] = [
+                    _info(item, row, self.paths) for item, row in zip(files, rows, strict=True)
+                ]
             self.theirs = claim
             start += 4 + size
         del pending[:start]
@@ -327,7 +330,37 @@ def _gather(shares: list[_Share]) -> None:
                 del waiting[read_end]
 
 
-def _info(item: Todo, row: _Row) -> ArticleInfo | None:
+#: ArticleInfo's fields, in order
+_FIELDS = tuple(field.name for field in dataclasses.fields(ArticleInfo))
+
+
+def _info(item: Todo, row: _Row, paths: _Paths) -> ArticleInfo | None:
+    """The ArticleInfo of a file from its facts: the one ``ArticleInfo(id, Path(path), *row)`` makes, its
+    fields set at once rather than one ``object.__setattr__`` each by the frozen dataclass's ``__init__``
+    (~0.7 µs instead of ~1.4; this process makes all 10,000 of a listing's)."""
     if row is None:
         return None
-    return ArticleInfo(item[0], Path(item[1]), *row)
+    info = object.__new__(ArticleInfo)
+    info.__dict__.update(zip(_FIELDS, (item[0], paths(item[1]), *row), strict=True))  # a bad row raises
+    return info
+
+
+class _Paths:
+    """``Path(path)`` for many paths in few folders, ~4× cheaper (~0.45 µs instead of ~1.9 on Python 3.11;
+    ~15 ms of a listing of 10,000 files, all made by this process): each folder's Path is made once and a
+    file's from it, with the walk's own shortcut (``Path._make_child_relpath``, private: ``/`` where it is
+    gone), for a name that ``Path`` keeps as it is."""
+
+    _child = getattr(Path, "_make_child_relpath", Path.__truediv__)
+
+    def __init__(self) -> None:
+        self._folders: dict[str, Path] = {}
+
+    def __call__(self, path: str) -> Path:
+        folder, _, name = path.rpartition("/")
+        if name in ("", ".", "..") or not folder.strip("/"):  # spelt otherwise by Path (or at the root)
+            return Path(path)
+        parent = self._folders.get(folder)
+        if parent is None:
+            parent = self._folders[folder] = Path(folder)
+        return _Paths._child(parent, name)
