@@ -184,8 +184,8 @@ class _Share:
         if chunk >= self.theirs:
             return False
         self.mine = chunk + 1
-        if self.to_child >= 0:
-            with contextlib.suppress(OSError):  # full or closed: the child goes on with an older claim
+        if not self.ended:  # a child gone: OSError (SIGPIPE is ignored); a full pipe: it keeps an older claim
+            with contextlib.suppress(OSError):
                 os.write(self.to_child, self.mine.to_bytes(4, "little"))
         self.own[chunk] = [_describe(item, self.paths) for item in self.files(chunk)]
         return True
