@@ -1,13 +1,13 @@
 """Names: of the database folder's files and subfolders, of coders and their folders. No file access.
 
 The one place each name is defined (the modules that use them import them from here). Kept light
-(``hashlib``, ``re``, ``unicodedata``): `reader annotate` finds the files it appends to without importing
-the whole store (:mod:`reader.store.append`). The layout itself is described in :mod:`reader.store`.
+(``re``, ``unicodedata``; ``hashlib`` only when a name is first made): `reader annotate` finds the files it
+appends to without importing the whole store (:mod:`reader.store.append`). The layout itself is described
+in :mod:`reader.store`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
@@ -48,6 +48,8 @@ FOLDER_CHARS = 60
 def article_stem(article_id: str) -> str:
     """The name (without suffix) of an article's files in every coder's folder: a hash, so that any id
     makes a safe, short file name."""
+    import hashlib  # (here: a listing of a library with no annotations never loads OpenSSL)
+
     return hashlib.sha1(article_id.encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
 
 
