@@ -99,3 +99,24 @@ async def test_corpus_search_streams_results_and_opens_at_the_match(seeds_dir: P
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_hits_name_each_article_by_the_title_the_library_shows(seeds_dir: Path, db_dir: Path) -> None:
+    """Seed 001 is a scraped page whose first line is its site's menu: the library shows its detected title,
+    and so do the search's hits (the file's first line only while no title is detected yet)."""
+    app, _ = seeded(seeds_dir, db_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)  # the library detects every article's title in the background
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CorpusSearchScreen)
+        await pilot.press(*"关停")
+        await settle(pilot)
+        rows = [
+            (hit.article_id, screen.query_one(OptionList).get_option_at_index(k).prompt.plain)
+            for k, hit in enumerate(screen.hits)
+        ]
+        scraped = [row for article_id, row in rows if article_id.startswith("001_")]
+        assert scraped and all(row.startswith("TikTok海外关停") for row in scraped)
+        assert not any("热搜" in row for _, row in rows)

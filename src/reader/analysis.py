@@ -173,6 +173,21 @@ class Analyser:
             _write_json(index_path, {"key": self._key, "entries": entries})
         return result
 
+    def known_titles(self, infos: Iterable[ArticleInfo]) -> dict[str, str]:
+        """The detected title of each article whose figures :meth:`summaries` has cached for its file as it
+        is now (nothing is read or detected): what a list of hits calls an article, as the library does."""
+        index = _read_json(self.cache_dir / INDEX_FILE) or {}
+        entries: dict[str, Any] = index.get("entries", {}) if index.get("key") == self._key else {}
+        titles: dict[str, str] = {}
+        for info in infos:
+            entry = entries.get(info.id)
+            if entry is None or info.error:
+                continue
+            title, stamp = entry.get("title"), [info.size, info.mtime_ns, self.corrections.stamp(info.id)]
+            if title and isinstance(title, str) and entry.get("stamp") == stamp:
+                titles[info.id] = title
+        return titles
+
     def _summary_of(self, article: Article) -> dict[str, Any]:
         if self.corrections.stamp(article.info.id):
             return self.analyse(article).summary()

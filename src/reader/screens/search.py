@@ -59,6 +59,8 @@ class CorpusSearchScreen(Screen[None]):
         self._initial_whole_words = whole_words
         #: what each "code every match" from here saved (ctrl+z undoes the last)
         self.codings: list[AppliedCoding] = []
+        #: the title the library shows for an article (its detected title, when known), else the hit's
+        self._titles: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -139,6 +141,11 @@ class CorpusSearchScreen(Screen[None]):
         batch: list[SearchHit] = []
         last = monotonic()
         try:
+            titles = self.workspace.analyser.known_titles(self.workspace.articles())
+        except (ReaderError, OSError):  # (a damaged corrections file: the files' first lines, then)
+            titles = {}
+        self.app.call_from_thread(setattr, self, "_titles", titles)
+        try:
             hits = self.search_engine.search(query, tags=tags, whole_words=whole_words, cancelled=cancelled)
             for hit in hits:
                 if keep is not None and not keep(hit.article_id, hit.start, hit.end):
@@ -179,7 +186,8 @@ class CorpusSearchScreen(Screen[None]):
         text = Text(no_wrap=True, end="")
         # the tags (at most half the row) before the title gives way
         tags = clip_line(" ".join(f"#{safe_line(tag)}" for tag in hit.tags), cells // 2) if hit.tags else ""
-        text.append(clip(hit.title, cells - text_cells(tags) - 2 if tags else cells), style="bold")
+        title = self._titles.get(hit.article_id) or hit.title
+        text.append(clip(title, cells - text_cells(tags) - 2 if tags else cells), style="bold")
         if tags:
             text.append("  ")
             text.append(tags, style="bold cyan")
