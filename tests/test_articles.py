@@ -382,6 +382,29 @@ def test_a_listing_counts_paragraphs_and_takes_the_title_as_loading_does(text: s
     assert listed == loaded and spans == ()
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("a 中這这\n\r\t\u3000\x0b\x0c\x1b\x1f\x85\u2028\u202e\ufeff\u2400"),
+        max_size=60,
+    )
+)
+def test_a_listed_file_has_the_metadata_of_its_loaded_text(tmp_path_factory, text: str) -> None:
+    """A listing reads the head, normalises its newlines and makes its controls visible only when a line is
+    not printable: the figures of a load of the same file (title, paragraphs, characters, script)."""
+    path = tmp_path_factory.mktemp("listed") / "a.txt"
+    path.write_bytes(text.encode("utf-8"))
+    st_ = path.stat()
+    listed = articles.head_info("a.txt", path, st_.st_size, st_.st_mtime_ns)
+    loaded = load_file(path, "a.txt").info
+    assert (listed.title, listed.paragraphs, listed.chars, listed.script) == (
+        loaded.title,
+        loaded.paragraphs,
+        loaded.chars,
+        loaded.script,
+    )
+
+
 def test_title_is_the_first_non_empty_line_collapsed(tmp_path: Path) -> None:
     write(tmp_path / "t.txt", "\n   \n\u3000\u3000 标题\t 第二部分 \n正文\n")
     [info] = Library(tmp_path).list()
