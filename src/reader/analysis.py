@@ -149,14 +149,13 @@ class Analyser:
         One that cannot be read is left out (the list shows its error).
         """
         index_path = self.cache_dir / INDEX_FILE
-        index = _read_json(index_path) or {}
-        entries: dict[str, Any] = index.get("entries", {}) if index.get("key") == self._key else {}
+        entries = self._cached_entries()
         result: dict[str, dict[str, Any]] = {}
         changed = False
         for n, info in enumerate(infos, 1):
             if info.error:
                 continue
-            stamp = [info.size, info.mtime_ns, self.corrections.stamp(info.id)]
+            stamp = self._stamp(info)
             entry = entries.get(info.id)
             if entry is None or entry.get("stamp") != stamp:
                 try:
@@ -176,17 +175,25 @@ class Analyser:
     def known_titles(self, infos: Iterable[ArticleInfo]) -> dict[str, str]:
         """The detected title of each article whose figures :meth:`summaries` has cached for its file as it
         is now (nothing is read or detected): what a list of hits calls an article, as the library does."""
-        index = _read_json(self.cache_dir / INDEX_FILE) or {}
-        entries: dict[str, Any] = index.get("entries", {}) if index.get("key") == self._key else {}
+        entries = self._cached_entries()
         titles: dict[str, str] = {}
         for info in infos:
             entry = entries.get(info.id)
             if entry is None or info.error:
                 continue
-            title, stamp = entry.get("title"), [info.size, info.mtime_ns, self.corrections.stamp(info.id)]
-            if title and isinstance(title, str) and entry.get("stamp") == stamp:
+            title = entry.get("title")
+            if title and isinstance(title, str) and entry.get("stamp") == self._stamp(info):
                 titles[info.id] = title
         return titles
+
+    def _cached_entries(self) -> dict[str, Any]:
+        """The cached figures per article id (none if the cache is of another detector or damaged)."""
+        index = _read_json(self.cache_dir / INDEX_FILE) or {}
+        return index.get("entries", {}) if index.get("key") == self._key else {}
+
+    def _stamp(self, info: ArticleInfo) -> list[Any]:
+        """What a cached entry was made from: the file's size and mtime, and its corrections'."""
+        return [info.size, info.mtime_ns, self.corrections.stamp(info.id)]
 
     def _summary_of(self, article: Article) -> dict[str, Any]:
         if self.corrections.stamp(article.info.id):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reader.decoding import MAX_BYTES, article_text, decode_bytes, decode_head
 from reader.errors import ArticleError
-from reader.sanitise import NEEDS_SANITISING, normalise_newlines, safe_line, sanitise
+from reader.sanitise import normalise_lines, safe_line
 from reader.scripts import detect_script_and_counts
 
 HEAD_BYTES = 16 * 1024
@@ -243,18 +243,12 @@ def head_facts(article_id: str, path: str, size: int, mtime_ns: int) -> Facts:
     try:
         data = read_head(path, HEAD_BYTES)
         whole = len(data) < HEAD_BYTES or len(data) >= size
-        text = normalise_newlines((decode_bytes if whole else decode_head)(data, path))
+        text, lines = normalise_lines((decode_bytes if whole else decode_head)(data, path))
     except OSError as exc:
         return _error_facts(article_id, size, mtime_ns, str(read_error(path, exc)))
     except ArticleError as exc:
         return _error_facts(article_id, size, mtime_ns, str(exc))
     scale = None if whole else size / len(data)
-    # normalise()'s control search, on the lines the paragraphs are counted on: a line that is printable
-    # (str.isprintable, a table lookup a character: ~5× cheaper than the search's regex) holds none
-    lines = text.split("\n")
-    if not all(map(str.isprintable, lines)) and NEEDS_SANITISING.search(text):
-        text = sanitise(text)
-        lines = text.split("\n")
     paragraphs, first = _paragraphs_and_title(text, lines)
     return _facts(article_id, text, size, mtime_ns, scale, paragraphs, first)
 

@@ -92,6 +92,20 @@ def normalise(text: str) -> str:
     return sanitise(text) if NEEDS_SANITISING.search(text) else text
 
 
+def normalise_lines(text: str) -> tuple[str, list[str]]:
+    """:func:`normalise` of ``text``, and its lines (``split("\n")``: a listing counts paragraphs on them).
+
+    The controls are looked for only in a line that is not printable (``str.isprintable``, a table lookup
+    a character, ~5× cheaper than the search; every character :func:`sanitise` maps is not printable).
+    """
+    text = normalise_newlines(text)
+    lines = text.split("\n")
+    if not all(map(str.isprintable, lines)) and NEEDS_SANITISING.search(text):
+        text = sanitise(text)
+        lines = text.split("\n")
+    return text, lines
+
+
 # ---------------------------------------------------------------------------------- the way out
 # Everything a user or a file controls (article text, titles, file names, tags, notes, descriptions,
 # queries, error messages, paths) is stored as given and made safe here, on its way to a terminal or a

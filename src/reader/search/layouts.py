@@ -141,14 +141,12 @@ class MaskLayout:
         if not starts:
             return []
         mask = masks[at : at + size]
-        out = list(itemgetter(*starts)(mask)) if len(starts) > 1 else [mask[starts[0]]]
+        out = _pick(mask, starts)
         if length == 1:
             return out
-        if at:  # (the view before the first article's mask would start before the file)
-            before = masks[at - 1 : at + size]
-            last = list(itemgetter(*ends)(before)) if len(ends) > 1 else [before[ends[0]]]
-        else:
-            last = _pick(mask, list(map(sub, ends, repeat(1))))
+        # (no view can start before the first article's mask, at the file's start)
+        before = masks[at - 1 : at + size] if at else None
+        last = _pick(before, ends) if before is not None else _pick(mask, list(map(sub, ends, repeat(1))))
         crossing = set(compress(range(len(out)), map(ne, out, last))) if last != out else set()
         if length != 2:  # 3+ characters may leave a segment and come back
             for k in compress(range(len(out)), map(gt, map(sub, ends, starts), repeat(2))):
