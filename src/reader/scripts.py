@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 
 from reader.errors import EnvironmentProblem
+from reader.kept_patterns import compile_patterns
 
 SCRIPTS = ("simplified", "traditional", "mixed", "none")
 
@@ -180,16 +181,49 @@ def write_script_tables(path: Path = SCRIPT_TABLES) -> None:
 def _ranges(chars: Iterable[str]) -> str:
     """The inside of a regex character class matching any of ``chars``, as runs of consecutive code
     points (a BMP-only class compiles to a fast bitmap)."""
-    codes = sorted(map(ord, chars))
+    return _in_class(_runs(chars))
+
+
+def _in_class(runs: list[tuple[int, int]]) -> str:
+    """:func:`_ranges` of the characters in ``runs`` (:func:`_runs`)."""
+    return "".join(_class_range(first, last) for first, last in runs)
+
+
+def _others_in_class(runs: list[tuple[int, int]]) -> str:
+    """The inside of a regex character class matching every code point but those in ``runs``
+    (:func:`_runs`): ``[^...]`` written as the positive class of its complement (see :class:`_Script`)."""
     parts: list[str] = []
-    i = 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        parts.append(chr(codes[i]) if i == j else f"{chr(codes[i])}-{chr(codes[j])}")
-        i = j + 1
+    start = 0
+    for first, last in runs:
+        if first > start:
+            parts.append(_class_range(start, first - 1))
+        start = last + 1
+    if start <= sys.maxunicode:
+        parts.append(_class_range(start, sys.maxunicode))
     return "".join(parts)
+
+
+def _runs(chars: Iterable[str]) -> list[tuple[int, int]]:
+    """The code points of ``chars`` as runs of consecutive ones: (first, last) in order."""
+    runs: list[tuple[int, int]] = []
+    codes = sorted(map(ord, chars))
+    if not codes:
+        return runs
+    first = last = codes[0]
+    for code in codes[1:]:
+        if code != last + 1:
+            runs.append((first, last))
+            first = code
+        last = code
+    runs.append((first, last))
+    return runs
+
+
+def _class_range(first: int, last: int) -> str:
+    """``first-last`` inside a regex class: characters as they are (cheaper to parse than escapes), but
+    ASCII ones escaped (``]``, ``\\``, ``-`` and ``^`` mean something there)."""
+    ends = [chr(code) if code > 0x7F else f"\\x{code:02x}" for code in (first, last)]
+    return ends[0] if first == last else f"{ends[0]}-{ends[1]}"
 
 
 _ASTRAL_CHARS = re.compile("[\U00010000-\U0010ffff]")
@@ -219,15 +253,27 @@ class _Script:
     only the last, shorter block is counted character by character. ``blocks`` starts with the class
     itself, outside any group, so that the regex engine finds where a match starts with its fast scan
     for a class. The class holds the script's BMP characters only: a BMP-only class compiles to a fast
-    bitmap, and characters beyond the BMP are rare (see :func:`_astral_chars`).
+    bitmap, and characters beyond the BMP are rare (see :func:`_astral_chars`). What lies between two of
+    them, where nearly all the time goes, is matched by the positive class of every other code point
+    rather than by ``[^...]``: the engine tests a character against it in one step instead of three
+    (negate, bitmap, end), ~20% faster for the same matches.
     """
 
-    def __init__(self, chars: frozenset[str]) -> None:
-        bmp = _ranges(ch for ch in chars if ch < "\U00010000")
-        one = f"[{bmp}][^{bmp}]*+"
-        self.blocks = re.compile(f"{one}(?:{one}){{0,{_BLOCK - 1}}}+" if bmp else "(?!)")
-        self.single = re.compile(f"[{bmp}]" if bmp else "(?!)")
+    def __init__(self, chars: frozenset[str], blocks: re.Pattern[str], single: re.Pattern[str]) -> None:
+        """``blocks`` and ``single``: the patterns of :meth:`patterns`, compiled."""
+        self.blocks, self.single = blocks, single
         self.astral = frozenset(ch for ch in chars if ch >= "\U00010000")
+
+    @staticmethod
+    def patterns(chars: frozenset[str]) -> tuple[str, str]:
+        """The ``blocks`` and ``single`` patterns counting ``chars``."""
+        bmp_chars = [ch for ch in chars if ch < "\U00010000"]
+        if not bmp_chars:
+            return "(?!)", "(?!)"
+        runs = _runs(bmp_chars)
+        bmp = _in_class(runs)
+        one = f"[{bmp}][{_others_in_class(runs)}]*+"
+        return f"{one}(?:{one}){{0,{_BLOCK - 1}}}+", f"[{bmp}]"
 
     def astral_count(self, astral: list[str]) -> int:
         return sum(ch in self.astral for ch in astral)
@@ -255,13 +301,23 @@ class _Script:
 
 @functools.cache
 def _scripts() -> tuple[_Script, _Script]:
-    trad, simp = _script_chars()
-    return _Script(trad), _Script(simp)
+    """The two scripts' counters; their patterns compiled once a machine (:mod:`reader.kept_patterns`:
+    compiling them costs ~30 ms, loading their compiled form ~1 ms)."""
+    tables = dict(zip(("traditional", "simplified"), _script_chars(), strict=True))
+    sources = {}
+    for name, chars in tables.items():
+        sources[f"{name} blocks"], sources[f"{name} single"] = _Script.patterns(chars)
+    compiled = compile_patterns(sources, "script-patterns")
+    trad, simp = (
+        _Script(chars, compiled[f"{name} blocks"], compiled[f"{name} single"])
+        for name, chars in tables.items()
+    )
+    return trad, simp
 
 
 def warm_up() -> None:
-    """Build the tables and compile every regex now (~50 ms, once a process): before forking processes
-    that detect scripts (``reader.heads``), so that they share them instead of each building its own."""
+    """Build the tables and compile every regex now (once a process): before forking processes that
+    detect scripts (``reader.heads``), so that they share them instead of each building its own."""
     _scripts()
 
 

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.cli._common import workspace
+from reader.kept_patterns import user_cache_dir
 
 if TYPE_CHECKING:
     from reader.dictionary import Dictionary
     from reader.words import Words
-
-
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/reader`` (default ``~/.cache/reader``): caches for commands run outside a project."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "reader"
 
 
 def word_services(args: argparse.Namespace) -> tuple[Words, Dictionary]:
