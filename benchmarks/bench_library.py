@@ -19,7 +19,10 @@ time of the listing is printed beside a bare Python process that only reads the 
 Both listings run byte-compiled, as an installed package does (``pip install`` compiles every module): the
 package's ``.pyc`` files go to a temporary ``PYTHONPYCACHEPREFIX``, written by an untimed first run. With
 ``PYTHONDONTWRITEBYTECODE=1`` and no ``.pyc`` (an editable install in this environment) every run would
-compile ~65 modules from source first, ~60 ms that no installed ``reader`` pays.
+compile ~65 modules from source first, ~60 ms that no installed ``reader`` pays. Likewise the script
+detection's compiled patterns (``reader.kept_patterns``, kept in ``$XDG_CACHE_HOME/reader`` once a machine)
+are there after the first run; a listing that finds neither them nor a metadata cache, as the very first
+``reader list`` on a machine does, is printed too.
 """
 
 from __future__ import annotations
