@@ -29,7 +29,6 @@ from typing import Any
 import orjson
 
 from reader.errors import EnvironmentProblem
-from reader.kept_patterns import compile_patterns
 
 SCRIPTS = ("simplified", "traditional", "mixed", "none")
 
@@ -302,7 +301,10 @@ class _Script:
 @functools.cache
 def _scripts() -> tuple[_Script, _Script]:
     """The two scripts' counters; their patterns compiled once a machine (:mod:`reader.kept_patterns`:
-    compiling them costs ~30 ms, loading their compiled form ~1 ms)."""
+    compiling them costs ~30 ms, loading their compiled form ~1 ms; imported here: the app's start-up
+    imports this module but detects no script)."""
+    from reader.kept_patterns import compile_patterns
+
     tables = dict(zip(("traditional", "simplified"), _script_chars(), strict=True))
     sources = {}
     for name, chars in tables.items():
