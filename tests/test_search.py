@@ -263,17 +263,17 @@ def test_a_file_rewritten_with_the_same_size_and_mtime_is_read_again_and_made_sa
 
 def test_a_repeated_query_loads_no_conversion_until_the_overrides_change(corpus, monkeypatch):
     from reader.convert.overrides import check_override
-    from reader.search import corpus as corpus_module
+    from reader.search import variants as variants_module
 
     assert len(list(CorpusSearch(corpus).search("软件"))) == 2
     calls: list[str] = []
-    real = corpus_module.query_variants
+    real = variants_module.query_variants
 
     def counted(query, converter):
         calls.append(query)
         return real(query, converter)
 
-    monkeypatch.setattr(corpus_module, "query_variants", counted)
+    monkeypatch.setattr(variants_module, "query_variants", counted)
     again = Workspace(corpus.library.root, corpus.store.path)  # a new process: the cache on disk
     assert len(list(CorpusSearch(again).search("软件"))) == 2
     assert calls == []
@@ -284,7 +284,7 @@ def test_a_repeated_query_loads_no_conversion_until_the_overrides_change(corpus,
 
 def test_the_overrides_file_name_is_the_converters():
     from reader.convert.overrides import OVERRIDES_FILE
-    from reader.search.corpus import OVERRIDES_FILE as SEARCH_KEYS_ON
+    from reader.search.variants import OVERRIDES_FILE as SEARCH_KEYS_ON
 
     assert SEARCH_KEYS_ON == OVERRIDES_FILE
 

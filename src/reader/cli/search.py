@@ -14,6 +14,7 @@ import codecs
 import json
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from itertools import compress, repeat
 from typing import TYPE_CHECKING, Any
 
@@ -73,16 +74,28 @@ def run(args: argparse.Namespace) -> int:
     keep = _body_filter(args, ws) if args.body_only else None
     convert = ws.converter.convert if args.view != "original" else None
     lines = _JsonLines(args.view, convert) if args.json else _PlainLines(args.view, convert)
-    write = _writer()
-    matches = articles = 0
-    for found in search.search_articles(args.query, tags=args.tag, whole_words=args.word):
+
+    def render(found: ArticleHits) -> tuple[bytes, int] | None:
         if keep is not None:
             found = _kept(found, keep)
             if not found.starts:
-                continue
-        write(lines.of(found))  # stream: each article's hits are out before the next article's
-        matches += len(found.starts)
-        articles += 1
+                return None
+        return lines.of(found), len(found.starts)
+
+    write = _writer()
+    matches = articles = 0
+    # --body-only is not shared: the analysis it builds is cached by this process
+    output = search.search_output(
+        args.query, render, tags=args.tag, whole_words=args.word, share=keep is None
+    )
+    with closing(
+        output
+    ):  # a closed pipe or Ctrl+C: the search ends here at once (and a forked child with it)
+        for data, found, count in output:
+            if data:
+                write(data)  # stream: each article's hits are out before the next article's
+            matches += found
+            articles += count
     info(f"{matches} match(es) in {articles} article(s)")
     return 0
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
 from itertools import repeat
@@ -26,13 +26,12 @@ from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import orjson
-
 from reader.logs import logger
 from reader.search.index import CorpusIndex, build_index, file_key, load_index, read_article
 from reader.search.layouts import Interval
 from reader.search.tagspans import TagSpans
-from reader.search.text import fold, query_variants, variants_pattern, whole_word
+from reader.search.text import fold, variants_pattern, whole_word
+from reader.search.variants import VariantCache
 
 if TYPE_CHECKING:
     from reader.convert import Converter
@@ -42,14 +41,13 @@ if TYPE_CHECKING:
 log = logger(__name__)
 
 Convert = Callable[[str, str], str]  # (text, view) -> text in that view
+#: what a search prints of an article's matches: its output and how many matches it holds (None: none kept)
+Render = Callable[["ArticleHits"], tuple[bytes, int] | None]
+#: a search's output in order, a run of articles at a time: the bytes, the matches and the articles in them
+Rendered = tuple[bytes, int, int]
 
 #: characters of context each side of a corpus hit
 CONTEXT = 30
-VARIANTS_NAME = "variants.json"
-#: reader.convert.overrides.OVERRIDES_FILE (not imported: that imports the whole converter)
-OVERRIDES_FILE = "overrides.json"
-_VARIANTS_KEPT = 256
-_VARIANTS_SCHEMA = 1
 
 
 class SearchHit(NamedTuple):
@@ -176,7 +174,7 @@ class CorpusSearch:
         query = query.strip().replace("\0", "")
         if not query:
             return []
-        cache = _VariantCache(self)
+        cache = VariantCache(self)
         key = (query, cache.fingerprint)
         found = self._variants.get(key)
         if found is None:
@@ -220,6 +218,35 @@ class CorpusSearch:
         cancelled: Callable[[], bool] = lambda: False,
     ) -> Iterator[ArticleHits]:
         """:meth:`search`, one :class:`ArticleHits` per article with a match (what the CLI prints from)."""
+        return self._searched(query, tags, whole_words, cancelled, lambda scan: scan.articles(cancelled))
+
+    def search_output(
+        self,
+        query: str,
+        render: Render,
+        *,
+        tags: Iterable[str] = (),
+        whole_words: bool = False,
+        share: bool = True,
+    ) -> Generator[Rendered, None, None]:
+        """:meth:`search_articles`, each article rendered (``render``: its output and number of matches, or
+        None to leave it out), as (output, matches, articles) in library order; a big search shared with a
+        forked copy of this process when it pays (``share``; :mod:`reader.search.shared`)."""
+        from reader.search.shared import shared_output
+
+        return self._searched(
+            query, tags, whole_words, _never, lambda scan: shared_output(scan, render, share)
+        )
+
+    def _searched(
+        self,
+        query: str,
+        tags: Iterable[str],
+        whole_words: bool,
+        cancelled: Callable[[], bool],
+        run: Callable[[_Scan], Iterator[Any]],
+    ) -> Generator[Any, None, None]:
+        """What ``run`` makes of the scan of a search, and then the caches kept up to date."""
         from reader.tags import normalise_tags
 
         wanted = normalise_tags(tags)
@@ -227,15 +254,19 @@ class CorpusSearch:
         if not variants:
             return
         index, checked = self._current()
-        scan = _Scan(self, index, variants, wanted, whole_words)
+        scan = _Scan(self, index, variants, wanted, whole_words, checked)
         try:
-            yield from scan.articles(checked, cancelled)
+            yield from run(scan)
             if scan.stale and not cancelled():  # files changed, came or went: the next search has them
                 self.refresh()
             elif checked is None:
                 self.last_build = {"read": 0, "copied": 0}
         finally:
             scan.spans.save()
+
+
+def _never() -> bool:
+    return False
 
 
 class _Scan:
@@ -251,6 +282,7 @@ class _Scan:
         variants: list[str],
         wanted: tuple[str, ...],
         whole_words: bool,
+        checked: dict[str, str] | None,
     ) -> None:
         self.search, self.index, self.wanted, self.whole_words = search, index, wanted, whole_words
         self.tagged = set(_articles_with_tags(search.workspace, wanted)) if wanted else None
@@ -259,22 +291,20 @@ class _Scan:
         self.length = len(variants[0]) if len({len(v) for v in variants}) == 1 else 0
         self.byte_patterns = [_byte_pattern(v) for v in variants]
         self.stale = False
-
-    def articles(
-        self, checked: dict[str, str] | None, cancelled: Callable[[], bool]
-    ) -> Iterator[ArticleHits]:
-        """Every article with a match, in library order. ``checked``: the path of every article when the
-        index was just checked against the folder (else it is listed here, one ``scandir`` per folder)."""
-        index = self.index
-        new: list[str] = []
+        # ``checked``: the path of every article when the index was just checked against the folder (else
+        # it is listed here, one ``scandir`` per folder, and each file checked as the scan reaches it)
+        self.checked = checked is not None
+        self.paths, self.new = checked or {}, list[str]()
         if checked is None:
-            listing = self.search.workspace.library.names()
-            paths = dict(listing)
+            listing = search.workspace.library.names()
+            self.paths = dict(listing)
             known = set(index.ids)
-            new = [article_id for article_id, _ in listing if article_id not in known]
-            self.stale = bool(new) or len(paths) != len(index.ids)
-        else:
-            paths = checked
+            self.new = [article_id for article_id, _ in listing if article_id not in known]
+            self.stale = bool(self.new) or len(self.paths) != len(index.ids)
+
+    def articles(self, cancelled: Callable[[], bool]) -> Iterator[ArticleHits]:
+        """Every article with a match, in library order; the files the index does not have in their place."""
+        index, paths, new = self.index, self.paths, self.new
         p = 0
         pending: list[_Untagged] = []
         for batch, hit in index.chunks(self.byte_patterns, cancelled):
@@ -289,7 +319,7 @@ class _Scan:
                         pending.append(found)
                 if self.tagged is not None and article_id not in self.tagged:
                     continue
-                found = self._indexed(i, paths, i in hit, checked is not None)
+                found = self._indexed(i, paths, i in hit, self.checked)
                 if found is not None:
                     pending.append(found)
                 if len(pending) >= TAG_BATCH:
@@ -303,6 +333,20 @@ class _Scan:
             found = self._fresh(article_id, paths[article_id])
             if found is not None:
                 yield from self._tagged([found])
+
+    def piece(self, k: int, j: int) -> Iterator[ArticleHits]:
+        """The articles ``[k, j)`` of the index with a match, in order, as :meth:`articles` finds them (for a
+        search whose folder has no file the index lacks: :mod:`reader.search.shared`)."""
+        hit, pending = self.index.hits(self.byte_patterns, k, j), list[_Untagged]()
+        for i in range(k, j):
+            if self.tagged is None or self.index.ids[i] in self.tagged:
+                found = self._indexed(i, self.paths, i in hit, self.checked)
+                if found is not None:
+                    pending.append(found)
+                if len(pending) >= TAG_BATCH:
+                    yield from self._tagged(pending)
+                    pending = []
+        yield from self._tagged(pending)
 
     def _indexed(self, i: int, paths: dict[str, str], hit: bool, checked: bool) -> _Untagged | None:
         """Article ``i`` of the index: its matches, if it had some when indexed or has changed since."""
@@ -413,60 +457,6 @@ def _placer(text: str, sha: str) -> Callable[[list[JsonDict]], list[Interval]]:
         return [(a.start, a.end, a.tags) for a in placed]
 
     return place
-
-
-class _VariantCache:
-    """``variants.json``: recent queries' variants, valid while the overrides file and OpenCC are the same."""
-
-    def __init__(self, search: CorpusSearch) -> None:
-        self.search = search
-        self.path = search.cache_dir / VARIANTS_NAME
-        overrides = search.workspace.store.file_version(OVERRIDES_FILE)
-        self.fingerprint = orjson.dumps([overrides, _opencc_fingerprint()])
-
-    def get(self, query: str) -> list[str]:
-        fingerprint = orjson.loads(self.fingerprint)  # as it reads back from the file
-        queries: dict[str, list[str]] = {}
-        try:
-            data = orjson.loads(self.path.read_bytes())
-            if data.get("schema") == _VARIANTS_SCHEMA and data.get("fingerprint") == fingerprint:
-                queries = data["queries"]
-                found = queries.get(query)
-                if type(found) is list and found and all(type(v) is str and v for v in found):
-                    return found
-        except (OSError, ValueError, TypeError, AttributeError, KeyError, orjson.JSONDecodeError) as e:
-            if not isinstance(e, FileNotFoundError):
-                log.debug("ignoring the search's query cache %s: %s", self.path, e)
-        variants = query_variants(query, self.search.converter)
-        if type(queries) is not dict:
-            queries = {}
-        queries = dict(list(queries.items())[-(_VARIANTS_KEPT - 1) :])
-        queries[query] = variants
-        payload = {"schema": _VARIANTS_SCHEMA, "fingerprint": fingerprint, "queries": queries}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{VARIANTS_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(orjson.dumps(payload))
-            os.replace(tmp, self.path)
-        except (OSError, TypeError) as e:  # a cache; (TypeError: a query orjson cannot write)
-            log.debug("cannot write the search's query cache %s: %s", self.path, e)
-        return variants
-
-
-@cache
-def _opencc_fingerprint() -> list[Any]:
-    """The installed OpenCC binding, without importing it: its module file's path, mtime and size."""
-    from importlib.util import find_spec
-
-    spec = find_spec("opencc")
-    origin = spec.origin if spec is not None else None
-    if not origin:
-        return []
-    try:
-        st = os.stat(origin)
-    except OSError:
-        return [origin]
-    return [origin, st.st_mtime_ns, st.st_size]
 
 
 def _temporary_folder() -> Path:

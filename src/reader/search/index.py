@@ -91,26 +91,38 @@ class CorpusIndex:
         self, byte_patterns: list[Any], cancelled: Callable[[], bool]
     ) -> Iterator[tuple[range, set[int]]]:
         """The articles in order, a chunk of whole articles (~4 MB of folded text) at a time, each with the
-        indexes of those whose folded text has a match of one of ``byte_patterns``; so the first articles
-        come at once. One pass per pattern (a literal is found much faster than an alternation), each going
-        on to the next article after its first match there."""
-        starts, ends, folded = self.starts, self.ends, self.folded
-        n = len(starts)
-        k = 0
-        while k < n:
+        indexes of those whose folded text has a match of one of ``byte_patterns`` (:meth:`hits`); so the
+        first articles come at once."""
+        for k, j in self.pieces(CHUNK_BYTES):
             if cancelled():
                 return
-            j = bisect_right(starts, starts[k] + CHUNK_BYTES, lo=k + 1)
-            pos, end = starts[k], ends[j - 1]
-            hit: set[int] = set()
-            for pattern in byte_patterns:
-                at = pos
-                while (m := pattern.search(folded, at, end)) is not None:
-                    a = bisect_right(starts, m.start(), k, j) - 1
-                    hit.add(a)
-                    at = ends[a] + 1  # one match is enough: on to the next article
-            yield range(k, j), hit
+            yield range(k, j), self.hits(byte_patterns, k, j)
+
+    def pieces(self, size: int) -> list[tuple[int, int]]:
+        """The articles cut into runs ``[k, j)`` of whole articles, each ~``size`` bytes of folded text (one
+        article at least), in order."""
+        starts, n = self.starts, len(self.ends)
+        pieces, k = [], 0
+        while k < n:
+            j = bisect_right(starts, starts[k] + size, lo=k + 1)
+            pieces.append((k, j))
             k = j
+        return pieces
+
+    def hits(self, byte_patterns: list[Any], k: int, j: int) -> set[int]:
+        """The indexes of articles ``[k, j)`` whose folded text has a match of one of ``byte_patterns``: one
+        pass per pattern (a literal is found much faster than an alternation), each going on to the next
+        article after its first match there."""
+        starts, ends, folded = self.starts, self.ends, self.folded
+        pos, end = starts[k], ends[j - 1]
+        hit: set[int] = set()
+        for pattern in byte_patterns:
+            at = pos
+            while (m := pattern.search(folded, at, end)) is not None:
+                a = bisect_right(starts, m.start(), k, j) - 1
+                hit.add(a)
+                at = ends[a] + 1  # one match is enough: on to the next article
+        return hit
 
     def original(self, i: int, path: str) -> tuple[str, bool] | None:
         """Article ``i``'s normalised text read from its file (``path``) now, and whether it is the indexed

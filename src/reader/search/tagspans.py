@@ -66,6 +66,9 @@ DIRECTORY = "tagspans.json"
 _FIELDS = 3  # ints a row of the directory: byte offset, two numbers of layout
 
 Placer = Callable[[], Callable[[list["JsonDict"]], list[Interval]]]
+#: a layout built by one search, its tags spelt out: article id, the store's version, sha256[:16], the
+#: segments' bounds and tags, the text's length (see :meth:`TagSpans.built`)
+Built = tuple[str, str, str, list[int], list[tuple[str, ...]], int]
 
 
 _SHA = 16  # characters of an entry's sha256 kept
@@ -112,6 +115,38 @@ class TagSpans:
         they are, without a version check (a stat or two) per article. (Known once loaded: kept in
         ``_trusted`` for the once-per-article check.)"""
         return self._trusted
+
+    def loaded_trusted(self) -> bool:
+        """:attr:`trusted`, the cache loaded first if no lookup has loaded it yet."""
+        if not self._loaded:
+            self._load()
+        return self._trusted
+
+    def built(self) -> list[Built]:
+        """The layouts built since the cache was loaded, each segment's tags spelt out (its id belongs to
+        this table): what a forked search's child sends its parent to :meth:`adopt`."""
+        table = self.tagsets
+        return [
+            (article_id, version, sha, list(segments.bounds), [table[t] for t in segments.tagsets], length)
+            for article_id, (version, sha, segments, length) in self._new.items()
+        ]
+
+    def adopt(self, built: list[Built]) -> None:
+        """Keep layouts another TagSpans :meth:`built` as if built here (unless built here too); TypeError or
+        ValueError, and none kept, if ``built`` is not what :meth:`built` gives."""
+        made = {}
+        for article_id, version, sha, bounds, tags, length in built:
+            if not (
+                all(type(v) is str for v in (article_id, version, sha))
+                and type(length) is int
+                and all(type(b) is int for b in bounds)
+                and len(bounds) == (len(tags) + 1 if tags else 0)
+                and all(type(t) is tuple and all(type(tag) is str for tag in t) for t in tags)
+            ):
+                raise ValueError(f"not a built layout: {article_id!r}")
+            made[article_id] = (version, sha, Segments(list(bounds), [self.intern(t) for t in tags]), length)
+        for article_id, entry in made.items():
+            self._new.setdefault(article_id, entry)
 
     def _load(self) -> None:
         self._loaded = True

@@ -160,6 +160,18 @@ class AnnotationReader:
         here, so each article costs only the stats of its own files (a search asks for thousands). A file
         made after this call is seen by the next one; an unreadable folder raises on each call, as
         :meth:`article_version` would."""
+        listed = self._listed()
+        if not any(names for _, names in listed):  # no annotation anywhere (the usual case): nothing to stat
+            return lambda article_id: None
+        return lambda article_id: _version(article_stem(article_id), listed)
+
+    def unannotated(self) -> bool:
+        """No coder folder holds a file (as listed now): no article has an annotation (a search that finds
+        none builds no tag cache, so it may be shared with a forked process: ``reader.search.shared``)."""
+        return not any(names for _, names in self._listed())
+
+    def _listed(self) -> list[tuple[str, Collection[str] | OSError]]:
+        """Each coder folder's articles folder and the names in it (or why it cannot be listed)."""
         listed: list[tuple[str, Collection[str] | OSError]] = []
         for folder in self._folder_paths():
             try:
@@ -169,9 +181,7 @@ class AnnotationReader:
                 listed.append((folder, ()))
             except OSError as e:
                 listed.append((folder, e))
-        if not any(names for _, names in listed):  # no annotation anywhere (the usual case): nothing to stat
-            return lambda article_id: None
-        return lambda article_id: _version(article_stem(article_id), listed)
+        return listed
 
     def _folder_paths(self) -> list[str]:
         """Every coder folder's articles folder, as plain strings (no Path objects on a search's path)."""
