@@ -145,12 +145,7 @@ class _Shared:
                 rendered = _render(self.scan, self.render, *self.pieces[self.mine - 1])
                 self.slowest = max(self.slowest, time.perf_counter() - started)
                 yield rendered
-            waited = time.perf_counter()
             self._gather()
-            waited = time.perf_counter() - waited
-            log.debug(
-                "search: %d of %d pieces here, waited %.3f s for the child", self.mine, self.count, waited
-            )
             for piece in range(self.mine, self.count):
                 yield self._theirs(piece)
             self._adopt()
@@ -302,7 +297,7 @@ class _Shared:
     def _gather(self) -> None:
         """Take in the child's frames until it closes its pipe, or kill it once it has sent nothing for
         :data:`STALL` seconds (or 20× the slowest piece here)."""
-        patience = max(STALL, 20 * self.slowest)
+        patience, started = max(STALL, 20 * self.slowest), time.monotonic()
         poller = select.poll()
         if not self.ended:
             poller.register(self.from_child, select.POLLIN)
@@ -317,6 +312,8 @@ class _Shared:
                 )
                 self.ended = True
                 self._kill()
+        waited = time.monotonic() - started
+        log.debug("search: %d of %d pieces here, %.3f s waited for the child", self.mine, self.count, waited)
 
     def _kill(self) -> None:
         if self.pid is not None:

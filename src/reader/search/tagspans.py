@@ -364,7 +364,8 @@ class TagSpans:
                 stamp = None  # entries that cannot be checked are kept, as before, but not trusted
             else:
                 stale = found
-        self._write(stamp, stale, new_data=bool(self._new))
+        # (a first save with nothing built still makes a data file: a directory naming none is not loaded)
+        self._write(stamp, stale, new_data=bool(self._new) or not self._data_name)
 
     def _stale(self) -> set[str] | None:
         """The entries this search has not checked whose article's annotations changed since they were
