@@ -93,6 +93,19 @@ def renderer(json: bool = True, view: str = "original", ws: Workspace | None = N
     return lambda found: (lines.of(found), len(found.starts))
 
 
+def paced(render: Renderer, seconds: float = 0.003) -> Renderer:
+    """``render`` made slower in this process (not in the child): the child, however late it starts on a
+    busy machine, then renders a good part of the pieces."""
+    parent = os.getpid()
+
+    def rendering(found: ArticleHits) -> tuple[bytes, int] | None:
+        if os.getpid() == parent:
+            time.sleep(seconds)
+        return render(found)
+
+    return rendering
+
+
 def output(ws: Workspace, query: str, share: bool, render: Renderer | None = None, **options) -> tuple:
     """All a search prints (bytes, matches, articles), as `reader search` makes it."""
     parts, matches, articles = [], 0, 0
@@ -125,7 +138,7 @@ def test_a_shared_search_prints_exactly_what_one_process_prints(
 ) -> None:
     shared_ws, serial_ws = twins(tmp_path)
     for query, json, view in (("之", True, "original"), ("之", False, "original"), ("公", True, "taiwan")):
-        got = output(shared_ws, query, True, renderer(json, view, shared_ws))
+        got = output(shared_ws, query, True, paced(renderer(json, view, shared_ws)))
         want = output(serial_ws, query, False, renderer(json, view, serial_ws))
         assert got == want and want[1] > 100
     assert len(forks) == 3
@@ -148,7 +161,7 @@ def test_a_shared_search_with_tags_prints_them_as_one_process_does(
     assert TagSpans(CorpusSearch(corpus).cache_dir, corpus.store).loaded_trusted()
     shared_ws, serial_ws = twins(tmp_path)
     for tags in ((), ("框架",), ("来源", "人物")):
-        got = output(shared_ws, "之", True, tags=tags)
+        got = output(shared_ws, "之", True, paced(renderer()), tags=tags)
         want = output(serial_ws, "之", False, tags=tags)
         assert got == want and b'"tags":["' in got[0]
     assert len(forks) == 3 and all(sent for _, sent, _ in pieces_sent)
@@ -194,11 +207,11 @@ def test_files_changed_removed_added_or_unreadable_since_indexing(
     for change in changes:
         change()
         shared_ws, serial_ws = twins(tmp_path)
-        got, want = output(shared_ws, "之", True), output(serial_ws, "之", False)
+        got, want = output(shared_ws, "之", True, paced(renderer())), output(serial_ws, "之", False)
         assert got == want
         index = load_index(CorpusSearch(shared_ws).cache_dir)
         assert index is not None and index.matches(shared_ws.library.files())  # refreshed after the search
-        assert output(shared_ws, "之", True) == want  # again, on the refreshed index
+        assert output(shared_ws, "之", True, paced(renderer())) == want  # again, on the refreshed index
         shutil.rmtree(tmp_path / "db2")
     assert len(forks) == 6  # the changed and the unreadable file searched shared; removed and new serially
 
@@ -212,7 +225,7 @@ def test_a_slow_side_leaves_its_pieces_to_the_other(
 
     def slow(found: ArticleHits) -> tuple[bytes, int] | None:
         if (os.getpid() == parent) == (who == "parent"):
-            time.sleep(0.02)
+            time.sleep(0.05)
         return render(found)
 
     assert output(shared_ws, "之", True, slow) == output(serial_ws, "之", False)
@@ -224,8 +237,8 @@ def test_a_slow_side_leaves_its_pieces_to_the_other(
 
 
 def in_child(action: Callable[[], None], after: int = 2) -> Renderer:
-    """A renderer that does ``action`` in the child after its first ``after`` articles."""
-    parent, render, done = os.getpid(), renderer(), [0]
+    """A renderer that does ``action`` in the child after its first ``after`` articles (paced here)."""
+    parent, render, done = os.getpid(), paced(renderer()), [0]
 
     def rendering(found: ArticleHits) -> tuple[bytes, int] | None:
         if os.getpid() != parent:
@@ -282,7 +295,7 @@ def test_a_child_that_sends_garbage_is_not_trusted(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(shared, "marshal", types.SimpleNamespace(dumps=dumps, loads=marshal.loads))
-        got = output(shared_ws, "之", True)
+        got = output(shared_ws, "之", True, paced(renderer()))
     assert got == output(serial_ws, "之", False)
     assert len(forks) == 1
 
