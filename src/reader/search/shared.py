@@ -79,17 +79,25 @@ def shared_output(scan: _Scan, render: Render, share: bool) -> Iterator[Rendered
         return
     alone = articles = 0
     ends = scan.index.ends
-    while alone < len(pieces) and ends[pieces[alone][0]] < ALONE_BYTES:
-        rendered = _render(scan, render, *pieces[alone])
-        articles += rendered[2]
+    while alone < len(pieces) and ends[pieces[alone][0]] < ALONE_BYTES:  # each article printed as found
+        for rendered in _each(scan, render, *pieces[alone]):
+            articles += 1
+            yield rendered
         alone += 1
-        yield rendered
     rest = pieces[alone:]
     if rest and _pays(articles, pieces[alone][0], len(ends) - pieces[alone][0]) and _safe(scan):
         yield from _Shared(scan, render, rest).output()
     else:
         for k, j in rest:
-            yield _render(scan, render, k, j)
+            yield from _each(scan, render, k, j)
+
+
+def _each(scan: _Scan, render: Render, k: int, j: int) -> Iterator[Rendered]:
+    """The output of each article ``[k, j)`` of the index with a match, as it is rendered."""
+    for found in scan.piece(k, j):
+        out = render(found)
+        if out is not None:
+            yield out[0], out[1], 1
 
 
 def _pays(articles: int, searched: int, left: int) -> bool:
