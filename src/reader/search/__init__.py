@@ -6,7 +6,9 @@
   by a stat per file;
 * :mod:`reader.search.tagspans`: the tags of the passages a match lies in, by position (cached per
   article version), so that a search costs the same with a million annotations as with none;
-* :mod:`reader.search.corpus`: :class:`CorpusSearch`, which streams the hits in library order.
+* :mod:`reader.search.corpus`: :class:`CorpusSearch`, which streams the hits in library order;
+* :mod:`reader.search.shared`: a big search shared with one forked child (``reader search``);
+* :mod:`reader.search.variants`: a query's variants cached on disk.
 """
 
 from reader.search.corpus import CONTEXT, ArticleHits, CorpusSearch, SearchHit
