@@ -251,7 +251,8 @@ class _Shared:
                     built = marshal.dumps(self.scan.spans.built())
                     _write(self.file, built, offset)
                     extras = (offset, len(built))
-                frame = marshal.dumps((claim, done, where, self.scan.stale, extras))
+                said: _Frame = (claim, done, where, self.scan.stale, extras)
+                frame = marshal.dumps(said)
                 pipe.write(len(frame).to_bytes(4, "little") + frame)
                 pipe.flush()
                 if claim == low:
