@@ -276,6 +276,25 @@ def test_a_child_that_hangs_is_killed_and_its_pieces_done_here(
         os.waitpid(forks[0], os.WNOHANG)  # reaped
 
 
+def test_an_error_here_kills_the_child_at_once(corpus: Workspace, forks: list[int]) -> None:
+    """A closed pipe or a bug in this process ends the search there: the child, busy or not, goes with it."""
+    parent, render, here = os.getpid(), in_child(lambda: time.sleep(5), after=1), [0]
+
+    def failing(found: ArticleHits) -> tuple[bytes, int] | None:
+        if os.getpid() == parent and forks:
+            here[0] += 1
+            if here[0] > 3:
+                raise BrokenPipeError("the reader of the output has gone")
+        return render(found)
+
+    started = time.monotonic()
+    with pytest.raises(BrokenPipeError):
+        output(corpus, "之", True, failing)
+    assert time.monotonic() - started < 4
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[0], os.WNOHANG)  # reaped
+
+
 @pytest.mark.parametrize("garbage", ["not a frame", "a claim beyond the pieces", "a place beyond the file"])
 def test_a_child_that_sends_garbage_is_not_trusted(
     corpus: Workspace, tmp_path: Path, forks: list[int], garbage: str
