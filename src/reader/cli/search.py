@@ -88,9 +88,8 @@ def run(args: argparse.Namespace) -> int:
     output = search.search_output(
         args.query, render, tags=args.tag, whole_words=args.word, share=keep is None
     )
-    with closing(
-        output
-    ):  # a closed pipe or Ctrl+C: the search ends here at once (and a forked child with it)
+    # a closed pipe or Ctrl+C: the search ends here at once (and a forked child with it)
+    with closing(output):
         for data, found, count in output:
             if data:
                 write(data)  # stream: each article's hits are out before the next article's

@@ -38,7 +38,6 @@ import marshal
 import os
 import select
 import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -366,6 +365,8 @@ def _anonymous_file() -> int:
     the child at given offsets, read by this process at them (no shared position is used)."""
     if hasattr(os, "memfd_create"):
         return os.memfd_create("reader-search", os.MFD_CLOEXEC)
+    import tempfile  # (here: importing it costs a few ms, and Linux has memfd)
+
     file, path = tempfile.mkstemp(prefix="reader-search-")
     os.unlink(path)
     return file
