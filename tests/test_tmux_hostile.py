@@ -7,7 +7,6 @@ cleared (a leaked ESC [2J would blank what Textual does not repaint).
 
 from __future__ import annotations
 
-import shlex
 import shutil
 import time
 from pathlib import Path
@@ -15,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from _hostile import HOSTILE, HOSTILE_FILE, write_hostile_article
+from _tmux import Tmux
 from conftest import READER_BIN, SEEDS
 from reader.workspace import Workspace
-from test_tmux_smoke import Tmux
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,15 +39,10 @@ def test_hostile_text_on_every_screen_in_tmux(tmp_path: Path) -> None:
     ws.annotate(simp, *ws.find(simp, "字节跳动")[0], tags=[HOSTILE], note=HOSTILE)
     ws.codebook.set_description(HOSTILE, HOSTILE)
     env = {"READER_ARTICLES": str(articles), "READER_DB": str(db), "TEXTUAL_ANIMATIONS": "none"}
-    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     exit_status = tmp_path / "exit-status"
-    command = (
-        f"cd {shlex.quote(str(tmp_path))} && {assignments} {shlex.quote(str(READER_BIN))}; "
-        f"echo $? > {shlex.quote(str(exit_status))}"
-    )
     tmux = Tmux()
     try:
-        tmux.start(command)
+        tmux.start_reader(READER_BIN, tmp_path, env, exit_status=exit_status)
         title_before = tmux.display("#{pane_title}")
 
         def check(where: str, *visible: str, absent: str = "") -> str:

@@ -8,14 +8,13 @@ status line are read as a person sees them at the smallest size the reader suppo
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
+from _tmux import Tmux
 from conftest import READER_BIN, SEEDS
-from test_tmux_smoke import Tmux
 
 pytestmark = [
     pytest.mark.slow,
@@ -48,10 +47,9 @@ def test_folds_and_marks_at_80_by_24(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     shutil.copytree(SEEDS, articles)
     env = {"READER_ARTICLES": str(articles), "READER_DB": str(tmp_path / "db"), "TEXTUAL_ANIMATIONS": "none"}
-    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     tmux = Tmux()
     try:
-        tmux.start(f"cd {shlex.quote(str(tmp_path))} && {assignments} {shlex.quote(str(READER_BIN))}")
+        tmux.start_reader(READER_BIN, tmp_path, env)
         tmux.run("resize-window", "-t", tmux.session, "-x", "80", "-y", "24")
         tmux.wait("the library with its detected titles", lambda s: "TikTok海外关停" in s and "⚠ " in s)
 

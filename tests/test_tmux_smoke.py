@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
-import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from _tmux import Tmux
 from conftest import READER_BIN, SEEDS
 
 pytestmark = [
@@ -27,8 +25,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (needed for this test)"),
 ]
 
-WIDTH, HEIGHT = 120, 36
-TIMEOUT = 15.0
 INJECTED_ID = "0_control.txt"  # its title starts with "0": first in the library's title order
 INJECTED = (
     "0 控制字符测试\x1b]0;pwned\x07\n\n"
@@ -38,70 +34,6 @@ INJECTED = (
 TAIWAN_SEED = "002_ced27b30dc7015ea.txt"  # 「TikTok難民」湧入小紅書 (Traditional)
 TAG = "难民潮"
 LABELS = ("原文", "简体", "繁體", "臺灣", "香港")
-
-
-class Tmux:
-    """One detached tmux session on its own server socket (never the user's tmux server)."""
-
-    def __init__(self) -> None:
-        unique = uuid.uuid4().hex[:12]
-        self.socket = f"reader-smoke-{unique}"
-        self.session = f"reader-{unique}"
-
-    def run(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, encoding="utf-8", timeout=10
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"tmux {' '.join(args)} failed: {result.stderr.strip()}")
-        return result.stdout
-
-    def start(self, command: str) -> None:
-        # -f /dev/null: no user configuration; remain-on-exit keeps a crashed app's last screen readable.
-        self.run(
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            self.session,
-            "-x",
-            str(WIDTH),
-            "-y",
-            str(HEIGHT),
-            command,
-        )
-        self.run("set-option", "-t", self.session, "remain-on-exit", "on", check=False)
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", self.session, *keys)
-
-    def type(self, text: str) -> None:
-        self.run("send-keys", "-t", self.session, "-l", text)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", self.session)
-
-    def display(self, fmt: str) -> str:
-        return self.run("display-message", "-p", "-t", self.session, fmt).strip()
-
-    def wait(self, what: str, predicate: Callable[[str], bool], timeout: float = TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if predicate(screen):
-                return screen
-            if self.display("#{pane_dead}") == "1":
-                screen = self.screen()
-                if predicate(screen):
-                    return screen
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
-
-    def kill(self) -> None:
-        self.run("kill-server", check=False)
 
 
 def _header(screen: str) -> str:
@@ -137,18 +69,10 @@ def test_reader_in_tmux(tmp_path: Path) -> None:
     (articles / INJECTED_ID).write_text(INJECTED, encoding="utf-8")
     db = tmp_path / "db"
     env = {"READER_ARTICLES": str(articles), "READER_DB": str(db), "TEXTUAL_ANIMATIONS": "none"}
-    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     exit_status = tmp_path / "exit-status"
-    # The app draws on stderr: neither stdout nor stderr is redirected. (tmux's #{pane_dead_status} is not
-    # always set in tmux 3.3, so the shell records the exit status.)
-    command = (
-        f"cd {shlex.quote(str(tmp_path))} && {assignments} {shlex.quote(str(READER_BIN))}; "
-        f"echo $? > {shlex.quote(str(exit_status))}"
-    )
-
     tmux = Tmux()
     try:
-        tmux.start(command)
+        tmux.start_reader(READER_BIN, tmp_path, env, exit_status=exit_status)
         title_before = tmux.display("#{pane_title}")
 
         # The library, the cursor on the injected article (first by title).

@@ -10,9 +10,9 @@ import shutil
 
 import pytest
 
+from _tmux import Tmux
 from conftest import READER_BIN
 from test_teams_sync import SIMP, reader, team  # noqa: F401  (team: the fixture of three clones)
-from test_tmux_smoke import Tmux
 
 pytestmark = [
     pytest.mark.slow,

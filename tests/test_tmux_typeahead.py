@@ -4,14 +4,14 @@ arrive together, before the first is handled (widgets/typeahead.py)."""
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
+from _tmux import Tmux
 from conftest import READER_BIN, SEEDS
-from test_tmux_smoke import Tmux, _shows_view
+from test_tmux_smoke import _shows_view
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,10 +30,9 @@ def test_keys_sent_with_the_key_that_opens_a_field_land_in_it(tmp_path: Path) ->
     articles = tmp_path / "articles"
     shutil.copytree(SEEDS, articles)
     env = {"READER_ARTICLES": str(articles), "READER_DB": str(tmp_path / "db"), "TEXTUAL_ANIMATIONS": "none"}
-    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     tmux = Tmux()
     try:
-        tmux.start(f"cd {shlex.quote(str(tmp_path))} && {assignments} {shlex.quote(str(READER_BIN))}")
+        tmux.start_reader(READER_BIN, tmp_path, env)
         tmux.wait("the library", lambda s: "Title" in s and "TikTok" in s)
         tmux.keys("C-f", "數據")  # one send-keys: the search screen and the query typed into it
         tmux.wait("the query in the corpus search", lambda s: bool(_line_with(s, "數據", "tags…")))

@@ -8,16 +8,12 @@ that the popup covers no line of text it is about.
 
 from __future__ import annotations
 
-import shlex
 import shutil
-import subprocess
-import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from _tmux import Tmux
 from _words import dictionary_index, install_dictionary  # noqa: F401  (fixture)
 from conftest import READER_BIN, SEEDS
 from reader.layout import char_width
@@ -27,46 +23,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (needed for this test)"),
 ]
 
-WIDTH, HEIGHT = 80, 24
-TIMEOUT = 20.0
 ARTICLE = "0_重庆.txt"  # first by title: the library's cursor starts on it
 TEXT = "0 重庆之行\n\n我们明天去重庆，看看长江。\n"
-
-
-class Tmux:
-    def __init__(self) -> None:
-        unique = uuid.uuid4().hex[:12]
-        self.socket, self.session = f"reader-words-{unique}", f"reader-{unique}"
-
-    def run(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, encoding="utf-8", timeout=10
-        )
-        assert result.returncode == 0, f"tmux {' '.join(args)} failed: {result.stderr.strip()}"
-        return result.stdout
-
-    def start(self, command: str) -> None:
-        self.run("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y",
-                 str(HEIGHT), command)  # fmt: skip
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", self.session, *keys)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", self.session)
-
-    def wait(self, what: str, predicate: Callable[[str], bool]) -> str:
-        deadline = time.monotonic() + TIMEOUT
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if predicate(screen):
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
-
-    def kill(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
 
 
 def cell(line: str, index: int) -> int:
@@ -92,10 +50,9 @@ def test_reading_line_and_dictionary_popup_at_80x24(tmp_path: Path, dictionary_i
     db = tmp_path / "db"
     install_dictionary(dictionary_index, db)
     env = {"READER_ARTICLES": str(articles), "READER_DB": str(db), "TEXTUAL_ANIMATIONS": "none"}
-    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    tmux = Tmux()
+    tmux = Tmux(80, 24, timeout=20.0)
     try:
-        tmux.start(f"cd {shlex.quote(str(tmp_path))} && {assignments} {shlex.quote(str(READER_BIN))}")
+        tmux.start_reader(READER_BIN, tmp_path, env)
         tmux.wait("the library", lambda s: "Title" in s and "重庆之行" in s)
         tmux.keys("Enter")
         tmux.wait("the article", lambda s: "我们明天去重庆" in s)
@@ -127,11 +84,11 @@ def test_reading_line_and_dictionary_popup_at_80x24(tmp_path: Path, dictionary_i
         tmux.keys("Escape")
         tmux.keys("/")
         tmux.wait("the find field", lambda s: "whole words" in s)
-        tmux.run("send-keys", "-t", tmux.session, "-l", "重庆")
+        tmux.type("重庆")
         tmux.wait("two matches", lambda s: "/2" in s)
         tmux.keys("C-l")
         tmux.wait("the review list", lambda s: "Code every match of 重庆" in s and "2 of 2 checked" in s)
-        tmux.run("send-keys", "-t", tmux.session, "-l", "地点")
+        tmux.type("地点")
         tmux.keys("Enter")
         tmux.wait("both coded", lambda s: "2 annotations" in s)
         tmux.keys("C-q")
