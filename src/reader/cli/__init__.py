@@ -244,12 +244,34 @@ def check_terminal() -> None:
         )
 
 
+def size_from_the_terminal() -> None:
+    """Let Textual take the screen's size from the terminal, never from stale COLUMNS and LINES.
+
+    Textual sizes the screen (at start and on each resize) with ``shutil.get_terminal_size()``, which
+    prefers those variables to the terminal. GNU readline exports them once, with the size its terminal
+    had then, so a reader started from a Python REPL, IPython or pytest drew a screen of another size
+    (200×50 into 80×24) and never followed a resize (docs/STATUS.md, "CI"). The terminal the app draws on
+    knows its size: the variables go only when it tells it.
+    """
+    stream = sys.__stdout__
+    if stream is None:
+        return
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (OSError, ValueError):
+        return
+    if size.columns > 0 and size.lines > 0:
+        os.environ.pop("COLUMNS", None)
+        os.environ.pop("LINES", None)
+
+
 def _run_app(args: argparse.Namespace) -> int:
     from reader.cli._common import workspace
     from reader.convert import check_opencc
 
     check_opencc()  # the app converts at once: refuse a wrong OpenCC first (commands check it on first use)
     check_terminal()
+    size_from_the_terminal()
     ws = workspace(args)
     from reader.app import ReaderApp
 
