@@ -114,4 +114,8 @@ class Tmux:
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
 
     def kill(self) -> None:
+        """Stop this test's server and remove its socket file (tmux 3.3 leaves it in /tmp/tmux-UID)."""
+        socket_path = self.run("display-message", "-p", "#{socket_path}", check=False).strip()
         self.run("kill-server", check=False)
+        if socket_path.endswith(self.socket):
+            Path(socket_path).unlink(missing_ok=True)
