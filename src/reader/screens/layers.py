@@ -256,9 +256,7 @@ class LayeredScreen(ArticleScreen):
         if found:
             found.first().show(spots, text)
             return
-        section = DamageSection(id="panel-damage")
-        panel.mount(section)
-        self.call_after_refresh(section.show, spots, text)
+        panel.mount(DamageSection(spots, text, id="panel-damage"))  # (it lists them once mounted)
 
     @on(DamageSection.Chosen)
     def _damage_chosen(self, event: DamageSection.Chosen) -> None:

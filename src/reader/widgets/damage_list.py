@@ -51,18 +51,27 @@ class DamageSection(Vertical):
         start: int
         end: int
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, spots: Sequence[Damage] = (), text: str = "", **kwargs) -> None:
+        """``spots`` of the article whose original text is ``text``: listed once mounted."""
         super().__init__(**kwargs)
-        self._spots: Sequence[Damage] = ()
+        self._spots: Sequence[Damage] = spots
+        self._text = text
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Damage", style="bold"), id="damage-title")
         yield OptionList(id="damage-list")
 
+    def on_mount(self) -> None:
+        self.show(self._spots, self._text)
+
     def show(self, spots: Sequence[Damage], text: str) -> None:
-        """List `spots` of the article whose original text is `text`."""
-        self._spots = spots
-        options = self.query_one(OptionList)
+        """List `spots` of the article whose original text is `text` (kept, and listed when mounted, if the
+        section is not on a screen: the damage found in a worker can come as its screen is closed)."""
+        self._spots, self._text = spots, text
+        found = self.query(OptionList) if self.is_attached else None
+        if not found:
+            return
+        options = found.first()
         options.clear_options()
         options.add_options([Option(_row(spot, text), id=str(n)) for n, spot in enumerate(spots[:MAX_ROWS])])
         shown = "" if len(spots) <= MAX_ROWS else f", first {MAX_ROWS} listed"
