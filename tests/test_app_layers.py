@@ -33,6 +33,7 @@ from _pilot import record_notifications, settle, wait_until
 from conftest import DATA
 from reader.app import ReaderApp
 from reader.convert import check_override
+from reader.marks import MarkSet
 from reader.screens import article as article_screen
 from reader.screens.dialogs import ChoiceDialog, InputDialog
 from reader.screens.reading import ReadingScreen
@@ -636,3 +637,23 @@ async def test_a_mark_in_a_highlight_keeps_the_highlight_colour_and_the_underlin
         await settle(pilot)
         style: Style = cell_styles(doc)[where]
         assert style.underline and style.bgcolor is not None
+
+
+async def test_an_analysis_or_marks_that_arrive_after_the_article_is_closed_are_no_error(
+    app: ReaderApp,
+) -> None:
+    """A worker looks whether the screen is still there, then hands its result to the UI thread, where the
+    user may have closed it meanwhile (Escape): the result is dropped, the app does not stop."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, DAMAGED)
+        await wait_until(
+            pilot, lambda: screen.analysis is not None and screen.view_text is not None, "the analysis"
+        )
+        analysis, view_text = screen.analysis, screen.view_text
+        assert analysis is not None and view_text is not None
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.is_attached, "the article closed")
+        screen._analysed(analysis)
+        screen._marks_ready(view_text, screen._layers_of(view_text).script or MarkSet())
+        await settle(pilot)
+        assert app.is_running and not screen.is_attached

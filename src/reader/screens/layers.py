@@ -208,7 +208,7 @@ class LayeredScreen(ArticleScreen):
 
     def _marks_ready(self, view_text: ViewText, marks: MarkSet) -> None:
         self._layers_of(view_text).script = marks
-        if self.view_text is view_text:
+        if self.view_text is view_text and self.is_attached:  # (closed since the worker's last look)
             self.query_one(DocumentView).set_marks("script", marks)
             self._refresh_status()
 
@@ -229,7 +229,7 @@ class LayeredScreen(ArticleScreen):
         self.analysis = analysis
         self._analysing = False
         view_text = self.view_text
-        if view_text is None or self.article is None:
+        if view_text is None or self.article is None or not self.is_attached:  # (closed meanwhile)
             return
         script = self._layers_of(view_text).script
         self._layers.clear()
