@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies
 
+import reader.claims as claims
 import reader.heads as heads
+from _forks import record_forks
 from reader.articles import HEAD_BYTES, ArticleInfo, head_info
 from reader.discovery import discover
 from reader.library import Library
@@ -68,21 +70,11 @@ def without_stats(todo: list[tuple[str, str, os.stat_result]]) -> list[heads.Tod
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Listings fork here even under pytest-xdist (whose worker runs a thread), from 24 files on, with
     three workers, each claiming a few files at a time; the pids forked are recorded."""
-    forked: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
     monkeypatch.setattr(heads, "can_fork", lambda: True)
     monkeypatch.setattr(heads, "MIN_PARALLEL", 24)
     monkeypatch.setattr(heads, "CHUNK", 4)
     monkeypatch.setattr(heads.os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
-    monkeypatch.setattr(heads.os, "fork", fork)
-    return forked
+    return record_forks(monkeypatch, heads)
 
 
 def test_a_split_listing_is_exactly_the_sequential_one(tmp_path: Path, forks: list[int]) -> None:
@@ -206,7 +198,7 @@ def test_a_child_that_never_hears_the_parent_only_doubles_work(tmp_path: Path, f
     """Out of date claims make both describe the same files (this process keeps its own), never skip any."""
     todo = discover(varied_folder(tmp_path / "articles"))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(heads, "_latest_claim", lambda _from_parent, known: 0)
+        patch.setattr(heads, "latest_claim", lambda _from_parent, known: 0)
         split, here, children = described_by_each(todo)
     assert split == sequential(todo)
     assert here + children >= len(todo)
@@ -229,7 +221,7 @@ def test_a_child_that_sends_garbage_is_not_trusted(tmp_path: Path, forks: list[i
         if garbage == "rows of another length":
             patch.setattr(heads, "_row", row)
         else:
-            patch.setattr(heads, "marshal", types.SimpleNamespace(dumps=dumps, loads=marshal.loads))
+            patch.setattr(claims, "marshal", types.SimpleNamespace(dumps=dumps, loads=marshal.loads))
         split = heads.describe_heads(todo)
     assert split == sequential(todo)
     assert len(forks) == 2

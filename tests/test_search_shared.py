@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
+import reader.claims as claims
 import reader.search.shared as shared
+from _forks import record_forks
 from reader.cli.search import _JsonLines, _PlainLines
 from reader.search import ArticleHits, CorpusSearch
 from reader.search.index import load_index
@@ -52,22 +54,12 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     import reader.heads
     import reader.store.reading
 
-    forked: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
     monkeypatch.setattr(reader.heads, "can_fork", lambda: True)
     monkeypatch.setattr(reader.store.reading, "RACY_NS", 0)
     monkeypatch.setattr(shared, "PIECE_BYTES", 4096)
     monkeypatch.setattr(shared, "ALONE_BYTES", 8192)
     monkeypatch.setattr(shared, "MIN_ARTICLES", 10)
-    monkeypatch.setattr(shared.os, "fork", fork)
-    return forked
+    return record_forks(monkeypatch, shared)
 
 
 @pytest.fixture
@@ -313,7 +305,7 @@ def test_a_child_that_sends_garbage_is_not_trusted(
         return real_dumps((claim, done, (10**9, 5, 1, 1), stale, extras))
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(shared, "marshal", types.SimpleNamespace(dumps=dumps, loads=marshal.loads))
+        patch.setattr(claims, "marshal", types.SimpleNamespace(dumps=dumps, loads=marshal.loads))
         got = output(shared_ws, "之", True, paced(renderer()))
     assert got == output(serial_ws, "之", False)
     assert len(forks) == 1

@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-import marshal
 import os
 import select
 import signal
@@ -48,6 +47,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reader.articles import ArticleInfo, Facts, head_facts
+from reader.claims import latest_claim, read_ready, send_frame, take_frames, tell_claim
 from reader.scripts import warm_up
 
 #: files to describe before a listing forks: below it (~0.1 s of work) a fork is not worth its cost, and a
@@ -185,9 +185,8 @@ class _Share:
         if chunk >= self.theirs:
             return False
         self.mine = chunk + 1
-        if not self.ended:  # a child gone: OSError (SIGPIPE is ignored); a full pipe: it keeps an older claim
-            with contextlib.suppress(OSError):
-                os.write(self.to_child, self.mine.to_bytes(4, "little"))
+        if not self.ended:
+            tell_claim(self.to_child, self.mine)
         self.own[chunk] = [_describe(item, self.paths) for item in self.files(chunk)]
         return True
 
@@ -242,12 +241,10 @@ class _Share:
         rows: list[_Row] | None = None
         with open(to_parent, "wb") as pipe:
             while True:
-                parents = _latest_claim(from_parent, parents)
+                parents = latest_claim(from_parent, parents)
                 claim = low - 1 if low - 1 >= parents else low
                 said: _Frame = (claim, done, rows)
-                frame = marshal.dumps(said)
-                pipe.write(len(frame).to_bytes(4, "little") + frame)
-                pipe.flush()
+                send_frame(pipe, said)
                 if claim == low:
                     return
                 rows = [_row(item) for item in self.files(claim)]
@@ -256,12 +253,9 @@ class _Share:
     def drain(self) -> None:
         """Take in what the child has sent so far, without waiting (it waits once the pipe is full)."""
         while not self.ended:
-            try:
-                data = os.read(self.from_child, 1 << 16)
-            except BlockingIOError:
+            data = read_ready(self.from_child)
+            if data is None:
                 return
-            except OSError:
-                data = b""
             if not data:
                 self.ended = True
             self._pending += data
@@ -271,12 +265,8 @@ class _Share:
                 self.sent, self.ended = [None] * self.count, True
 
     def _unpack(self) -> None:
-        pending, start = self._pending, 0
-        while len(pending) - start >= 4:
-            size = int.from_bytes(pending[start : start + 4], "little")
-            if len(pending) - start - 4 < size:
-                break
-            claim, done, rows = marshal.loads(pending[start + 4 : start + 4 + size])
+        for frame in take_frames(self._pending):
+            claim, done, rows = frame
             if not (type(claim) is int and 0 <= claim <= self.theirs and type(done) is int):
                 raise ValueError("not a claim")
             if done >= 0:
@@ -287,8 +277,6 @@ class _Share:
                     _info(item, row, self.paths) for item, row in zip(files, rows, strict=True)
                 ]
             self.theirs = claim
-            start += 4 + size
-        del pending[:start]
 
     def reap(self) -> None:
         """Close the pipes and make sure the child is gone (killed if it still runs: after an error in this
@@ -303,19 +291,6 @@ class _Share:
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
-
-
-def _latest_claim(from_parent: int, known: int) -> int:
-    """The parent's latest claim on its pipe (each a 4-byte write, so every read holds whole ones), or
-    ``known`` if it sent none since (or is gone)."""
-    while True:
-        try:
-            data = os.read(from_parent, 4096)
-        except BlockingIOError:
-            return known
-        if not data:
-            return known
-        known = int.from_bytes(data[-4:], "little")
 
 
 def _gather(shares: list[_Share]) -> None:

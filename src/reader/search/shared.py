@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from reader.claims import latest_claim, read_ready, send_frame, take_frames, tell_claim
 from reader.logs import logger
 
 if TYPE_CHECKING:
@@ -167,9 +168,8 @@ class _Shared:
         if self.mine >= self.theirs:
             return False
         self.mine += 1
-        if not self.ended:  # a child gone: OSError (SIGPIPE is ignored); a full pipe: it keeps an older claim
-            with contextlib.suppress(OSError):
-                os.write(self.to_child, self.mine.to_bytes(4, "little"))
+        if not self.ended:
+            tell_claim(self.to_child, self.mine)
         return True
 
     def _theirs(self, piece: int) -> Rendered:
@@ -243,7 +243,7 @@ class _Shared:
         where: tuple[int, int, int, int] | None = None
         with open(to_parent, "wb") as pipe:
             while True:
-                parents = _latest_claim(from_parent, parents)
+                parents = latest_claim(from_parent, parents)
                 claim = low - 1 if low - 1 >= parents else low
                 extras = None
                 if claim == low:  # the last frame: with the layouts built here
@@ -251,9 +251,7 @@ class _Shared:
                     _write(self.file, built, offset)
                     extras = (offset, len(built))
                 said: _Frame = (claim, done, where, self.scan.stale, extras)
-                frame = marshal.dumps(said)
-                pipe.write(len(frame).to_bytes(4, "little") + frame)
-                pipe.flush()
+                send_frame(pipe, said)
                 if claim == low:
                     return
                 data, matches, articles = _render(self.scan, self.render, *self.pieces[claim])
@@ -264,12 +262,9 @@ class _Shared:
     def _drain(self) -> None:
         """Take in what the child has sent so far, without waiting."""
         while not self.ended:
-            try:
-                data = os.read(self.from_child, 1 << 16)
-            except BlockingIOError:
+            data = read_ready(self.from_child)
+            if data is None:
                 return
-            except OSError:
-                data = b""
             if not data:
                 self.ended = True
             self._pending += data
@@ -281,12 +276,8 @@ class _Shared:
                 self._kill()
 
     def _unpack(self) -> None:
-        pending, start = self._pending, 0
-        while len(pending) - start >= 4:
-            size = int.from_bytes(pending[start : start + 4], "little")
-            if len(pending) - start - 4 < size:
-                break
-            claim, done, where, stale, extras = marshal.loads(pending[start + 4 : start + 4 + size])
+        for frame in take_frames(self._pending):
+            claim, done, where, stale, extras = frame
             if not (type(claim) is int and 0 <= claim <= self.theirs and type(done) is int):
                 raise ValueError("not a claim")
             if done >= 0:
@@ -299,8 +290,6 @@ class _Shared:
                 self.extras = extras
             self.stale |= stale is True
             self.theirs = claim
-            start += 4 + size
-        del pending[:start]
 
     def _gather(self) -> None:
         """Take in the child's frames until it closes its pipe, or kill it once it has sent nothing for
@@ -345,19 +334,6 @@ class _Shared:
 def _numbers(value: Any, count: int) -> bool:
     """``value`` is a tuple of ``count`` ints none negative (where something is in the file)."""
     return type(value) is tuple and len(value) == count and all(type(v) is int and v >= 0 for v in value)
-
-
-def _latest_claim(from_parent: int, known: int) -> int:
-    """The parent's latest claim on its pipe (each a 4-byte write, so every read holds whole ones), or
-    ``known`` if it sent none since (or is gone)."""
-    while True:
-        try:
-            data = os.read(from_parent, 4096)
-        except BlockingIOError:
-            return known
-        if not data:
-            return known
-        known = int.from_bytes(data[-4:], "little")
 
 
 def _anonymous_file() -> int:
