@@ -7,6 +7,7 @@ the condition itself (every 20 ms, up to a generous deadline) and say what never
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -14,14 +15,19 @@ from textual.app import App
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import OptionList
+from textual.worker import WorkerCancelled
 
 DEADLINE = 20.0
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let messages, then every thread worker, then the messages they posted, run."""
+    """Let messages, then every thread worker, then the messages they posted, run. A worker that a newer
+    one of its exclusive group cancelled meanwhile is not an error (``wait_for_complete`` raised for it,
+    which failed a test now and then on a busy machine); one that failed still is."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for worker in list(pilot.app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
     await pilot.pause()
 
 
