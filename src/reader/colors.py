@@ -67,20 +67,37 @@ def hex_for(color: str) -> str:
     return COLORS.get(color, COLORS[DEFAULT_COLOR])
 
 
+def _linear(channel: int) -> float:
+    """The WCAG 2 (sRGB) linear value of an 8-bit channel."""
+    value = channel / 255
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+#: the linear value of each 8-bit channel, looked up rather than computed: an article's first screen under
+#: 10,000 highlights asks for the contrast of ~600 new overlap colours, each against the theme's text, black
+#: and white (``reader.widgets.document_style``)
+_LINEAR = tuple(map(_linear, range(256)))
+
+
+def rgb_luminance(red: int, green: int, blue: int) -> float:
+    """WCAG 2 relative luminance of an 8-bit RGB colour (0 black … 1 white)."""
+    return 0.2126 * _LINEAR[red] + 0.7152 * _LINEAR[green] + 0.0722 * _LINEAR[blue]
+
+
 @lru_cache(maxsize=4096)
 def relative_luminance(hex_color: str) -> float:
-    """WCAG 2 relative luminance of #rrggbb (0 black … 1 white); memoised: an article's first screen under
-    10,000 highlights asks for a few hundred overlap colours, each against the theme's text, black and
-    white."""
-    channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    red, green, blue = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    """WCAG 2 relative luminance of #rrggbb (0 black … 1 white)."""
+    return rgb_luminance(int(hex_color[1:3], 16), int(hex_color[3:5], 16), int(hex_color[5:7], 16))
+
+
+def _ratio(first: float, second: float) -> float:
+    """WCAG 2 contrast ratio of two relative luminances."""
+    return (max(first, second) + 0.05) / (min(first, second) + 0.05)
 
 
 def contrast_ratio(first: str, second: str) -> float:
     """WCAG 2 contrast ratio of two #rrggbb colours (1 … 21)."""
-    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+    return _ratio(relative_luminance(first), relative_luminance(second))
 
 
 def text_color_on(background: str, foreground: str | None = None) -> str:
@@ -88,6 +105,18 @@ def text_color_on(background: str, foreground: str | None = None) -> str:
     if it reads there (contrast at least :data:`READABLE_CONTRAST`), else black or white, whichever reads
     better. With this palette that is black on every highlight in dark themes, and the theme's own dark
     foreground in light ones."""
-    if foreground is not None and contrast_ratio(background, foreground) >= READABLE_CONTRAST:
+    return _text_color(relative_luminance(background), foreground)
+
+
+def text_color_on_rgb(red: int, green: int, blue: int, foreground: str | None = None) -> str:
+    """:func:`text_color_on` for a background given as 8-bit channels (no #rrggbb to format and parse)."""
+    return _text_color(rgb_luminance(red, green, blue), foreground)
+
+
+def _text_color(luminance: float, foreground: str | None) -> str:
+    if foreground is not None and _ratio(luminance, relative_luminance(foreground)) >= READABLE_CONTRAST:
         return foreground
-    return BLACK if contrast_ratio(background, BLACK) >= contrast_ratio(background, WHITE) else WHITE
+    return BLACK if _ratio(luminance, _BLACK_LUMINANCE) >= _ratio(luminance, _WHITE_LUMINANCE) else WHITE
+
+
+_BLACK_LUMINANCE, _WHITE_LUMINANCE = relative_luminance(BLACK), relative_luminance(WHITE)

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from rich.color import Color as RichColor
-from rich.color import ColorParseError
+from rich.color import ColorParseError, ColorType
+from rich.color_triplet import ColorTriplet
 from rich.style import Style
 
-from reader.colors import text_color_on
+from reader.colors import text_color_on_rgb
 from reader.highlights import Colours
 
 __all__ = ["DEFAULT_HIGHLIGHT_COLOR", "RunStyles", "highlight_style"]
@@ -41,16 +41,21 @@ DEFAULT_HIGHLIGHT_COLOR = "#d7af00"
 NO_MATCH, MATCH, CURRENT_MATCH = 0, 1, 2
 
 
+_DECORATIONS = frozenset({"underline", "overline", "italic", "underline2", "strike", "bold"})
+_NO_DECORATIONS: frozenset[str] = frozenset()
+_TRUECOLOR = ColorType.TRUECOLOR
+
+
 @lru_cache(maxsize=1024)
-def _parse_rgb(color: str) -> tuple[int, int, int]:
+def _parse_colour(color: str) -> tuple[int, int, int, str]:
+    """``(red, green, blue, decoration)`` of one highlight colour, ``colour`` or ``colour|decoration``
+    (decoration "" if none or not one Rich draws as text decoration)."""
+    name, _, decoration = color.partition("|")
     try:
-        triplet = RichColor.parse(color or DEFAULT_HIGHLIGHT_COLOR).get_truecolor()
+        triplet = RichColor.parse(name or DEFAULT_HIGHLIGHT_COLOR).get_truecolor()
     except ColorParseError:
         triplet = RichColor.parse(DEFAULT_HIGHLIGHT_COLOR).get_truecolor()
-    return triplet.red, triplet.green, triplet.blue
-
-
-_DECORATIONS = frozenset({"underline", "overline", "italic", "underline2", "strike", "bold"})
+    return triplet.red, triplet.green, triplet.blue, decoration if decoration in _DECORATIONS else ""
 
 
 @lru_cache(maxsize=4096)
@@ -58,21 +63,40 @@ def highlight_style(colors: Colours, foreground: str | None = None) -> Style:
     """Background (and readable text) for the highlights overlapping on a cell: ``colors`` are
     ``(colour, how many)`` pairs (``reader.highlights.pieces``); ``foreground`` is the theme's text colour
     (#rrggbb), kept where it reads on the background. A colour may end in ``|underline`` (or another Rich
-    style attribute): a coder's mark in the "everyone" view (``reader.team.CoderView``)."""
-    decorations: dict[str, Any] = {}
-    if any("|" in color for color, _ in colors):
-        decorations = {color.partition("|")[2]: True for color, _ in colors if "|" in color}
-        decorations = {name: True for name in decorations if name in _DECORATIONS}
-        colors = tuple((color.partition("|")[0], count) for color, count in colors)
-    # one plain loop (a first screen under 10,000 highlights builds a few hundred of these; see RunStyles)
+    style attribute): a coder's mark in the "everyone" view (``reader.team.CoderView``).
+
+    A first screen under 10,000 highlights meets ~600 new mixes at opening: one plain loop per mix, and the
+    Style shared by every mix of the same background (:func:`_style_on`)."""
     red = green = blue = total = 0
+    decorations = _NO_DECORATIONS
     for color, count in colors:
-        r, g, b = _parse_rgb(color)
+        r, g, b, decoration = _parse_colour(color)
         red, green, blue, total = red + r * count, green + g * count, blue + b * count, total + count
+        if decoration:
+            decorations = decorations | {decoration}
     shade = 0.66 if total > 1 else 1.0  # overlap: darker than any of its parts (see module docstring)
-    red, green, blue = (min(255, round(channel / total * shade)) for channel in (red, green, blue))
-    background = f"#{red:02x}{green:02x}{blue:02x}"
-    return Style(color=text_color_on(background, foreground), bgcolor=background, **decorations)
+    # each channel stays within 0..255: an average of 8-bit values, darkened
+    return _style_on(
+        round(red / total * shade),
+        round(green / total * shade),
+        round(blue / total * shade),
+        foreground,
+        decorations,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _style_on(red: int, green: int, blue: int, foreground: str | None, decorations: frozenset[str]) -> Style:
+    """The highlight Style of one background: Rich colours made from the channels (parsing "#rrggbb"
+    strings cost more than the rest of a mix), no attributes unless decorated."""
+    text = RichColor.parse(text_color_on_rgb(red, green, blue, foreground))  # one of three: cached by Rich
+    # RichColor.from_rgb(red, green, blue), without its keyword construction (a third of a new mix's time)
+    background = RichColor(
+        f"#{red:02x}{green:02x}{blue:02x}", _TRUECOLOR, None, ColorTriplet(red, green, blue)
+    )
+    if decorations:
+        return Style(color=text, bgcolor=background, **dict.fromkeys(decorations, True))
+    return Style.from_color(text, background)
 
 
 @dataclass
@@ -90,6 +114,12 @@ class RunStyles:
     current_match: Style
     cursor: Style
     _cache: dict[tuple[Colours, bool, bool, int, Style | None], Style] = field(default_factory=dict)
+    #: whether ``base`` sets colours only (the widget's CSS text style does): a highlight sets both colours,
+    #: so ``base + highlight`` is the highlight itself (no new Style for each new mix of a first screen)
+    _colours_only_base: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._colours_only_base = self.base == Style.from_color(self.base.color, self.base.bgcolor)
 
     def __call__(
         self, colors: Colours, selected: bool, cursor: bool, match: int = NO_MATCH, mark: Style | None = None
@@ -105,7 +135,8 @@ class RunStyles:
         if mark is not None:  # under everything else: a highlight keeps the underline, not the colour
             style += mark
         if colors:
-            style += highlight_style(colors, self.foreground)
+            highlight = highlight_style(colors, self.foreground)
+            style = highlight if style is self.base and self._colours_only_base else style + highlight
         if selected:
             style += Style(bold=True, underline=True)
             if not colors and self.selection.bgcolor is not None:
