@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from rich.color import Color as RichColor
 from rich.color import ColorParseError, ColorType
@@ -95,7 +96,8 @@ def _style_on(red: int, green: int, blue: int, foreground: str | None, decoratio
         f"#{red:02x}{green:02x}{blue:02x}", _TRUECOLOR, None, ColorTriplet(red, green, blue)
     )
     if decorations:
-        return Style(color=text, bgcolor=background, **dict.fromkeys(decorations, True))
+        attributes: dict[str, Any] = dict.fromkeys(decorations, True)
+        return Style(color=text, bgcolor=background, **attributes)
     return Style.from_color(text, background)
 
 
