@@ -90,6 +90,9 @@ def relative_luminance(hex_color: str) -> float:
     return rgb_luminance(int(hex_color[1:3], 16), int(hex_color[3:5], 16), int(hex_color[5:7], 16))
 
 
+_BLACK_LUMINANCE, _WHITE_LUMINANCE = relative_luminance(BLACK), relative_luminance(WHITE)
+
+
 def _ratio(first: float, second: float) -> float:
     """WCAG 2 contrast ratio of two relative luminances."""
     return (max(first, second) + 0.05) / (min(first, second) + 0.05)
@@ -117,6 +120,3 @@ def _text_color(luminance: float, foreground: str | None) -> str:
     if foreground is not None and _ratio(luminance, relative_luminance(foreground)) >= READABLE_CONTRAST:
         return foreground
     return BLACK if _ratio(luminance, _BLACK_LUMINANCE) >= _ratio(luminance, _WHITE_LUMINANCE) else WHITE
-
-
-_BLACK_LUMINANCE, _WHITE_LUMINANCE = relative_luminance(BLACK), relative_luminance(WHITE)

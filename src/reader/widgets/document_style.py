@@ -88,10 +88,11 @@ def highlight_style(colors: Colours, foreground: str | None = None) -> Style:
 
 @lru_cache(maxsize=4096)
 def _style_on(red: int, green: int, blue: int, foreground: str | None, decorations: frozenset[str]) -> Style:
-    """The highlight Style of one background: Rich colours made from the channels (parsing "#rrggbb"
-    strings cost more than the rest of a mix), no attributes unless decorated."""
-    text = RichColor.parse(text_color_on_rgb(red, green, blue, foreground))  # one of three: cached by Rich
-    # RichColor.from_rgb(red, green, blue), without its keyword construction (a third of a new mix's time)
+    """The highlight Style of one background, shared by every mix that averages to it. Made without
+    parsing: the text colour is one of three (Rich caches their parse), the background is built from its
+    channels, and a Style of two colours needs none of ``Style()``'s attribute handling."""
+    text = RichColor.parse(text_color_on_rgb(red, green, blue, foreground))
+    # RichColor.from_rgb(red, green, blue) without its keyword construction: 1.0 us instead of 1.5
     background = RichColor(
         f"#{red:02x}{green:02x}{blue:02x}", _TRUECOLOR, None, ColorTriplet(red, green, blue)
     )
@@ -103,7 +104,8 @@ def _style_on(red: int, green: int, blue: int, foreground: str | None, decoratio
 
 @dataclass
 class RunStyles:
-    """The style of a run of text from what lies on it, cached (a screen uses a few dozen combinations).
+    """The style of a run of text from what lies on it, cached (a screen uses a few dozen combinations, a
+    first screen under 10,000 highlights ~650: each new one costs ~5 us, see :func:`highlight_style`).
 
     ``base`` is the widget's text style; the others are its component styles (partial: only what they set).
     """
