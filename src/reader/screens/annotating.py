@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from textual import on, work
+from textual.app import App
 
 from reader.articles import Article, ArticleInfo
 from reader.colors import DEFAULT_COLOR, color_for_tag, hex_for
@@ -26,6 +27,7 @@ from reader.passages import PassageView
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
 from reader.screens.correcting import CorrectingScreen
+from reader.screens.handover import show, tell
 from reader.store import Annotation
 from reader.team import CodedMarks, CoderView
 from reader.widgets.document import DocumentView
@@ -124,27 +126,32 @@ class AnnotatingScreen(CorrectingScreen):
         self._refresh_header()
 
     # -- annotating -----------------------------------------------------------------------------------
-    @work(thread=True, group="save", exit_on_error=False)
     def _change(self, change: Callable[[], UndoStep | None], failed: str, done: str) -> None:
         """Run one change of the annotations off the UI thread, then show them as they now are.
 
         `change` returns what undoes it (None for an undo itself); a `ReaderError` is said in one line
-        titled `failed`, and nothing else happens.
+        titled `failed`, and nothing else happens. The app is taken here, on the UI thread: the user may
+        close the article while the change is saved, and is still told how it went (screens/handover.py).
         """
+        self._save_change(self.app, change, failed, done)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save_change(
+        self, app: App[object], change: Callable[[], UndoStep | None], failed: str, done: str
+    ) -> None:
         assert self.article is not None
         try:
             step = change()
             with long_lived_objects():
                 annotations = self._indexed(self.workspace.annotations(self.article))
-        except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask
-            self.app.call_from_thread(
-                ask_about_conflict, self, self.workspace, conflict, self._after_conflict
-            )
+        except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask (on any screen)
+            app.call_from_thread(ask_about_conflict, self, self.workspace, conflict, self._after_conflict)
             return
         except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title=failed, severity="error", markup=False)
+            tell(app, str(exc), title=failed, severity="error")
             return
-        self.app.call_from_thread(self._changed, step, annotations, done)
+        if not show(self, self._changed, step, annotations, done) and done:
+            tell(app, done, timeout=1.5)
 
     def _after_conflict(self, message: str) -> None:
         """The user settled a conflict (screens/conflict.py): show the annotations as they now are."""
@@ -248,29 +255,28 @@ class AnnotatingScreen(CorrectingScreen):
         if self.article is None:
             return
         coded = not self._coder_view.hidden(self.info.id) if self._coder_view.blind else None
-        self._mark_coded(coded)
+        self._mark_coded(self.app, coded)
 
     @work(thread=True, group="coders", exit_on_error=False)
-    def _mark_coded(self, coded: bool | None) -> None:
+    def _mark_coded(self, app: App[object], coded: bool | None) -> None:
         marks = CodedMarks(self.workspace.store)
         done = not marks.is_coded(self.info.id) if coded is None else not coded
         try:
             marks.mark([self.info.id], done=done)
         except ReaderError as exc:
-            self.app.call_from_thread(
-                self.notify, str(exc), title="Not marked", severity="error", markup=False
-            )
+            tell(app, str(exc), title="Not marked", severity="error")
             return
         self._coder_view.forget(self.info.id)
         message = "Marked coded by you" if done else "No longer marked coded"
         if done and self._coder_view.blind:
             message += ": others' work can be shown (c)"
-        self.app.call_from_thread(self._show_coders, message)
+        if not show(self, self._show_coders, message):
+            tell(app, message)
 
     @work(thread=True, group="coders", exclusive=True, exit_on_error=False)
     def _show_coders(self, message: str) -> None:
         annotations = AnnotationSet(self._coder_view.visible(self._everyone, self.info.id))
-        self.app.call_from_thread(self._changed, None, annotations, message)
+        show(self, self._changed, None, annotations, message)
 
     # -- panel and navigation -------------------------------------------------------------------------
     def action_toggle_panel(self) -> None:

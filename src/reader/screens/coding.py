@@ -28,6 +28,7 @@ from reader.coding import PlannedCode, plan_matches
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.annotate import TagSuggester, check_tags
+from reader.screens.handover import dismiss_when_on_top, show
 from reader.shorttext import clip_line, fit_context, text_cells
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
@@ -150,14 +151,14 @@ class CodeMatchesScreen(Screen[CodingDraft | None]):
                 whole_words=self.whole_words,
             )
         except ReaderError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            show(self, self._failed, str(exc))
             return
         if self.keep is not None:
             plan = [p for p in plan if (p.article_id, p.start, p.end) in self.keep]
         if self.plan is None:
-            self.app.call_from_thread(self._found, plan)
+            show(self, self._found, plan)
         else:
-            self.app.call_from_thread(self._already_for, tags, plan)
+            show(self, self._already_for, tags, plan)
 
     @on(Input.Changed, "#coding-tags")
     def _tags_changed(self) -> None:
@@ -195,7 +196,7 @@ class CodeMatchesScreen(Screen[CodingDraft | None]):
 
     def _failed(self, message: str) -> None:
         self.notify(message, title="Cannot code the matches", severity="error", markup=False)
-        self.dismiss(None)
+        dismiss_when_on_top(self, None)  # (the user may have opened the codebook over it meanwhile)
 
     def _found(self, plan: list[PlannedCode]) -> None:
         if len(plan) > MAX_REVIEW:

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from reader.errors import ConflictError, ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog
+from reader.screens.handover import show, tell
 from reader.store import Annotation
 from reader.workspace import Workspace
 
@@ -49,7 +50,8 @@ class ConflictDialog(ChoiceDialog):
 def ask_about_conflict(
     screen: Screen[object], workspace: Workspace, conflict: ConflictError, done: Callable[[str], None]
 ) -> None:
-    """Ask the user (on the UI thread), settle the conflict in a worker, then ``done(message)``."""
+    """Ask the user (on the UI thread, over whichever screen is showing: the one that saved may have
+    been closed meanwhile), settle the conflict in a worker, then ``done(message)``."""
 
     def chosen(choice: str | None) -> None:
         _settle(screen, workspace, conflict, choice or "theirs", done)
@@ -64,15 +66,18 @@ def _settle(
     choice: str,
     done: Callable[[str], None],
 ) -> None:
+    """(The UI thread) The app is taken here: the screen may be closed by the time it is settled, and
+    the user is told how it went all the same (screens/handover.py)."""
+    app = screen.app
+
     def run() -> None:
         try:
             workspace.resolve(conflict, choice)
         except ReaderError as exc:
-            screen.app.call_from_thread(
-                screen.notify, str(exc), title="Not saved", severity="error", markup=False
-            )
+            tell(app, str(exc), title="Not saved", severity="error")
             return
         messages = {"mine": "Saved (yours kept)", "theirs": "Kept theirs", "both": "Saved both"}
-        screen.app.call_from_thread(done, messages[choice])
+        if not show(screen, done, messages[choice]):
+            tell(app, messages[choice])
 
     screen.run_worker(run, thread=True, group="save", exit_on_error=False)

@@ -21,6 +21,7 @@ from reader.articles import ArticleInfo
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, confirm_choices
+from reader.screens.handover import show
 from reader.screens.library_facts import ArticleFacts, collect_facts
 from reader.screens.library_table import LibraryTable
 from reader.widgets.header import HeaderLine, Part
@@ -188,12 +189,13 @@ class LibraryScreen(LibraryTable):
     def load_articles(self) -> None:
         counts = self.workspace.store.counts()
 
-        def show(infos: list[ArticleInfo]) -> None:  # the first rows of a long listing, then the rest
-            self.app.call_from_thread(self._articles_loaded, infos, counts, self._fold_titles(infos))
+        def listed(infos: list[ArticleInfo]) -> None:  # the first rows of a long listing, then the rest
+            # (a listing overtaken by a newer one, cancelled, is dropped: its older list came last)
+            show(self, self._articles_loaded, infos, counts, self._fold_titles(infos))
 
-        infos = self.workspace.articles(on_batch=None if self._listed else show)
-        show(infos)
-        self.app.call_from_thread(self.show_sync_state)
+        infos = self.workspace.articles(on_batch=None if self._listed else listed)
+        listed(infos)
+        show(self, self.show_sync_state)
 
     @work(thread=True, exclusive=True, group="sync-state", exit_on_error=False)
     def show_sync_state(self) -> None:
@@ -203,7 +205,7 @@ class LibraryScreen(LibraryTable):
         label = sync_label(self.workspace)
         if label:
             team = [Part(self.workspace.coder, style="bold"), Part(label)]
-            self.app.call_from_thread(self._show_team, team)
+            show(self, self._show_team, team)
 
     def _show_team(self, team: list[Part]) -> None:
         self._team_parts = team
@@ -237,8 +239,7 @@ class LibraryScreen(LibraryTable):
         time.sleep(delay)  # a worker from the start (waited for like any other), idle until then
 
         def deliver(facts: dict[str, ArticleFacts], done: int, total: int) -> None:
-            if not worker.is_cancelled and self.is_attached:
-                self.app.call_from_thread(self._facts_arrived, facts, done, total)
+            show(self, self._facts_arrived, facts, done, total)
 
         collect_facts(self.workspace, infos, deliver, lambda: worker.is_cancelled)
 
