@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label, TextArea
+from textual.widgets import Input, Label, TextArea
 
 from _app import ARTICLE, PASSAGE, document, make_app, open_article, row_ids
 from _pilot import DEADLINE, record_notifications, settle, wait_until
@@ -101,8 +101,10 @@ async def test_a_highlight_that_cannot_be_saved_says_so_after_the_article_is_clo
         await _highlight_and_close(pilot, screen, held)
         assert app.is_running and isinstance(app.screen, LibraryScreen)
         assert not app.workspace.store.for_article(ARTICLE)
-        errors = [(message, title) for message, title, severity in seen if severity == "error"]
-        assert errors == [("db/annotations: no space left on device: free some space and save again", "Not saved")]
+        full = "db/annotations: no space left on device: free some space and save again"
+        assert [(message, title) for message, title, severity in seen if severity == "error"] == [
+            (full, "Not saved")
+        ]
 
 
 async def test_an_edit_that_conflicts_after_the_article_is_closed_still_asks(
@@ -181,12 +183,12 @@ def coding_app(seeds_dir: Path, db_dir: Path, dictionary_index: Path) -> ReaderA
 async def test_a_failed_look_up_does_not_close_the_screen_opened_over_it(
     coding_app: ReaderApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """"Code every match" fails (say, too many matches) while the user has opened the codebook over it:
+    """ "Code every match" fails (say, too many matches) while the user has opened the codebook over it:
     the codebook stays; the review closes when the user comes back to it. Before, its ``dismiss()``
     popped the codebook, the screen on top."""
     app = coding_app
 
-    def fails(*args: object, **kwargs: object) -> None:
+    def fails(*args: object, **kwargs: object) -> None:  # (a damaged index, too many matches...)
         raise ReaderError("the search index is damaged: run reader reindex")
 
     held = Held(fails)

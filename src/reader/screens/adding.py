@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from reader.errors import ReaderError, UsageError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import InputDialog
+from reader.screens.handover import tell
 
 if TYPE_CHECKING:
     from reader.screens.library import LibraryScreen
@@ -120,7 +121,7 @@ class ArticleAdding:
             results = add_sources(paths, self.screen.workspace.library.root, progress)
         except ReaderError as exc:
             app.call_from_thread(self._show_progress, "")
-            app.call_from_thread(self.screen.notify, str(exc), title="Not added", severity="error")
+            tell(app, str(exc), title="Not added", severity="error")
             return
         app.call_from_thread(self._added, results)
 

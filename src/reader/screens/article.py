@@ -24,6 +24,7 @@ from reader.convert import VIEW_LABELS, VIEWS, ViewText
 from reader.errors import ReaderError
 from reader.layout import Layout
 from reader.pacing import Pacer, WorkCancelled, long_lived_objects, release_long_lived_objects
+from reader.screens.handover import dismiss_when_on_top, show
 from reader.settings import DEFAULT_MEASURE, KEYS, Settings
 from reader.viewcache import PreparedViews
 from reader.widgets.document import DocumentView
@@ -178,7 +179,7 @@ class ArticleScreen(Screen[None]):
 
     def _load_failed(self, message: str) -> None:
         self.notify(message, title="Cannot open", severity="error", markup=False)
-        self.dismiss()
+        dismiss_when_on_top(self)  # (not the codebook or help the user opened over it meanwhile)
 
     def _loaded(
         self,
@@ -245,8 +246,8 @@ class ArticleScreen(Screen[None]):
         view_text = self._make_view(self.article, view)
         layout = self._first_part(view_text, view_text.offsets.to_view(cursor))
         self.app.call_from_thread(timer.stop)
-        if not get_current_worker().is_cancelled:  # a later `s` superseded this one
-            self.app.call_from_thread(self._converted, view_text, cursor, selection, layout)
+        # (dropped if a later `s` superseded this one, or the article is closed)
+        show(self, self._converted, view_text, cursor, selection, layout)
 
     def _show_loading(self) -> None:
         """A loading timer's callback. Stopping a timer does not recall a tick it has already queued, so

@@ -21,6 +21,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import work
+from textual.app import App
 from textual.binding import Binding, BindingType
 
 from reader.articles import Article
@@ -28,6 +29,7 @@ from reader.convert import VIEW_LABELS, VIEWS, check_override
 from reader.errors import ReaderError
 from reader.marks import CORRECTABLE, Mark
 from reader.screens.dialogs import ChoiceDialog, InputDialog
+from reader.screens.handover import show, tell
 from reader.screens.layers import LayeredScreen
 from reader.sentences import paragraph_bounds
 from reader.structure import KIND_LABELS, KINDS
@@ -82,7 +84,7 @@ class CorrectingScreen(LayeredScreen):
                     InputDialog(f"Write {mark.source} as", value=mark.text, check=check), chosen
                 )
             elif target == _REMOVE:
-                self._change_override(partial(self._remove_override, view, mark.source))
+                self._change_override(self.app, partial(self._remove_override, view, mark.source))
             elif target:
                 self._ask_scope(view, mark.source, target)
 
@@ -110,7 +112,7 @@ class CorrectingScreen(LayeredScreen):
         def chosen(scope: str | None) -> None:
             if scope:
                 article = "" if scope == _CORPUS else scope
-                self._change_override(partial(self._add_override, view, source, target, article))
+                self._change_override(self.app, partial(self._add_override, view, source, target, article))
 
         self.app.push_screen(ChoiceDialog(f"{source} → {target}: for", options), chosen)
 
@@ -129,13 +131,15 @@ class CorrectingScreen(LayeredScreen):
         return f"Removed your correction of {source}"
 
     @work(thread=True, group="override", exit_on_error=False)
-    def _change_override(self, change: Callable[[], str]) -> None:
+    def _change_override(self, app: App[object], change: Callable[[], str]) -> None:
+        """(``app`` taken on the UI thread: the outcome is said even if the article is closed meanwhile.)"""
         try:
             message = change()
         except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not corrected", severity="error")
+            tell(app, str(exc), title="Not corrected", severity="error")
             return
-        self.app.call_from_thread(self._override_changed, message)
+        if not show(self, self._override_changed, message):
+            tell(app, message)
 
     def _override_changed(self, message: str) -> None:
         self.notify(message, timeout=2.5)
@@ -163,19 +167,21 @@ class CorrectingScreen(LayeredScreen):
         def chosen(verdict: str | None) -> None:
             if verdict:
                 kind = verdict.partition(":")[2]
-                self._correct_structure(article, start, end, verdict.partition(":")[0], kind)
+                self._correct_structure(self.app, article, start, end, verdict.partition(":")[0], kind)
 
         self.app.push_screen(ChoiceDialog(title, options, current=options[0][1]), chosen)
 
     @work(thread=True, group="correct", exit_on_error=False)
-    def _correct_structure(self, article: Article, start: int, end: int, verdict: str, kind: str) -> None:
+    def _correct_structure(
+        self, app: App[object], article: Article, start: int, end: int, verdict: str, kind: str
+    ) -> None:
         analyser = self.workspace.analyser
         try:
             analyser.correct(article, start, end, verdict, kind)
             analysis = analyser.analyse(article)
         except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not saved", severity="error")
+            tell(app, str(exc), title="Not saved", severity="error")
             return
         said = "not article" if verdict == "not-article" else "article"
-        self.app.call_from_thread(self._analysed, analysis)
-        self.app.call_from_thread(self.notify, f"Marked as {said}: kept for this article", timeout=2)
+        show(self, self._analysed, analysis)
+        tell(app, f"Marked as {said}: kept for this article", timeout=2)

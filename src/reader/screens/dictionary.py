@@ -25,6 +25,7 @@ from textual.widgets import Static
 from reader.dictionary import Candidate, Dictionary
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
+from reader.screens.handover import show
 from reader.shorttext import text_cells, wrap_lines
 
 __all__ = ["DictionaryPopup", "default_candidate"]
@@ -109,7 +110,7 @@ class DictionaryPopup(ModalScreen[None]):
             problem = None
         except ReaderError as exc:
             found, problem = [], str(exc)
-        self.app.call_from_thread(self._found, found, problem)
+        show(self, self._found, found, problem)
 
     def _found(self, candidates: list[Candidate], problem: str | None) -> None:
         self.candidates, self.problem = candidates, problem

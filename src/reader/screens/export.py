@@ -39,6 +39,7 @@ from reader.sanitise import safe_line
 from reader.screens.annotate import TagSuggester, parse_tags
 from reader.screens.compact import CompactWhenShort
 from reader.screens.dialogs import ChoiceDialog, confirm_choices
+from reader.screens.handover import dismiss_when_on_top, show
 from reader.shorttext import clip_line
 from reader.tags import unmatched_filters
 from reader.workspace import Workspace
@@ -289,7 +290,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
             now = time.monotonic()
             if done == total or now - last[0] >= PROGRESS_INTERVAL:
                 last[0] = now
-                self.app.call_from_thread(self._show_progress, done, total)
+                show(self, self._show_progress, done, total)
 
         try:
             data = build_export(self.workspace, view, tags=tags, article_ids=article_ids, progress=progress)
@@ -298,7 +299,7 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
 
                 data = body_only_export(data, self.workspace.analyser)
             count = len(data["annotations"])
-            self.app.call_from_thread(self._show_status, f"Writing {count} annotations…")
+            show(self, self._show_status, f"Writing {count} annotations…")
             payload = render_bytes(data, fmt, workspace=self.workspace, csv_formulas=csv_formulas)
             if worker.is_cancelled:
                 return
@@ -306,11 +307,9 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
         except _Cancelled:
             return
         except ReaderError as exc:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, str(exc))
+            show(self, self._failed, str(exc))
             return
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._done, path, count)
+        show(self, self._done, path, count)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._worker and event.state == WorkerState.ERROR:  # a bug: say so, keep running
@@ -349,5 +348,4 @@ class ExportDialog(CompactWhenShort, ModalScreen[Path | None]):
     def _done(self, path: Path, count: int) -> None:
         where = safe_line(str(path.resolve()))
         self.notify(f"Exported {count} annotations to {where}", title="Export", markup=False)
-        if self.is_attached:
-            self.dismiss(path)
+        dismiss_when_on_top(self, path)  # (not the codebook or help the user opened over it meanwhile)

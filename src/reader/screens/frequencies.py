@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
@@ -25,6 +25,7 @@ from reader.errors import ReaderError
 from reader.frequencies import WordCount, add_stopword, load_stopwords, remove_stopword, word_frequencies
 from reader.sanitise import safe_line
 from reader.screens.annotate import parse_tags
+from reader.screens.handover import show, tell
 from reader.shorttext import clip_line
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
@@ -127,7 +128,7 @@ class WordFrequencyScreen(Screen[str | None]):
                 raise _Stale
             if monotonic() - last >= PROGRESS_SECONDS:
                 last = monotonic()
-                self.app.call_from_thread(self._advanced, generation, done, total)
+                show(self, self._advanced, generation, done, total)
 
         workspace = self.workspace
         try:
@@ -143,9 +144,9 @@ class WordFrequencyScreen(Screen[str | None]):
         except _Stale:
             return
         except ReaderError as exc:
-            self.app.call_from_thread(self._failed, generation, str(exc))
+            show(self, self._failed, generation, str(exc))
             return
-        self.app.call_from_thread(self._counted, generation, counted)
+        show(self, self._counted, generation, counted)
 
     def _advanced(self, generation: int, done: int, total: int) -> None:
         if generation == self._generation:
@@ -223,28 +224,24 @@ class WordFrequencyScreen(Screen[str | None]):
     def action_stop_word(self) -> None:
         word = self.highlighted
         if word is not None:
-            self._edit_stopwords(word.word, add=True)
+            self._edit_stopwords(self.app, word.word, add=True)
 
     def action_unstop(self) -> None:
         if not self.stopped:
             self.notify("No stop word to put back.", markup=False)
             return
-        self._edit_stopwords(self.stopped[-1], add=False)
+        self._edit_stopwords(self.app, self.stopped[-1], add=False)
 
     @work(thread=True, group="stopwords", exit_on_error=False)
-    def _edit_stopwords(self, word: str, add: bool) -> None:
+    def _edit_stopwords(self, app: App[object], word: str, add: bool) -> None:
+        """(``app`` taken on the UI thread: a failure is said even if the list is closed meanwhile.)"""
         db = self.workspace.store.path
         try:
             path = add_stopword(db, word) if add else remove_stopword(db, word)
         except OSError as exc:
-            self.app.call_from_thread(
-                self.notify,
-                f"{db}: cannot change the stop words ({exc.strerror or exc})",
-                severity="error",
-                markup=False,
-            )
+            tell(app, f"{db}: cannot change the stop words ({exc.strerror or exc})", severity="error")
             return
-        self.app.call_from_thread(self._stopwords_edited, word, add, str(path))
+        show(self, self._stopwords_edited, word, add, str(path))
 
     def _stopwords_edited(self, word: str, add: bool, path: str) -> None:
         shown = safe_line(word, 40)

@@ -42,6 +42,7 @@ from reader.folding import Fold, body_position, folds_in_view
 from reader.marks import CORRECTABLE, KIND_NAMES, MarkSet, damage_marks, substitution_marks
 from reader.pacing import WorkCancelled
 from reader.screens.article import ArticleScreen
+from reader.screens.handover import show
 from reader.widgets.damage_list import DamageSection
 from reader.widgets.document import DocumentView
 from reader.widgets.statusline import StatusLine
@@ -179,9 +180,8 @@ class LayeredScreen(ArticleScreen):
         label = VIEW_LABELS.get(view, view)
 
         def report(done: int, total: int) -> None:
-            if self.is_attached:
-                percent = done * 100 // max(total, 1)
-                self.app.call_from_thread(self._show_progress, f"Building the {label} view… {percent}%")
+            percent = done * 100 // max(total, 1)
+            show(self, self._show_progress, f"Building the {label} view… {percent}%")
 
         return report
 
@@ -203,8 +203,7 @@ class LayeredScreen(ArticleScreen):
         except WorkCancelled:
             return
         marks = MarkSet(substitution_marks(view_text))
-        if self.is_attached:
-            self.app.call_from_thread(self._marks_ready, view_text, marks)
+        show(self, self._marks_ready, view_text, marks)
 
     def _marks_ready(self, view_text: ViewText, marks: MarkSet) -> None:
         self._layers_of(view_text).script = marks
@@ -221,8 +220,8 @@ class LayeredScreen(ArticleScreen):
         except WorkCancelled:
             return
         analysis = self._analyse(article, compute=True)
-        if analysis is not None and self.is_attached:
-            self.app.call_from_thread(self._analysed, analysis)
+        if analysis is not None:
+            show(self, self._analysed, analysis)
 
     def _analysed(self, analysis: Analysis) -> None:
         """A new analysis (the first one, or after a correction): folds, damage and title follow it."""

@@ -14,13 +14,12 @@ from rich.cells import cell_len, set_cell_size
 from rich.color import Color
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
 
 from reader.articles import ArticleInfo
 from reader.colors import hex_for
@@ -30,6 +29,7 @@ from reader.passages import CONTEXT, PassageEntry
 from reader.sanitise import safe_line
 from reader.screens.annotate import AnnotateDialog, AnnotationDraft
 from reader.screens.conflict import ask_about_conflict
+from reader.screens.handover import show, tell
 from reader.shorttext import clip_line, fit_context, text_cells
 from reader.tags import under_any_alike
 from reader.widgets.header import HeaderLine, Part
@@ -129,8 +129,7 @@ class PassagesScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="passages", exit_on_error=False)
     def load(self, keep: PassageEntry | None = None) -> None:
         entries = self.workspace.passages(self.tags, self.articles, self.view)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._fill, entries, keep)
+        show(self, self._fill, entries, keep)
 
     def _fill(self, entries: list[PassageEntry], keep: PassageEntry | None) -> None:
         self.entries = entries
@@ -295,13 +294,14 @@ class PassagesScreen(Screen[None]):
 
         def save(draft: AnnotationDraft | None) -> None:
             if draft is not None:
-                self._save(entry, draft)
+                self._save(self.app, entry, draft)
 
         dialog = AnnotateDialog.editing(annotation, entry.passage, self.workspace.known_tags())
         self.app.push_screen(dialog, save)
 
     @work(thread=True, group="passages-save", exit_on_error=False)
-    def _save(self, entry: PassageEntry, draft: AnnotationDraft) -> None:
+    def _save(self, app: App[object], entry: PassageEntry, draft: AnnotationDraft) -> None:
+        """(``app`` taken on the UI thread: how the save went is said even if the list is closed.)"""
         try:
             self.workspace.edit(entry.annotation, tags=draft.tags, note=draft.note, color=draft.color)
         except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask
@@ -310,15 +310,13 @@ class PassagesScreen(Screen[None]):
                 self.notify(message, timeout=1.5, markup=False)
                 self.load(entry)
 
-            self.app.call_from_thread(ask_about_conflict, self, self.workspace, conflict, done)
+            app.call_from_thread(ask_about_conflict, self, self.workspace, conflict, done)
             return
         except ReaderError as exc:
-            self.app.call_from_thread(
-                self.notify, safe_line(str(exc)), title="Not saved", severity="error", markup=False
-            )
+            tell(app, safe_line(str(exc)), title="Not saved", severity="error")
             return
-        self.app.call_from_thread(self.notify, "Saved", timeout=1.5)
-        self.app.call_from_thread(self.load, entry)
+        tell(app, "Saved", timeout=1.5)
+        show(self, self.load, entry)
 
     def action_back(self) -> None:
         self.dismiss()

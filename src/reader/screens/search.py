@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -25,6 +25,7 @@ from reader.coding import AppliedCoding, apply_plan, undo_applied
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.annotate import parse_tags
+from reader.screens.handover import show, tell
 from reader.screens.passages import clip, list_width, match_row
 from reader.search import CorpusSearch, SearchHit
 from reader.shorttext import clip_line, text_cells
@@ -144,7 +145,7 @@ class CorpusSearchScreen(Screen[None]):
             titles = self.workspace.analyser.known_titles(self.workspace.articles())
         except (ReaderError, OSError):  # (a damaged corrections file: the files' first lines, then)
             titles = {}
-        self.app.call_from_thread(setattr, self, "_titles", titles)
+        show(self, setattr, self, "_titles", titles)
         try:
             hits = self.search_engine.search(query, tags=tags, whole_words=whole_words, cancelled=cancelled)
             for hit in hits:
@@ -152,14 +153,15 @@ class CorpusSearchScreen(Screen[None]):
                     continue
                 batch.append(hit)
                 if monotonic() - last >= BATCH_SECONDS:
-                    self.app.call_from_thread(self._add_hits, generation, batch, False)
+                    show(self, self._add_hits, generation, batch, False)
                     batch, last = [], monotonic()
         except ReaderError as exc:
-            self.app.call_from_thread(
-                self.notify, safe_line(str(exc)), title="Search failed", severity="error", markup=False
-            )
+            show(self, self._search_failed, safe_line(str(exc)))
         if not cancelled():
-            self.app.call_from_thread(self._add_hits, generation, batch, True)
+            show(self, self._add_hits, generation, batch, True)
+
+    def _search_failed(self, message: str) -> None:
+        self.notify(message, title="Search failed", severity="error", markup=False)
 
     def _add_hits(self, generation: int, batch: list[SearchHit], done: bool) -> None:
         if generation != self._generation:  # a newer search has started: these are stale
@@ -277,38 +279,43 @@ class CorpusSearchScreen(Screen[None]):
 
     def _code(self, draft) -> None:  # CodingDraft | None (imported with the screen)
         if draft is not None:
-            self._coding(lambda: apply_plan(self.workspace, draft.plan, tags=draft.tags, note=draft.note))
+            self._coding(
+                self.app, lambda: apply_plan(self.workspace, draft.plan, tags=draft.tags, note=draft.note)
+            )
 
     def action_undo_coding(self) -> None:
         if not self.codings:
             self.notify("No coding to undo.", markup=False)
             return
         applied = self.codings.pop()
-        self._coding(lambda: undo_applied(self.workspace, applied))
+        self._coding(self.app, lambda: undo_applied(self.workspace, applied))
 
     @work(thread=True, group="coding", exit_on_error=False)
-    def _coding(self, change) -> None:
-        """Save a coding (or undo one) off the UI thread, then search again: the results show the tags."""
+    def _coding(self, app: App[object], change) -> None:
+        """Save a coding (or undo one) off the UI thread, then search again: the results show the tags.
+        (``app`` taken on the UI thread: how it went is said even if the search is closed meanwhile.)"""
         try:
             result = change()
         except ReaderError as exc:
-            self.app.call_from_thread(
-                self.notify, safe_line(str(exc)), title="Not coded", severity="error", markup=False
-            )
+            tell(app, safe_line(str(exc)), title="Not coded", severity="error")
             return
-        self.app.call_from_thread(self._coded, result)
+        if not show(self, self._coded, result):
+            tell(app, self._coded_message(result, undoable=False))  # (the search, and its ctrl+z, closed)
 
     def _coded(self, result: AppliedCoding | int) -> None:
         if isinstance(result, AppliedCoding):
             self.codings.append(result)
+        self.notify(self._coded_message(result), markup=False)
+        self.start_search()
+
+    @staticmethod
+    def _coded_message(result: AppliedCoding | int, *, undoable: bool = True) -> str:
+        if isinstance(result, AppliedCoding):
             count = len(result.annotations)
             articles = len({a.article_id for a in result.annotations})
             message = f"Coded {count} match{'es' if count != 1 else ''} in {articles} article"
-            message += f"{'s' if articles != 1 else ''} · ctrl+z undoes"
-        else:
-            message = f"Undid the coding of {result} match{'es' if result != 1 else ''}"
-        self.notify(message, markup=False)
-        self.start_search()
+            return message + f"{'s' if articles != 1 else ''}" + (" · ctrl+z undoes" if undoable else "")
+        return f"Undid the coding of {result} match{'es' if result != 1 else ''}"
 
     def action_back(self) -> None:
         self.dismiss()

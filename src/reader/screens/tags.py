@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static, Tree
@@ -22,6 +22,7 @@ from reader.colors import COLORS, hex_for
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import ChoiceDialog, InputDialog, confirm_choices
+from reader.screens.handover import show, tell
 from reader.tags import check_tag, find_equivalent_tag, under
 from reader.widgets.header import HeaderLine, Part
 from reader.widgets.keybar import KeyBar
@@ -85,7 +86,7 @@ class TagsScreen(Screen[None]):
             self._conflicts = len(self.workspace.codebook.conflicts())  # coders' concurrent changes
         except ReaderError:  # a damaged operation log: the tags above already say what they can
             self._conflicts = 0
-        self.app.call_from_thread(self._fill, infos, keep)
+        show(self, self._fill, infos, keep)
 
     def _swatch(self, info: TagInfo) -> str:
         return hex_for(info.color)
@@ -171,22 +172,25 @@ class TagsScreen(Screen[None]):
         return info.name if info else None
 
     # -- changes ---------------------------------------------------------------------------------------
-    @work(thread=True, group="tags-change", exit_on_error=False)
     def _change(self, change: Callable[[], str], keep: str | None) -> None:
-        """Run one codebook change off the UI thread, then reload the tree and say what happened."""
+        """Run one codebook change off the UI thread, then reload the tree and say what happened (also
+        if the user has closed the codebook meanwhile: the app is taken here, screens/handover.py)."""
+        self._apply_change(self.app, change, keep)
+
+    @work(thread=True, group="tags-change", exit_on_error=False)
+    def _apply_change(self, app: App[object], change: Callable[[], str], keep: str | None) -> None:
         try:
             message = change()
         except ReaderError as exc:
-            message = safe_line(str(exc))
-            self.app.call_from_thread(self.notify, message, title="Not done", severity="error", markup=False)
+            tell(app, safe_line(str(exc)), title="Not done", severity="error")
             return
         infos = self.workspace.codebook.tags()
         try:
             self._conflicts = len(self.workspace.codebook.conflicts())  # coders' concurrent changes
         except ReaderError:  # a damaged operation log: the tags above already say what they can
             self._conflicts = 0
-        self.app.call_from_thread(self._fill, infos, keep)
-        self.app.call_from_thread(self.notify, safe_line(message), timeout=2.5, markup=False)
+        show(self, self._fill, infos, keep)
+        tell(app, safe_line(message), timeout=2.5)
 
     def _in_use(self, leaving: str = "") -> list[str]:
         """The tags in the codebook, most passages first (without `leaving`: the one being renamed)."""

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from reader.errors import ReaderError
 from reader.sanitise import safe_line
 from reader.screens.dialogs import InputDialog
+from reader.screens.handover import show, tell
 from reader.screens.passages import clip
 from reader.widgets.keybar import KeyBar
 from reader.workspace import Workspace
@@ -163,9 +164,9 @@ class AgreementScreen(Screen[None]):
             work = coders_work(self.workspace)
             result = compute(work.spans, work.texts, unit=self.unit)
         except ReaderError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            show(self, self._failed, str(exc))
             return
-        self.app.call_from_thread(self._show, result, work.texts, work.lagging)
+        show(self, self._show, result, work.texts, work.lagging)
 
     def _failed(self, message: str) -> None:
         self.query_one("#agreement-header", Static).update(Text(safe_line(message), style="bold red"))
@@ -259,9 +260,9 @@ class MergeScreen(Screen[None]):
         try:
             result = Merger(self.workspace).merge()
         except ReaderError as exc:
-            self.app.call_from_thread(self._header, safe_line(str(exc)), "bold red")
+            show(self, self._header, safe_line(str(exc)), "bold red")
             return
-        self.app.call_from_thread(self._show, result)
+        show(self, self._show, result)
 
     def _header(self, text: str, style: str = "bold") -> None:
         self.query_one("#merge-header", Static).update(Text(text, style=style))
@@ -293,24 +294,25 @@ class MergeScreen(Screen[None]):
         if n > len(self.result.coders):
             self.notify(f"There are {len(self.result.coders)} coders.", timeout=2)
             return
-        self.decide(item, f"take:{self.result.coders[n - 1]}")
+        self.decide(self.app, item, f"take:{self.result.coders[n - 1]}")
 
     def action_decide(self, choice: str) -> None:
         item = self._current()
         if item is not None:
-            self.decide(item, choice)
+            self.decide(self.app, item, choice)
 
     @work(thread=True, group="merge-decide", exit_on_error=False)
-    def decide(self, item: Item, choice: str) -> None:
+    def decide(self, app: App[object], item: Item, choice: str) -> None:
+        """(``app`` taken on the UI thread: how it went is said even if the merge is closed meanwhile.)"""
         from reader.merging import Merger
 
         try:
             decision = Merger(self.workspace).decide(item.key, choice)
         except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not decided", severity="error")
+            tell(app, str(exc), title="Not decided", severity="error")
             return
-        self.app.call_from_thread(self.notify, f"{item.key}: {decision.describe()}", timeout=3)
-        self.load()
+        tell(app, f"{item.key}: {decision.describe()}", timeout=3)
+        show(self, self.load)
 
     @on(OptionList.OptionSelected, "#merge-items")
     def _open(self, event: OptionList.OptionSelected) -> None:

@@ -21,7 +21,6 @@ never on the UI thread:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -32,6 +31,7 @@ from reader.errors import ReaderError
 from reader.pacing import Pacer, WorkCancelled
 from reader.readingline import ReadingLine, reading_systems
 from reader.sanitise import safe_line
+from reader.screens.handover import show
 from reader.segmentation import ArticleWords, ViewWords
 from reader.settings import load_settings, set_setting
 from reader.viewcache import PIECE_CHARS
@@ -129,10 +129,9 @@ class WordAids:
                 log.debug("dictionary not prepared: %s", exc)
 
     def _post(self, callback: Callable[..., None], *args: object) -> None:
-        """From a worker: run `callback` on the UI thread (not once the screen or the app is gone)."""
-        if self.screen.is_attached:
-            with contextlib.suppress(RuntimeError):  # the app's loop has stopped
-                self.screen.app.call_from_thread(callback, *args)
+        """From a worker: run `callback` on the UI thread (not once the screen is gone; once the app is
+        gone this raises, which ends the worker: screens/handover.py)."""
+        show(self.screen, callback, *args)
 
     def _segmented(
         self,
