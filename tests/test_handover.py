@@ -18,19 +18,22 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 from textual.screen import Screen
-from textual.widgets import Input, Label, TextArea
+from textual.widgets import DataTable, Input, Label, TextArea
 
 from _app import ARTICLE, PASSAGE, document, make_app, open_article, row_ids
 from _pilot import DEADLINE, record_notifications, settle, wait_until
+from _seeded import cursor_on, open_tags, seeded
 from _words import dictionary_index, install_dictionary  # noqa: F401  (fixture)
 from reader.app import ReaderApp
-from reader.errors import ConflictError, ReaderError, StoreError
+from reader.errors import ArticleError, ConflictError, ReaderError, StoreError
 from reader.screens import coding as coding_screen
 from reader.screens.annotate import AnnotateDialog
 from reader.screens.coding import CodeMatchesScreen, HitList
 from reader.screens.conflict import ConflictDialog
+from reader.screens.dialogs import InputDialog
 from reader.screens.handover import show
 from reader.screens.library import LibraryScreen
+from reader.screens.passages import PassagesScreen
 from reader.screens.reading import ReadingScreen
 from reader.screens.tags import TagsScreen
 from reader.store import now_iso
@@ -143,6 +146,59 @@ async def test_an_edit_that_conflicts_after_the_article_is_closed_still_asks(
         assert ("Saved (yours kept)", "", "information") in seen
 
 
+async def test_a_passage_edit_that_fails_after_the_list_is_closed_says_so(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    app = make_app(seeds_dir, db_dir)
+    workspace = app.workspace
+    workspace.annotate(workspace.load(ARTICLE), *PASSAGE, tags=["难民"], note="original")
+    seen = record_notifications(app)
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise StoreError("db: the database folder is read-only: check its permissions")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_passages(("难民",))
+        await wait_until(pilot, lambda: isinstance(app.screen, PassagesScreen), "the passages")
+        passages = app.screen
+        await settle(pilot)
+        held = Held(read_only)
+        workspace.edit = held  # type: ignore[method-assign]
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, AnnotateDialog), "the dialog")
+        app.screen.query_one("#annotate-note", TextArea).load_text("mine")
+        await pilot.press("enter")
+        await wait_until(pilot, held.entered.is_set, "the save to start")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not passages.is_attached, "the passages closed")
+        held.released.set()
+        await settle(pilot)
+        assert ("db: the database folder is read-only: check its permissions", "Not saved", "error") in seen
+
+
+async def test_a_codebook_rename_is_said_after_the_codebook_is_closed(seeds_dir: Path, db_dir: Path) -> None:
+    app, _ = seeded(seeds_dir, db_dir)
+    codebook = app.workspace.codebook
+    held = Held(codebook.rename)
+    seen = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        tags = await open_tags(pilot)
+        await cursor_on(pilot, tags, "来源")
+        codebook.rename = held  # type: ignore[method-assign]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog), "the dialog")
+        await pilot.press("end", *"地")
+        await pilot.press("enter")
+        await wait_until(pilot, held.entered.is_set, "the rename to start")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not tags.is_attached, "the codebook closed")
+        held.released.set()
+        await settle(pilot)
+        assert "来源地" in app.workspace.store.tags()
+        assert ("Renamed 来源 → 来源地 on 2 passage(s)", "", "information") in seen
+
+
 async def test_a_listing_overtaken_by_a_newer_one_does_not_replace_it(seeds_dir: Path, db_dir: Path) -> None:
     """The first listing of a big folder is still running when a second one starts (an added article, a
     sync): the first one's older list arrived last and hid the new article."""
@@ -172,6 +228,40 @@ async def test_a_listing_overtaken_by_a_newer_one_does_not_replace_it(seeds_dir:
         first.released.set()
         await settle(pilot)
         assert sorted(row_ids(app)) == everything
+
+
+async def test_an_article_that_cannot_be_opened_does_not_close_the_codebook_opened_over_it(
+    app: ReaderApp,
+) -> None:
+    """The article's file turns out unreadable while the user has already opened the codebook (ctrl+t)
+    over the loading article: the codebook stays, the article closes when the user comes back to it."""
+
+    def unreadable(*args: object, **kwargs: object) -> None:
+        raise ArticleError(f"{ARTICLE}: cannot read it (permission denied): check the file's permissions")
+
+    held = Held(unreadable)
+    seen = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        library = app.screen
+        assert isinstance(library, LibraryScreen)
+        app.workspace.load = held  # type: ignore[method-assign]
+        table = library.query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=row_ids(app).index(ARTICLE))
+        await pilot.press("enter")
+        await wait_until(pilot, held.entered.is_set, "the article to start loading")
+        reading = app.screen
+        assert isinstance(reading, ReadingScreen)
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TagsScreen), "the codebook")
+        held.released.set()
+        await settle(pilot)
+        assert isinstance(app.screen, TagsScreen) and reading.is_attached
+        assert any(title == "Cannot open" and severity == "error" for _, title, severity in seen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not reading.is_attached and app.screen is library
 
 
 @pytest.fixture
