@@ -5,6 +5,9 @@ codebook over a screen that is still looking something up. Each test holds the w
 matters (a stand-in for the slow call waits on an Event), does what the user would do meanwhile, lets the
 worker go and looks at what the user sees: no lost "Not saved", no screen closed that the user was
 looking at, no stale listing over a newer one.
+
+A closed screen's workers are cancelled, and ``settle`` does not wait for a cancelled worker's thread
+(it runs on): after closing, the tests wait for what the user would see, not for the workers.
 """
 
 from __future__ import annotations
@@ -49,8 +52,10 @@ class Held:
         self.then = then
         self.entered = threading.Event()
         self.released = threading.Event()
+        self.thread = 0  # the worker thread that called
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.thread = threading.get_ident()
         self.entered.set()
         self.released.wait(DEADLINE)
         return self.then(*args, **kwargs)
@@ -73,7 +78,6 @@ async def _highlight_and_close(pilot, screen: ReadingScreen, held: Held) -> None
     await pilot.press("escape", "escape")  # the selection, then the article
     await wait_until(pilot, lambda: not screen.is_attached, "the article closed")
     held.released.set()
-    await settle(pilot)
 
 
 async def test_a_highlight_saved_as_the_article_is_closed_is_kept_and_said(app: ReaderApp) -> None:
@@ -83,6 +87,7 @@ async def test_a_highlight_saved_as_the_article_is_closed_is_kept_and_said(app: 
         held = Held(app.workspace.annotate)
         app.workspace.annotate = held  # type: ignore[method-assign]
         await _highlight_and_close(pilot, screen, held)
+        await wait_until(pilot, lambda: ("Saved", "", "information") in seen, "the save said")
         assert app.is_running and isinstance(app.screen, LibraryScreen)
         (stored,) = app.workspace.store.for_article(ARTICLE)
         assert (stored.start, stored.end, stored.tags) == (*PASSAGE, ("難民",))
@@ -102,6 +107,7 @@ async def test_a_highlight_that_cannot_be_saved_says_so_after_the_article_is_clo
         held = Held(full_disk)
         app.workspace.annotate = held  # type: ignore[method-assign]
         await _highlight_and_close(pilot, screen, held)
+        await wait_until(pilot, lambda: any(severity == "error" for *_, severity in seen), "the failure said")
         assert app.is_running and isinstance(app.screen, LibraryScreen)
         assert not app.workspace.store.for_article(ARTICLE)
         full = "db/annotations: no space left on device: free some space and save again"
@@ -139,7 +145,7 @@ async def test_an_edit_that_conflicts_after_the_article_is_closed_still_asks(
         held.released.set()
         await wait_until(pilot, lambda: isinstance(app.screen, ConflictDialog), "the question")
         await pilot.press("enter")  # keep mine
-        await settle(pilot)
+        await wait_until(pilot, lambda: ("Saved (yours kept)", "", "information") in seen, "the outcome")
         assert isinstance(app.screen, LibraryScreen)
         (stored,) = workspace.store.for_article(ARTICLE)
         assert stored.note == "mine"
@@ -173,8 +179,8 @@ async def test_a_passage_edit_that_fails_after_the_list_is_closed_says_so(
         await pilot.press("escape")
         await wait_until(pilot, lambda: not passages.is_attached, "the passages closed")
         held.released.set()
-        await settle(pilot)
-        assert ("db: the database folder is read-only: check its permissions", "Not saved", "error") in seen
+        failure = ("db: the database folder is read-only: check its permissions", "Not saved", "error")
+        await wait_until(pilot, lambda: failure in seen, "the failure said")
 
 
 async def test_a_codebook_rename_is_said_after_the_codebook_is_closed(seeds_dir: Path, db_dir: Path) -> None:
@@ -194,9 +200,9 @@ async def test_a_codebook_rename_is_said_after_the_codebook_is_closed(seeds_dir:
         await pilot.press("escape")
         await wait_until(pilot, lambda: not tags.is_attached, "the codebook closed")
         held.released.set()
-        await settle(pilot)
+        said = ("Renamed 来源 → 来源地 on 2 passage(s)", "", "information")
+        await wait_until(pilot, lambda: said in seen, "the rename said")
         assert "来源地" in app.workspace.store.tags()
-        assert ("Renamed 来源 → 来源地 on 2 passage(s)", "", "information") in seen
 
 
 async def test_a_listing_overtaken_by_a_newer_one_does_not_replace_it(seeds_dir: Path, db_dir: Path) -> None:
@@ -214,6 +220,16 @@ async def test_a_listing_overtaken_by_a_newer_one_does_not_replace_it(seeds_dir:
         return first() if served[-1] == "older" else listed()
 
     first = Held(lambda: listed()[:-1])
+    handed_over_by_first: list[object] = []  # (its listing, then its sync state)
+    hand_over = app.call_from_thread
+
+    def counted(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        result = hand_over(callback, *args, **kwargs)
+        if threading.get_ident() == first.thread:
+            handed_over_by_first.append(callback)
+        return result
+
+    app.call_from_thread = counted  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         library = app.screen
@@ -226,7 +242,8 @@ async def test_a_listing_overtaken_by_a_newer_one_does_not_replace_it(seeds_dir:
         await wait_until(pilot, lambda: all(w.is_finished for w in listings), "the newer listing shown")
         assert served == ["older", "newer"] and sorted(row_ids(app)) == everything
         first.released.set()
-        await settle(pilot)
+        await wait_until(pilot, lambda: len(handed_over_by_first) == 2, "the older listing handed over")
+        await pilot.pause()
         assert sorted(row_ids(app)) == everything
 
 
