@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -255,8 +256,8 @@ def git(cwd: Path, *args: str) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-async def test_sync_in_the_app_brings_another_coder_s_work(ten: Path, tmp_path: Path) -> None:
+def ann_and_bob_clones(ten: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A project on a bare "shared drive" and two clones; Bob has coded sentence 0 and synced."""
     remote = tmp_path / "team.git"
     git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
     project = tmp_path / "project"
@@ -273,7 +274,18 @@ async def test_sync_in_the_app_brings_another_coder_s_work(ten: Path, tmp_path: 
     run = {"cwd": bob, "env": env, "check": True, "capture_output": True}
     subprocess.run([str(READER_BIN), "annotate", TEN, "--start", "1", "--end", "8", "--tag", "X"], **run)
     subprocess.run([str(READER_BIN), "sync"], **run)
+    return ann, bob
 
+
+def toasts(app: ReaderApp) -> list[str]:
+    """The text of the toasts on the screen, as the user reads them (by type name: textual.widgets does not
+    export Toast)."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+async def test_sync_in_the_app_brings_another_coder_s_work(ten: Path, tmp_path: Path) -> None:
+    ann, _ = ann_and_bob_clones(ten, tmp_path)
     app = ReaderApp(Workspace(ann / "seeds", ann / "annotations", coder="Ann"))
     notes = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -282,6 +294,55 @@ async def test_sync_in_the_app_brings_another_coder_s_work(ten: Path, tmp_path: 
         await wait_until(pilot, lambda: any(title == "Synced" for _, title, _ in notes), "the sync")
         ws = app.workspace
         assert [a.creator for a in ws.annotations(ws.load(TEN))] == ["Bob"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+async def test_a_new_sync_takes_the_last_one_s_outcome_off_the_screen(ten: Path, tmp_path: Path) -> None:
+    """A second S within seconds of the first: the first sync's "Synced … pushed" (shown for 6 s) must
+    not stand on the screen as if it were the new sync's outcome (the tmux team test read it as such,
+    and Bob synced before Ann's work was pushed)."""
+    ann, _ = ann_and_bob_clones(ten, tmp_path)
+    app = ReaderApp(Workspace(ann / "seeds", ann / "annotations", coder="Ann"))
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await wait_until(pilot, lambda: any("Bob merged" in t for t in toasts(app)), "the first outcome")
+        ws = app.workspace
+        ws.annotate(ws.load(TEN), *sentence(1), tags=["X"])
+        await pilot.press("S")
+        await wait_until(pilot, lambda: any("Syncing" in t for t in toasts(app)), "the second sync")
+        assert not any("Bob merged" in t for t in toasts(app)), toasts(app)
+        await wait_until(pilot, lambda: sum(title == "Synced" for _, title, _ in notes) == 2, "its outcome")
+        await settle(pilot)
+        assert any("1 commit(s) of yours, nothing new from others, pushed" in t for t in toasts(app))
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+async def test_the_library_header_counts_a_save_made_in_an_article_as_unsynced(
+    ten: Path, tmp_path: Path
+) -> None:
+    """Back from coding an article, the header says there is work to sync (it said "up to date")."""
+    ann, _ = ann_and_bob_clones(ten, tmp_path)
+    app = ReaderApp(Workspace(ann / "seeds", ann / "annotations", coder="Ann"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        line = library_header(app)
+        await wait_until(pilot, lambda: "sync: up to date" in line(), "the synced header")
+        screen = await open_article(pilot, TEN)
+        screen.workspace.annotate(screen.article, *sentence(1), tags=["X"])
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "sync: 1 unsynced" in line(), "the save counted")
+        await pilot.press("S")
+        await wait_until(pilot, lambda: "sync: up to date" in line(), "the header after the sync")
+
+
+def library_header(app: ReaderApp) -> Callable[[], str]:
+    screen = app.screen
+    assert isinstance(screen, LibraryScreen)
+    header_line = screen.query_one(HeaderLine)
+    return lambda: str(header_line.render())
 
 
 async def test_a_new_name_from_an_article_goes_back_to_the_library_and_codes_as_it(

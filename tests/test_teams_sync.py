@@ -196,3 +196,33 @@ def test_sync_needs_a_name_a_repository_and_a_remote(tmp_path):
     no_remote = reader(project, "sync", check=False)
     assert no_remote.returncode == 2 and "no remote" in no_remote.stderr
     assert len(no_remote.stderr.strip().splitlines()) == 1
+
+
+def test_a_sync_after_the_first_save_commits_it_with_the_app_s_own_store(team):
+    """The order of events of the tmux test, without a terminal, in one Workspace as the app holds it: a
+    first sync (before Ann ever saved: it makes her folder, with an empty articles/), a save, a second
+    sync. The second commit holds the save, the clone has nothing of Ann's left over, Bob gets it."""
+    from reader.settings import load_settings
+    from reader.sync import sync
+    from reader.workspace import Workspace
+
+    ann, bob = team["Ann"], team["Bob"]
+    reader(bob, "annotate", SIMP, "--start", "100", "--end", "110", "--tag", "平台")
+    reader(bob, "sync")
+    assert load_settings(ann / "annotations").get("coder") == "Ann"
+    ws = Workspace(ann / "seeds", ann / "annotations", coder="Ann")
+    try:
+        first = sync(ws)
+        assert len(first.committed) == 1 and first.merged == ["Bob"] and first.pushed
+        assert git(ann, "status", "--porcelain", "--untracked-files=all") == ""
+        ws.annotate(ws.load(SIMP), 0, 10, tags=["平台"])
+        second = sync(ws)
+        assert len(second.committed) == 1 and second.merged == [] and second.pushed
+        changed = git(ann, "show", "--name-only", "--format=", "HEAD").split()
+        assert changed and all(f.startswith("annotations/coders/ann/articles/") for f in changed)
+        assert git(ann, "status", "--porcelain", "--untracked-files=all") == ""
+    finally:
+        ws.store.close()
+    reader(bob, "sync")
+    coders = json.loads(reader(bob, "coders", "--json").stdout)
+    assert {c["coder"]: c["annotations"] for c in coders["coders"]} == {"Ann": 1, "Bob": 1}

@@ -27,6 +27,13 @@ def _toast(text: str):
     return lambda screen: text in screen
 
 
+def _toasts_text(screen: str) -> str:
+    """The toasts' words in one line: what follows the last ▌ (a toast's edge) of each line, joined (a
+    message wraps over several lines)."""
+    parts = [line.rsplit("▌", 1)[1].strip() for line in screen.splitlines() if "▌" in line]
+    return " ".join(part for part in parts if part)
+
+
 def test_three_coders_in_three_clones_with_the_app_in_tmux(team) -> None:  # noqa: F811
     ann, bob, cat = team["Ann"], team["Bob"], team["Cat"]
     reader(bob, "annotate", SIMP, "--start", "100", "--end", "110", "--tag", "平台")
@@ -60,8 +67,12 @@ def test_three_coders_in_three_clones_with_the_app_in_tmux(team) -> None:  # noq
         tmux.wait("the saved highlight", lambda s: "Saved" in s and "Highlight and tag" not in s)
         tmux.keys("Escape")
         tmux.wait("the library", lambda s: "Title" in s and "Length" in s)
+        tmux.wait("the header counting her save", lambda s: "sync: 1 unsynced" in s)
         tmux.keys("S")
-        tmux.wait("Ann's work pushed", lambda s: "pushed" in s and "not pushed" not in s)
+        # this sync's own outcome: the first one's ("changes of Bob, Cat merged, pushed") may still be on
+        # the screen when S is sent (a toast stays 6 s), and Bob's sync would then come too early
+        pushed = "1 commit(s) of yours, nothing new from others, pushed"
+        tmux.wait("Ann's work pushed", lambda s: pushed in _toasts_text(s))
 
         # the others see Ann's work after their sync
         reader(bob, "sync")

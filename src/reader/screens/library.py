@@ -178,6 +178,8 @@ class LibraryScreen(LibraryTable):
         if self._infos:
             self._counts = self.workspace.store.counts()
             self._fill_table(keep=self._current_id())
+        if self._team_parts:  # a team's project: what was saved meanwhile is unsynced (not "up to date")
+            self.show_sync_state()
 
     def _show_loading(self) -> None:
         """The timer's callback. Stopping a timer does not recall a tick it has already queued, so a

@@ -85,6 +85,10 @@ def start_sync(app: App[None], workspace: Workspace) -> None:
     if not workspace.store.coder.explicit:
         app.notify("Set your coder name first (palette: Team: your coder name).", severity="warning")
         return
+    # The last sync's outcome ("Synced … pushed", shown for 6 s) goes: left beside this sync's progress
+    # it reads as this sync's outcome while this one has not yet committed (the tmux team test read it
+    # so and checked the remote too early). notify() gives no handle to remove one toast: clear them all.
+    app.clear_notifications()
     app.notify("Syncing with the team…", timeout=2)
     app.run_worker(
         lambda: _sync(app, workspace), thread=True, group="sync", exclusive=True, exit_on_error=False
