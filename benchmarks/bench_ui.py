@@ -291,6 +291,12 @@ def annotations(workdir: Path) -> None:
             "  … the store's load in CPU time", store_cpu, "ms", "of its thread: the wall time adds GIL waits"
         )
         report("  … the rest: the UI's part", opened - store, "ms", f"none: {open_ref:.0f} ms")
+        report(
+            "  … annotations read after the first paint",
+            _median(results, "store_rest_ms"),
+            "ms",
+            "the first screen's are read first (reader.store.window)",
+        )
         switch = statistics.median(s for r in results for s in r["switch_ms"])
         report(
             f"view switch with {count:,} annotations",

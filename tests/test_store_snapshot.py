@@ -184,3 +184,49 @@ def test_merging_the_changed_records_gives_what_a_full_sort_gives(base, changes)
     got = in_document_order(docs, True, changed)
     assert [DOCUMENT_ORDER(r) for r in got] == sorted(map(DOCUMENT_ORDER, docs.values()))
     assert sorted(r["id"] for r in got) == sorted(docs)
+
+
+# -- a big snapshot is parsed a piece at a time (the UI thread runs between pieces) ---------------------
+
+
+def _records(rng: random.Random, n: int) -> dict[str, dict]:
+    article = FakeArticle(Info(ARTICLE_ID), TEXT, hashlib.sha256(TEXT.encode()).hexdigest())
+    made = []
+    for _ in range(n):
+        start = rng.randrange(len(TEXT) - 5)
+        made.append(
+            make_annotation(article, start, start + rng.randint(1, 4), tags=["一", "二"][: rng.randint(0, 2)])
+        )
+    return {a.id: a.to_dict() for a in made}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    n=st.integers(0, 40),
+    piece=st.integers(1, 3000),
+    damage=st.integers(-1, 10**6),
+)
+def test_a_snapshot_read_in_pieces_is_read_exactly_as_whole(
+    seed: int, n: int, piece: int, damage: int
+) -> None:
+    import reader.store.snapshot as snapshot
+
+    raw = snapshot.snapshot_bytes(ARTICLE_ID, 7, _records(random.Random(seed), n))[0]
+    if damage >= 0:  # one byte gone: a comma, a quote, a brace, a newline...
+        at = damage % len(raw)
+        raw = raw[:at] + raw[at + 1 :]
+    old = snapshot.PIECE_BYTES
+    snapshot.PIECE_BYTES = piece  # small pieces: many boundaries (and the size check lets them all in)
+    try:
+        try:
+            whole = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            whole = None
+        try:
+            pieces = snapshot._loads(raw)
+        except orjson.JSONDecodeError:
+            pieces = None
+    finally:
+        snapshot.PIECE_BYTES = old
+    assert pieces == whole

@@ -188,6 +188,12 @@ class Workspace:
             result.sort(key=lambda a: (a.start, a.end, a.created))
         return result
 
+    def first_annotations(self, article: Article, until: int) -> tuple[list[Annotation], int] | None:
+        """This article's annotations that start before ``until`` (everyone's, as :meth:`annotations`
+        gives them) and how many it has in all, read without the rest; None if they cannot be read
+        alone exactly (see ``reader.store.window``): then :meth:`annotations` reads them all."""
+        return self.store.first_annotations(article.info.id, until, article.sha256)
+
     def _reanchored(self, annotation: Annotation, article: Article) -> Annotation:
         placed = anchored_to(annotation, article.text, article.sha256)
         if placed != annotation and not self.read_only and self.store.owns(article.info.id, annotation.id):

@@ -53,15 +53,31 @@ class AnnotatingScreen(CorrectingScreen):
         self._coder_view = CoderView(workspace, blind=bool(workspace.settings.get("blind")))
         self._everyone: Sequence[Annotation] = ()
         self._coder_order: list[str] = []
+        #: while only the first screen's annotations are read: all of them (their number), else None
+        self._first_only: int | None = None
+        self._waiting: list[Callable[[], None]] = []  # actions that need all of them, pressed meanwhile
 
     @property
     def annotations(self) -> Sequence[Annotation]:
         """This article's annotations in document order (orphans included)."""
         return self._annotations.all
 
+    @property
+    def annotation_count(self) -> int:
+        """How many annotations the article has (those shown), also while only the first are read."""
+        return len(self._annotations) if self._first_only is None else self._first_only
+
     # -- loading ------------------------------------------------------------------------------------------
-    def _load_more(self, article: Article) -> AnnotationSet[Annotation]:
-        return self._indexed(self.workspace.annotations(article))  # indexed off the UI thread
+    def _load_more(self, article: Article, shown_until: int) -> object:
+        """Everyone's annotations, indexed off the UI thread; of an article with many, only those that
+        start before ``shown_until`` if they can be read alone (``Workspace.first_annotations``): the
+        rest are read after the first paint (:meth:`_read_the_rest`)."""
+        first = self.workspace.first_annotations(article, shown_until)
+        if first is None:
+            return self._indexed(self.workspace.annotations(article))
+        annotations, count = first
+        indexed = self._indexed(annotations)
+        return indexed if len(annotations) == count else (indexed, count)
 
     def _indexed(self, everyone: Sequence[Annotation]) -> AnnotationSet[Annotation]:
         """(A worker thread) what the coder view shows, indexed; everyone's kept to switch views."""
@@ -70,9 +86,42 @@ class AnnotatingScreen(CorrectingScreen):
         return AnnotationSet(self._coder_view.visible(everyone, self.info.id))
 
     def _loaded_more(self, extra: object) -> None:
+        if isinstance(extra, tuple):  # the first screen's: the rest once it is painted
+            extra, self._first_only = extra
         assert isinstance(extra, AnnotationSet)
         self._annotations = extra
         self._colours.refresh()
+
+    def _first_painted(self) -> None:
+        super()._first_painted()
+        if self._first_only is not None:
+            self._read_the_rest()
+
+    @work(thread=True, exclusive=True, group="rest", exit_on_error=False)
+    def _read_the_rest(self) -> None:
+        """All the annotations, after the first screen was drawn with its own."""
+        article = self.article
+        if article is None:
+            return
+        try:
+            with long_lived_objects():
+                annotations = self._indexed(self.workspace.annotations(article))
+        except ReaderError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not read", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._all_read, annotations)
+
+    def _all_read(self, annotations: AnnotationSet[Annotation]) -> None:
+        if self._first_only is not None and self.is_attached:  # else a change has read them all since
+            self._changed(None, annotations, "")
+
+    def _when_all_read(self, action: Callable[[], None]) -> bool:
+        """False if all the annotations are read; else True, and ``action`` (one that needs them all,
+        pressed while only the first screen's are read) runs once they are."""
+        if self._first_only is None:
+            return False
+        self._waiting.append(action)
+        return True
 
     def _tags_may_be_new(self) -> None:
         """A change may have added a tag: the subclass keeps it whole as a word."""
@@ -160,7 +209,7 @@ class AnnotatingScreen(CorrectingScreen):
     def _changed(self, step: UndoStep | None, annotations: AnnotationSet[Annotation], message: str) -> None:
         if step is not None:
             self.undo_stack.append(step)
-        self._annotations = annotations
+        self._annotations, self._first_only = annotations, None  # a change reads them all
         self._colours.refresh()
         self._show_annotations()
         if step is not None and step.kind == "add":
@@ -169,6 +218,9 @@ class AnnotatingScreen(CorrectingScreen):
             self._tags_may_be_new()
         if message:
             self.notify(message, timeout=1.5, markup=False)
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action()
 
     def action_annotate(self) -> None:
         article, view_text = self.article, self.view_text
@@ -206,6 +258,8 @@ class AnnotatingScreen(CorrectingScreen):
         return True
 
     def action_edit(self) -> None:
+        if self._when_all_read(self.action_edit):
+            return
         annotation = self._annotation_at_cursor()
         if annotation is None:
             self.notify("No highlight under the cursor.", markup=False)
@@ -224,6 +278,8 @@ class AnnotatingScreen(CorrectingScreen):
         self.app.push_screen(dialog, save)
 
     def action_delete(self) -> None:
+        if self._when_all_read(self.action_delete):
+            return
         annotation = self._annotation_at_cursor()
         if annotation is None:
             self.notify("No highlight under the cursor.", markup=False)
@@ -248,10 +304,14 @@ class AnnotatingScreen(CorrectingScreen):
 
     # -- coders ---------------------------------------------------------------------------------------
     def action_cycle_coders(self) -> None:
+        if self._when_all_read(self.action_cycle_coders):
+            return
         if self.article is not None:
             self._show_coders(self._coder_view.cycle(self._everyone, self.info.id))
 
     def action_mark_coded(self) -> None:
+        if self._when_all_read(self.action_mark_coded):
+            return
         if self.article is None:
             return
         coded = not self._coder_view.hidden(self.info.id) if self._coder_view.blind else None
@@ -280,6 +340,8 @@ class AnnotatingScreen(CorrectingScreen):
 
     # -- panel and navigation -------------------------------------------------------------------------
     def action_toggle_panel(self) -> None:
+        if self._when_all_read(self.action_toggle_panel):
+            return
         panel = self.query_one(AnnotationPanel)
         if panel.is_open:
             panel.close()
@@ -310,7 +372,11 @@ class AnnotatingScreen(CorrectingScreen):
         self.jump_to(target)
 
     def action_next_highlight(self) -> None:
+        if self._when_all_read(self.action_next_highlight):
+            return
         self._jump_relative(forward=True)
 
     def action_previous_highlight(self) -> None:
+        if self._when_all_read(self.action_previous_highlight):
+            return
         self._jump_relative(forward=False)

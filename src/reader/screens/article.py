@@ -65,8 +65,9 @@ class ArticleScreen(Screen[None]):
         self._last_position: tuple[int, str] | None = None
 
     # -- hooks for the subclass ------------------------------------------------------------------------
-    def _load_more(self, article: Article) -> object:
-        """In the load worker: whatever else the screen shows for `article` (it lives as long as it does)."""
+    def _load_more(self, article: Article, shown_until: int) -> object:
+        """In the load worker: whatever else the screen shows for `article` (it lives as long as it does);
+        ``shown_until``: an offset of the original past the end of the first screen."""
         return None
 
     def _loaded_more(self, extra: object) -> None:
@@ -74,6 +75,9 @@ class ArticleScreen(Screen[None]):
 
     def _view_shown(self) -> None:
         """On the UI thread, after a view was shown (the first one, or after a switch)."""
+
+    def _first_painted(self) -> None:
+        """On the UI thread, once the article's first screen is painted."""
 
     def _make_view(self, article: Article, view: str) -> ViewText:
         """In a worker: the article in `view` (a subclass adds options, layers, other views)."""
@@ -120,17 +124,25 @@ class ArticleScreen(Screen[None]):
                 # where the reader left it, else the view articles open in (the `view` setting)
                 view = state.view if state and state.view in VIEWS else self._setting("view")
                 view_text = self._make_view(article, view)
-                extra = self._load_more(article)
+                position = state.position if state else 0
+                # A long article is shown as soon as the part around where reading resumes is wrapped;
+                # the document view wraps the rest between frames.
+                resume = self._initial_selection[0] if self._initial_selection is not None else position
+                around = view_text.offsets.to_view(min(max(resume, 0), len(article.text)))
+                first = self._first_part(view_text, around)
+                extra = self._load_more(article, self._first_screen_end(view_text, first, around))
         except ReaderError as exc:
             self.app.call_from_thread(self._load_failed, str(exc))
             return
-        position = state.position if state else 0
-        # A long article is shown as soon as the part around where reading resumes is wrapped; the
-        # document view wraps the rest between frames.
-        resume = self._initial_selection[0] if self._initial_selection is not None else position
-        around = view_text.offsets.to_view(min(max(resume, 0), len(article.text)))
-        first = self._first_part(view_text, around)
         self.app.call_from_thread(self._loaded, article, view_text, extra, position, first)
+
+    def _first_screen_end(self, view_text: ViewText, layout: Layout | None, around: int) -> int:
+        """(A worker) an offset of the original past the end of the first screen: a screen's height of
+        lines past the line of `around` (where reading resumes: the first screen holds it)."""
+        if layout is None or not len(layout):
+            return view_text.offsets.to_original(len(view_text.text), "end") + 1  # all of it
+        last = min(layout.line_of_offset(around) + self.app.size.height, len(layout) - 1)
+        return view_text.offsets.to_original(layout.line(last)[1], "end") + 1
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Workers here don't take the app down on an unexpected error: they say so, in one line."""
@@ -202,6 +214,7 @@ class ArticleScreen(Screen[None]):
         if selection is not None:
             self.query_one(DocumentView).move_cursor(selection[0], selection=selection, center=True)
         self.set_timer(PREFETCH_DELAY, self.prefetch_views)  # after the first paint, not competing with it
+        self.call_after_refresh(self._first_painted)
 
     def _show_view(
         self,

@@ -152,7 +152,7 @@ class ReadingScreen(AnnotatingScreen):
         if len(self._coder_order) > 1 or self._coder_view.mode != "everyone":  # whose work is shown
             parts.append(Part(safe_line(self._coder_view.label(), 40), style="bold magenta"))
         parts.append(Part(self.position_label(document.cursor)))
-        count = len(self._annotations)
+        count = self.annotation_count
         parts.append(Part(f"{count} annotation{'s' if count != 1 else ''}"))
         if document.selection:
             start, end = document.selection

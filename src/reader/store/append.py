@@ -24,7 +24,7 @@ import zlib
 from contextlib import suppress
 
 from reader.errors import UsageError
-from reader.store.entries import count_tags, valid_entry
+from reader.store.entries import count_tags, follow_text, valid_entry
 from reader.store.files import atomic_write, cannot, lock_file, signature, unlock_file, write_all
 from reader.store.names import (
     ARTICLES,
@@ -235,6 +235,7 @@ def _usable(entry: Any, article_id: str) -> bool:
 
 def _follow(entry: dict[str, Any], record: dict[str, Any], line: bytes) -> None:
     """The entry after appending ``line`` (a put of the new ``record``), as :meth:`.index.Index.follow`."""
+    follow_text(entry, record)
     entry["count"] += 1
     count_tags(entry["tags"], added=record["tags"])
     entry["seq"] += 1

@@ -217,13 +217,17 @@ class CoderFolder:
 
     def load(self, article_id: str, stem: str) -> dict[str, JsonDict]:
         af = self.article(article_id, stem)
-        if af.docs is None:
+        unread = af.docs is None
+        if unread:
             af.trusted, af.trusted_log, af.trusted_ordered = self.index.checked(af.stem)
         try:
-            return af.load()
+            docs = af.load()
         except StoreError:
             self.files.pop(article_id, None)
             raise
+        if unread:
+            self.index.learn_text(af)
+        return docs
 
     def fresh(self) -> dict[str, JsonDict]:
         return self.index.fresh(self.cached_by_stem)

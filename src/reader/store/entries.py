@@ -26,7 +26,28 @@ def valid_entry(e: Any) -> bool:
         and type(e.get("crc")) is int
         and type(e.get("seq")) is int
         and type(e.get("ordered", False)) is bool
+        and (e.get("on") is None or type(e["on"]) is str)
     )
+
+
+def text_of(records: Iterable[dict[str, Any]]) -> str | None:
+    """The ``article_sha256`` every one of ``records`` was made on if it is one and none is an orphan,
+    else None: the entry's ``on``, which lets an article's first annotations be read alone
+    (:mod:`reader.store.window`): none of the others can be re-anchored into them."""
+    shas = set()
+    for record in records:
+        if record.get("status") == "orphan":
+            return None
+        shas.add(record["article_sha256"])
+    return shas.pop() if len(shas) == 1 else None
+
+
+def follow_text(entry: dict[str, Any], record: dict[str, Any]) -> None:
+    """The entry's ``on`` after a put of ``record`` (before its count follows it); a delete keeps it."""
+    if entry["count"] == 0:
+        entry["on"] = text_of([record])
+    elif entry.get("on") is not None and text_of([record]) != entry["on"]:
+        entry["on"] = None
 
 
 def count_tags(tags: dict[str, int], added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:

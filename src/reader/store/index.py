@@ -21,7 +21,7 @@ import orjson
 from reader.errors import StoreError
 from reader.logs import logger
 from reader.store.changes import Op, read_tail
-from reader.store.entries import count_tags, valid_entry
+from reader.store.entries import count_tags, follow_text, text_of, valid_entry
 from reader.store.files import Signature, atomic_write, cannot, read_bytes, signature
 from reader.store.log import LOG_SUFFIX, SNAPSHOT_SUFFIX, ArticleFile
 from reader.store.names import INDEX_SCHEMA
@@ -45,6 +45,7 @@ def entry_from(af: ArticleFile) -> JsonDict:
         "crc": af.log_crc,
         "seq": af.seq,
         "ordered": af.ordered,  # the snapshot's records are in document order (see reader.store.snapshot)
+        "on": text_of(af.docs.values()) if af.docs else None,  # the text every record was made on
     }
 
 
@@ -56,6 +57,7 @@ def apply_ops(entry: JsonDict, ops: list[Op]) -> bool:
             count_tags(tags, removed=op.was)
         if op.kind == "put":
             assert op.record is not None
+            follow_text(entry, op.record)
             if op.was is None:
                 entry["count"] += 1
             count_tags(tags, added=op.record["tags"])
@@ -139,6 +141,20 @@ class Index:
             return None, None, False
         snap, ino, off = _key_of(e)
         return snap, (None if ino is None else (ino, off, e["crc"])), e.get("ordered", False)
+
+    def entry(self, stem: str) -> JsonDict | None:
+        """A copy of the entry of ``stem`` (what it was made from, its count; see :func:`entry_from`)."""
+        self._load()
+        e = self.entries.get(stem)
+        return None if e is None else dict(e)
+
+    def learn_text(self, af: ArticleFile) -> None:
+        """Give the entry of ``af`` (just read whole) the text its records were made on, if it was made
+        from the same versions and lacks it (an index written before entries had ``on``)."""
+        e = self.entries.get(af.stem)
+        if e is not None and "on" not in e and _key_of(e) == (af.snap_sig, af.log_ino, af.log_off):
+            e["on"] = text_of(af.docs.values()) if af.docs else None
+            self.dirty = True
 
     def follow(self, stem: str, ops: list[Op], offset: int, gained: bytes) -> None:
         """Bring the entry to ``offset`` with ``ops`` read or appended after it (see :meth:`known`);

@@ -26,6 +26,7 @@ from reader.store.names import LOCK_NAME
 from reader.store.records import DOCUMENT_ORDER, Annotation, JsonDict, annotations_of
 from reader.store.roster import CoderRoster, article_stem
 from reader.store.snapshot import in_document_order
+from reader.store.window import records_before
 
 
 class AnnotationReader:
@@ -118,6 +119,35 @@ class AnnotationReader:
         docs = self.records(article_id, coders=coders)
         with gc_paused():
             return annotations_of(docs)
+
+    def first_annotations(
+        self, article_id: str, until: int, sha256: str
+    ) -> tuple[list[Annotation], int] | None:
+        """The article's annotations that start before ``until`` (as :meth:`for_article` gives them) and
+        how many it has in all, read without the others; None when that cannot be done exactly (see
+        :mod:`reader.store.window`): read them all. For an article's first screen: the rest follow."""
+        stem = article_stem(article_id)
+        names = (f"{stem}{SNAPSHOT_SUFFIX}", f"{stem}{LOG_SUFFIX}")
+        with self._lock.mutex:
+            holding = [
+                f for f in self._roster.folders() if any(os.path.exists(f.articles_dir / n) for n in names)
+            ]
+            if len(holding) != 1:
+                return None
+            folder = holding[0]
+            cached = folder.files.get(article_id)
+            if cached is not None and cached.docs is not None:
+                return None
+            entry = folder.index.entry(stem)
+        if entry is None or stem in folder.index.problems:
+            return None
+        records = records_before(folder.articles_dir, stem, article_id, until, sha256, entry)
+        if records is None:
+            return None
+        if folder is not self._roster.mine:
+            records = [d if d.get("creator") else d | {"creator": folder.name} for d in records]
+        with gc_paused():
+            return annotations_of(records), entry["count"]
 
     def records(
         self, article_id: str, *, coders: Collection[str] | None = None, own: bool = False

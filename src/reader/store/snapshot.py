@@ -13,6 +13,7 @@ Opening an article of 100,000 annotations reads all of them, so this is written 
 
 from __future__ import annotations
 
+import os
 from bisect import bisect_right
 from collections.abc import Collection
 from pathlib import Path
@@ -40,6 +41,60 @@ class Snapshot(NamedTuple):
     ordered: bool  # the records are in document order (known only when they were checked)
 
 
+#: a snapshot's records are parsed this many bytes at a time (see :func:`_loads`)
+PIECE_BYTES = 512 * 1024
+_OPEN = b',"annotations":{'
+_END = b"\n}}\n"
+
+
+def _loads(raw: bytes) -> Any:
+    """``orjson.loads(raw)``, the same result or error; a big snapshot in the compact layout
+    (:func:`snapshot_bytes`) a piece of its lines at a time. orjson holds the GIL for a whole call (~0.5 s
+    for 100,000 records), so a thread reading an article's annotations while its first screen is shown
+    froze the UI; between pieces the UI thread runs. A piece ends after a line that ends with a comma,
+    so the pieces parse exactly when the whole would."""
+    head_end = raw.find(b"\n")
+    if (
+        len(raw) < 2 * PIECE_BYTES
+        or head_end < 0
+        or not raw.endswith(_END)
+        or not raw[:head_end].endswith(_OPEN)
+    ):
+        return orjson.loads(raw)
+    data = orjson.loads(raw[: head_end - len(_OPEN)] + b"}")
+    if type(data) is not dict:
+        return orjson.loads(raw)  # (the whole's error)
+    docs: dict[str, Any] = {}
+    start, stop = head_end + 1, len(raw) - len(_END) + 1  # the record lines: raw[start:stop]
+    while start < stop:
+        end = raw.find(b"\n", min(start + PIECE_BYTES, stop - 1), stop)
+        end = stop - 1 if end < 0 else end
+        if end < stop - 1 and raw[end - 1] != 0x2C:  # a line in the middle without its comma
+            return orjson.loads(raw)
+        piece = raw[start:end] if end == stop - 1 else raw[start : end - 1]
+        docs.update(orjson.loads(b"{" + piece + b"}"))
+        start = end + 1
+    data[ANNOTATIONS] = docs
+    return data
+
+
+def may_hold_state(path: Path) -> bool:
+    """False if the snapshot at ``path`` holds no legacy ``state`` table for sure: it does not exist, or it
+    is in the compact layout :func:`snapshot_bytes` writes (meta, then annotations, then nothing), which
+    has none. Two small reads instead of parsing the file (a reading position's look-up, on opening)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096).partition(b"\n")[0]
+            f.seek(-4, os.SEEK_END)
+            tail = f.read()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # reading it whole says what is wrong
+    compact = head.startswith(b'{"meta":{"1":{"schema":2,') and head.endswith(b',"annotations":{')
+    return not (compact and tail == b"\n}}\n")
+
+
 def parse_snapshot(path: Path, raw: bytes, article_id: str | None, *, check_records: bool = True) -> Snapshot:
     """A snapshot's contents; StoreCorruptError naming the file.
 
@@ -47,7 +102,7 @@ def parse_snapshot(path: Path, raw: bytes, article_id: str | None, *, check_reco
     entry was made from exactly this file: same mtime, size and inode); ``ordered`` is then False (the
     caller knows it from that entry)."""
     try:
-        data = orjson.loads(raw)
+        data = _loads(raw)
     except orjson.JSONDecodeError as e:
         raise corrupt(path, f"not valid JSON ({e})") from e
     if not isinstance(data, dict) or not all(

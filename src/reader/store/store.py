@@ -46,7 +46,7 @@ from reader.store.positions import Positions
 from reader.store.reading import AnnotationReader
 from reader.store.records import Annotation, ArticleState, JsonDict, checked, now_iso
 from reader.store.roster import article_stem
-from reader.store.snapshot import snapshot_bytes
+from reader.store.snapshot import may_hold_state, snapshot_bytes
 
 DEFAULT_PATH = Path("annotations")
 POSITIONS_DIR = "positions"
@@ -396,6 +396,9 @@ class AnnotationStore(AnnotationReader):
         found = self._positions.read(article_stem(article_id))
         if found is not False:
             return found if isinstance(found, ArticleState) else None
+        af = self._article(article_id)
+        if af.docs is None and not may_hold_state(af.snapshot_path):
+            return None  # not read here: opening an article reads its first annotations alone
         try:  # a schema-1 database kept it in the article file
             self._load(self._roster.mine, article_id)
         except StoreError:

@@ -1,0 +1,82 @@
+"""Opening an article with many annotations draws its first screen from the annotations that reach it
+(``Workspace.first_annotations``) and reads the rest after that first paint: the first screen is drawn
+exactly as with all of them, the header counts all of them, and what needs them all waits for them."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from _app import LONG_ARTICLE, cell_styles, document, header, library, row_ids
+from _pilot import wait_until
+from reader.app import ReaderApp
+from reader.screens.reading import ReadingScreen
+from reader.store import make_annotation
+from reader.widgets.panel import AnnotationPanel
+from reader.workspace import Workspace
+
+MANY = 3_000
+SIZE = (100, 30)
+
+
+def crowded_database(seeds_dir: Path, db_dir: Path) -> None:
+    """LONG_ARTICLE with MANY annotations all along it, saved by another session."""
+    workspace = Workspace(seeds_dir, db_dir)
+    article = workspace.load(LONG_ARTICLE)
+    size = len(article.text)
+    made = [
+        make_annotation(
+            article, (i * 37) % (size - 20), (i * 37) % (size - 20) + 2 + i % 11, tags=[f"t{i % 4}"]
+        )
+        for i in range(MANY)
+    ]
+    workspace.store.put_many(LONG_ARTICLE, made)
+    workspace.store.compact(LONG_ARTICLE)
+    workspace.store.close()
+
+
+async def test_the_first_screen_is_drawn_from_its_own_annotations_and_the_rest_follow(
+    seeds_dir: Path, db_dir: Path
+) -> None:
+    crowded_database(seeds_dir, db_dir)
+    workspace = Workspace(seeds_dir, db_dir)
+    release, asked = threading.Event(), threading.Event()
+    read_all = workspace.annotations
+
+    def held(article, **kwargs):  # the rest is read only when the test says so
+        asked.set()
+        release.wait(20)
+        return read_all(article, **kwargs)
+
+    workspace.annotations = held  # type: ignore[method-assign]
+    app = ReaderApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: LONG_ARTICLE in row_ids(app), "the library")
+        table = library(app).query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=row_ids(app).index(LONG_ARTICLE))
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ReadingScreen) and app.screen.view_text is not None,
+            "the article",
+        )
+        screen = app.screen
+        assert isinstance(screen, ReadingScreen)
+        await wait_until(pilot, asked.is_set, "the rest to be read")  # drawn; the rest is being read
+        doc = document(screen)
+        assert 0 < len(screen.annotations) < MANY  # only the first screen's are read
+        assert f"{MANY} annotations" in header(screen)
+        first_screen = cell_styles(doc)
+        await pilot.press("p")  # the panel lists them all: it waits for them
+        await pilot.pause()
+        panel = screen.query_one(AnnotationPanel)
+        assert not panel.display
+        release.set()
+        await wait_until(pilot, lambda: len(screen.annotations) == MANY and panel.display, "all of them")
+        assert len(panel.shown_ids) == MANY
+        assert cell_styles(doc) == first_screen  # the first screen was exact
+        assert any(style.bgcolor is not None for style in first_screen.values())
+        assert f"{MANY} annotations" in header(screen)
