@@ -201,6 +201,10 @@ class CoderView:
     def forget(self, article_id: str) -> None:
         self._coded.pop(article_id, None)
 
+    def shows_all(self, article_id: str) -> bool:
+        """This view shows every annotation of the article (:meth:`visible` keeps them all)."""
+        return self.mode == EVERYONE and not self.hidden(article_id)
+
     def visible(self, annotations: Sequence[Any], article_id: str) -> list[Any]:
         """The annotations this view shows."""
         me = self.ws.coder

@@ -72,7 +72,9 @@ class AnnotatingScreen(CorrectingScreen):
         """Everyone's annotations, indexed off the UI thread; of an article with many, only those that
         start before ``shown_until`` if they can be read alone (``Workspace.first_annotations``): the
         rest are read after the first paint (:meth:`_read_the_rest`)."""
-        first = self.workspace.first_annotations(article, shown_until)
+        # (only if every annotation is shown: the header counts those shown, and the count is of all)
+        shown_all = self._coder_view.shows_all(article.info.id)
+        first = self.workspace.first_annotations(article, shown_until) if shown_all else None
         if first is None:
             return self._indexed(self.workspace.annotations(article))
         annotations, count = first
