@@ -13,6 +13,7 @@ from _app import LONG_ARTICLE, cell_styles, document, header, library, row_ids
 from _pilot import wait_until
 from reader.app import ReaderApp
 from reader.screens.reading import ReadingScreen
+from reader.settings import set_setting
 from reader.store import make_annotation
 from reader.widgets.panel import AnnotationPanel
 from reader.workspace import Workspace
@@ -21,9 +22,9 @@ MANY = 3_000
 SIZE = (100, 30)
 
 
-def crowded_database(seeds_dir: Path, db_dir: Path) -> None:
-    """LONG_ARTICLE with MANY annotations all along it, saved by another session."""
-    workspace = Workspace(seeds_dir, db_dir)
+def crowded_database(seeds_dir: Path, db_dir: Path, coder: str | None = None) -> None:
+    """LONG_ARTICLE with MANY annotations all along it, saved by another session (of ``coder``)."""
+    workspace = Workspace(seeds_dir, db_dir, coder=coder)
     article = workspace.load(LONG_ARTICLE)
     size = len(article.text)
     made = [
@@ -80,3 +81,29 @@ async def test_the_first_screen_is_drawn_from_its_own_annotations_and_the_rest_f
         assert cell_styles(doc) == first_screen  # the first screen was exact
         assert any(style.bgcolor is not None for style in first_screen.values())
         assert f"{MANY} annotations" in header(screen)
+
+
+async def test_blind_coding_counts_only_what_it_shows(seeds_dir: Path, db_dir: Path) -> None:
+    """Bob's annotations are hidden from Ann until she marks the article coded: the header says 0, not
+    the number the store holds (what the first screen's read alone would count)."""
+    crowded_database(seeds_dir, db_dir, coder="Bob")
+    set_setting(db_dir, "blind", True)
+    workspace = Workspace(seeds_dir, db_dir, coder="Ann")
+    workspace.store.counts()  # every coder's files listed: the store could read the first screen's alone
+    app = ReaderApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: LONG_ARTICLE in row_ids(app), "the library")
+        table = library(app).query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=row_ids(app).index(LONG_ARTICLE))
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ReadingScreen) and app.screen.view_text is not None,
+            "the article",
+        )
+        screen = app.screen
+        assert isinstance(screen, ReadingScreen)
+        await pilot.pause()
+        assert "0 annotations" in header(screen)
+        assert not screen.annotations
