@@ -38,6 +38,11 @@ def crowded_database(seeds_dir: Path, db_dir: Path, coder: str | None = None) ->
     workspace.store.close()
 
 
+def backgrounds(doc) -> dict[int, object]:
+    """The highlight colour of every character on screen (text marks, drawn as they arrive, aside)."""
+    return {offset: style.bgcolor for offset, style in cell_styles(doc).items()}
+
+
 async def test_the_first_screen_is_drawn_from_its_own_annotations_and_the_rest_follow(
     seeds_dir: Path, db_dir: Path
 ) -> None:
@@ -70,7 +75,7 @@ async def test_the_first_screen_is_drawn_from_its_own_annotations_and_the_rest_f
         doc = document(screen)
         assert 0 < len(screen.annotations) < MANY  # only the first screen's are read
         assert f"{MANY} annotations" in header(screen)
-        first_screen = cell_styles(doc)
+        first_screen = backgrounds(doc)
         await pilot.press("p")  # the panel lists them all: it waits for them
         await pilot.pause()
         panel = screen.query_one(AnnotationPanel)
@@ -78,8 +83,11 @@ async def test_the_first_screen_is_drawn_from_its_own_annotations_and_the_rest_f
         release.set()
         await wait_until(pilot, lambda: len(screen.annotations) == MANY and panel.display, "all of them")
         assert len(panel.shown_ids) == MANY
-        assert cell_styles(doc) == first_screen  # the first screen was exact
-        assert any(style.bgcolor is not None for style in first_screen.values())
+        now = backgrounds(doc)  # (folds found meanwhile may hide some of what was shown: compare the rest)
+        both = first_screen.keys() & now.keys()
+        assert len(both) > 200
+        assert {o: now[o] for o in both} == {o: first_screen[o] for o in both}  # the highlights were exact
+        assert any(colour is not None for colour in first_screen.values())
         assert f"{MANY} annotations" in header(screen)
 
 
