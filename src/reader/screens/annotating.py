@@ -109,12 +109,12 @@ class AnnotatingScreen(CorrectingScreen):
             with long_lived_objects():
                 annotations = self._indexed(self.workspace.annotations(article))
         except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not read", severity="error", markup=False)
+            show(self, partial(self.notify, str(exc), title="Not read", severity="error", markup=False))
             return
-        self.app.call_from_thread(self._all_read, annotations)
+        show(self, self._all_read, annotations)
 
     def _all_read(self, annotations: AnnotationSet[Annotation]) -> None:
-        if self._first_only is not None and self.is_attached:  # else a change has read them all since
+        if self._first_only is not None:  # else a change has read them all since
             self._changed(None, annotations, "")
 
     def _when_all_read(self, action: Callable[[], None]) -> bool:
@@ -142,9 +142,9 @@ class AnnotatingScreen(CorrectingScreen):
             with long_lived_objects():
                 annotations = AnnotationSet(self.workspace.annotations(article))
         except ReaderError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not read", severity="error", markup=False)
+            show(self, partial(self.notify, str(exc), title="Not read", severity="error", markup=False))
             return
-        self.app.call_from_thread(self._changed, None, annotations, "")
+        show(self, self._changed, None, annotations, "")
 
     # -- highlights and the panel --------------------------------------------------------------------------
     def _lookup_colour(self, color: str, tags: Sequence[str]) -> str:

@@ -132,9 +132,9 @@ class ArticleScreen(Screen[None]):
                 first = self._first_part(view_text, around)
                 extra = self._load_more(article, self._first_screen_end(view_text, first, around))
         except ReaderError as exc:
-            self.app.call_from_thread(self._load_failed, str(exc))
+            show(self, self._load_failed, str(exc))
             return
-        self.app.call_from_thread(self._loaded, article, view_text, extra, position, first)
+        show(self, self._loaded, article, view_text, extra, position, first)
 
     def _first_screen_end(self, view_text: ViewText, layout: Layout | None, around: int) -> int:
         """(A worker) an offset of the original past the end of the first screen: a screen's height of
@@ -162,7 +162,7 @@ class ArticleScreen(Screen[None]):
         """The document's wrap width (call from a worker thread); None once the screen is gone."""
         if not self.is_attached:
             return None
-        return self.app.call_from_thread(self.query_one(DocumentView).wrap_width)
+        return self.app.call_from_thread(lambda: self.query_one(DocumentView).wrap_width())
 
     def _first_part(self, view_text: ViewText, around: int) -> Layout | None:
         """A view wrapped as far as a few screens past `around` (a worker's work; the whole if prepared)."""
