@@ -69,11 +69,15 @@ def _env(pycache: Path, **extra: str) -> dict[str, str]:
 
 def _prime(articles: Path, db: Path) -> None:
     """Let the library write its caches, as after the first run of the reader on that folder: the
-    articles' metadata and the list's figures from their structure (titles, body length, damage)."""
+    articles' metadata, the list's figures from their structure (titles, body length, damage) and the
+    titles folded for its sort and filter (``reader.title_folds``)."""
     from reader.workspace import Workspace
 
     workspace = Workspace(articles, db)
-    workspace.analyser.summaries(workspace.articles())
+    infos = workspace.articles()
+    workspace.analyser.summaries(infos)
+    workspace.title_folds.fold(info.title for info in infos)
+    workspace.title_folds.save()
     workspace.store.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import string
+import subprocess
 import sys
 import types
 from dataclasses import dataclass
@@ -749,3 +750,54 @@ def test_shipped_tables_match_the_installed_opencc() -> None:
     assert shipped["length_changing"] == build_length_changing()
     assert set(shipped["length_changing"]) == set(PHRASE_DICTIONARIES)
     assert shipped["s2t"]["后"] == ["後", "后"] and "个" not in shipped["s2t"]
+
+
+def _fake_package(tmp_path: Path, init: str, *files: str) -> Path:
+    """A folder on sys.path holding an `opencc` package with this __init__ and these files."""
+    root = tmp_path / "site"
+    folder = root / "opencc"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(init, encoding="utf-8")
+    for name in files:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("init", "files", "accepted"),
+    [
+        ("from .clib import opencc_clib\n", ["clib/opencc_clib.cpython-311-x86_64-linux-gnu.so"], True),
+        ("from .opencc import OpenCC\n", ["opencc.py", "config/s2t.json"], False),
+        # both installed, the reimplementation's __init__ written last: the C++ library is on disk, unused
+        (
+            "from .opencc import OpenCC\n",
+            ["opencc.py", "clib/opencc_clib.cpython-311-x86_64-linux-gnu.so"],
+            False,
+        ),
+        ("", [], False),
+    ],
+)
+def test_the_app_checks_opencc_by_its_files_without_importing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, init: str, files: list[str], accepted: bool
+) -> None:
+    from reader.scripts import check_opencc_files
+
+    monkeypatch.syspath_prepend(str(_fake_package(tmp_path, init, *files)))
+    monkeypatch.delitem(sys.modules, "opencc", raising=False)
+    if accepted:
+        check_opencc_files()
+    else:
+        with pytest.raises(EnvironmentProblem) as exc:
+            check_opencc_files()
+        assert "pip install OpenCC" in _one_line(exc)
+    assert "opencc" not in sys.modules  # nothing was imported
+
+
+def test_the_app_s_check_accepts_the_installed_binding_without_importing_it() -> None:
+    code = (
+        "import sys; from reader.scripts import check_opencc_files; check_opencc_files(); "
+        "print('opencc' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip() == "False", run.stderr

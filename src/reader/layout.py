@@ -92,8 +92,13 @@ _WORD_JOINERS: frozenset[str] = frozenset(".,:'_/@")
 # --- cell widths ---------------------------------------------------------------------------------
 
 _UNKNOWN = 255
-_TABLE = bytearray([_UNKNOWN]) * 0x110000
-"""Cell width of every code point (`_UNKNOWN` until measured), so a whole text maps to widths at C speed."""
+_TABLE_SIZE = 0x40000
+"""Planes 0-3: every script and every CJK ideograph (extensions B-H included). A code point beyond (tags,
+private use) is measured alone. The whole of Unicode took 1.1 MB (and as much again to fill it), a third of
+what importing the reader added to start-up, in pages faulted in one by one."""
+_TABLE = bytearray([_UNKNOWN]) * _TABLE_SIZE
+"""Cell width of every code point below `_TABLE_SIZE` (`_UNKNOWN` until measured), so a whole text maps to
+widths at C speed."""
 _NATIVE_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
@@ -111,9 +116,11 @@ def _fill_table() -> None:
         widths = load("auto").widths
     except Exception:  # pragma: no cover - same fallback
         return
-    _TABLE[:] = b"\x01" * 0x110000
+    _TABLE[:] = b"\x01" * _TABLE_SIZE
     for first, last, width in widths:
-        _TABLE[first : last + 1] = bytes([width]) * (last + 1 - first)
+        if first < _TABLE_SIZE:
+            last = min(last, _TABLE_SIZE - 1)
+            _TABLE[first : last + 1] = bytes([width]) * (last + 1 - first)
     for code in (*range(0x20), *range(0x7F, 0xA0)):
         _TABLE[code] = 1
     _TABLE[0x0A] = 0
@@ -133,16 +140,22 @@ _fill_table()
 
 def char_width(char: str) -> int:
     """Cells that one character occupies in the document view."""
-    width = _TABLE[ord(char)]
+    code = ord(char)
+    if code >= _TABLE_SIZE:
+        return _measure(char)
+    width = _TABLE[code]
     if width == _UNKNOWN:
-        width = _TABLE[ord(char)] = _measure(char)
+        width = _TABLE[code] = _measure(char)
     return width
 
 
 def _width_bytes(text: str) -> bytes:
     """The cell width of every character of `text`, one byte each."""
     codes = memoryview(text.encode(_NATIVE_UTF32, "surrogatepass")).cast("I")
-    widths = bytes(map(_TABLE.__getitem__, codes))
+    try:
+        widths = bytes(map(_TABLE.__getitem__, codes))
+    except IndexError:  # a code point beyond the table: each measured alone
+        return bytes(map(char_width, text))
     if _UNKNOWN in widths:
         for char in set(text):
             char_width(char)

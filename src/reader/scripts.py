@@ -74,6 +74,44 @@ def check_opencc() -> None:
     )
 
 
+def check_opencc_files() -> None:
+    """:func:`check_opencc` from the package's files, without importing the binding (~13 ms and its C++
+    library loaded, before the app's first paint; the module is checked again when first imported).
+
+    Its ``__init__.py`` tells which package ``import opencc`` would load, whatever else is on disk: the
+    official one loads ``clib/opencc_clib``; opencc-python-reimplemented's imports its own ``opencc.py``.
+    """
+    if sys.modules.get("opencc") is not None:
+        return check_opencc()  # imported already: the module in use
+    try:
+        spec = importlib.util.find_spec("opencc")
+    except (ImportError, ValueError) as exc:
+        raise EnvironmentProblem(f"the official OpenCC binding is not importable ({exc}): {_FIX}") from exc
+    if spec is None or not spec.origin or not spec.origin.endswith("__init__.py"):
+        raise EnvironmentProblem(
+            f"the official OpenCC binding is not importable (no package 'opencc'): {_FIX}"
+        )
+    where = Path(spec.origin).parent
+    try:
+        init = Path(spec.origin).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise EnvironmentProblem(f"the official OpenCC binding is not readable ({exc}): {_FIX}") from exc
+    if (
+        "from .opencc import" not in init
+        and "opencc_clib" in init
+        and any((where / "clib").glob("opencc_clib*"))
+    ):
+        return
+    if "from .opencc import" in init or (where / "opencc.py").is_file():
+        raise EnvironmentProblem(
+            "the installed `opencc` module is opencc-python-reimplemented, not the official OpenCC binding: "
+            + _FIX
+        )
+    raise EnvironmentProblem(
+        f"the installed `opencc` module ({where}) is not the official OpenCC binding (no opencc.clib): {_FIX}"
+    )
+
+
 def _module_dir(module: Any) -> Path | None:
     file = getattr(module, "__file__", None)
     return Path(file).resolve().parent if file else None

@@ -30,6 +30,7 @@ from reader.store import (
     now_iso,
 )
 from reader.tags import check_tag, normalise_tags
+from reader.title_folds import TitleFolds
 
 if TYPE_CHECKING:
     from reader.analysis import Analyser
@@ -75,6 +76,7 @@ class Workspace:
         self._db_path = db_path
         self._converter = converter
         self._converter_lock = threading.Lock()
+        self._title_folds: TitleFolds | None = None
         self._codebook: Codebook | None = None
         self._codebook_lock = threading.Lock()
         self.db_path = Path(db_path)
@@ -120,6 +122,13 @@ class Workspace:
                     # the user's corrections to the views live in the database folder (convert.overrides)
                     self._converter = Converter(overrides=OverrideList(self._db_path))
         return self._converter
+
+    @property
+    def title_folds(self) -> TitleFolds:
+        """The library's titles folded for sorting and filtering, remembered between runs."""
+        if self._title_folds is None:
+            self._title_folds = TitleFolds(self._db_path, lambda: self.converter)
+        return self._title_folds
 
     @property
     def read_only(self) -> bool:

@@ -267,9 +267,11 @@ def size_from_the_terminal() -> None:
 
 def _run_app(args: argparse.Namespace) -> int:
     from reader.cli._common import workspace
-    from reader.convert import check_opencc
+    from reader.scripts import check_opencc_files
 
-    check_opencc()  # the app converts at once: refuse a wrong OpenCC first (commands check it on first use)
+    # refuse a wrong OpenCC before the app starts (commands check it on first use); by its files: the
+    # binding is imported after the first paint (the library's titles are folded from a cache)
+    check_opencc_files()
     check_terminal()
     size_from_the_terminal()
     ws = workspace(args)

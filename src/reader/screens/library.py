@@ -215,8 +215,8 @@ class LibraryScreen(LibraryTable):
 
     def _fold_titles(self, infos: list[ArticleInfo]) -> dict[str, str]:
         """Titles in Simplified and case-folded, for filtering and sorting regardless of script."""
-        fold = self.workspace.converter.convert
-        return {info.id: fold(info.title, "simplified").casefold() for info in infos}
+        folded = self.workspace.title_folds.fold(info.title for info in infos)  # (known ones: no OpenCC)
+        return {info.id: folded[info.title] for info in infos}
 
     def _articles_loaded(
         self, infos: list[ArticleInfo], counts: dict[str, int], folded: dict[str, str]
@@ -239,6 +239,7 @@ class LibraryScreen(LibraryTable):
     def _collect_facts(self, infos: list[ArticleInfo], delay: float = 0.0) -> None:
         worker = get_current_worker()
         time.sleep(delay)  # a worker from the start (waited for like any other), idle until then
+        self.workspace.title_folds.save()  # new titles' folds, for the next start-up's first paint
 
         def deliver(facts: dict[str, ArticleFacts], done: int, total: int) -> None:
             show(self, self._facts_arrived, facts, done, total)
