@@ -115,3 +115,65 @@ async def test_blind_coding_counts_only_what_it_shows(seeds_dir: Path, db_dir: P
         await pilot.pause()
         assert "0 annotations" in header(screen)
         assert not screen.annotations
+
+
+async def test_a_highlight_saved_while_the_rest_is_read_stays_shown(seeds_dir: Path, db_dir: Path) -> None:
+    """The rest of the annotations, read before a save, arrive after it: the newer read stays shown, in
+    every coder view."""
+    crowded_database(seeds_dir, db_dir)
+    workspace = Workspace(seeds_dir, db_dir)
+    release, asked = threading.Event(), threading.Event()
+    read_all = workspace.annotations
+    calls = []
+
+    def held(article, **kwargs):  # the first call (the rest) reads, then waits; the save's read does not
+        calls.append(1)
+        found = read_all(article, **kwargs)
+        if len(calls) == 1:
+            asked.set()
+            release.wait(20)
+        return found
+
+    workspace.annotations = held  # type: ignore[method-assign]
+    app = ReaderApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: LONG_ARTICLE in row_ids(app), "the library")
+        table = library(app).query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=row_ids(app).index(LONG_ARTICLE))
+        await pilot.press("enter")
+        await wait_until(pilot, asked.is_set, "the rest to be read")
+        screen = app.screen
+        assert isinstance(screen, ReadingScreen)
+        await pilot.press("v", "a")  # a sentence, then the tag dialog
+        await wait_until(pilot, lambda: app.screen is not screen, "the tag dialog")
+        await pilot.press(*"新标签", "enter")
+        await wait_until(pilot, lambda: len(screen.annotations) == MANY + 1, "the saved highlight")
+        release.set()
+        await wait_until(
+            pilot, lambda: not screen.workers or all(not w.is_running for w in screen.workers), "reads"
+        )
+        await pilot.pause()
+        assert len(screen.annotations) == MANY + 1
+        assert f"{MANY + 1} annotations" in header(screen)
+        await pilot.press("c")  # another coder view (mine): made from everyone's as last read
+        await wait_until(pilot, lambda: "mine" in header(screen), "my view")
+        await wait_until(pilot, lambda: all(not w.is_running for w in screen.workers), "my view shown")
+        await pilot.pause()
+        assert len(screen.annotations) == MANY + 1
+
+
+async def test_a_wrong_opencc_found_after_the_first_paint_stops_the_app_with_its_reason(
+    seeds_dir: Path, db_dir: Path, monkeypatch
+) -> None:
+    import reader.scripts
+    from reader.errors import EnvironmentProblem
+
+    def broken() -> None:
+        raise EnvironmentProblem("the official OpenCC binding is not importable (opencc_clib): reinstall")
+
+    monkeypatch.setattr(reader.scripts, "check_opencc", broken)
+    app = ReaderApp(Workspace(seeds_dir, db_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.refused is not None, "the refusal")
+    assert app.refused is not None and "OpenCC" in app.refused and app.return_code == 2

@@ -759,8 +759,9 @@ def _fake_package(tmp_path: Path, init: str, *files: str) -> Path:
     folder.mkdir(parents=True)
     (folder / "__init__.py").write_text(init, encoding="utf-8")
     for name in files:
+        name, _, empty = name.partition(":")
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text("", encoding="utf-8")
+        (folder / name).write_bytes(b"" if empty else b"\x7fELF")
     return root
 
 
@@ -768,6 +769,13 @@ def _fake_package(tmp_path: Path, init: str, *files: str) -> Path:
     ("init", "files", "accepted"),
     [
         ("from .clib import opencc_clib\n", ["clib/opencc_clib.cpython-311-x86_64-linux-gnu.so"], True),
+        # an empty library, or one built for another Python: refused before the app starts
+        (
+            "from .clib import opencc_clib\n",
+            ["clib/opencc_clib.cpython-311-x86_64-linux-gnu.so:empty"],
+            False,
+        ),
+        ("from .clib import opencc_clib\n", ["clib/opencc_clib.cpython-27-x86_64-linux-gnu.so"], False),
         ("from .opencc import OpenCC\n", ["opencc.py", "config/s2t.json"], False),
         # both installed, the reimplementation's __init__ written last: the C++ library is on disk, unused
         (

@@ -230,3 +230,30 @@ def test_a_snapshot_read_in_pieces_is_read_exactly_as_whole(
     finally:
         snapshot.PIECE_BYTES = old
     assert pieces == whole
+
+
+def test_a_hand_edited_snapshot_read_in_pieces_gives_the_whole_s_result_or_error() -> None:
+    """A record over two lines (valid JSON, not the compact layout) and a damaged record far down: the
+    pieces' reading falls back to the whole, so the file is read, or refused naming the right place."""
+    import reader.store.snapshot as snapshot
+
+    raw = snapshot.snapshot_bytes(ARTICLE_ID, 7, _records(random.Random(5), 30))[0]
+    lines = raw.split(b"\n")
+    two_lines = b"\n".join([*lines[:10], lines[10].replace(b',"end":', b',\n"end":'), *lines[11:]])
+    damaged = b"\n".join([*lines[:25], lines[25].replace(b'"end":', b'"end":,'), *lines[26:]])
+    old = snapshot.PIECE_BYTES
+    snapshot.PIECE_BYTES = 200
+    try:
+        assert snapshot._loads(two_lines) == orjson.loads(two_lines)
+        try:
+            orjson.loads(damaged)
+        except orjson.JSONDecodeError as whole:
+            expected = str(whole)
+        try:
+            snapshot._loads(damaged)
+        except orjson.JSONDecodeError as pieces:
+            assert str(pieces) == expected
+        else:
+            raise AssertionError("a damaged snapshot was read")
+    finally:
+        snapshot.PIECE_BYTES = old

@@ -26,7 +26,7 @@ from textual.notifications import Notification, Notify, SeverityLevel
 from textual.theme import Theme
 from textual.timer import Timer
 
-from reader.errors import ReaderError
+from reader.errors import EnvironmentProblem, ReaderError
 from reader.logs import logger, quieten
 from reader.pacing import Pacer
 from reader.sanitise import safe_line, sanitise
@@ -96,6 +96,8 @@ class ReaderApp(App[None]):
         self._theme_timer: Timer | None = None
         #: keys typed ahead reach the field they were typed for (widgets/typeahead.py)
         self.typeahead = Typeahead(self)
+        #: why the app stopped at once (:meth:`refuse`), for ``reader`` to say
+        self.refused: str | None = None
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -160,6 +162,12 @@ class ReaderApp(App[None]):
             for view in screen.query(DocumentView):
                 view.measure = settings.wrap_width or DEFAULT_MEASURE
 
+    def refuse(self, problem: str) -> None:
+        """Stop the app over what the user must fix first (a wrong OpenCC binding): ``reader`` then
+        says it in one line and exits 2, as if it had not started (``refused``)."""
+        self.refused = problem
+        self.exit(return_code=2)
+
     def _started(self) -> None:
         """The first screen is painted: the cycle collector runs as usual from now on, and a moment later
         (once that paint has reached the terminal) the word segmenter loads in its helper process
@@ -172,6 +180,13 @@ class ReaderApp(App[None]):
         threading.Thread(target=self._warm_up_words, name="reader-words-warm-up", daemon=True).start()
 
     def _warm_up_words(self) -> None:
+        from reader.scripts import check_opencc
+
+        try:  # the binding itself, imported now: the start-up only looked at its files (check_opencc_files)
+            check_opencc()
+        except EnvironmentProblem as problem:
+            self.call_from_thread(self.refuse, str(problem))
+            return
         import reader.codebook  # noqa: F401  (the reading screen's highlight colours: ~10 ms of opening)
         from reader.wordprocess import warm_up
         from reader.words import words_for

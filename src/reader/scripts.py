@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import re
@@ -99,7 +100,7 @@ def check_opencc_files() -> None:
     if (
         "from .opencc import" not in init
         and "opencc_clib" in init
-        and any((where / "clib").glob("opencc_clib*"))
+        and any(_loadable(p) for p in (where / "clib").glob("opencc_clib*"))
     ):
         return
     if "from .opencc import" in init or (where / "opencc.py").is_file():
@@ -110,6 +111,16 @@ def check_opencc_files() -> None:
     raise EnvironmentProblem(
         f"the installed `opencc` module ({where}) is not the official OpenCC binding (no opencc.clib): {_FIX}"
     )
+
+
+def _loadable(path: Path) -> bool:
+    """A non-empty extension module of a kind this Python loads (not a build for another Python)."""
+    if path.name not in {f"opencc_clib{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES}:
+        return False
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _module_dir(module: Any) -> Path | None:

@@ -279,6 +279,9 @@ def _run_app(args: argparse.Namespace) -> int:
 
     app = ReaderApp(ws)
     app.run()
+    if app.refused is not None:  # (a wrong OpenCC binding, found once imported after the first paint)
+        print(f"reader: {safe_line(app.refused)}", file=sys.stderr)
+        return EXIT_USAGE
     if app.return_code:  # the app crashed: Textual has printed what happened
         print(
             f"reader: the app stopped on an error (a bug in reader); please report it at {BUG_REPORTS} "

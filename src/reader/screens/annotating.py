@@ -10,9 +10,11 @@ annotations are shown (``reader.team.CoderView``).
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import NamedTuple
 
 from textual import on, work
 from textual.app import App
@@ -37,6 +39,17 @@ from reader.workspace import Workspace
 __all__ = ["AnnotatingScreen"]
 
 
+class _Shown(NamedTuple):
+    """What a worker read, for the UI thread to take whole: the annotations the coder view shows
+    (indexed), everyone's (to switch coder views), the coders in their order, and the read's ticket
+    (taken before reading: the higher, the later the store was seen)."""
+
+    annotations: AnnotationSet[Annotation]
+    everyone: Sequence[Annotation]
+    coders: list[str]
+    ticket: int
+
+
 class AnnotatingScreen(CorrectingScreen):
     """One article's annotations on a reading screen (the subclass composes the document and the panel)."""
 
@@ -53,9 +66,15 @@ class AnnotatingScreen(CorrectingScreen):
         self._coder_view = CoderView(workspace, blind=bool(workspace.settings.get("blind")))
         self._everyone: Sequence[Annotation] = ()
         self._coder_order: list[str] = []
-        #: while only the first screen's annotations are read: all of them (their number), else None
+        #: while only the first screen's annotations are read: all of them (their number), else None; the
+        #: original offset before which they are all there is; actions that need all of them, pressed
+        #: meanwhile; why the rest could not be read
         self._first_only: int | None = None
-        self._waiting: list[Callable[[], None]] = []  # actions that need all of them, pressed meanwhile
+        self._first_until = 0
+        self._waiting: list[Callable[[], None]] = []
+        self._not_read: str | None = None
+        self._reads = itertools.count(1)  # tickets of reads: the newest read shown wins (_take)
+        self._shown_ticket = 0
 
     @property
     def annotations(self) -> Sequence[Annotation]:
@@ -74,24 +93,39 @@ class AnnotatingScreen(CorrectingScreen):
         rest are read after the first paint (:meth:`_read_the_rest`)."""
         # (only if every annotation is shown: the header counts those shown, and the count is of all)
         shown_all = self._coder_view.shows_all(article.info.id)
+        ticket = next(self._reads)
         first = self.workspace.first_annotations(article, shown_until) if shown_all else None
         if first is None:
-            return self._indexed(self.workspace.annotations(article))
+            return self._indexed(self.workspace.annotations(article), ticket)
         annotations, count = first
-        indexed = self._indexed(annotations)
-        return indexed if len(annotations) == count else (indexed, count)
+        indexed = self._indexed(annotations, ticket)
+        return indexed if len(annotations) == count else (indexed, count, shown_until)
 
-    def _indexed(self, everyone: Sequence[Annotation]) -> AnnotationSet[Annotation]:
-        """(A worker thread) what the coder view shows, indexed; everyone's kept to switch views."""
-        self._everyone = everyone
-        self._coder_order = self._coder_view.coders(everyone)
-        return AnnotationSet(self._coder_view.visible(everyone, self.info.id))
+    def _read_all(self, article: Article) -> _Shown:
+        """(A worker thread) everyone's annotations as they are now, indexed (see :class:`_Shown`)."""
+        ticket = next(self._reads)  # taken before reading: a later ticket saw the store later
+        return self._indexed(self.workspace.annotations(article), ticket)
+
+    def _indexed(self, everyone: Sequence[Annotation], ticket: int) -> _Shown:
+        """(A worker thread) what the coder view shows, indexed, with everyone's to switch views."""
+        shown = AnnotationSet(self._coder_view.visible(everyone, self.info.id))
+        return _Shown(shown, everyone, self._coder_view.coders(everyone), ticket)
+
+    def _take(self, shown: _Shown) -> bool:
+        """(The UI thread) show what a worker read, unless a read that began later is shown already
+        (two saves in a row, the rest of the annotations read while a change was saved)."""
+        if shown.ticket < self._shown_ticket:
+            return False
+        self._annotations, self._everyone, self._coder_order = shown.annotations, shown.everyone, shown.coders
+        self._shown_ticket = shown.ticket
+        return True
 
     def _loaded_more(self, extra: object) -> None:
-        if isinstance(extra, tuple):  # the first screen's: the rest once it is painted
-            extra, self._first_only = extra
-        assert isinstance(extra, AnnotationSet)
-        self._annotations = extra
+        if not isinstance(extra, _Shown):  # the first screen's: the rest once it is painted
+            assert isinstance(extra, tuple)
+            extra, self._first_only, self._first_until = extra
+        assert isinstance(extra, _Shown)
+        self._take(extra)
         self._colours.refresh()
 
     def _first_painted(self) -> None:
@@ -107,23 +141,41 @@ class AnnotatingScreen(CorrectingScreen):
             return
         try:
             with long_lived_objects():
-                annotations = self._indexed(self.workspace.annotations(article))
+                annotations = self._read_all(article)
         except ReaderError as exc:
-            show(self, partial(self.notify, str(exc), title="Not read", severity="error", markup=False))
+            show(self, self._rest_failed, str(exc))
             return
         show(self, self._all_read, annotations)
 
-    def _all_read(self, annotations: AnnotationSet[Annotation]) -> None:
+    def _rest_failed(self, reason: str) -> None:
+        self._waiting, self._not_read = [], reason
+        self.notify(reason, title="Not read", severity="error", markup=False)
+
+    def _all_read(self, annotations: _Shown) -> None:
         if self._first_only is not None:  # else a change has read them all since
             self._changed(None, annotations, "")
 
-    def _when_all_read(self, action: Callable[[], None]) -> bool:
-        """False if all the annotations are read; else True, and ``action`` (one that needs them all,
-        pressed while only the first screen's are read) runs once they are."""
-        if self._first_only is None:
+    def _when_all_read(self, action: Callable[[], None], here: bool = False) -> bool:
+        """False if all the annotations are read (or ``here``: the cursor is where those read are all
+        that can be there); else True, and ``action`` (one that needs them all, pressed while only the
+        first screen's are read) runs once they are, or is refused if they could not be read."""
+        if self._first_only is None or (here and self._cursor_in_first()):
             return False
-        self._waiting.append(action)
+        if self._not_read is not None:
+            self.notify(f"This article's annotations could not all be read: {self._not_read}", markup=False)
+        elif here:  # (queued, it would act where the cursor is then)
+            self.notify("Still reading this article's annotations: a moment.", timeout=1.5, markup=False)
+        elif action not in self._waiting:  # (pressed twice: once)
+            self._waiting.append(action)
         return True
+
+    def _cursor_in_first(self) -> bool:
+        """The cursor is before the end of what the first screen's annotations cover: every annotation
+        on it is among them."""
+        if self.view_text is None:
+            return False
+        position = self.view_text.offsets.to_original(self.query_one(DocumentView).cursor)
+        return position < self._first_until
 
     def _tags_may_be_new(self) -> None:
         """A change may have added a tag: the subclass keeps it whole as a word."""
@@ -140,7 +192,7 @@ class AnnotatingScreen(CorrectingScreen):
             if Counter(stored) == Counter(tag for a in self._annotations.all for tag in a.tags):
                 return
             with long_lived_objects():
-                annotations = AnnotationSet(self.workspace.annotations(article))
+                annotations = self._read_all(article)  # (what the coder view shows: blind coding too)
         except ReaderError as exc:
             show(self, partial(self.notify, str(exc), title="Not read", severity="error", markup=False))
             return
@@ -194,7 +246,7 @@ class AnnotatingScreen(CorrectingScreen):
         try:
             step = change()
             with long_lived_objects():
-                annotations = self._indexed(self.workspace.annotations(self.article))
+                annotations = self._read_all(self.article)
         except ConflictError as conflict:  # another copy of reader saved it meanwhile: ask (on any screen)
             app.call_from_thread(ask_about_conflict, self, self.workspace, conflict, self._after_conflict)
             return
@@ -208,12 +260,13 @@ class AnnotatingScreen(CorrectingScreen):
         """The user settled a conflict (screens/conflict.py): show the annotations as they now are."""
         self._change(lambda: None, "Not saved", message)
 
-    def _changed(self, step: UndoStep | None, annotations: AnnotationSet[Annotation], message: str) -> None:
+    def _changed(self, step: UndoStep | None, shown: _Shown, message: str) -> None:
         if step is not None:
             self.undo_stack.append(step)
-        self._annotations, self._first_only = annotations, None  # a change reads them all
-        self._colours.refresh()
-        self._show_annotations()
+        if self._take(shown):  # (a read that began later may be shown already)
+            self._first_only = None  # a change reads them all
+            self._colours.refresh()
+            self._show_annotations()
         if step is not None and step.kind == "add":
             self.query_one(DocumentView).clear_selection()
         if step is not None and step.kind in ("add", "edit", "coding"):
@@ -260,7 +313,7 @@ class AnnotatingScreen(CorrectingScreen):
         return True
 
     def action_edit(self) -> None:
-        if self._when_all_read(self.action_edit):
+        if self._when_all_read(self.action_edit, here=True):
             return
         annotation = self._annotation_at_cursor()
         if annotation is None:
@@ -280,7 +333,7 @@ class AnnotatingScreen(CorrectingScreen):
         self.app.push_screen(dialog, save)
 
     def action_delete(self) -> None:
-        if self._when_all_read(self.action_delete):
+        if self._when_all_read(self.action_delete, here=True):
             return
         annotation = self._annotation_at_cursor()
         if annotation is None:
@@ -337,8 +390,9 @@ class AnnotatingScreen(CorrectingScreen):
 
     @work(thread=True, group="coders", exclusive=True, exit_on_error=False)
     def _show_coders(self, message: str) -> None:
-        annotations = AnnotationSet(self._coder_view.visible(self._everyone, self.info.id))
-        show(self, self._changed, None, annotations, message)
+        everyone, coders, ticket = self._everyone, self._coder_order, self._shown_ticket
+        annotations = AnnotationSet(self._coder_view.visible(everyone, self.info.id))
+        show(self, self._changed, None, _Shown(annotations, everyone, coders, ticket), message)
 
     # -- panel and navigation -------------------------------------------------------------------------
     def action_toggle_panel(self) -> None:

@@ -24,7 +24,7 @@ LOCK_NAME = "lock"  # local/lock: every write holds its flock (reader.store.file
 TIDY_MEMO = "cache/tidy.json"  # in local/: folders listed clean of temp files (files.temp_files_in)
 JOURNAL_NAME = "journal.json"  # local/journal.json: a multi-article change under way (reader.store.journal)
 INDEX_DIR = "index"  # local/index/<coder folder>.json
-INDEX_SCHEMA = 2
+INDEX_SCHEMA = 3  # 3: entries say the text their records were made on ("on": reader.store.window)
 SNAPSHOT_SUFFIX = ".json"
 LOG_SUFFIX = ".log"
 #: a log longer than this and than its snapshot is compacted (reader.store.log)

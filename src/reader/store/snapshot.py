@@ -72,7 +72,12 @@ def _loads(raw: bytes) -> Any:
         if end < stop - 1 and raw[end - 1] != 0x2C:  # a line in the middle without its comma
             return orjson.loads(raw)
         piece = raw[start:end] if end == stop - 1 else raw[start : end - 1]
-        docs.update(orjson.loads(b"{" + piece + b"}"))
+        try:
+            docs.update(orjson.loads(b"{" + piece + b"}"))
+        except (
+            orjson.JSONDecodeError
+        ):  # (a record over two lines, a damaged one: the whole's result or error)
+            return orjson.loads(raw)
         start = end + 1
     data[ANNOTATIONS] = docs
     return data

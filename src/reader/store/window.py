@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from pathlib import Path
 
 import orjson
@@ -74,7 +75,9 @@ def records_before(
     if found is None:
         return None
     snap_seq, lines = found
-    log_ops = _log_puts_and_dels(folder / f"{stem}{LOG_SUFFIX}", article_id, ino, off, snap_seq)
+    log_ops = _log_puts_and_dels(
+        folder / f"{stem}{LOG_SUFFIX}", article_id, (ino, off, entry["crc"]), snap_seq
+    )
     if log_ops is None:
         return None
     with gc_paused():
@@ -138,10 +141,11 @@ def _head(raw: bytes, head_end: int, article_id: str) -> int | None:
         meta = orjson.loads(line[: -len(_OPEN)] + b"}")["meta"]["1"]
     except (orjson.JSONDecodeError, KeyError, TypeError):
         return None
-    seq = meta.get("seq") if isinstance(meta, dict) else None
-    if meta.get("schema") != 2 or meta.get("article_id") != article_id or type(seq) is not int:
+    if not isinstance(meta, dict) or type(meta.get("seq")) is not int:
         return None
-    return seq
+    if meta.get("schema") != 2 or meta.get("article_id") != article_id:
+        return None
+    return int(meta["seq"])
 
 
 class _Lines:
@@ -204,16 +208,17 @@ class _Lines:
 
 
 def _log_puts_and_dels(
-    path: Path, article_id: str, ino: int | None, size: int, snap_seq: int
+    path: Path, article_id: str, made_from: tuple[int | None, int, int], snap_seq: int
 ) -> list[tuple[int, str, JsonDict | None]] | None:
     """The log's changes as (seq, id, record or None for a delete): [] without a log; None unless the
-    log is the one the index entry was made from (inode ``ino``, ``size`` bytes) and follows the
-    snapshot."""
+    log is the one the index entry was made from (``made_from``: its inode, length and CRC-32, as a full
+    read checks them) and follows the snapshot."""
+    ino, size, crc = made_from
     got = read_bytes(path)
     if got is None:
         return [] if ino is None else None
     data, (_, length, inode) = got
-    if (inode, length) != (ino, size):
+    if (inode, length) != (ino, size) or zlib.crc32(data) != crc:
         return None
     end = data.find(b"\n")
     try:
