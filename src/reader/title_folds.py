@@ -3,8 +3,9 @@
 The library sorts and filters titles regardless of script, so before its first paint every title was
 converted to Simplified: that imported the OpenCC binding and built its t2s chain, ~20-45 ms and ~750 page
 faults of a ~300 ms start-up. The folds are kept in ``<db>/local/cache/folded-titles.json`` with what they
-depend on (the binding's file and the user's view corrections, by signature): a start-up whose titles are
-all known neither imports nor builds the converter; a new title is folded then, and remembered.
+depend on (the binding's file, the user's view corrections and reader's own recipes, by signature): a
+start-up whose titles are all known neither imports nor builds the converter; a new title is folded then,
+and remembered.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = ["CACHE_FILE", "TitleFolds"]
 log = logger(__name__)
 
 CACHE_FILE = "folded-titles.json"
+_RECIPES = Path(__file__).resolve().parent / "convert" / "recipes.py"
 OVERRIDES_FILE = "overrides.json"  # reader.convert.overrides.OVERRIDES_FILE (not imported: see above)
 
 
@@ -52,6 +54,7 @@ class TitleFolds:
         self._key = [
             _signature(spec.origin if spec is not None else None),
             _signature(os.fspath(db_path / OVERRIDES_FILE)),
+            _signature(os.fspath(_RECIPES)),  # which OpenCC configs a view chains (a reader upgrade)
         ]
         self._known: dict[str, str] | None = None
         self._seen: set[str] = set()  # what is written: the titles of this run (renamed ones drop out)
