@@ -415,14 +415,14 @@ def test_wrap_more_on_zuozhuan_in_steps_of_8000_characters() -> None:
 
 
 def test_widths_beyond_the_table_are_rich_s_as_well() -> None:
-    """The width table covers planes 0-3 (every CJK ideograph); a tag, a private-use or an unassigned
-    code point beyond it is measured alone, with the same result as Rich's."""
+    """The width table starts with planes 0-3 (every CJK ideograph) and grows to all of Unicode for a
+    tag, a private-use or an unassigned code point beyond: the same widths as Rich's."""
     from rich.cells import get_character_cell_size
 
-    from reader.layout import _TABLE_SIZE, cell_widths, char_width
+    from reader.layout import _FIRST_PLANES, cell_widths, char_width
 
     beyond = "\U000e0001\U000e0041\U000f0000\U0010fffd\U00040000\U0003134a"
     text = "中文 abc" + beyond + "\u3000。\t\n"
     want = [0 if c == "\n" else 1 if c == "\t" else get_character_cell_size(c) for c in text]
     assert list(cell_widths(text)) == want == [char_width(c) for c in text]
-    assert any(ord(c) >= _TABLE_SIZE for c in beyond) and ord("\U0003134a") < _TABLE_SIZE
+    assert any(ord(c) >= _FIRST_PLANES for c in beyond) and ord("\U0003134a") < _FIRST_PLANES

@@ -92,18 +92,21 @@ _WORD_JOINERS: frozenset[str] = frozenset(".,:'_/@")
 # --- cell widths ---------------------------------------------------------------------------------
 
 _UNKNOWN = 255
-_TABLE_SIZE = 0x40000
-"""Planes 0-3: every script and every CJK ideograph (extensions B-H included). A code point beyond (tags,
-private use) is measured alone. The whole of Unicode took 1.1 MB (and as much again to fill it), a third of
-what importing the reader added to start-up, in pages faulted in one by one."""
-_TABLE = bytearray([_UNKNOWN]) * _TABLE_SIZE
-"""Cell width of every code point below `_TABLE_SIZE` (`_UNKNOWN` until measured), so a whole text maps to
-widths at C speed."""
+_FIRST_PLANES = 0x40000
+"""The table starts with planes 0-3: every script and every CJK ideograph (extensions B-H included). The
+whole of Unicode took 1.1 MB (and as much again to fill it), a third of what importing the reader added to
+start-up, in pages faulted in one by one; it is grown to all of it the first time a text holds a character
+beyond (a variation selector of plane 14: classical texts have them)."""
+_ALL = 0x110000
+_TABLE = bytearray([_UNKNOWN]) * _FIRST_PLANES
+"""Cell width of every code point in the table (`_UNKNOWN` until measured), so a whole text maps to widths at
+C speed."""
 _NATIVE_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
-def _fill_table() -> None:
-    """Fill `_TABLE` from Rich's own cell table (rich >= 15), else leave it to be learnt per character.
+def _fill_table(start: int = 0) -> None:
+    """Fill `_TABLE` from ``start`` on from Rich's own cell table (rich >= 15), else leave it to be learnt
+    per character.
 
     Either way the widths equal `rich.cells.get_character_cell_size` (what Rich and Textual render with),
     except that a tab or a control counts 1 cell and a newline 0 (see the module docstring).
@@ -116,14 +119,24 @@ def _fill_table() -> None:
         widths = load("auto").widths
     except Exception:  # pragma: no cover - same fallback
         return
-    _TABLE[:] = b"\x01" * _TABLE_SIZE
+    size = len(_TABLE)
+    _TABLE[start:] = b"\x01" * (size - start)
     for first, last, width in widths:
-        if first < _TABLE_SIZE:
-            last = min(last, _TABLE_SIZE - 1)
+        first, last = max(first, start), min(last, size - 1)
+        if first <= last:
             _TABLE[first : last + 1] = bytes([width]) * (last + 1 - first)
-    for code in (*range(0x20), *range(0x7F, 0xA0)):
-        _TABLE[code] = 1
-    _TABLE[0x0A] = 0
+    if start == 0:
+        for code in (*range(0x20), *range(0x7F, 0xA0)):
+            _TABLE[code] = 1
+        _TABLE[0x0A] = 0
+
+
+def _grow_table() -> None:
+    """All of Unicode in the table (a text holds a character beyond the first planes)."""
+    start = len(_TABLE)
+    if start < _ALL:
+        _TABLE.extend(bytes([_UNKNOWN]) * (_ALL - start))
+        _fill_table(start)
 
 
 def _measure(char: str) -> int:
@@ -141,8 +154,8 @@ _fill_table()
 def char_width(char: str) -> int:
     """Cells that one character occupies in the document view."""
     code = ord(char)
-    if code >= _TABLE_SIZE:
-        return _measure(char)
+    if code >= len(_TABLE):
+        _grow_table()
     width = _TABLE[code]
     if width == _UNKNOWN:
         width = _TABLE[code] = _measure(char)
@@ -154,8 +167,9 @@ def _width_bytes(text: str) -> bytes:
     codes = memoryview(text.encode(_NATIVE_UTF32, "surrogatepass")).cast("I")
     try:
         widths = bytes(map(_TABLE.__getitem__, codes))
-    except IndexError:  # a code point beyond the table: each measured alone
-        return bytes(map(char_width, text))
+    except IndexError:  # a code point beyond the first planes: the table grown to all of Unicode
+        _grow_table()
+        widths = bytes(map(_TABLE.__getitem__, codes))
     if _UNKNOWN in widths:
         for char in set(text):
             char_width(char)
