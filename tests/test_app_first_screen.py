@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from _app import LONG_ARTICLE, cell_styles, document, header, library, row_ids
@@ -38,6 +39,23 @@ def crowded_database(seeds_dir: Path, db_dir: Path, coder: str | None = None) ->
     workspace.store.close()
 
 
+async def open_long_article(pilot: Pilot, app: ReaderApp) -> ReadingScreen:
+    """Enter on LONG_ARTICLE in the library, until its first screen shows (no settle: a test may hold the
+    rest of its annotations back)."""
+    await wait_until(pilot, lambda: LONG_ARTICLE in row_ids(app), "the library")
+    table = library(app).query_one(DataTable)
+    table.focus()
+    table.move_cursor(row=row_ids(app).index(LONG_ARTICLE))
+    await pilot.press("enter")
+    await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, ReadingScreen) and app.screen.view_text is not None,
+        "the article",
+    )
+    assert isinstance(app.screen, ReadingScreen)
+    return app.screen
+
+
 def backgrounds(doc) -> dict[int, object]:
     """The highlight colour of every character on screen (text marks, drawn as they arrive, aside)."""
     return {offset: style.bgcolor for offset, style in cell_styles(doc).items()}
@@ -59,18 +77,7 @@ async def test_the_first_screen_is_drawn_from_its_own_annotations_and_the_rest_f
     workspace.annotations = held  # type: ignore[method-assign]
     app = ReaderApp(workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: LONG_ARTICLE in row_ids(app), "the library")
-        table = library(app).query_one(DataTable)
-        table.focus()
-        table.move_cursor(row=row_ids(app).index(LONG_ARTICLE))
-        await pilot.press("enter")
-        await wait_until(
-            pilot,
-            lambda: isinstance(app.screen, ReadingScreen) and app.screen.view_text is not None,
-            "the article",
-        )
-        screen = app.screen
-        assert isinstance(screen, ReadingScreen)
+        screen = await open_long_article(pilot, app)
         await wait_until(pilot, asked.is_set, "the rest to be read")  # drawn; the rest is being read
         doc = document(screen)
         assert 0 < len(screen.annotations) < MANY  # only the first screen's are read
@@ -100,18 +107,7 @@ async def test_blind_coding_counts_only_what_it_shows(seeds_dir: Path, db_dir: P
     workspace.store.counts()  # every coder's files listed: the store could read the first screen's alone
     app = ReaderApp(workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: LONG_ARTICLE in row_ids(app), "the library")
-        table = library(app).query_one(DataTable)
-        table.focus()
-        table.move_cursor(row=row_ids(app).index(LONG_ARTICLE))
-        await pilot.press("enter")
-        await wait_until(
-            pilot,
-            lambda: isinstance(app.screen, ReadingScreen) and app.screen.view_text is not None,
-            "the article",
-        )
-        screen = app.screen
-        assert isinstance(screen, ReadingScreen)
+        screen = await open_long_article(pilot, app)
         await pilot.pause()
         assert "0 annotations" in header(screen)
         assert not screen.annotations
@@ -137,14 +133,8 @@ async def test_a_highlight_saved_while_the_rest_is_read_stays_shown(seeds_dir: P
     workspace.annotations = held  # type: ignore[method-assign]
     app = ReaderApp(workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: LONG_ARTICLE in row_ids(app), "the library")
-        table = library(app).query_one(DataTable)
-        table.focus()
-        table.move_cursor(row=row_ids(app).index(LONG_ARTICLE))
-        await pilot.press("enter")
+        screen = await open_long_article(pilot, app)
         await wait_until(pilot, asked.is_set, "the rest to be read")
-        screen = app.screen
-        assert isinstance(screen, ReadingScreen)
         await pilot.press("v", "a")  # a sentence, then the tag dialog
         await wait_until(pilot, lambda: app.screen is not screen, "the tag dialog")
         await pilot.press(*"新标签", "enter")

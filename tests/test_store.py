@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -15,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _fake_article import FakeArticle, fake_article
 from reader.errors import StoreCorruptError, StoreError, StoreLockedError, UsageError
 from reader.store import (
     SCHEMA_VERSION,
@@ -28,20 +28,8 @@ from reader.tags import normalise_tags
 TEXT = "学而时习之，不亦说乎？有朋自远方来，不亦乐乎？人不知而不愠，不亦君子乎？" * 4
 
 
-@dataclass(frozen=True)
-class Info:
-    id: str
-
-
-@dataclass(frozen=True)
-class FakeArticle:
-    info: Info
-    text: str
-    sha256: str
-
-
 def article(article_id: str = "论语/学而.txt", text: str = TEXT) -> FakeArticle:
-    return FakeArticle(Info(article_id), text, hashlib.sha256(text.encode()).hexdigest())
+    return fake_article(article_id, text)
 
 
 @pytest.fixture

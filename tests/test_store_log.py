@@ -6,12 +6,13 @@ import fcntl
 import hashlib
 import os
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
 import pytest
 
+from _fake_article import FakeArticle, fake_article
 from reader.errors import ConflictError, StoreCorruptError, UsageError
 from reader.store import Annotation, AnnotationStore, ArticleState, make_annotation
 from reader.store.log import ArticleFile
@@ -19,20 +20,8 @@ from reader.store.log import ArticleFile
 TEXT = "学而时习之，不亦说乎？有朋自远方来，不亦乐乎？人不知而不愠，不亦君子乎？" * 4
 
 
-@dataclass(frozen=True)
-class Info:
-    id: str
-
-
-@dataclass(frozen=True)
-class FakeArticle:
-    info: Info
-    text: str
-    sha256: str
-
-
 def article(article_id: str = "论语/学而.txt") -> FakeArticle:
-    return FakeArticle(Info(article_id), TEXT, hashlib.sha256(TEXT.encode()).hexdigest())
+    return fake_article(article_id, TEXT)
 
 
 def log_of(store: AnnotationStore, article_id: str) -> Path:

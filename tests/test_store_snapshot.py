@@ -7,15 +7,15 @@ changes, a snapshot written by an older version (any order) or edited by hand.
 
 from __future__ import annotations
 
-import hashlib
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _fake_article import fake_article
 from reader.store import Annotation, AnnotationStore, make_annotation
 from reader.store.records import DOCUMENT_ORDER
 from reader.store.snapshot import in_document_order
@@ -24,19 +24,7 @@ TEXT = "学而时习之，不亦说乎？有朋自远方来，不亦乐乎？人
 ARTICLE_ID = "论语/学而.txt"
 
 
-@dataclass(frozen=True)
-class Info:
-    id: str
-
-
-@dataclass(frozen=True)
-class FakeArticle:
-    info: Info
-    text: str
-    sha256: str
-
-
-ART = FakeArticle(Info(ARTICLE_ID), TEXT, hashlib.sha256(TEXT.encode()).hexdigest())
+ART = fake_article(ARTICLE_ID, TEXT)
 
 
 def made(rng: random.Random, n: int) -> list[Annotation]:
@@ -190,7 +178,7 @@ def test_merging_the_changed_records_gives_what_a_full_sort_gives(base, changes)
 
 
 def _records(rng: random.Random, n: int) -> dict[str, dict]:
-    article = FakeArticle(Info(ARTICLE_ID), TEXT, hashlib.sha256(TEXT.encode()).hexdigest())
+    article = fake_article(ARTICLE_ID, TEXT)
     made = []
     for _ in range(n):
         start = rng.randrange(len(TEXT) - 5)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _fake_article import FakeArticle, fake_article
 from reader.store import AnnotationStore, make_annotation
 
 TEXT = "学而时习之，不亦说乎？有朋自远方来，不亦乐乎？人不知而不愠，不亦君子乎？" * 40
@@ -19,20 +20,8 @@ SHA = hashlib.sha256(TEXT.encode()).hexdigest()
 ARTICLE = "论语/学而.txt"
 
 
-@dataclass(frozen=True)
-class Info:
-    id: str
-
-
-@dataclass(frozen=True)
-class FakeArticle:
-    info: Info
-    text: str
-    sha256: str
-
-
 def article(text: str = TEXT) -> FakeArticle:
-    return FakeArticle(Info(ARTICLE), text, hashlib.sha256(text.encode()).hexdigest())
+    return fake_article(ARTICLE, text)
 
 
 def made(rng: random.Random, n: int, text: str = TEXT) -> list:

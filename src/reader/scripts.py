@@ -60,16 +60,26 @@ def check_opencc() -> None:
         module = importlib.import_module("opencc")
     except Exception as exc:  # ImportError, or a half-uninstalled package failing inside its __init__
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise EnvironmentProblem(f"the official OpenCC binding is not importable ({reason}): {_FIX}") from exc
+        raise _not_importable(reason) from exc
     if _is_official(module):
         return
     where = _module_dir(module)
-    if _is_reimplemented(module, where):
-        raise EnvironmentProblem(
-            "the installed `opencc` module is opencc-python-reimplemented, not the official OpenCC binding: "
-            + _FIX
-        )
-    raise EnvironmentProblem(
+    raise _reimplemented() if _is_reimplemented(module, where) else _not_official(where)
+
+
+def _reimplemented() -> EnvironmentProblem:
+    return EnvironmentProblem(
+        "the installed `opencc` module is opencc-python-reimplemented, not the official OpenCC binding: "
+        + _FIX
+    )
+
+
+def _not_importable(reason: object) -> EnvironmentProblem:
+    return EnvironmentProblem(f"the official OpenCC binding is not importable ({reason}): {_FIX}")
+
+
+def _not_official(where: Path | None) -> EnvironmentProblem:
+    return EnvironmentProblem(
         f"the installed `opencc` module ({where or 'unknown location'}) is not the official OpenCC binding "
         f"(no opencc.clib): {_FIX}"
     )
@@ -87,29 +97,24 @@ def check_opencc_files() -> None:
     try:
         spec = importlib.util.find_spec("opencc")
     except (ImportError, ValueError) as exc:
-        raise EnvironmentProblem(f"the official OpenCC binding is not importable ({exc}): {_FIX}") from exc
+        raise _not_importable(exc) from exc
     if spec is None or not spec.origin or not spec.origin.endswith("__init__.py"):
-        raise EnvironmentProblem(
-            f"the official OpenCC binding is not importable (no package 'opencc'): {_FIX}"
-        )
+        raise _not_importable("no package 'opencc'")
     where = Path(spec.origin).parent
     try:
         init = Path(spec.origin).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise EnvironmentProblem(f"the official OpenCC binding is not readable ({exc}): {_FIX}") from exc
+        raise _not_importable(exc) from exc
     if (
         "from .opencc import" not in init
         and "opencc_clib" in init
         and any(_loadable(p) for p in (where / "clib").glob("opencc_clib*"))
     ):
         return
-    if "from .opencc import" in init or (where / "opencc.py").is_file():
-        raise EnvironmentProblem(
-            "the installed `opencc` module is opencc-python-reimplemented, not the official OpenCC binding: "
-            + _FIX
-        )
-    raise EnvironmentProblem(
-        f"the installed `opencc` module ({where}) is not the official OpenCC binding (no opencc.clib): {_FIX}"
+    raise (
+        _reimplemented()
+        if "from .opencc import" in init or (where / "opencc.py").is_file()
+        else _not_official(where)
     )
 
 

@@ -96,7 +96,7 @@ class AnnotatingScreen(CorrectingScreen):
         ticket = next(self._reads)
         first = self.workspace.first_annotations(article, shown_until) if shown_all else None
         if first is None:
-            return self._indexed(self.workspace.annotations(article), ticket)
+            return self._read_all(article)
         annotations, count = first
         indexed = self._indexed(annotations, ticket)
         return indexed if len(annotations) == count else (indexed, count, shown_until)

@@ -144,10 +144,8 @@ class AnnotationReader:
         records = records_before(folder.articles_dir, stem, article_id, until, sha256, entry)
         if records is None:
             return None
-        if folder is not self._roster.mine:
-            records = [d if d.get("creator") else d | {"creator": folder.name} for d in records]
         with gc_paused():
-            return annotations_of(records), entry["count"]
+            return annotations_of(self._with_creator(folder, records)), entry["count"]
 
     def records(
         self, article_id: str, *, coders: Collection[str] | None = None, own: bool = False
@@ -168,16 +166,20 @@ class AnnotationReader:
         with gc_paused():
             ordered = []
             for f, docs, in_order, changed in parts:
-                records = in_document_order(docs, in_order, changed)
-                if f is not self._roster.mine:  # (the records of a coder's own folder have no creator)
-                    name = f.name
-                    records = [d if d.get("creator") else d | {"creator": name} for d in records]
-                ordered.append(records)
+                ordered.append(self._with_creator(f, in_document_order(docs, in_order, changed)))
             found = ordered[0] if len(ordered) == 1 else list(heapq.merge(*ordered, key=DOCUMENT_ORDER))
         if coders is not None:
             me = self.coder.name
             found = [d for d in found if (d.get("creator") or me) in coders]
         return found
+
+    def _with_creator(self, folder: CoderFolder, records: list[JsonDict]) -> list[JsonDict]:
+        """Another coder's records with their ``creator`` (one without is copied with the folder's coder);
+        this coder's as stored (their own folder's records have none: :meth:`creator_of`)."""
+        if folder is self._roster.mine:
+            return records
+        name = folder.name
+        return [d if d.get("creator") else d | {"creator": name} for d in records]
 
     def article_version(self, article_id: str) -> tuple[int, ...] | None:
         """A version of the article's annotations (every coder's) that changes whenever :meth:`records` can

@@ -43,8 +43,20 @@ class Snapshot(NamedTuple):
 
 #: a snapshot's records are parsed this many bytes at a time (see :func:`_loads`)
 PIECE_BYTES = 512 * 1024
-_OPEN = b',"annotations":{'
-_END = b"\n}}\n"
+#: the compact layout (:func:`snapshot_bytes`): the end of its first line (meta) and of the file
+COMPACT_OPEN = b',"annotations":{'
+COMPACT_END = b"\n}}\n"
+
+
+def compact_head(line: bytes) -> Any:
+    """The first line of a snapshot in the compact layout, parsed (its tables before the annotations);
+    None if it is not such a line."""
+    if not line.endswith(COMPACT_OPEN):
+        return None
+    try:
+        return orjson.loads(line[: -len(COMPACT_OPEN)] + b"}")
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _loads(raw: bytes) -> Any:
@@ -54,18 +66,12 @@ def _loads(raw: bytes) -> Any:
     froze the UI; between pieces the UI thread runs. A piece ends after a line that ends with a comma,
     so the pieces parse exactly when the whole would."""
     head_end = raw.find(b"\n")
-    if (
-        len(raw) < 2 * PIECE_BYTES
-        or head_end < 0
-        or not raw.endswith(_END)
-        or not raw[:head_end].endswith(_OPEN)
-    ):
-        return orjson.loads(raw)
-    data = orjson.loads(raw[: head_end - len(_OPEN)] + b"}")
+    big = head_end >= 0 and len(raw) >= 2 * PIECE_BYTES and raw.endswith(COMPACT_END)
+    data = compact_head(raw[:head_end]) if big else None
     if type(data) is not dict:
-        return orjson.loads(raw)  # (the whole's error)
+        return orjson.loads(raw)  # (small, or not the compact layout: the whole's result or error)
     docs: dict[str, Any] = {}
-    start, stop = head_end + 1, len(raw) - len(_END) + 1  # the record lines: raw[start:stop]
+    start, stop = head_end + 1, len(raw) - len(COMPACT_END) + 1  # the record lines: raw[start:stop]
     while start < stop:
         end = raw.find(b"\n", min(start + PIECE_BYTES, stop - 1), stop)
         end = stop - 1 if end < 0 else end
@@ -74,9 +80,7 @@ def _loads(raw: bytes) -> Any:
         piece = raw[start:end] if end == stop - 1 else raw[start : end - 1]
         try:
             docs.update(orjson.loads(b"{" + piece + b"}"))
-        except (
-            orjson.JSONDecodeError
-        ):  # (a record over two lines, a damaged one: the whole's result or error)
+        except orjson.JSONDecodeError:  # a record over two lines, a damaged one: the whole's result or error
             return orjson.loads(raw)
         start = end + 1
     data[ANNOTATIONS] = docs
@@ -90,14 +94,14 @@ def may_hold_state(path: Path) -> bool:
     try:
         with path.open("rb") as f:
             head = f.read(4096).partition(b"\n")[0]
-            f.seek(-4, os.SEEK_END)
+            f.seek(-len(COMPACT_END), os.SEEK_END)
             tail = f.read()
     except FileNotFoundError:
         return False
     except OSError:
         return True  # reading it whole says what is wrong
-    compact = head.startswith(b'{"meta":{"1":{"schema":2,') and head.endswith(b',"annotations":{')
-    return not (compact and tail == b"\n}}\n")
+    compact = head.startswith(b'{"meta":{"1":{"schema":2,') and head.endswith(COMPACT_OPEN)
+    return not (compact and tail == COMPACT_END)
 
 
 def parse_snapshot(path: Path, raw: bytes, article_id: str | None, *, check_records: bool = True) -> Snapshot:

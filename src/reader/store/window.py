@@ -32,12 +32,11 @@ from reader.store.changes import decode_header, parse_lines
 from reader.store.files import gc_paused, read_bytes, signature
 from reader.store.names import LOG_SUFFIX, SNAPSHOT_SUFFIX
 from reader.store.records import DOCUMENT_ORDER, JsonDict
+from reader.store.snapshot import COMPACT_END, compact_head
 
 __all__ = ["records_before"]
 
 _HEAD = b'{"meta":{"1":'
-_OPEN = b',"annotations":{'
-_END = b"\n}}\n"
 #: the record's own start: a key follows a comma, and a string cannot hold an unescaped quote
 _START = re.compile(rb',"start":(\d+)[,}]')
 _HEAD_BYTES = 4096  # the meta line: its article id is a file name
@@ -106,9 +105,9 @@ def _prefix(fd: int, size: int, article_id: str, until: int) -> tuple[int, bytea
     head = os.pread(fd, _HEAD_BYTES, 0)
     head_end = head.find(b"\n")
     snap_seq = _head(head, head_end, article_id)
-    if snap_seq is None or os.pread(fd, len(_END), size - len(_END)) != _END:
+    if snap_seq is None or os.pread(fd, len(COMPACT_END), size - len(COMPACT_END)) != COMPACT_END:
         return None
-    lines = _Lines(fd, head_end + 1, size - len(_END) + 1)
+    lines = _Lines(fd, head_end + 1, size - len(COMPACT_END) + 1)
     cut = lines.first_from(until)
     if cut is None:
         return None
@@ -135,11 +134,10 @@ def _as_object(fd: int, first: int, cut: int) -> bytearray:
 def _head(raw: bytes, head_end: int, article_id: str) -> int | None:
     """The snapshot's seq if its first line is the compact layout's meta of ``article_id``."""
     line = raw[:head_end]
-    if head_end < 0 or not line.startswith(_HEAD) or not line.endswith(_OPEN):
-        return None
+    head = compact_head(line) if head_end >= 0 and line.startswith(_HEAD) else None
     try:
-        meta = orjson.loads(line[: -len(_OPEN)] + b"}")["meta"]["1"]
-    except (orjson.JSONDecodeError, KeyError, TypeError):
+        meta = head["meta"]["1"] if head is not None else None
+    except (KeyError, TypeError):
         return None
     if not isinstance(meta, dict) or type(meta.get("seq")) is not int:
         return None
