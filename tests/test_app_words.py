@@ -93,9 +93,9 @@ async def test_the_article_opens_before_it_is_segmented_and_motions_use_characte
     release = threading.Event()
     real = Words.for_article
 
-    def slow(self, article):
+    def slow(self, article, *args):
         release.wait(20)
-        return real(self, article)
+        return real(self, article, *args)
 
     monkeypatch.setattr(Words, "for_article", slow)
     async with app.run_test(size=SIZE) as pilot:

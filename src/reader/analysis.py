@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 DETECTOR_VERSION = 1
 INDEX_FILE = "structure-index.json"
 DETAIL_FOLDER = "structure"
+#: an article this long has its detection kept by the library's pass too (detection cannot pause: ~0.5 µs a
+#: character, so opening one unkept would stall the reading screen's frames after its first paint)
+KEEP_DETAIL_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,12 @@ class Analyser:
     def _summary_of(self, article: Article) -> dict[str, Any]:
         if self.corrections.stamp(article.info.id):
             return self.analyse(article).summary()
-        structure, damage = detect(article.text), find_damage(article.text)
+        if len(article.text) >= KEEP_DETAIL_CHARS:
+            found = self._detected(article)
+            assert found is not None  # (computed when not cached)
+            structure, damage = found[0], list(found[1])
+        else:
+            structure, damage = detect(article.text), find_damage(article.text)
         return {
             "title": structure.title,
             "body_chars": structure.body_chars,

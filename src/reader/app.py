@@ -28,7 +28,7 @@ from textual.timer import Timer
 
 from reader.errors import EnvironmentProblem, ReaderError
 from reader.logs import logger, quieten
-from reader.pacing import Pacer
+from reader.pacing import Pacer, WorkCancelled
 from reader.sanitise import safe_line, sanitise
 from reader.screens.library import LibraryScreen
 from reader.settings import DEFAULT_MEASURE, THEMES, Settings, load_settings, set_setting
@@ -44,6 +44,8 @@ THEME_SAVE_DELAY = 0.5
 #: seconds after the first paint before the word segmenter's helper starts (its imports and process start
 #: would compete with writing that paint to the terminal; opening an article starts it anyway)
 WORDS_WARM_UP_DELAY = 0.5
+#: seconds without a key before each step of the converter's warm-up (a step cannot pause: up to ~70 ms)
+CONVERTER_WARM_UP_IDLE = 0.3
 
 
 def _reader_commands() -> type[Provider]:
@@ -171,8 +173,9 @@ class ReaderApp(App[None]):
     def _started(self) -> None:
         """The first screen is painted: the cycle collector runs as usual from now on, and a moment later
         (once that paint has reached the terminal) the word segmenter loads in its helper process
-        (``reader.wordprocess``) while the user is in the library, and the codebook's modules are
-        imported (opening the first article would import them on the UI thread)."""
+        (``reader.wordprocess``) while the user is in the library, the codebook's modules are imported
+        (opening the first article would import them on the UI thread), and OpenCC's configs are made
+        (``Converter.warm_up``: each holds the GIL for up to ~70 ms, a stalled page-down if made later)."""
         gc.set_threshold(*_USUAL_GC_THRESHOLDS)
         self.set_timer(WORDS_WARM_UP_DELAY, self._start_words_warm_up)
 
@@ -195,6 +198,15 @@ class ReaderApp(App[None]):
             warm_up(words_for(self.workspace))
         except Exception as exc:  # only ahead of time: opening an article tries again and says why
             log.debug("the word segmenter was not loaded ahead: %s", exc)
+        pacer = self.pacer
+        try:  # OpenCC's configs: made while the user is in the library, not while they page an article
+            self.workspace.converter.warm_up(
+                lambda: pacer.wait_idle(CONVERTER_WARM_UP_IDLE, lambda: not self.is_running)
+            )
+        except WorkCancelled:
+            return
+        except Exception as exc:  # as above: the first view makes what is missing
+            log.debug("the converter was not warmed up: %s", exc)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["Pacer", "WorkCancelled", "long_lived_objects", "release_long_lived_objects"]
+__all__ = ["Pacer", "WorkCancelled", "freeze_long_lived", "long_lived_objects", "release_long_lived_objects"]
 
 
 class WorkCancelled(Exception):
@@ -129,6 +129,14 @@ def long_lived_objects() -> Iterator[None]:
             gc.freeze()
             if _paused == 0:
                 gc.enable()
+
+
+def freeze_long_lived() -> None:
+    """Move what exists now out of the cycle collector's way, as :func:`long_lived_objects` does at its
+    end, for work that may wait for the user a long time (the collector keeps running meanwhile). A full
+    collection walks every object: one made while a key's frame is drawn, after a view of a 600k-character
+    article was prepared, stalled that frame 7-16 ms."""
+    gc.freeze()
 
 
 def release_long_lived_objects() -> None:

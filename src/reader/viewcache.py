@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from reader.convert import Converter, SupportsText, ViewText
 from reader.layout import Layout, wrap_more, wrap_text
+from reader.pacing import freeze_long_lived
 
 __all__ = ["FIRST_PART_CHARS", "WRAP_STEP_CHARS", "PreparedViews"]
 
@@ -85,6 +86,7 @@ class PreparedViews:
                     return
                 if self.layout(view, wrap_width) is None:
                     self._layouts[(view, wrap_width)] = self._wrap_whole(view_text, wrap_width, pause)
+                freeze_long_lived()  # they live with the article: out of the collector's way
             finally:
                 self._preparing[1].set()
 

@@ -173,8 +173,8 @@ class Words:
             self._remember(key, words)
         return words
 
-    def for_article(self, article: SupportsText) -> ArticleWords:
-        """The article's words (segments it if needed: call from a worker)."""
+    def for_article(self, article: SupportsText, pause: Callable[[], None] | None = None) -> ArticleWords:
+        """The article's words (segments it if needed: call from a worker; ``pause``: its pause hook)."""
         fingerprint = self._current_fingerprint()
         key = (article.sha256, fingerprint)
         with self._lock:
@@ -184,7 +184,7 @@ class Words:
                 return hit
         words = self._read(article, fingerprint)
         if words is None:
-            words = segment_article(article, self.converter, self.segmenter)
+            words = segment_article(article, self.converter, self.segmenter, *([pause] if pause else []))
             self._write(article, fingerprint, words)
         self._remember(key, words)
         return words

@@ -18,6 +18,7 @@ the Simplified-input config (with its phrase layer).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -171,7 +172,7 @@ def _simplified_paragraph(para: str, diffs: list[int]) -> Found:
         return [(0, len(para), "S", [])]
     found: Found = []
     for start, stop, end in _clause_spans(para):
-        count = sum(1 for i in diffs if start <= i < stop)
+        count = bisect_left(diffs, stop) - bisect_left(diffs, start)  # (diffs are sorted)
         _merge(found, start, end, "T" if count >= 2 else "S", [])
     return found
 

@@ -108,25 +108,31 @@ class WordAids:
         adopt(words)
         fingerprint = words.refresh_user_words()
         article_words = words.stored(article)
-        if article_words is None:
-            pacer = getattr(self.screen.app, "pacer", None)
-            if isinstance(pacer, Pacer):
-                pause = pacer.hook(lambda: not self.screen.is_attached)
-                try:
-                    self.workspace.converter.view(
-                        article, "simplified", progress=lambda done, total: pause(), chunk_chars=PIECE_CHARS
-                    )
-                except WorkCancelled:
-                    return
-            article_words = words.for_article(article)
-        view_text = self.screen.view_text
-        view_words = ViewWords(article_words, view_text.offsets) if view_text is not None else None
+        pause = self._pause_hook()
+        try:
+            if article_words is None:
+                self.workspace.converter.view(
+                    article, "simplified", progress=lambda done, total: pause(), chunk_chars=PIECE_CHARS
+                )
+                article_words = words.for_article(article, pause)
+            view_text = self.screen.view_text
+            view_words = ViewWords(article_words, view_text.offsets, pause) if view_text is not None else None
+        except WorkCancelled:
+            return
         self._post(self._segmented, article, fingerprint, article_words, view_text, view_words)
         if prepare_dictionary:
             try:
                 dictionary_for(self.workspace).prepare()
             except ReaderError as exc:  # no CC-CEDICT: said when the popup is asked for
                 log.debug("dictionary not prepared: %s", exc)
+
+    def _pause_hook(self) -> Callable[[], None]:
+        """For a worker of this screen: the app's pause hook (``reader.pacing``), which stops once the screen
+        is closed (an app without a pacer, in some tests: never pauses)."""
+        pacer = getattr(self.screen.app, "pacer", None)
+        if not isinstance(pacer, Pacer):
+            return lambda: None
+        return pacer.hook(lambda: not self.screen.is_attached)
 
     def _post(self, callback: Callable[..., None], *args: object) -> None:
         """From a worker: run `callback` on the UI thread (not once the screen is gone; once the app is
@@ -171,7 +177,10 @@ class WordAids:
         self._show_reading_line()
 
     def _map(self, article_words: ArticleWords, view_text: ViewText) -> None:
-        view_words = ViewWords(article_words, view_text.offsets)  # a linear walk: ~0.2 s on zuozhuan
+        try:  # a linear walk: ~0.2 s on zuozhuan, in pieces that wait while the user types or pages
+            view_words = ViewWords(article_words, view_text.offsets, self._pause_hook())
+        except WorkCancelled:
+            return
         self._post(self._mapped, article_words, view_text, view_words)
 
     def _mapped(self, article_words: ArticleWords, view_text: ViewText, view_words: ViewWords) -> None:
