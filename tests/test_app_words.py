@@ -16,7 +16,7 @@ from reader.convert import VIEWS
 from reader.layout import char_width
 from reader.screens.dictionary import DictionaryPopup
 from reader.settings import load_settings
-from reader.words import USER_WORDS_FILE, Words, words_for
+from reader.words import USER_WORDS_FILE, ArticleWords, ViewWords, Words, words_for
 
 SIZE = (100, 30)
 SIMPLIFIED = "001_8eaa32b1d9703bf4.txt"
@@ -293,3 +293,21 @@ async def test_help_and_the_key_bar_list_the_reading_aids(app) -> None:
         assert rows["r"].startswith("Reading line") and "CC-CEDICT" in rows["i"]
         assert rows["+"] == "Add the selection to your words"
         assert rows["e"] == "Edit the highlight under the cursor"  # e is still Edit
+
+
+async def test_a_view_mapped_with_words_segmented_again_meanwhile_gets_the_new_words(app) -> None:
+    """A view's words were being mapped when the article was segmented again (the user's words changed)
+    and the user is on that view: the stale mapping is dropped and the new words are mapped, not left
+    unknown (word motions stuck on characters until the next view switch)."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, SIMPLIFIED)
+        await show_view(pilot, screen, "taiwan")
+        await words_ready(pilot, screen)
+        aids, view_text = screen.words, screen.view_text
+        assert not view_text.offsets.identity  # its words are mapped in a worker
+        stale = aids.article_words
+        aids.article_words = ArticleWords(stale.starts, stale.ends, stale.length)  # segmented again
+        aids._view_words.clear()
+        document(screen).set_words(None)
+        aids._mapped(stale, view_text, ViewWords(stale, view_text.offsets))
+        await words_ready(pilot, screen)

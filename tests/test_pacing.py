@@ -177,3 +177,47 @@ def test_a_traditional_articles_words_are_mapped_back_in_paced_pieces(tmp_path: 
     whole = segment_article(article, converter, Words(converter).segmenter)
     assert (paced.starts, paced.ends) == (whole.starts, whole.ends)
     assert len(pauses) >= len(whole.starts) // PACE_WORDS >= 1
+
+
+def test_waiting_for_idle_work_that_is_no_longer_wanted_stops_at_once() -> None:
+    """Cancelled while the user is idle: it raises at once (it used to start the work anyway)."""
+    with pytest.raises(WorkCancelled):
+        Pacer().wait_idle(0.3, lambda: True)
+
+
+def test_a_view_prepared_while_its_screen_closes_stays_unfrozen() -> None:
+    """The screen closes (and releases what it froze) while a view is being prepared: that view's freeze,
+    coming after the release, is released too, so the closed article is not pinned in memory."""
+    from reader.pacing import release_long_lived_objects
+    from reader.viewcache import PreparedViews
+
+    views = PreparedViews(Converter())
+
+    def width_while_closing() -> int:  # the screen closes right after the worker asked its width
+        views.close()
+        release_long_lived_objects()
+        return 80
+
+    gc.unfreeze()
+    try:
+        views.prepare(load_file(ZUOZHUAN), ["traditional"], width_while_closing, lambda: None)
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+
+
+def test_an_export_from_an_open_article_keeps_its_views_frozen() -> None:
+    """Exporting pauses the collector and moved everything to the oldest generation after, unfreezing the
+    open article's prepared views too (the full collections' stalls came back after one export)."""
+    from reader.export import paused_gc
+
+    gc.unfreeze()
+    try:
+        gc.freeze()  # as an open article's prepared views are
+        frozen = gc.get_freeze_count()
+        with paused_gc():
+            made = [[n] for n in range(1000)]
+        assert gc.get_freeze_count() >= frozen
+        del made
+    finally:
+        gc.unfreeze()

@@ -102,3 +102,30 @@ def test_the_librarys_pass_keeps_the_detection_of_a_long_article_for_its_reading
     kept = analyser.analyse(long_article, compute=False)  # what the reading screen asks before its paint
     assert kept is not None and kept.summary() == summaries["zuozhuan.txt"]
     assert analyser.analyse(short_article, compute=False) is None  # short: detected when opened (cheap)
+
+
+async def test_the_warm_up_stops_once_an_article_is_open(
+    seeds_dir: Path, db_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened before the warm-up started: the reading screen makes what it needs, the warm-up nothing (each
+    step would stall a page-down by up to ~70 ms)."""
+    app = make_app(seeds_dir, db_dir)
+    converter = app.workspace.converter
+    made = _made_configs(converter, monkeypatch)
+    outcomes: list[str] = []
+    real = converter.warm_up
+
+    def warm_up(before_each):  # type: ignore[no-untyped-def]
+        try:
+            real(before_each)
+        except WorkCancelled:
+            outcomes.append("stopped")
+            raise
+        outcomes.append("done")
+
+    monkeypatch.setattr(converter, "warm_up", warm_up)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, SIMPLIFIED)
+        await wait_until(pilot, lambda: bool(outcomes), "the warm-up", timeout=60)
+        assert outcomes == ["stopped"]
+        assert ("t2hk",) not in made  # a Traditional article's config: never needed by this one

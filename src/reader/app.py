@@ -199,10 +199,13 @@ class ReaderApp(App[None]):
         except Exception as exc:  # only ahead of time: opening an article tries again and says why
             log.debug("the word segmenter was not loaded ahead: %s", exc)
         pacer = self.pacer
+        from reader.screens.article import ArticleScreen
+
+        def stop() -> bool:  # the app is closing, or an article is open (its screen makes what it needs)
+            return not self.is_running or any(isinstance(s, ArticleScreen) for s in list(self.screen_stack))
+
         try:  # OpenCC's configs: made while the user is in the library, not while they page an article
-            self.workspace.converter.warm_up(
-                lambda: pacer.wait_idle(CONVERTER_WARM_UP_IDLE, lambda: not self.is_running)
-            )
+            self.workspace.converter.warm_up(lambda: pacer.wait_idle(CONVERTER_WARM_UP_IDLE, stop))
         except WorkCancelled:
             return
         except Exception as exc:  # as above: the first view makes what is missing

@@ -90,6 +90,8 @@ def paused_gc() -> Iterator[None]:
     afterwards would make its next run scan every object made meanwhile (0.3 s at 100,000 records), so
     they are first moved to the oldest generation (``freeze`` then ``unfreeze``), which is scanned only
     rarely; by then the records are usually gone (they are freed by reference counting, not by it).
+    While an article is open its views are frozen (``reader.pacing``): then the new objects stay frozen
+    with them, as unfreezing would hand those views back to every full collection.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -97,8 +99,10 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            kept = gc.get_freeze_count()  # an open article's long-lived objects (reader.pacing): kept frozen
             gc.freeze()
-            gc.unfreeze()
+            if not kept:
+                gc.unfreeze()
             gc.enable()
 
 

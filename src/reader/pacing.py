@@ -61,12 +61,14 @@ class Pacer:
     def wait_idle(self, seconds: float, cancelled: Callable[[], bool] = _never) -> None:
         """Wait until the UI has had no input for ``seconds`` (work that cannot pause starts then).
 
-        Raises WorkCancelled if ``cancelled()`` becomes true meanwhile.
+        Raises WorkCancelled if ``cancelled()`` is true, now or meanwhile.
         """
+        if cancelled():
+            raise WorkCancelled
         while self._clock() - self._last_input < seconds:
+            self._sleep(0.02)
             if cancelled():
                 raise WorkCancelled
-            self._sleep(0.02)
 
     def hook(
         self,

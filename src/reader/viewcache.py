@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from reader.convert import Converter, SupportsText, ViewText
 from reader.layout import Layout, wrap_more, wrap_text
-from reader.pacing import freeze_long_lived
+from reader.pacing import freeze_long_lived, release_long_lived_objects
 
 __all__ = ["FIRST_PART_CHARS", "WRAP_STEP_CHARS", "PreparedViews"]
 
@@ -36,6 +36,12 @@ class PreparedViews:
         self.folds_of: Callable[[ViewText], tuple[tuple[int, int], ...]] = lambda view_text: ()
         self._layouts: dict[tuple[str, int], Layout] = {}
         self._preparing: tuple[str, threading.Event] = ("", threading.Event())
+        self._closed = threading.Event()
+
+    def close(self) -> None:
+        """The screen is closing (call before it releases its long-lived objects): a preparation still
+        running keeps nothing frozen after that release (see :meth:`prepare`)."""
+        self._closed.set()
 
     @property
     def preparing(self) -> str:
@@ -87,6 +93,8 @@ class PreparedViews:
                 if self.layout(view, wrap_width) is None:
                     self._layouts[(view, wrap_width)] = self._wrap_whole(view_text, wrap_width, pause)
                 freeze_long_lived()  # they live with the article: out of the collector's way
+                if self._closed.is_set():  # closed meanwhile: its release may have come before this freeze
+                    release_long_lived_objects()
             finally:
                 self._preparing[1].set()
 

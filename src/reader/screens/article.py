@@ -104,6 +104,7 @@ class ArticleScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.save_position()
+        self._views.close()  # first: a view prepared meanwhile then freezes nothing after the release
         release_long_lived_objects()
 
     def _setting(self, key: str) -> Any:

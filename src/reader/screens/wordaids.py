@@ -185,7 +185,9 @@ class WordAids:
 
     def _mapped(self, article_words: ArticleWords, view_text: ViewText, view_words: ViewWords) -> None:
         self._mapping.discard(view_text.view)
-        if article_words is not self.article_words:
+        if article_words is not self.article_words:  # segmented again meanwhile: map the new words
+            if self.screen.view_text is view_text and view_text.view not in self._view_words:
+                self.view_shown()
             return
         self._view_words[view_text.view] = view_words
         if self.screen.view_text is view_text:
