@@ -18,17 +18,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_ui import BENCH_CODER, _env
+
 HERE = Path(__file__).resolve().parent
 
 
 def _session(tree: Path, articles: Path, db: Path, work: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env |= {
-        "PYTHONPATH": str(tree / "src"),
-        "READER_CODER": "bench",
-        "TEXTUAL_ANIMATIONS": "none",
-        "PYTHONPYCACHEPREFIX": str(work / f"pyc-{tree.name}"),
-    }
+    env = _env(work / f"pyc-{tree.name}", PYTHONPATH=str(tree / "src"), READER_CODER=BENCH_CODER)
     script = tree / "benchmarks" / "_ui_session.py"
     proc = subprocess.run(
         [sys.executable, str(script), "zuozhuan", str(articles), str(db)],
@@ -53,7 +49,7 @@ def main() -> None:
         primed[tree] = work / f"primed-{tree.name}"
         prime = f"import sys; sys.path.insert(0, {str(tree / 'benchmarks')!r}); from pathlib import Path; "
         prime += f"import bench_ui; bench_ui._prime(Path({str(articles)!r}), Path({str(primed[tree])!r}))"
-        env = {**os.environ, "PYTHONPATH": str(tree / "src"), "READER_CODER": "bench"}
+        env = {**os.environ, "PYTHONPATH": str(tree / "src"), "READER_CODER": BENCH_CODER}
         subprocess.run([sys.executable, "-c", prime], env=env, check=True)
     results: dict[Path, list[dict]] = {old: [], new: []}
     for n in range(sessions):

@@ -201,12 +201,8 @@ class Analyser:
     def _summary_of(self, article: Article) -> dict[str, Any]:
         if self.corrections.stamp(article.info.id):
             return self.analyse(article).summary()
-        if len(article.text) >= KEEP_DETAIL_CHARS:
-            found = self._detected(article)
-            assert found is not None  # (computed when not cached)
-            structure, damage = found[0], list(found[1])
-        else:
-            structure, damage = detect(article.text), find_damage(article.text)
+        kept = self._detected(article) if len(article.text) >= KEEP_DETAIL_CHARS else None
+        structure, damage = kept or (detect(article.text), find_damage(article.text))
         return {
             "title": structure.title,
             "body_chars": structure.body_chars,

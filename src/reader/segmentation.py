@@ -309,11 +309,15 @@ def _merged(
 
 
 def segment_article(
-    article: SupportsText, converter: Converter, segmenter: Segmenter, pause: Callable[[], None] = _go_on
+    article: SupportsText,
+    converter: Converter,
+    segmenter: Segmenter,
+    pause: Callable[[], None] | None = None,
 ) -> ArticleWords:
     """Segment the 简体 view of ``article`` and map the boundaries to the original (the slow part).
 
     ``pause`` as for :class:`ViewWords` (the mapping is a walk in Python: ~0.2 s for zuozhuan)."""
+    pause = pause or _go_on
     simplified = converter.view(article, "simplified")
     starts, ends = segmenter.word_spans(simplified.text)
     offsets = simplified.offsets

@@ -184,7 +184,7 @@ class Words:
                 return hit
         words = self._read(article, fingerprint)
         if words is None:
-            words = segment_article(article, self.converter, self.segmenter, *([pause] if pause else []))
+            words = segment_article(article, self.converter, self.segmenter, pause)
             self._write(article, fingerprint, words)
         self._remember(key, words)
         return words

@@ -15,7 +15,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from reader.convert.align import _build, _cuts, _separators, build_localised
@@ -29,7 +28,7 @@ from reader.convert.viewtext import Substitution, ViewText, _Details
 if TYPE_CHECKING:
     from reader.convert.views import Converter
 
-__all__ = ["CHUNK_CHARS", "PHRASE_DICTIONARY", "Build", "Progress", "literal_pattern", "uncertain_markers"]
+__all__ = ["CHUNK_CHARS", "PHRASE_DICTIONARY", "Build", "Progress", "literal_pattern"]
 
 CHUNK_CHARS = 1 << 20
 _CUT_LIMIT = 256  # a clause longer than this is marked as one phrase (cutting is quadratic)
@@ -325,18 +324,13 @@ def _phrase_ranges(build: Build, lane: _Lane) -> list[tuple[int, int]]:
     return ranges
 
 
-@cache
-def uncertain_markers() -> Pairs:
-    """Each one-to-many character's marker: s2t with these writes the marker where it chose by default."""
-    return tuple((ch, chr(_MARK_BASE + i)) for i, ch in enumerate(sorted(one_to_many())))
-
-
 def _uncertain(build: Build, lane: _Lane) -> list[tuple[int, tuple[str, ...]]]:
     """Lane positions of characters OpenCC converted by its one-to-many default, with their choices."""
     table = one_to_many()
     chars = sorted(table)
+    markers: Pairs = tuple((ch, chr(_MARK_BASE + i)) for i, ch in enumerate(chars))
     overrides: Pairs = tuple((o.source, o.target) for o in build.overrides)
-    marked_convert = build.c.engine.converter(("s2t",), overrides, uncertain_markers())
+    marked_convert = build.c.engine.converter(("s2t",), overrides, markers)
     assert marked_convert is not None
     found: list[tuple[int, tuple[str, ...]]] = []
     pos = 0
