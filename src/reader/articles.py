@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reader.decoding import MAX_BYTES, article_text, decode_bytes, decode_head
+from reader.discovery import id_of
 from reader.errors import ArticleError
 from reader.sanitise import normalise_lines, safe_line
 from reader.scripts import detect_script_and_counts
@@ -260,4 +261,4 @@ def load_file(path: Path, article_id: str | None = None) -> Article:
         data, st = read_all(path)
     except OSError as exc:
         raise read_error(path, exc) from exc
-    return build_article(article_id or path.name, path, data, st.st_size, st.st_mtime_ns)
+    return build_article(article_id or id_of(path.name), path, data, st.st_size, st.st_mtime_ns)

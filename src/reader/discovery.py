@@ -2,6 +2,13 @@
 
 One ``scandir`` per folder; :func:`discover` keeps each file's stat (what the library's cache is checked
 against), :func:`walk` ``with_stat=False`` only names and paths (a search checks each file as it reaches it).
+
+An article's id is its path under the folder, as text. A file name need not be UTF-8 (POSIX allows any
+bytes); Python hands the stray bytes over as lone surrogates (``x\udcff.txt``), which no JSON encoder,
+XML file, CSV or store file can hold, and which cannot be typed. :func:`id_of` writes each such byte
+as ``\xff`` instead (``x\xff.txt``): an id like any other, shown, stored, exported and re-imported as it is,
+and typed back on a command line. The file is always reached by the path discovery found, never by
+rebuilding it from such an id (:func:`path_is_id`).
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import builtins
 import operator
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -16,11 +24,33 @@ from reader.errors import UsageError
 from reader.logs import logger
 from reader.sanitise import safe_line
 
-__all__ = ["Found", "discover", "walk"]
+__all__ = ["Found", "discover", "id_of", "path_is_id", "walk"]
 
 log = logger(__name__)
 
 Found = list[tuple[str, str, os.stat_result]]  # (article id, path, stat), sorted by id
+
+
+#: a lone surrogate: a byte of a file name that is not UTF-8 (os.fsdecode's surrogateescape)
+_STRAY_BYTE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def id_of(relative: str) -> str:
+    """The id of the article at ``relative`` (its path under the folder, ``/``-separated, as os.fsdecode
+    gives it): the path itself, each byte that is not UTF-8 written as ``\\xff``. Valid text throughout."""
+    if relative.isprintable() or _STRAY_BYTE.search(relative) is None:
+        return relative
+    return _STRAY_BYTE.sub(_escape, relative)
+
+
+def path_is_id(article_id: str, root: Path, path: str | Path) -> bool:
+    """Whether ``root / article_id`` is the article's ``path`` (not so for a name written with ``\\x``)."""
+    return "\\" not in article_id or os.fspath(root / article_id) == os.fspath(path)
 
 
 def discover(root: Path) -> Found:
@@ -103,6 +133,6 @@ class _Walk:
                 self.stack.append((prefix + name + "/", entry.path))
         elif name[-4:].lower() == ".txt" and entry.is_file():
             if self.with_stat:
-                self.found.append((prefix + name, entry.path, entry.stat()))
+                self.found.append((id_of(prefix + name), entry.path, entry.stat()))
             else:
-                self.names.append((prefix + name, entry.path))
+                self.names.append((id_of(prefix + name), entry.path))

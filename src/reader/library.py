@@ -20,7 +20,7 @@ from typing import Any, cast
 import orjson
 
 from reader.articles import Article, ArticleInfo, build_article, error_info, head_info, read_all, read_error
-from reader.discovery import Found, discover, walk
+from reader.discovery import Found, discover, id_of, path_is_id, walk
 from reader.errors import ArticleError, UsageError
 from reader.heads import Todo, describe_heads
 from reader.logs import logger
@@ -77,16 +77,6 @@ def _info_to_json(info: ArticleInfo) -> dict[str, Any]:
     if info.script_counts is not None:
         out["script_counts"] = info.script_counts
     return out
-
-
-def _json_safe(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _info_from_json(article_id: str, path: Path, raw: Any) -> ArticleInfo | None:
@@ -279,14 +269,19 @@ class Library:
         return article
 
     def resolve(self, id_or_path: str) -> str:
-        """The article id for an id, or for a filesystem path to an article inside the root."""
+        """The article id for an id, or for a filesystem path to an article inside the root.
+
+        An id may be given as the file's name itself when that is not UTF-8 (its bytes, as a shell passes
+        them), or as written in the listing (``x\\xff.txt``).
+        """
+        given = id_of(id_or_path)
         with self._lock:
             listed = self._listed
-        if listed is not None and id_or_path in listed:
-            return id_or_path
+        if listed is not None and given in listed:
+            return given
         paths = {article_id: path for article_id, path, _ in discover(self.root)}
-        if id_or_path in paths:
-            return id_or_path
+        if given in paths:
+            return given
         candidate = Path(id_or_path).expanduser()
         if candidate.is_file():
             found = self._id_for_path(candidate, paths)
@@ -355,7 +350,7 @@ class Library:
         lexical = (Path(os.path.abspath(self.root)), Path(os.path.abspath(path)))
         for base, target in (lexical, (self.root.resolve(), path.resolve())):
             try:
-                article_id = target.relative_to(base).as_posix()
+                article_id = id_of(target.relative_to(base).as_posix())
             except ValueError:
                 continue
             if article_id in paths:
@@ -412,7 +407,8 @@ class Library:
         section = {
             article_id: _info_to_json(info)
             for article_id, info in self._cache.items()
-            if _json_safe(article_id)  # a file name that is not UTF-8 is listed, just not cached
+            # the cache rebuilds a path from its id: not for a file name that is not UTF-8 (listed, not cached)
+            if path_is_id(article_id, self.root, info.path)
         }
         payload = orjson.dumps(
             {"version": CACHE_VERSION, "roots": {**self._other_roots, self._root_key(): section}}

@@ -173,9 +173,11 @@ def _discard_stdout() -> None:
         pass
 
 
-#: arguments that name files (any bytes the file system allows); every other one is text that may be stored
+#: arguments that name files (any bytes the file system allows), articles included (an article's id is its
+#: path in the folder: a name that is not UTF-8 is kept as is, docs/ARCHITECTURE.md "File names that are not
+#: UTF-8"); every other one is text that may be stored
 _PATH_ARGUMENTS = frozenset(
-    {"articles", "db", "log", "output", "file", "source", "stopwords", "from_exports"}
+    {"articles", "db", "log", "output", "file", "source", "stopwords", "from_exports", "article", "paths"}
 )
 
 
