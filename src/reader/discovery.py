@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import builtins
 import operator
+from collections import Counter
 import os
 import re
 import stat
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from reader.errors import UsageError
 from reader.logs import logger
@@ -53,6 +55,32 @@ def path_is_id(article_id: str, root: Path, path: str | Path) -> bool:
     return "\\" not in article_id or os.fspath(root / article_id) == os.fspath(path)
 
 
+Entry = TypeVar("Entry", bound=tuple[Any, ...])
+
+
+def _separate(entries: list[Entry], escaped: dict[str, str]) -> list[Entry]:
+    """``entries`` with a distinct id for each name :func:`id_of` changed whose id another file has (a
+    file whose name is that very text, ``x\\xff.txt``): its stray bytes as ``\\udcff``, then a number."""
+    counts = Counter(entry[0] for entry in entries)
+    if all(counts[id_of(relative)] == 1 for relative in escaped.values()):
+        return entries
+    taken = set(counts)
+    separated = []
+    for entry in entries:
+        relative = escaped.get(entry[1])
+        if relative is not None and counts[entry[0]] > 1:
+            article_id = _STRAY_BYTE.sub(lambda m: f"\\u{ord(m[0]):04x}", relative)
+            stem, dot, suffix = article_id.rpartition(".")
+            number = 1
+            while article_id in taken:
+                number += 1
+                article_id = f"{stem} ({number}){dot}{suffix}"
+            taken.add(article_id)
+            entry = cast("Entry", (article_id, *entry[1:]))
+        separated.append(entry)
+    return separated
+
+
 def discover(root: Path) -> Found:
     """(id, path, stat) of every ``*.txt`` under ``root``, following symlinks without looping.
 
@@ -76,6 +104,9 @@ def walk(root: Path, *, with_stat: bool) -> _Walk:
             walk.follow_next_link()
             continue
         walk.scan(*walk.stack.pop())
+    if walk.escaped:
+        walk.found = _separate(walk.found, walk.escaped)
+        walk.names = _separate(walk.names, walk.escaped)
     walk.found.sort(key=operator.itemgetter(0))
     walk.names.sort(key=operator.itemgetter(0))
     return walk
@@ -91,6 +122,7 @@ class _Walk:
         self.names: builtins.list[tuple[str, str]] = []  # (id, path), when not with_stat
         self.stack: list[tuple[str, str]] = []  # (id prefix, directory path)
         self.links: list[tuple[str, str]] = []
+        self.escaped: dict[str, str] = {}  # path -> its path under the root, of each name id_of changed
 
     def follow_next_link(self) -> None:
         self.links.sort(reverse=True)
@@ -132,7 +164,11 @@ class _Walk:
                 self.visited.add(key)
                 self.stack.append((prefix + name + "/", entry.path))
         elif name[-4:].lower() == ".txt" and entry.is_file():
+            relative = prefix + name
+            article_id = id_of(relative)
+            if article_id is not relative:
+                self.escaped[entry.path] = relative
             if self.with_stat:
-                self.found.append((id_of(prefix + name), entry.path, entry.stat()))
+                self.found.append((article_id, entry.path, entry.stat()))
             else:
-                self.names.append((id_of(prefix + name), entry.path))
+                self.names.append((article_id, entry.path))

@@ -274,14 +274,17 @@ class Library:
         An id may be given as the file's name itself when that is not UTF-8 (its bytes, as a shell passes
         them), or as written in the listing (``x\\xff.txt``).
         """
-        given = id_of(id_or_path)
         with self._lock:
             listed = self._listed
-        if listed is not None and given in listed:
-            return given
+        if listed is not None and id_or_path in listed:
+            return id_or_path
         paths = {article_id: path for article_id, path, _ in discover(self.root)}
-        if given in paths:
-            return given
+        if id_or_path in paths:
+            return id_or_path
+        if id_of(id_or_path) is not id_or_path:  # the name's own bytes: the file there, whatever its id
+            found = self._id_at(id_or_path, paths)
+            if found is not None:
+                return found
         candidate = Path(id_or_path).expanduser()
         if candidate.is_file():
             found = self._id_for_path(candidate, paths)
@@ -350,17 +353,24 @@ class Library:
         lexical = (Path(os.path.abspath(self.root)), Path(os.path.abspath(path)))
         for base, target in (lexical, (self.root.resolve(), path.resolve())):
             try:
-                article_id = id_of(target.relative_to(base).as_posix())
+                relative = target.relative_to(base).as_posix()
             except ValueError:
                 continue
-            if article_id in paths:
-                return article_id
+            found = self._id_at(relative, paths) if id_of(relative) is not relative else relative
+            if found in paths:
+                return found
         # Last resort: the same file reached through a different link.
         real = path.resolve()
         for article_id, found in paths.items():
             if Path(found).resolve() == real:
                 return article_id
         return None
+
+    def _id_at(self, relative: str, paths: dict[str, str]) -> str | None:
+        """The id of the file at ``relative`` under the root, a name that is not UTF-8 (its id may not be
+        ``id_of(relative)``: discovery._separate)."""
+        wanted = os.path.join(os.fspath(self.root), relative)
+        return next((article_id for article_id, path in paths.items() if path == wanted), None)
 
     def _cache_path(self) -> Path | None:
         return self.cache_dir / CACHE_FILE if self.cache_dir is not None else None
