@@ -102,8 +102,7 @@ def _title(first: str | None, stem: str) -> str:
 def _stem(article_id: str) -> str:
     name = article_id.rsplit("/", 1)[-1]
     stem = name[:-4] if name.lower().endswith(".txt") else Path(name).stem
-    # A file name that is not valid UTF-8 arrives with lone surrogates, which cannot be printed.
-    return stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return stem  # (an id is valid text: a file name's bytes that are not UTF-8 are written \xff, discovery)
 
 
 def error_info(article_id: str, path: Path, size: int, mtime_ns: int, error: str) -> ArticleInfo:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reader.discovery import id_of
 from reader.errors import ArticleError, UsageError
 from reader.sanitise import safe_line
 
@@ -30,7 +31,8 @@ SUFFIXES = (".html", ".htm", ".xhtml", ".mhtml", ".mht", ".epub", ".docx", ".pdf
 META_SUFFIX = ".meta.json"
 SOURCE_INFIX = ".source"
 MAX_SOURCE_BYTES = 200 * 1024 * 1024
-_BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+#: what an article's file name must not have (a byte that is not UTF-8 arrives as a lone surrogate)
+_BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\ud800-\udfff]+")
 
 
 @dataclass
@@ -225,7 +227,7 @@ def _metadata(source: Path, digest: str, extracted: Extracted, name: str) -> dic
 
     return {
         "title": text(extracted.title),
-        "source": str(source.resolve()),
+        "source": id_of(str(source.resolve())),  # a name that is not UTF-8 written as x\xff
         "source_sha256": digest,
         "original": f"{name}{SOURCE_INFIX}{source.suffix.lower()}",
         "format": source.suffix.lower().lstrip("."),
