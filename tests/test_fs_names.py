@@ -190,7 +190,8 @@ def test_reader_add_of_a_source_whose_name_is_not_utf8(tmp_path: Path, capsys) -
     root = tmp_path / "articles"
     root.mkdir()
     source = name(tmp_path, b"p\xff.html")
-    source.write_text(f"<html><body><p>{'这是一个很长的段落，讲述了数据和数据库的故事。' * 3}</p></body></html>")
+    paragraph = "这是一个很长的段落，讲述了数据和数据库的故事。" * 3
+    source.write_text(f"<html><body><p>{paragraph}</p></body></html>", encoding="utf-8")
     args = ["--articles", str(root), "--db", str(tmp_path / "db")]
     assert main([*args, "add", "--json", str(source)]) == 0
     record = json.loads(capsys.readouterr().out)
@@ -199,7 +200,10 @@ def test_reader_add_of_a_source_whose_name_is_not_utf8(tmp_path: Path, capsys) -
     assert meta["source"] == str(tmp_path / "p\\xff.html")
 
 
-async def test_the_app_opens_and_highlights_the_article(folder: Path, tmp_path: Path) -> None:
+async def test_the_app_opens_highlights_and_exports_the_article(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where `x` writes its export
     app = make_app(folder, tmp_path / "db")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -214,4 +218,12 @@ async def test_the_app_opens_and_highlights_the_article(folder: Path, tmp_path: 
         await pilot.press("v")
         await annotate_selection(pilot, "主题", "")
         [annotation] = screen.workspace.store.for_article(ODD_ID)
-    assert [a.quote for a in Workspace(folder, tmp_path / "db").store.for_article(ODD_ID)] == [annotation.quote]
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+    [written] = tmp_path.glob("reader-export-*.json")
+    [exported] = json.loads(written.read_text(encoding="utf-8"))["annotations"]
+    assert (exported["article_id"], exported["quote"]) == (ODD_ID, annotation.quote)
+    after_restart = Workspace(folder, tmp_path / "db").store.for_article(ODD_ID)
+    assert [a.quote for a in after_restart] == [annotation.quote]

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import builtins
 import operator
-from collections import Counter
 import os
 import re
 import stat
+from collections import Counter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 

@@ -417,7 +417,7 @@ class Library:
         section = {
             article_id: _info_to_json(info)
             for article_id, info in self._cache.items()
-            # the cache rebuilds a path from its id: not for a file name that is not UTF-8 (listed, not cached)
+            # the cache rebuilds a path from its id: not so for a name that is not UTF-8 (listed, not cached)
             if path_is_id(article_id, self.root, info.path)
         }
         payload = orjson.dumps(
