@@ -3,14 +3,15 @@ checking every annotation, whatever the layout, and cached per article version w
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.search import CorpusSearch
-from reader.search.layouts import BoundsLayout, build_segments, decode, encode
+from reader.search import CorpusSearch, tagdir
+from reader.search.layouts import BoundsLayout, build_segments, decode, encode, tagsets_in_masks
 from reader.search.tagspans import DIRECTORY, TagSpans
 from reader.store import make_annotation
 from reader.workspace import Workspace
@@ -93,6 +94,30 @@ def test_tags_by_position_are_those_of_every_overlapping_annotation(annotations,
     assert all(segments.tagsets[k] != segments.tagsets[k + 1] for k in range(len(segments.tagsets) - 1))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(annotation, min_size=1, max_size=8), matches()), min_size=1, max_size=4))
+def test_the_matches_of_many_articles_looked_up_together_get_each_their_own_tags(articles):
+    """A search looks up a batch of articles' matches in one pass over the mapped file
+    (``tagsets_in_masks``): each match gets the tags of its own article's annotations, whatever sits
+    before or after that article's mask in the file."""
+    table, blobs, placed, expected = Table(), [], [], []
+    for anns, (starts, ends, _) in articles:
+        ordered = sorted(anns)
+        segments = build_segments([(s, e, tags) for s, e, _, tags in ordered], table.intern, table.tagsets)
+        if not segments.tagsets:
+            continue
+        kind, _, blob = encode(segments, 75)
+        assert kind == "w"
+        placed.append((sum(map(len, blobs)) // 2, starts, ends))
+        blobs.append(blob)
+        expected.append([by_scanning(anns, a, b) for a, b in zip(starts, ends, strict=True)])
+    lengths = {b - a for _, starts, ends in placed for a, b in zip(starts, ends, strict=True)}
+    length = lengths.pop() if len(lengths) == 1 else 0
+    masks = memoryview(b"".join(blobs)).cast("H")
+    got = tagsets_in_masks(masks, placed, length, table.join)
+    assert [[table.tagsets[t] for t in ids] for ids in got] == expected
+
+
 @pytest.mark.parametrize("after", [b"", _OTHER_ARTICLE], ids=["first in the file", "after another"])
 def test_a_match_whose_ends_share_tags_but_not_its_middle_gets_every_tag(after):
     """甲 on the first and third characters, 乙 on the second: a two-character match over the first two, and
@@ -101,10 +126,14 @@ def test_a_match_whose_ends_share_tags_but_not_its_middle_gets_every_tag(after):
     segments = build_segments(
         [(0, 1, ("甲",)), (1, 2, ("乙",)), (2, 3, ("甲",))], table.intern, table.tagsets
     )
-    layout = _decoded(*encode(segments, 10), after=after)
+    kind, meta, blob = encode(segments, 10)
+    layout = _decoded(kind, meta, blob, after=after)
+    masks = memoryview(after + blob).cast("H")
     for starts, ends, length in (([0, 4], [2, 6], 2), ([0, 5], [3, 7], 0), ([0], [3], 3)):
         got = [table.tagsets[t] for t in layout.tagsets_of(starts, ends, length, table.join)]
         assert got[0] == ("甲", "乙") and all(tags == () for tags in got[1:])
+        (together,) = tagsets_in_masks(masks, [(len(after) // 2, starts, ends)], length, table.join)
+        assert [table.tagsets[t] for t in together] == got
 
 
 def test_a_long_text_with_few_annotations_keeps_bounds_not_a_mask():
@@ -201,29 +230,45 @@ def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path, settled, monkeypat
     assert tags_of(ws) == expected
     (cache / DIRECTORY).write_text('{"schema": 2, "data": "x", "tagsets": 5}', encoding="utf-8")
     assert tags_of(ws) == expected
-    import orjson
-
-    directory = orjson.loads((cache / DIRECTORY).read_bytes())
+    directory = tagdir.decode((cache / DIRECTORY).read_bytes())
     for tagsets in (
-        [[]],
-        [["来源"], []],
-        [[], ["来源"], ["来源"]],
+        [()],
+        [("来源",), ()],
+        [(), ("来源",), ("来源",)],
     ):  # too short, no empty first, twice (harmless)
-        (cache / DIRECTORY).write_bytes(orjson.dumps({**directory, "tagsets": tagsets}))
+        (cache / DIRECTORY).write_bytes(tagdir.encode(directory._replace(tagsets=tagsets)))
         assert tags_of(ws) == expected
-    directory = orjson.loads((cache / DIRECTORY).read_bytes())
+    directory = tagdir.decode((cache / DIRECTORY).read_bytes())
     damaged = [
-        {"ints": "!!"},  # not numbers
-        {"ints": [1.5] * len(directory["ints"])},
-        {"ints": directory["ints"][:2]},  # too few
-        {"shas": directory["shas"][1:]},  # one character short
-        {"kinds": "z" * len(directory["kinds"])},  # a kind no layout has
-        {"versions": ["1.2.3"]},  # not one string
+        {"ints": array("q", directory.ints[:2])},  # too few
+        {"shas": directory.shas[1:]},  # one character short
+        {"kinds": "z" * len(directory.kinds)},  # a kind no layout has
         {"versions": ""},  # (a search checks each entry's version before it trusts it again)
     ]
     for change in damaged:
-        (cache / DIRECTORY).write_bytes(orjson.dumps({**directory, **change, "stamp": None}))
+        (cache / DIRECTORY).write_bytes(tagdir.encode(directory._replace(**change, stamp=None)))
         assert tags_of(ws) == expected, change
+    whole = tagdir.encode(directory)
+    for raw in (whole[:-1], whole + b"\0", whole.replace(b'"sizes": [', b'"sizes": [1')):
+        (cache / DIRECTORY).write_bytes(raw)
+        assert tags_of(ws) == expected, raw
+
+
+def test_the_tag_cache_directory_keeps_any_article_id_and_tag():
+    """Ids from file names that are not UTF-8 (lone surrogates) and any tag come back as they were."""
+    directory = tagdir.Directory(
+        data="tagspans-1.bin",
+        stamp="1 2",
+        tagsets=[(), ("来源",), ("框架", "来源"), ("x\udcff", "框架")],
+        ids=["a.txt", "dir/b\udcff.txt", "c d.md"],
+        versions="1.2 3.4 5.6",
+        shas="0" * 48,
+        kinds="wbw",
+        ints=array("q", range(9)),
+    )
+    assert tagdir.decode(tagdir.encode(directory)) == directory
+    with pytest.raises(ValueError):
+        tagdir.decode(tagdir.encode(directory)[:-3])
 
 
 def test_a_damaged_annotation_file_gives_its_article_no_tags_and_blocks_no_search(tmp_path):

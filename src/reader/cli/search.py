@@ -131,7 +131,6 @@ class _JsonLines:
     def __init__(self, view: str, convert: Converter) -> None:
         self.view, self.convert = view, convert
         self._by_id = _ById([], _fragment)  # tagset id -> its tag list (a fragment)
-        self._tails = _ById([], _json)  # tagset id -> the end of a line with its tags (bytes)
         self._none = _fragment([])
         self._tags_json: dict[str, bytes] = {}
 
@@ -140,12 +139,6 @@ class _JsonLines:
         if self._by_id.table is not found.tags:  # another table of tagsets: start again
             self._by_id = _ById(found.tags, lambda tags: _fragment_of(self._tag_list(tags)))
         return self._by_id
-
-    def _line_tails(self, found: ArticleHits) -> _ById:
-        """What ends the line of a match with each tagset id of ``found``: ``"tags":[...]}`` and a newline."""
-        if self._tails.table is not found.tags:
-            self._tails = _ById(found.tags, lambda tags: b'"tags":' + self._tag_list(tags) + b"}\n")
-        return self._tails
 
     def _tag_list(self, tags: tuple[str, ...]) -> bytes:
         """``json.dumps(list(tags), ensure_ascii=False)``, controls escaped: joined from each tag's JSON,
@@ -190,41 +183,52 @@ class _JsonLines:
         return safe_json_bytes(b"".join(out))
 
     def _in_original(self, found: ArticleHits) -> bytes:
-        """In the original script: the context sliced from the article's text, every line made as if it
-        had no tags (the hot path of ``reader search --json``: one comprehension, no branch or lookup per
-        match); then the lines of tagged matches (a few in ten) get their tags in place of ``[]``."""
+        """In the original script: the context sliced from the article's text (the hot path of
+        ``reader search --json``: one comprehension, no branch per match)."""
         import orjson
 
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         article_id, title = _fragment(found.article_id), _fragment(found.title)
-        none = self._none
         line = found.text.replace("\n", " ")
         c = _context()
-        lines = [
-            dumps(
-                {
-                    "article_id": article_id,
-                    "title": title,
-                    "start": a,
-                    "end": b,
-                    "before": line[a - c if a > c else 0 : a],
-                    "match": line[a:b],
-                    "after": line[b : b + c],
-                    "tags": none,
-                },
-                option=newline,
-            )
-            for a, b in zip(found.starts, found.ends, strict=True)
-        ]
         tagsets = found.tagsets
-        if tagsets is not None:
-            tails, cut = self._line_tails(found), -len(_UNTAGGED_TAIL)
-            for k in compress(range(len(lines)), tagsets):
-                lines[k] = lines[k][:cut] + tails[tagsets[k]]
+        if tagsets is None:
+            none = self._none
+            lines = [
+                dumps(
+                    {
+                        "article_id": article_id,
+                        "title": title,
+                        "start": a,
+                        "end": b,
+                        "before": line[a - c if a > c else 0 : a],
+                        "match": line[a:b],
+                        "after": line[b : b + c],
+                        "tags": none,
+                    },
+                    option=newline,
+                )
+                for a, b in zip(found.starts, found.ends, strict=True)
+            ]
+        else:
+            tags = self._tag_lists(found)
+            lines = [
+                dumps(
+                    {
+                        "article_id": article_id,
+                        "title": title,
+                        "start": a,
+                        "end": b,
+                        "before": line[a - c if a > c else 0 : a],
+                        "match": line[a:b],
+                        "after": line[b : b + c],
+                        "tags": tags[t],
+                    },
+                    option=newline,
+                )
+                for a, b, t in zip(found.starts, found.ends, tagsets, strict=True)
+            ]
         return b"".join(lines)
-
-
-_UNTAGGED_TAIL = b'"tags":[]}\n'  # how orjson ends the line of a match without tags ("tags" is the last key)
 
 
 class _ById(dict[int, Any]):

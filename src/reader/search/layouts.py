@@ -24,8 +24,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from itertools import compress, repeat
-from operator import gt, itemgetter, ne, sub
+from itertools import compress, pairwise, repeat
+from operator import add, gt, itemgetter, ne, sub
 from typing import Any, Final, NamedTuple
 
 INT: Final = "i"
@@ -158,6 +158,35 @@ class MaskLayout:
 
 
 Layout = BoundsLayout | MaskLayout
+
+
+def tagsets_in_masks(
+    masks: Sequence[int], placed: list[tuple[int, list[int], list[int]]], length: int, join: Join
+) -> list[list[int]]:
+    """:meth:`MaskLayout.tagsets_of` for the matches of many articles at once: ``placed`` has each one's
+    mask (its offset in ``masks``, the whole mapped file), starts and ends. Every match's first and last
+    characters are read in two C-level lookups for all: the hot path of a search with tags, where the
+    ~8 matches of an article looked up on their own cost ~5 µs, mostly the steps around the lookup.
+    IndexError if a mask is cut short (past the file's end)."""
+    first: list[int] = []
+    last: list[int] = []  # (each match's last character; unused for one-character matches)
+    cuts = [0]
+    for offset, starts, ends in placed:
+        first += map(add, starts, repeat(offset))
+        if length != 1:
+            last += map(add, ends, repeat(offset - 1))
+        cuts.append(len(first))
+    out = _pick(masks, first)
+    if length != 1:
+        at_last = _pick(masks, last)
+        crossing = set(compress(range(len(out)), map(ne, out, at_last))) if at_last != out else set()
+        if length != 2:  # 3+ characters may leave a segment and come back
+            for k in compress(range(len(out)), map(gt, map(sub, last, first), repeat(1))):
+                if k not in crossing and len(set(masks[first[k] : last[k] + 1])) > 1:
+                    crossing.add(k)
+        for k in crossing:
+            out[k] = join(dict.fromkeys(masks[first[k] : last[k] + 1]))
+    return [out[a:b] for a, b in pairwise(cuts)]
 
 
 def _pick(values: Any, indices: list[int]) -> list[Any]:

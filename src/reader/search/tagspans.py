@@ -13,10 +13,9 @@ under another stamp checks each entry it uses, and the others when it saves (onc
 
 In the search cache folder:
 
-* ``tagspans.json``: {"schema", "data": the data file's name, "stamp", "tagsets": [[tag, ...], ...], and
-  the articles in columns (10,000 parsed in ~5 ms: few objects): "ids", "versions" (the store's, as
-  text, joined by spaces), "shas" (sha256[:16] one after the other), "kinds" (a letter each) and "ints"
-  (per article the byte offset and two numbers of its layout)};
+* ``tagspans.dir`` (:mod:`reader.search.tagdir`): the data file's name, the stamp, the table of tag tuples,
+  and the articles in columns (10,000 read in ~3 ms): ids, versions (the store's), sha256[:16], kinds (a
+  letter each) and ints (per article the byte offset and two numbers of its layout);
 * ``tagspans-<gen>.bin``: the layouts (:func:`reader.search.layouts.encode`), one after the other.
 
 A search that built new layouts writes a new data file (every entry still cached) and then the directory,
@@ -29,15 +28,14 @@ import mmap
 import os
 import secrets
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from reader.errors import StoreError
 from reader.logs import logger
+from reader.search import tagdir
 from reader.search.layouts import (
     INT,
     ITEM,
@@ -47,12 +45,12 @@ from reader.search.layouts import (
     BoundsLayout,
     Interval,
     Layout,
-    MaskLayout,
     Segments,
     blob_size,
     build_segments,
     decode,
     encode,
+    tagsets_in_masks,
 )
 from reader.tags import under_any_alike
 
@@ -61,11 +59,13 @@ if TYPE_CHECKING:
 
 log = logger(__name__)
 
-SCHEMA = 4  # 4: masks of 16-bit tagset ids; the changes stamp; columns as strings
-DIRECTORY = "tagspans.json"
+DIRECTORY = "tagspans.dir"  # (its version: reader.search.tagdir.MAGIC)
+_OLD_DIRECTORY = "tagspans.json"  # the JSON form of earlier versions: removed when a directory is written
 _FIELDS = 3  # ints a row of the directory: byte offset, two numbers of layout
 
 Placer = Callable[[], Callable[[list["JsonDict"]], list[Interval]]]
+#: an article whose matches' tags are asked: id, sha256, text length, placer, starts, ends
+Lookup = tuple[str, str, int, Placer, list[int], list[int]]
 #: a layout built by one search, its tags spelt out: article id, the store's version, sha256[:16], the
 #: segments' bounds and tags, the text's length (see :meth:`TagSpans.built`)
 Built = tuple[str, str, str, list[int], list[tuple[str, ...]], int]
@@ -152,47 +152,33 @@ class TagSpans:
         self._loaded = True
         self._stamp = self.store.changes_stamp()  # first: whatever changes after this moves it
         try:
-            raw = orjson.loads((self.folder / DIRECTORY).read_bytes())
-            if raw.get("schema") != SCHEMA:
-                return
-            tagsets = [tuple(t) for t in raw["tagsets"]]
-            ids, shas, kinds, stamp = raw["ids"], raw["shas"], raw["kinds"], raw.get("stamp")
-            ints = array("q", raw["ints"])  # (TypeError unless every one is an int)
+            d = directory = tagdir.decode((self.folder / DIRECTORY).read_bytes())
+            tagsets, ids, shas, kinds, ints = d.tagsets, d.ids, d.shas, d.kinds, d.ints
             if not tagsets or tagsets[0] != ():  # (a tuple twice is harmless: either id has its tags)
                 return
             if not (
                 len(shas) == _SHA * len(ids) and len(kinds) == len(ids) and len(ints) == _FIELDS * len(ids)
             ):
                 return
-            if not set(kinds) <= set(KINDS) or not all(
-                type(v) is str for v in (shas, kinds, raw["versions"])
-            ):
+            if not set(kinds) <= set(KINDS):
                 return
-            with open(self.folder / str(raw["data"]), "rb") as f:
+            with open(self.folder / directory.data, "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else None
                 data = memoryview(mapped if mapped is not None else b"")
-            data_ints, masks = data.cast(INT), data.cast(MASK_ITEM)  # (ValueError if cut: damaged)
+            data_ints, masks = data.cast(INT), data.cast(MASK_ITEM)  # (TypeError if cut: damaged)
         except FileNotFoundError:
             return
-        except (
-            OSError,
-            ValueError,
-            TypeError,
-            KeyError,
-            AttributeError,
-            OverflowError,
-            orjson.JSONDecodeError,
-        ) as e:
+        except (OSError, ValueError, TypeError) as e:
             log.debug("rebuilding the search's tag spans in %s: %s", self.folder, e)
             return
         self.tagsets, self._ids = tagsets, None
         self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self._shas, self._kinds, self._ints = shas, kinds, ints
-        self._versions_text, self._versions = raw["versions"], None
-        self._data_name, self._bytes, self._mapped = str(raw["data"]), data, mapped
+        self._versions_text, self._versions = directory.versions, None
+        self._data_name, self._bytes, self._mapped = directory.data, data, mapped
         self._data_ints, self._masks = data_ints, masks
-        self._saved_stamp = stamp if type(stamp) is str else None
+        self._saved_stamp = directory.stamp
         self._trusted = self._stamp is not None and self._stamp == self._saved_stamp
 
     def _version_at(self, row: int) -> str | None:
@@ -227,17 +213,17 @@ class TagSpans:
             with suppress(OSError, ValueError):  # (Linux 5.14+; elsewhere the pages fault in one by one)
                 self._mapped.madvise(_MADV_POPULATE_READ)
 
-    def _mask(self, article_id: str, sha256: str, text_length: int) -> MaskLayout | None:
-        """What :meth:`_cached` finds for a trusted mask (the commonest entry), with a third of its steps:
-        None where it would find anything else (then it is asked)."""
+    def _mask_at(self, article_id: str, sha256: str, text_length: int) -> int | None:
+        """Where the trusted mask of this version of the article starts in the data file (in mask items),
+        the commonest entry found with a third of :meth:`_cached`'s steps; None where it would find
+        anything else (then it is asked)."""
         row = self._rows.get(article_id)
-        if row is None or self._kinds[row] != "w":
+        if row is None or self._kinds[row] != "w" or article_id in self._new:
             return None
         ints, at = self._ints, _FIELDS * row
-        size = ints[at + 1]
-        if size < text_length or not self._shas.startswith(sha256[:_SHA], _SHA * row):
+        if ints[at + 1] < text_length or not self._shas.startswith(sha256[:_SHA], _SHA * row):
             return None
-        return MaskLayout(self._masks, ints[at] // MASK_BYTES, size)  # (past the file's end: cut short)
+        return ints[at] // MASK_BYTES  # (past the file's end: cut short, an IndexError when read)
 
     def intern(self, tags: tuple[str, ...]) -> int:
         if self._ids is None:  # (only a search that builds or joins needs it: made then)
@@ -313,20 +299,56 @@ class TagSpans:
     ) -> list[int] | None:
         """The tagset id of each match of ``found`` (starts, ends, the length of every match or 0) in the
         article (:meth:`layout`); None if no annotation covers anything."""
+        starts, ends, length = found
+        return self.tagsets_of_articles([(article_id, sha256, text_length, placer, starts, ends)], length)[0]
+
+    def tagsets_of_articles(self, articles: Sequence[Lookup], length: int) -> list[list[int] | None]:
+        """:meth:`tagsets_of` for each of ``articles`` (id, sha256, text length, placer, starts, ends),
+        ``length`` that of every match or 0. While the cache is trusted, the articles with a mask (the
+        usual case) are looked up together (:func:`tagsets_in_masks`); the others one by one."""
         if not self._loaded:
             self._load()
-        self._asked += 1
-        if self._asked == _POPULATE_AFTER:
+        asked = self._asked
+        self._asked += len(articles)
+        if asked < _POPULATE_AFTER <= self._asked:
             self._populate()
-        if self._trusted and article_id not in self._new:  # (the usual case, in a few lines: see _mask)
-            mask = self._mask(article_id, sha256, text_length)
-            if mask is not None:
+        out: list[list[int] | None] = [None] * len(articles)
+        masked: list[int] = []
+        if self._trusted:
+            placed = []
+            for j, (article_id, sha256, text_length, _, starts, ends) in enumerate(articles):
+                offset = self._mask_at(article_id, sha256, text_length)
+                if offset is not None:
+                    placed.append((offset, starts, ends))
+                    masked.append(j)
+            if placed:
                 try:
-                    tagsets = mask.tagsets_of(*found, self.join)
-                    if max(tagsets) < len(self.tagsets):
-                        return tagsets
-                except IndexError:  # (a damaged entry: cut short; what follows rebuilds it)
-                    pass
+                    found = tagsets_in_masks(self._masks, placed, length, self.join)
+                    if max(map(max, filter(None, found)), default=0) < len(self.tagsets):
+                        for j, tagsets in zip(masked, found, strict=True):
+                            out[j] = tagsets
+                    else:
+                        masked = []
+                except IndexError:  # (a damaged entry: cut short; looked up one by one, and rebuilt)
+                    masked = []
+        if len(masked) < len(articles):
+            done = set(masked)
+            for j, (article_id, sha256, text_length, placer, starts, ends) in enumerate(articles):
+                if j not in done:
+                    out[j] = self._tagsets_one(
+                        article_id, sha256, text_length, placer, (starts, ends, length)
+                    )
+        return out
+
+    def _tagsets_one(
+        self,
+        article_id: str,
+        sha256: str,
+        text_length: int,
+        placer: Placer,
+        found: tuple[list[int], list[int], int],
+    ) -> list[int] | None:
+        """:meth:`tagsets_of` for an article whose layout is not a trusted mask, or is damaged."""
         layout = self.layout(article_id, sha256, text_length, placer)
         if layout is None:
             return None
@@ -383,19 +405,20 @@ class TagSpans:
             log.debug("search: cannot check the cached tag spans: %s", e)
             return None
 
-    def _directory(self, data_name: str, stamp: str | None, columns: dict[str, list[Any]]) -> dict[str, Any]:
-        """What ``tagspans.json`` holds (see the module docstring)."""
-        return {
-            "schema": SCHEMA,
-            "data": data_name,
-            "stamp": stamp,
-            "tagsets": self.tagsets,
-            "ids": columns["ids"],
-            "versions": _SEP.join(columns["versions"]),
-            "shas": "".join(columns["shas"]),
-            "kinds": "".join(columns["kinds"]),
-            "ints": columns["ints"],
-        }
+    def _directory(
+        self, data_name: str, stamp: str | None, columns: dict[str, list[Any]]
+    ) -> tagdir.Directory:
+        """What ``tagspans.dir`` holds (:mod:`reader.search.tagdir`)."""
+        return tagdir.Directory(
+            data=data_name,
+            stamp=stamp,
+            tagsets=self.tagsets,
+            ids=columns["ids"],
+            versions=_SEP.join(columns["versions"]),
+            shas="".join(columns["shas"]),
+            kinds="".join(columns["kinds"]),
+            ints=array("q", columns["ints"]),
+        )
 
     def _write(self, stamp: str | None, stale: set[str], *, new_data: bool) -> None:
         """Write the directory of the entries still good and what this search built (into a new data file,
@@ -435,7 +458,7 @@ class TagSpans:
             if new_data:
                 (self.folder / name).write_bytes(b"".join(parts))
             tmp = self.folder / f".{DIRECTORY}.{name}.{secrets.token_hex(4)}.tmp"
-            tmp.write_bytes(orjson.dumps(directory))
+            tmp.write_bytes(tagdir.encode(directory))
             os.replace(tmp, self.folder / DIRECTORY)
         except OSError as e:
             log.debug("cannot write the search's tag spans in %s: %s", self.folder, e)
@@ -443,7 +466,7 @@ class TagSpans:
                 with suppress(OSError):
                     (self.folder / name).unlink()
             return
-        for old in self.folder.glob("tagspans-*.bin"):
+        for old in [*self.folder.glob("tagspans-*.bin"), self.folder / _OLD_DIRECTORY]:
             if old.name != name:
                 with suppress(OSError):
                     old.unlink()
