@@ -3,6 +3,7 @@ checking every annotation, whatever the layout, and cached per article version w
 
 from __future__ import annotations
 
+import sys
 from array import array
 from pathlib import Path
 
@@ -249,9 +250,38 @@ def test_a_damaged_tag_cache_is_rebuilt_not_trusted(tmp_path, settled, monkeypat
         (cache / DIRECTORY).write_bytes(tagdir.encode(directory._replace(**change, stamp=None)))
         assert tags_of(ws) == expected, change
     whole = tagdir.encode(directory)
-    for raw in (whole[:-1], whole + b"\0", whole.replace(b'"sizes": [', b'"sizes": [1')):
+    elsewhere = "big" if sys.byteorder == "little" else "little"
+    for raw in (
+        whole[:-1],
+        whole + b"\0",
+        whole.replace(b'"sizes": [', b'"sizes": [1'),
+        whole.replace(f'"byteorder": "{sys.byteorder}"'.encode(), f'"byteorder": "{elsewhere}"'.encode()),
+        whole.replace(directory.data.encode(), b"../" + directory.data.encode()),
+        tagdir.MAGIC + b"[" * 1000 + b"\n",  # (nested too deep for the JSON parser)
+    ):
         (cache / DIRECTORY).write_bytes(raw)
         assert tags_of(ws) == expected, raw
+    # an offset before the data file's start, with the stamp kept: never read from elsewhere in the file
+    directory = tagdir.decode((cache / DIRECTORY).read_bytes())
+    moved = array("q", directory.ints)
+    moved[0] = -4
+    (cache / DIRECTORY).write_bytes(tagdir.encode(directory._replace(ints=moved)))
+    assert tags_of(ws) == expected
+
+
+def test_a_tag_cache_entry_that_cannot_be_written_is_dropped_not_a_crash(tmp_path):
+    """A layout whose sha256 is not hexadecimal (from a damaged search index) cannot go into the cache's
+    directory: the search that built it ends as usual, and the entry is simply not kept."""
+    ws = _workspace(tmp_path)
+    ws.annotate(ws.load("a.txt"), 3, 5, tags=["来源"])
+    expected = tags_of(ws)
+    cache = CorpusSearch(ws).cache_dir
+    spans = TagSpans(cache, ws.store)
+    spans.loaded_trusted()
+    spans.adopt([("a.txt", "1", "é" * 16, [0, 2], [("来源",)], 4)])
+    spans.save()
+    assert tags_of(ws) == expected
+    assert not list(cache.glob(".*.tmp"))
 
 
 def test_the_tag_cache_directory_keeps_any_article_id_and_tag():

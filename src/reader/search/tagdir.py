@@ -5,22 +5,26 @@ forked child, so its cost is paid once and alone): for 10,000 articles a JSON fo
 the ~12,000 tag strings of its table of tag tuples. Here each column is one block of bytes, and the tag
 tuples are indices into a list of the distinct tags (a few dozen).
 
-The file: :data:`MAGIC`; a line of JSON (ASCII: any string survives, lone surrogates too) with the data
-file's name, the store's changes stamp, the distinct tags and the size of each block; then the blocks:
-the article ids (UTF-8, surrogates passed, NUL-separated: a file name cannot hold NUL), the store's
-versions (ASCII, space-separated), the sha256[:16] of each article one after the other, a kind letter each,
-the layouts' integers (native int64), then the length of each tag tuple and the tags' indices (native int32).
-:func:`decode` raises ValueError for anything that is not exactly that: a damaged cache is rebuilt.
+The file: :data:`MAGIC`; a line of JSON (ASCII: any string survives, lone surrogates too) with the byte
+order, the data file's name, the store's changes stamp, the distinct tags and the size of each block;
+then the blocks: the article ids (UTF-8, surrogates passed, NUL-separated: a file name cannot hold NUL),
+the store's versions (ASCII, space-separated), the sha256[:16] of each article one after the other, a
+kind letter each, the layouts' integers (native int64), then the length of each tag tuple and the tags'
+indices (native int32). :func:`decode` raises ValueError for anything that is not exactly that: a
+damaged cache is rebuilt.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
 from array import array
 from itertools import islice, repeat
 from typing import NamedTuple
 
 MAGIC = b"reader tagspans 5\n"
+_DATA_NAME = re.compile(r"tagspans-[0-9a-f]+\.bin")  # the data file: in the same folder, nothing else
 _BLOCKS = ("ids", "versions", "shas", "kinds", "ints", "lengths", "tags")
 _INTS, _TAG_INTS = "q", "i"
 
@@ -50,6 +54,7 @@ def encode(directory: Directory) -> bytes:
         array(_TAG_INTS, [index[tag] for tags in directory.tagsets for tag in tags]).tobytes(),
     ]
     header = {
+        "byteorder": sys.byteorder,  # (the integers are native)
         "data": directory.data,
         "stamp": directory.stamp,
         "tags": names,
@@ -63,13 +68,17 @@ def decode(raw: bytes) -> Directory:
     if not raw.startswith(MAGIC):
         raise ValueError("not a tag-span directory of this version")
     end = raw.find(b"\n", len(MAGIC))
-    header = json.loads(raw[len(MAGIC) : end]) if end > 0 else None
-    if not isinstance(header, dict):
-        raise ValueError("no header")
+    try:
+        header = json.loads(raw[len(MAGIC) : end]) if end > 0 else None
+    except RecursionError as e:  # (nested too deep)
+        raise ValueError("a damaged header") from e
+    if not isinstance(header, dict) or header.get("byteorder") != sys.byteorder:
+        raise ValueError("no header, or one written on another kind of machine")
     data, stamp = header.get("data"), header.get("stamp")
     names, sizes = header.get("tags"), header.get("sizes")
     if not (
         type(data) is str
+        and _DATA_NAME.fullmatch(data)
         and (stamp is None or type(stamp) is str)
         and type(names) is list
         and all(type(name) is str for name in names)

@@ -152,8 +152,9 @@ class TagSpans:
         self._loaded = True
         self._stamp = self.store.changes_stamp()  # first: whatever changes after this moves it
         try:
-            d = directory = tagdir.decode((self.folder / DIRECTORY).read_bytes())
-            tagsets, ids, shas, kinds, ints = d.tagsets, d.ids, d.shas, d.kinds, d.ints
+            directory = tagdir.decode((self.folder / DIRECTORY).read_bytes())
+            tagsets, ids, shas, kinds = directory.tagsets, directory.ids, directory.shas, directory.kinds
+            ints = directory.ints
             if not tagsets or tagsets[0] != ():  # (a tuple twice is harmless: either id has its tags)
                 return
             if not (
@@ -202,9 +203,14 @@ class TagSpans:
         size = blob_size(kind, meta)
         if not size:
             return True
-        if offset % ITEM or offset + size > len(self._bytes):
+        if not self._within(offset, size):
             return False  # damaged: built again
         return decode(kind, meta, self._data_ints, self._masks, offset)  # (its ids: checked by tagsets_of)
+
+    def _within(self, offset: int, size: int) -> bool:
+        """A stored layout of ``size`` bytes at ``offset`` lies wholly in the data file (else it is damaged:
+        built again, never read from another layout's bytes)."""
+        return offset >= 0 and not offset % ITEM and offset + size <= len(self._bytes)
 
     def _populate(self) -> None:
         """Map every page of the data file at once: a search that looks up thousands of articles would
@@ -221,7 +227,7 @@ class TagSpans:
         if row is None or self._kinds[row] != "w" or article_id in self._new:
             return None
         ints, at = self._ints, _FIELDS * row
-        if ints[at + 1] < text_length or not self._shas.startswith(sha256[:_SHA], _SHA * row):
+        if ints[at + 1] < text_length or ints[at] < 0 or not self._shas.startswith(sha256[:_SHA], _SHA * row):
             return None
         return ints[at] // MASK_BYTES  # (past the file's end: cut short, an IndexError when read)
 
@@ -289,22 +295,10 @@ class TagSpans:
                 self._new[article_id] = (key, sha, segments, text_length)
         return BoundsLayout(*segments) if segments.tagsets else None
 
-    def tagsets_of(
-        self,
-        article_id: str,
-        sha256: str,
-        text_length: int,
-        placer: Placer,
-        found: tuple[list[int], list[int], int],
-    ) -> list[int] | None:
-        """The tagset id of each match of ``found`` (starts, ends, the length of every match or 0) in the
-        article (:meth:`layout`); None if no annotation covers anything."""
-        starts, ends, length = found
-        return self.tagsets_of_articles([(article_id, sha256, text_length, placer, starts, ends)], length)[0]
-
     def tagsets_of_articles(self, articles: Sequence[Lookup], length: int) -> list[list[int] | None]:
-        """:meth:`tagsets_of` for each of ``articles`` (id, sha256, text length, placer, starts, ends),
-        ``length`` that of every match or 0. While the cache is trusted, the articles with a mask (the
+        """The tagset id of each match of each of ``articles`` (id, sha256, text length, placer, starts,
+        ends; ``length`` that of every match or 0) in the article (:meth:`layout`), or None for an article
+        where no annotation covers anything. While the cache is trusted, the articles with a mask (the
         usual case) are looked up together (:func:`tagsets_in_masks`); the others one by one."""
         if not self._loaded:
             self._load()
@@ -348,7 +342,7 @@ class TagSpans:
         placer: Placer,
         found: tuple[list[int], list[int], int],
     ) -> list[int] | None:
-        """:meth:`tagsets_of` for an article whose layout is not a trusted mask, or is damaged."""
+        """:meth:`tagsets_of_articles` for an article whose layout is not a trusted mask, or is damaged."""
         layout = self.layout(article_id, sha256, text_length, placer)
         if layout is None:
             return None
@@ -446,25 +440,27 @@ class TagSpans:
             if article_id in self._new or article_id in stale or version is None:
                 continue
             kind, (at, *meta) = self._kinds[row], self._ints[_FIELDS * row : _FIELDS * (row + 1)]
+            if not self._within(at, blob_size(kind, meta)):
+                continue  # damaged: built again when next needed
             blob = bytes(self._bytes[at : at + blob_size(kind, meta)]) if new_data else at
             add(article_id, version, self._shas[_SHA * row : _SHA * (row + 1)], kind, meta, blob)
         for article_id, (version, sha, segments, length) in self._new.items():
             made = encode(segments, length) if segments.tagsets else ("b", [0, 0], b"")
             add(article_id, version, sha, *made)
         name = f"tagspans-{secrets.token_hex(6)}.bin" if new_data else self._data_name
-        directory = self._directory(name, stamp, columns)
+        tmp = self.folder / f".{DIRECTORY}.{name}.{secrets.token_hex(4)}.tmp"
         try:
+            directory = tagdir.encode(self._directory(name, stamp, columns))
             self.folder.mkdir(parents=True, exist_ok=True)
             if new_data:
                 (self.folder / name).write_bytes(b"".join(parts))
-            tmp = self.folder / f".{DIRECTORY}.{name}.{secrets.token_hex(4)}.tmp"
-            tmp.write_bytes(tagdir.encode(directory))
+            tmp.write_bytes(directory)
             os.replace(tmp, self.folder / DIRECTORY)
-        except OSError as e:
+        except (OSError, ValueError) as e:  # (ValueError: a column that cannot be encoded: not kept)
             log.debug("cannot write the search's tag spans in %s: %s", self.folder, e)
-            if new_data:
+            for written in (tmp, self.folder / name) if new_data else (tmp,):
                 with suppress(OSError):
-                    (self.folder / name).unlink()
+                    written.unlink()
             return
         for old in [*self.folder.glob("tagspans-*.bin"), self.folder / _OLD_DIRECTORY]:
             if old.name != name:
