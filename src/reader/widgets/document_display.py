@@ -28,6 +28,7 @@ from reader.sanitise import CONTROL_TABLE
 from reader.widgets.document_readings import ReadingRows
 from reader.widgets.document_style import CURRENT_MATCH, MATCH, NO_MATCH, RunStyles
 from reader.widgets.document_wrapping import WrappedText
+from reader.widgets.scrollbar_rows import move_thumb
 
 __all__ = ["TextDisplay"]
 
@@ -123,7 +124,12 @@ class TextDisplay(WrappedText):
         return self._current_match
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        # ScrollView.watch_scroll_y, but the scrollbar repaints only the rows whose look changes (not all of
+        # them at every page-down: ``scrollbar_rows``)
+        if self.show_vertical_scrollbar:
+            move_thumb(self.vertical_scrollbar, new_value)
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
         if self.reading_rows is not None:  # keep the readings a few screens ahead of the scroll
             self.reading_rows.want(self)
 
