@@ -89,6 +89,23 @@ async def test_shift_right_selects_and_escape_clears_the_selection_only(app: Rea
         assert isinstance(app.screen, ReadingScreen)
 
 
+async def test_the_header_position_follows_each_page_down(app: ReaderApp) -> None:
+    # the header says how far into the body the cursor is; paging moves it on, and the header with it
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot)
+        doc = document(screen)
+        assert "  ·  0%  ·  " in header(screen)
+        shown = []
+        while doc.scroll_y < doc.max_scroll_y:
+            await pilot.press("pagedown")
+            percent = int(header(screen).split("  ·  ")[2].rstrip("%"))
+            assert f"{percent}%" == screen.position_label(doc.cursor)
+            shown.append(percent)
+        assert len(shown) >= 2 and shown == sorted(set(shown)), shown  # on at each page, never stuck
+        await pilot.press("g")
+        assert "  ·  0%  ·  " in header(screen)
+
+
 async def test_v_selects_the_sentence_and_a_tags_and_saves_it(app: ReaderApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_article(pilot)

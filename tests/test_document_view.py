@@ -11,12 +11,14 @@ import pytest
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.strip import Strip
 
 from _pilot import wait_until
 from reader.layout import CLOSING, OPENING, wrap_text
 from reader.sentences import sentence_bounds
+from reader.widgets import document_wrapping
 from reader.widgets.document import DocumentView, Highlight
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -338,6 +340,81 @@ async def test_kinsoku_on_rendered_lines(doc_app: OpenDoc) -> None:
                     para_end = index + 1 < len(layout) and layout.is_blank(index + 1)
                     assert para_end or text[-1] not in OPENING, text
             await pilot.press("pagedown")
+
+
+def scrollbar_rows(view: DocumentView) -> list[list[tuple[str, Style | None]]]:
+    """What the document's scrollbar paints, row by row (text and style of each segment)."""
+    bar = view.vertical_scrollbar
+    return [[(seg.text, seg.style) for seg in strip] for strip in bar.render_lines(bar.size.region)]
+
+
+async def test_scrollbar_after_paging_is_what_a_full_repaint_draws(doc_app: OpenDoc) -> None:
+    # paging repaints only the scrollbar rows whose look changes (widgets/scrollbar_rows.py): the rows kept
+    # from before must be what the bar now draws, the thumb where the scroll is, through a page-down, a jump
+    # back up, several pages at once and the end
+    text = ZUOZHUAN.read_text(encoding="utf-8")[:60_000]  # a thumb a few cells tall: its ends move
+    async with doc_app("", (100, 30)) as (_app, pilot, view):
+        view.set_document(text)
+        await wait_until(pilot, lambda: bool(view.text_layout and view.text_layout.complete), "wrapped")
+        bar = view.vertical_scrollbar
+        seen = set()
+        for keys in [["pagedown"]] * 6 + [["pageup"] * 2, ["pagedown"] * 3, ["G"], ["g"]]:
+            await pilot.press(*keys)
+            shown = scrollbar_rows(view)
+            seen.add(repr(shown))
+            bar.refresh()  # the whole bar drawn afresh at the same position
+            assert scrollbar_rows(view) == shown, (keys, view.scroll_y)
+        assert len(seen) >= 8  # the thumb did move between the steps
+
+
+async def test_paging_repaints_only_the_scrollbar_rows_that_change(doc_app: OpenDoc) -> None:
+    # a page-down of zuozhuan moves the thumb by about an eighth of a cell: a row or two to repaint, not 29
+    async with doc_app("", (100, 30)) as (_app, pilot, view):
+        view.set_document(ZUOZHUAN.read_text(encoding="utf-8"))
+        await wait_until(pilot, lambda: bool(view.text_layout and view.text_layout.complete), "wrapped")
+        bar = view.vertical_scrollbar
+        repainted: list[tuple[int, ...]] = []
+        full_refresh = bar.refresh
+
+        def refresh(*regions: Region, **kwargs: bool) -> DocumentView:
+            repainted.append(tuple(y for region in regions for y in region.line_range) or (-1,))
+            return full_refresh(*regions, **kwargs)
+
+        bar.refresh = refresh  # type: ignore[method-assign]
+        for _ in range(8):
+            await pilot.press("pagedown")
+        assert repainted, "the thumb never moved"
+        assert all(-1 not in rows and len(rows) <= 2 for rows in repainted), repainted
+
+
+async def test_scrollbar_follows_the_height_while_a_long_text_is_wrapped(
+    doc_app: OpenDoc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the rest of zuozhuan is wrapped between frames and the height estimated again each time, without a
+    # layout pass of the screen (document_wrapping._set_virtual_height): the thumb must still be sized to
+    # the height of the moment, and the end reachable
+    monkeypatch.setattr(document_wrapping, "WRAP_STEP_PAUSE", 3600)  # wrapped only as the pages ask
+    async with doc_app("", (100, 30)) as (_app, pilot, view):
+        view.set_document(ZUOZHUAN.read_text(encoding="utf-8"))
+        await pilot.pause()
+        layout = view.text_layout
+        assert layout is not None
+        bar = view.vertical_scrollbar
+        heights = set()
+        while not layout.complete and len(heights) < 4:
+            await pilot.press("pagedown")
+            heights.add(view.virtual_size.height)
+            assert bar.window_virtual_size == view.virtual_size.height
+            shown = scrollbar_rows(view)
+            bar.refresh()
+            assert scrollbar_rows(view) == shown
+        assert len(heights) == 4  # the estimate changed while the text was wrapped
+        view._wrap_through(None)  # the rest at once: the height is now exact (smaller than estimated)
+        await pilot.pause()
+        assert view.virtual_size.height == len(layout) == bar.window_virtual_size
+        await pilot.press("G")
+        assert view.scroll_percent == 100 and view.scroll_y == view.max_scroll_y
+        assert view._cursor_row() is not None
 
 
 async def test_resize_rewraps_and_keeps_cursor_on_screen(doc_app: OpenDoc) -> None:
