@@ -238,7 +238,13 @@ def _outside(articles: Path, db: Path, db_1m: Path, tmp: Path, corpus_bytes: int
     report("`reader search 量子纠缠` (3 hits)", rare, "s", f"rg -c {_rg(articles, '量子纠缠'):.2f} s")
     print(f"-- 1,000,000 annotations stored vs none ({_load()})", flush=True)
     t0 = time.perf_counter()
-    subprocess.run(_reader(articles, db_1m, "之", "--json"), stdout=subprocess.DEVNULL, check=True, env=ENV)
+    subprocess.run(
+        _reader(articles, db_1m, "之", "--json"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+        env=ENV,
+    )
     report(
         "first search after annotating (builds tag spans)", time.perf_counter() - t0, "s", "once per change"
     )
