@@ -83,3 +83,27 @@ def test_a_long_paragraph_is_read_in_blocks_cut_at_word_starts() -> None:
     assert line.missing(0, len(text)) != []
     spans = line.spans(first[1] - 5, first[1] + 5)
     assert spans is not None and all(s.start < first[1] + 5 and s.end > first[1] - 5 for s in spans)
+
+
+def test_reading_ahead_started_by_a_key_waits_for_the_keys_to_stop_before_its_first_block() -> None:
+    """A page-down brings the screens read ahead one nearer, and starts a worker to read one more: it must
+    not read a block (holding the interpreter for milliseconds) inside that key's frame, only once the
+    keys stop (reader.pacing: the UI quiet for ``quiet`` seconds)."""
+    from reader.pacing import Pacer
+
+    text = "人工智能时代的大数据与短视频平台，重庆市的朋友都在小红书上。\n" * 40
+    line = ReadingLine(text, "pinyin", words=words_for_text(text))
+    now = [0.0]
+    read_when_waiting: list[int] = []
+
+    def sleep(seconds: float) -> None:  # the worker waits: how much had it read by then?
+        read_when_waiting.append(len(line.missing(0, len(text))))
+        now[0] += seconds
+
+    pacer = Pacer(quiet=0.05, clock=lambda: now[0], sleep=sleep)
+    pacer.touch()  # the key
+    blocks = len(line.missing(0, len(text)))
+    assert blocks > 1
+    assert line.compute(0, len(text), pause=pacer.hook()) == blocks
+    assert read_when_waiting and read_when_waiting[0] == blocks  # it waited before reading anything
+    assert line.missing(0, len(text)) == []

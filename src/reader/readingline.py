@@ -114,18 +114,20 @@ class ReadingLine:
     def compute(self, start: int, end: int, *, pause: Callable[[], None] | None = None) -> int:
         """Read every block over ``[start, end)`` not read yet (in a worker); how many were read.
 
-        ``pause`` is called between blocks (a ``reader.pacing`` hook: yields to the UI, may raise to stop).
+        ``pause`` is called before each block (a ``reader.pacing`` hook: yields to the UI, may raise to
+        stop): a worker started by a key (a page-down that brings the screens read ahead one nearer) then
+        waits until the keys stop before its first block, instead of reading it inside that key's frame.
         """
         done = 0
         for a, b in self.missing(start, end):
+            if pause is not None:
+                pause()
             spans = view_readings(self.text, a, b, self.system, words=self.words, converter=self.converter)
             with self._lock:
                 self._blocks[a] = spans
                 while len(self._blocks) > MAX_BLOCKS:
                     self._blocks.popitem(last=False)
             done += 1
-            if pause is not None:
-                pause()
         return done
 
     # -- lines ----------------------------------------------------------------------------------------
