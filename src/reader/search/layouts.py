@@ -130,31 +130,11 @@ class MaskLayout:
         return max(tagsets)
 
     def tagsets_of(self, starts: list[int], ends: list[int], length: int, join: Join) -> list[int]:
-        """As :meth:`BoundsLayout.tagsets_of`. A match lies in one segment if its characters all have the
-        same id (neighbouring segments differ): for two characters, if the first and last do.
-
-        The hot path of a search with tags (once per article with a match), so in few steps: the last
-        characters' ids are read through a view that starts one character earlier (``ends`` index it as
-        they are), and only matches of three or more characters are looked at one by one.
-        """
-        masks, at, size = self.masks, self.offset, self.size
-        if not starts:
-            return []
-        mask = masks[at : at + size]
-        out = _pick(mask, starts)
-        if length == 1:
-            return out
-        # (no view can start before the first article's mask, at the file's start)
-        before = masks[at - 1 : at + size] if at else None
-        last = _pick(before, ends) if before is not None else _pick(mask, list(map(sub, ends, repeat(1))))
-        crossing = set(compress(range(len(out)), map(ne, out, last))) if last != out else set()
-        if length != 2:  # 3+ characters may leave a segment and come back
-            for k in compress(range(len(out)), map(gt, map(sub, ends, starts), repeat(2))):
-                if k not in crossing and len(set(mask[starts[k] : ends[k]])) > 1:
-                    crossing.add(k)
-        for k in crossing:
-            out[k] = join(dict.fromkeys(mask[starts[k] : ends[k]]))
-        return out
+        """As :meth:`BoundsLayout.tagsets_of`: :func:`tagsets_in_masks` for this one article (IndexError
+        for a match past its mask: a damaged entry, never read from the next one's)."""
+        if starts and max(ends) > self.size:
+            raise IndexError(max(ends))
+        return tagsets_in_masks(self.masks, [(self.offset, starts, ends)], length, join)[0]
 
 
 Layout = BoundsLayout | MaskLayout
@@ -163,8 +143,10 @@ Layout = BoundsLayout | MaskLayout
 def tagsets_in_masks(
     masks: Sequence[int], placed: list[tuple[int, list[int], list[int]]], length: int, join: Join
 ) -> list[list[int]]:
-    """:meth:`MaskLayout.tagsets_of` for the matches of many articles at once: ``placed`` has each one's
-    mask (its offset in ``masks``, the whole mapped file), starts and ends. Every match's first and last
+    """The tagset id of each match of many articles' masks at once: ``placed`` has each one's mask (its
+    offset in ``masks``, the whole mapped file), starts and ends. A match lies in one segment if its
+    characters all have the same id (neighbouring segments differ): for two characters, if the first and
+    last do; only matches of three or more are looked at one by one. Every match's first and last
     characters are read in two C-level lookups for all: the hot path of a search with tags, where the
     ~8 matches of an article looked up on their own cost ~5 µs, mostly the steps around the lookup.
     IndexError if a mask is cut short (past the file's end)."""
